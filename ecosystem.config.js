@@ -1,0 +1,20 @@
+// PM2: two cluster workers sharing the port. Each worker signals 'ready' once it listens
+// (wait_ready), and on SIGINT finishes in-flight requests before exiting (kill_timeout),
+// so `pm2 reload lumina` drops nothing.
+module.exports = {
+  apps: [
+    {
+      name: 'lumina',
+      script: 'dist/main.js',
+      exec_mode: 'cluster',
+      instances: 2,
+      wait_ready: true,
+      listen_timeout: 15000,
+      kill_timeout: 12000,
+      max_memory_restart: '512M',
+      env: {
+        PORT: process.env.PORT || '8080',
+      },
+    },
+  ],
+};

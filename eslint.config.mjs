@@ -1,0 +1,68 @@
+// @ts-check
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const adapters = ['**/storage/aws/**', '**/storage/embedded/**', '**/adapters/**', '**/storage/index'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'data/**', '.cache/**', '.services/**', 'test-results/**', 'node_modules/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/config.ts'],
+    rules: {'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in src/config.ts only.' }] },
+  },
+  {
+    files: ['src/http/**/*.ts', 'src/services/**/*.ts', 'src/domain/**/*.ts', 'src/app.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: adapters, message: 'Only container.ts and storage/index.ts import adapters.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/services/**/*.ts', 'src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['express', 'multer', 'ejs', 'sharp', 'bcrypt', 'mysql2', 'mysql2/promise', 'better-sqlite3'],
+          patterns: [
+            { group: ['@aws-sdk/*'], message: 'Services and domain know no SDK.' },
+            { group: adapters, message: 'Only container.ts and storage/index.ts import adapters.' },
+            { group: ['**/http/**'], message: 'Services know nothing of HTTP.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['public/js/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: globals.browser, sourceType: 'script' },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ignores: ['public/js/**'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: globals.node },
+  },
+);

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Container } from './container';
+import { NotFound } from './domain/errors';
+import { apiRouter } from './http/api';
+import { renderPageError } from './http/errors';
+import { noStoreWhenSignedIn } from './http/middleware/no-store';
+import { createRateLimits } from './http/middleware/rate-limit';
+import { sameOrigin } from './http/middleware/same-origin';
+import { sessionMiddleware } from './http/middleware/session';
+import { pageRouter } from './http/pages';
+
+/** Project root: views/ and public/ sit beside src/ and dist/. */
+const ROOT = join(__dirname, '..');
+const REQUEST_ID = /^[\w.-]{1,64}$/;
+
+/** Builds the Express application. No I/O and no listen here: main.ts does that. */
+export function createApp(c: Container): Express {
+  const { config, logger, services, storage } = c;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('view engine', 'ejs');
+  app.set('views', join(ROOT, 'views'));
+  if (config.isProduction) app.set('view cache', true);
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          upgradeInsecureRequests: config.isProduction ? [] : null,
+        },
+      },
+      strictTransportSecurity: config.isProduction,
+    }),
+  );
+
+  // Probes and static files come before the session: they never touch a store.
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const readiness = await services.health.readiness();
+    const failing = readiness.checks.filter((check) => !check.ok).map((check) => check.name);
+    res.status(readiness.ready ? 200 : 503).json({
+      status: readiness.ready ? 'ready' : 'unavailable',
+      ...(failing.length > 0 ? { message: `${failing.join(', ')} not answering`, unavailable: failing } : {}),
+      checks: readiness.checks,
+    });
+  });
+  app.use(express.static(join(ROOT, 'public'), { maxAge: config.isProduction ? '1d' : 0 }));
+
+  app.use(sessionMiddleware(config, storage.sessions));
+  app.use(sameOrigin);
+  app.use(noStoreWhenSignedIn);
+
+  const limits = createRateLimits(storage.rateLimits, config.rateLimits);
+  app.use('/api', apiRouter(c, limits));
+  app.use(pageRouter(c, limits));
+  app.use((_req, _res, next) => next(new NotFound('There is nothing at this address.', 'page_not_found')));
+  app.use(renderPageError(logger, config.images.maxUploadBytes));
+  return app;
+}

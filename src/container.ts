@@ -1,0 +1,66 @@
+import { BcryptPasswords } from './adapters/bcrypt-passwords';
+import { SharpImages } from './adapters/sharp-images';
+import type { Config } from './config';
+import type { Logger } from './lib/logger';
+import type { ImageProcessor, PasswordHasher, Storage } from './ports';
+import { AuthService } from './services/auth.service';
+import { CommentService } from './services/comment.service';
+import { FriendService } from './services/friend.service';
+import { HealthService } from './services/health.service';
+import { MessageService } from './services/message.service';
+import { PhotoService } from './services/photo.service';
+import { UserService } from './services/user.service';
+import { createStorage } from './storage';
+
+export interface Services {
+  auth: AuthService;
+  users: UserService;
+  photos: PhotoService;
+  comments: CommentService;
+  friends: FriendService;
+  messages: MessageService;
+  health: HealthService;
+}
+
+export interface Container {
+  config: Config;
+  logger: Logger;
+  storage: Storage;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export interface ContainerOverrides {
+  storage?: Storage;
+  images?: ImageProcessor;
+  passwords?: PasswordHasher;
+}
+
+/** Composition root: the chosen backend, the adapters and the services wired together. */
+export async function createContainer(
+  config: Config,
+  logger: Logger,
+  overrides: ContainerOverrides = {},
+): Promise<Container> {
+  const storage = overrides.storage ?? (await createStorage(config));
+  const images =
+    overrides.images ??
+    new SharpImages({
+      maxPixels: config.images.maxPixels,
+      maxSide: config.images.maxSide,
+      concurrency: config.images.concurrency,
+    });
+  const passwords = overrides.passwords ?? new BcryptPasswords(config.bcryptCost);
+  const { users, friends, photos, comments, messages, blobs } = storage;
+
+  const services: Services = {
+    auth: new AuthService(users, passwords),
+    users: new UserService(users),
+    photos: new PhotoService(photos, comments, blobs, images, friends, users),
+    comments: new CommentService(comments, photos),
+    friends: new FriendService(friends, users),
+    messages: new MessageService(messages, friends, users),
+    health: new HealthService(storage.health),
+  };
+  return { config, logger, storage, services, close: () => storage.close() };
+}

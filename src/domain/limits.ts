@@ -1,0 +1,14 @@
+export const USERNAME_PATTERN = /^[A-Za-z0-9_.]{3,30}$/;
+export const MIN_PASSWORD_LENGTH = 8;
+/** bcrypt ignores everything past 72 bytes, so longer passwords are refused rather than truncated. */
+export const MAX_PASSWORD_BYTES = 72;
+export const MAX_CAPTION_LENGTH = 2200;
+export const MAX_TOPIC_LENGTH = 50;
+export const MAX_COMMENT_LENGTH = 1000;
+export const MAX_MESSAGE_LENGTH = 2000;
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 100;
+export const MESSAGE_WINDOW = 100;
+export const USER_SEARCH_LIMIT = 20;
+export const MAX_FULL_SIDE = 2048;
+export const THUMB_SIZE = 200;

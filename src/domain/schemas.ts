@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { InvalidInput } from './errors';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_CAPTION_LENGTH,
+  MAX_COMMENT_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  MAX_PAGE_SIZE,
+  MAX_PASSWORD_BYTES,
+  MAX_TOPIC_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  USERNAME_PATTERN,
+} from './limits';
+import { ULID_PATTERN } from '../lib/ulid';
+
+/**
+ * Input schemas shared by the API and the pages. Every message names its field, so a 400 tells
+ * the client exactly what to fix.
+ */
+
+const text = (field: string, min: number, max: number) =>
+  z
+    .string({ error: `${field} must be text` })
+    .min(min, { error: min === 1 ? `${field} must not be empty` : `${field} must be at least ${min} characters` })
+    .max(max, { error: `${field} must be at most ${max} characters` });
+
+export const username = z
+  .string({ error: 'username must be text' })
+  .max(200, { error: 'username must be 3–30 letters, digits, _ or .' })
+  .transform((s) => s.trim())
+  .pipe(z.string().regex(USERNAME_PATTERN, { error: 'username must be 3–30 letters, digits, _ or .' }));
+
+export const password = z
+  .string({ error: 'password must be text' })
+  .min(MIN_PASSWORD_LENGTH, { error: `password must be at least ${MIN_PASSWORD_LENGTH} characters` })
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_PASSWORD_BYTES, {
+    error: `password must be at most ${MAX_PASSWORD_BYTES} bytes`,
+  });
+
+export const credentials = z.object({ username, password });
+
+/** Login accepts any stored password shape but still bounds the input. */
+export const loginInput = z.object({
+  username: z.string({ error: 'username must be text' }).trim().min(1, { error: 'username is required' }).max(200, { error: 'username is too long' }),
+  password: z.string({ error: 'password must be text' }).min(1, { error: 'password is required' }).max(1024, { error: 'password is too long' }),
+});
+
+export const userId = z.coerce
+  .number({ error: 'user_id must be a positive integer' })
+  .int({ error: 'user_id must be a positive integer' })
+  .positive({ error: 'user_id must be a positive integer' })
+  .max(Number.MAX_SAFE_INTEGER, { error: 'user_id must be a positive integer' });
+
+/** A JSON body's user id: a real number, not "5" or {}. */
+export const strictUserId = (field: string) =>
+  z
+    .number({ error: `${field} must be a positive integer` })
+    .int({ error: `${field} must be a positive integer` })
+    .positive({ error: `${field} must be a positive integer` });
+
+export const ulid = (field: string) =>
+  z.string({ error: `${field} must be an id` }).regex(ULID_PATTERN, { error: `${field} is not a valid id` });
+
+export const photoId = ulid('photo id');
+export const commentId = ulid('comment id');
+
+export const caption = text('caption', 0, MAX_CAPTION_LENGTH);
+export const topic = z
+  .string({ error: 'topic must be text' })
+  .trim()
+  .max(MAX_TOPIC_LENGTH, { error: `topic must be at most ${MAX_TOPIC_LENGTH} characters` })
+  .transform((s) => (s === '' ? null : s));
+
+export const uploadFields = z.object({
+  caption: z.string({ error: 'caption must be text' }).default('').pipe(caption),
+  topic: z.string({ error: 'topic must be text' }).default('').pipe(topic),
+});
+
+export const scope = z.enum(['home', 'profile', 'all'], { error: 'scope must be home, profile or all' });
+
+export const feedQuery = z.object({
+  scope: scope.default('home'),
+  user_id: userId.optional(),
+  topic: z.string({ error: 'topic must be text' }).trim().max(MAX_TOPIC_LENGTH, { error: `topic must be at most ${MAX_TOPIC_LENGTH} characters` }).optional(),
+  q: z.string({ error: 'q must be text' }).trim().max(200, { error: 'q must be at most 200 characters' }).optional(),
+  limit: z.coerce
+    .number({ error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+    .int({ error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+    .min(1, { error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+    .max(MAX_PAGE_SIZE, { error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+    .default(DEFAULT_PAGE_SIZE),
+  before: ulid('before').optional(),
+});
+export type FeedQuery = z.infer<typeof feedQuery>;
+
+export const commentText = z.object({ text: text('text', 1, MAX_COMMENT_LENGTH) });
+
+export const friendRequestInput = z.union(
+  [z.object({ username }), z.object({ user_id: strictUserId('user_id') })],
+  { error: 'send username or user_id' },
+);
+
+export const respondInput = z.object({
+  request_id: strictUserId('request_id'),
+  action: z.enum(['accept', 'decline'], { error: 'action must be accept or decline' }),
+});
+
+export const requestDirection = z.enum(['incoming', 'outgoing'], { error: 'direction must be incoming or outgoing' }).default('incoming');
+
+export const messageInput = z.object({
+  to_user_id: strictUserId('to_user_id'),
+  text: text('text', 1, MAX_MESSAGE_LENGTH).refine((s) => s.trim().length > 0, { error: 'text must not be blank' }),
+});
+
+export const messagesQuery = z.object({
+  user_id: userId,
+  after: ulid('after').optional(),
+});
+
+export const imageSize = z.enum(['thumb', 'full'], { error: 'size must be thumb or full' });
+
+/** Parses `value` or throws InvalidInput with the first problem as a sentence naming the field. */
+export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.join('.') ?? '';
+  const sentence = issue?.message ?? 'the request is invalid';
+  const startsWithField = field !== '' && sentence.startsWith(String(issue?.path[0]));
+  throw new InvalidInput(field && !startsWithField ? `${field}: ${sentence}` : sentence);
+}

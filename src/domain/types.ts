@@ -1,0 +1,115 @@
+/** Plain domain records shared by services and both storage backends. camelCase; the API's snake_case lives in http/serializers.ts. */
+
+export type UserId = number;
+
+export interface User {
+  id: UserId;
+  username: string;
+  email: string;
+  createdAt: Date;
+}
+
+export interface UserCredentials extends User {
+  passwordHash: string;
+}
+
+/** The signed-in person a service acts for. */
+export interface Viewer {
+  id: UserId;
+  username: string;
+}
+
+export type FriendRequestStatus = 'pending' | 'accepted';
+
+export interface FriendRequest {
+  id: number;
+  requesterId: UserId;
+  requesterUsername: string;
+  receiverId: UserId;
+  receiverUsername: string;
+  status: FriendRequestStatus;
+  createdAt: Date;
+  respondedAt: Date | null;
+}
+
+export interface Friend {
+  id: UserId;
+  username: string;
+  /** When the request was accepted. */
+  since: Date;
+}
+
+/** Storage keys of one photo's two images. Made by the server, never from a file name. */
+export interface ImageKeys {
+  full: string;
+  thumb: string;
+}
+
+export interface Photo {
+  /** ULID: sorting by id is sorting by creation time. */
+  id: string;
+  userId: UserId;
+  username: string;
+  topic: string | null;
+  caption: string;
+  createdAt: Date;
+  likes: number;
+  commentCount: number;
+  width: number;
+  height: number;
+  keys: ImageKeys;
+  /** MIME type of both stored images (image/jpeg or image/webp). */
+  contentType: string;
+}
+
+export type NewPhoto = Omit<Photo, 'likes' | 'commentCount'>;
+
+/** A photo as one viewer sees it. */
+export interface PhotoView extends Photo {
+  likedByMe: boolean;
+}
+
+export interface Comment {
+  /** ULID, time-ordered. */
+  id: string;
+  photoId: string;
+  userId: UserId;
+  username: string;
+  text: string;
+  createdAt: Date;
+}
+
+export interface Message {
+  /** ULID, time-ordered within and across conversations. */
+  id: string;
+  /** `CONV#<smaller user id>#<larger user id>`, see conversationIdOf(). */
+  conversationId: string;
+  fromUserId: UserId;
+  fromUsername: string;
+  toUserId: UserId;
+  text: string;
+  createdAt: Date;
+}
+
+export interface Conversation {
+  /** The other person. */
+  userId: UserId;
+  username: string;
+  lastMessage: { id: string; text: string; fromUserId: UserId; createdAt: Date };
+  unread: number;
+}
+
+/** One page of a newest-first (or oldest-first) list and the cursor of the next page, if any. */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  /** Exclusive cursor: only items strictly older than this id. */
+  before?: string;
+}
+
+export const conversationIdOf = (a: UserId, b: UserId): string =>
+  `CONV#${Math.min(a, b)}#${Math.max(a, b)}`;

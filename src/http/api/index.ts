@@ -1,0 +1,24 @@
+import express, { Router } from 'express';
+import type { Container } from '../../container';
+import { NotFound } from '../../domain/errors';
+import { renderJsonError } from '../errors';
+import type { RateLimits } from '../middleware/rate-limit';
+import { authApi } from './auth';
+import { friendsApi } from './friends';
+import { messagesApi } from './messages';
+import { photosApi } from './photos';
+import { usersApi } from './users';
+
+/** Everything under /api: JSON in, JSON out, JSON errors. */
+export function apiRouter(c: Container, limits: RateLimits): Router {
+  const api = Router();
+  api.use(express.json({ limit: c.config.jsonBodyLimit }));
+  api.use(authApi(c, limits));
+  api.use(usersApi(c));
+  api.use(photosApi(c, limits));
+  api.use(friendsApi(c));
+  api.use(messagesApi(c));
+  api.use((req, _res, next) => next(new NotFound(`No API endpoint ${req.method} ${req.path}.`, 'no_such_endpoint')));
+  api.use(renderJsonError(c.logger, c.config.images.maxUploadBytes));
+  return api;
+}

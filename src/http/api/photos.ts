@@ -1,0 +1,91 @@
+import { Router, type Request } from 'express';
+import type { Container } from '../../container';
+import {
+  commentId,
+  commentText,
+  feedQuery,
+  imageSize,
+  parse,
+  photoId,
+  uploadFields,
+} from '../../domain/schemas';
+import { InvalidInput } from '../../domain/errors';
+import { requireUser, viewer } from '../middleware/auth';
+import type { RateLimits } from '../middleware/rate-limit';
+import { photoUpload } from '../middleware/upload';
+import { sendBlob } from '../send-blob';
+import { toCommentJson, toPhotoJson } from '../serializers';
+
+/** `Link: <...>; rel="next"` keeping the caller's filters, with the new cursor. */
+function nextLink(req: Request, next: string): string {
+  const url = new URL(req.originalUrl, 'http://lumina.invalid');
+  url.searchParams.set('before', next);
+  return `<${url.pathname}${url.search}>; rel="next"`;
+}
+
+export function photosApi({ services, config }: Container, limits: RateLimits): Router {
+  const api = Router();
+  const { photos, comments } = services;
+  api.use('/photos', requireUser);
+
+  api.post('/photos', limits.upload, photoUpload(config.images.maxUploadBytes), async (req, res) => {
+    if (!req.file) throw new InvalidInput('photo: choose an image file to upload', 'missing_file');
+    const fields = parse(uploadFields, req.body);
+    const photo = await photos.upload(viewer(req), { bytes: req.file.buffer, ...fields, format: config.images.format });
+    res.status(201).location(`/api/photos/${photo.id}`).json(toPhotoJson(photo));
+  });
+
+  api.get('/photos', async (req, res) => {
+    const q = parse(feedQuery, req.query);
+    const page = await photos.list(viewer(req), {
+      scope: q.scope,
+      ...(q.user_id !== undefined ? { userId: q.user_id } : {}),
+      ...(q.topic ? { topic: q.topic } : {}),
+      ...(q.q ? { q: q.q } : {}),
+      limit: q.limit,
+      ...(q.before ? { before: q.before } : {}),
+    });
+    if (page.next) res.set('Link', nextLink(req, page.next));
+    res.json(page.items.map(toPhotoJson));
+  });
+
+  api.get('/photos/:id', async (req, res) => {
+    res.json(toPhotoJson(await photos.get(viewer(req), parse(photoId, req.params.id))));
+  });
+
+  api.delete('/photos/:id', async (req, res) => {
+    await photos.delete(viewer(req), parse(photoId, req.params.id));
+    res.status(204).end();
+  });
+
+  api.get('/photos/:id/image/:size', async (req, res) => {
+    const id = parse(photoId, req.params.id);
+    const blob = await photos.openImage(viewer(req), id, parse(imageSize, req.params.size));
+    sendBlob(req, res, blob);
+  });
+
+  api.post('/photos/:id/like', async (req, res) => {
+    res.json(await photos.like(viewer(req), parse(photoId, req.params.id)));
+  });
+
+  api.delete('/photos/:id/like', async (req, res) => {
+    res.json(await photos.unlike(viewer(req), parse(photoId, req.params.id)));
+  });
+
+  api.get('/photos/:id/comments', async (req, res) => {
+    res.json((await comments.list(viewer(req), parse(photoId, req.params.id))).map(toCommentJson));
+  });
+
+  api.post('/photos/:id/comments', async (req, res) => {
+    const id = parse(photoId, req.params.id);
+    const { text } = parse(commentText, req.body);
+    res.status(201).json(toCommentJson(await comments.add(viewer(req), id, text)));
+  });
+
+  api.delete('/photos/:id/comments/:commentId', async (req, res) => {
+    await comments.delete(viewer(req), parse(photoId, req.params.id), parse(commentId, req.params.commentId));
+    res.status(204).end();
+  });
+
+  return api;
+}

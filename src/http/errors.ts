@@ -1,0 +1,78 @@
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { MulterError } from 'multer';
+import { AppError, InvalidInput, PayloadTooLarge, RateLimited, UnsupportedMedia } from '../domain/errors';
+import type { Logger } from '../lib/logger';
+
+export interface HttpError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+const INTERNAL: HttpError = { status: 500, code: 'internal_error', message: 'Something went wrong on our side.' };
+
+const formatMb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(bytes < 1024 * 1024 ? 2 : 0)} MB`;
+
+/** One mapping from anything thrown to a status, a machine code and a sentence safe to show. */
+export function toHttpError(err: unknown, context: { maxUploadBytes: number }): HttpError | undefined {
+  if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message };
+  if (err instanceof MulterError) {
+    if (err.code === 'LIMIT_FILE_SIZE') {
+      const e = new PayloadTooLarge(`photo: the file is larger than the ${formatMb(context.maxUploadBytes)} limit`, 'file_too_large');
+      return { status: e.status, code: e.code, message: e.message };
+    }
+    if (err.code === 'LIMIT_UNEXPECTED_FILE') {
+      return { status: 400, code: 'invalid_input', message: `${err.field ?? 'file'}: unexpected file field; send the image as "photo"` };
+    }
+    const e = new InvalidInput(`upload: ${err.message.toLowerCase()}`);
+    return { status: e.status, code: e.code, message: e.message };
+  }
+  // body-parser marks its errors with `type` and `status`.
+  const bodyError = err as { type?: string; status?: number } | undefined;
+  switch (bodyError?.type) {
+    case 'entity.parse.failed':
+      return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
+    case 'entity.too.large':
+      return { status: 413, code: 'payload_too_large', message: 'The request body is too large.' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported': {
+      const e = new UnsupportedMedia('The request body encoding is not supported.');
+      return { status: e.status, code: e.code, message: e.message };
+    }
+    default:
+      break;
+  }
+  if (bodyError?.status && bodyError.status >= 400 && bodyError.status < 500) {
+    return { status: bodyError.status, code: 'bad_request', message: 'The request could not be understood.' };
+  }
+  return undefined;
+}
+
+function resolve(err: unknown, req: Request, res: Response, logger: Logger, maxUploadBytes: number): HttpError {
+  const known = toHttpError(err, { maxUploadBytes });
+  if (err instanceof RateLimited) res.set('Retry-After', String(err.retryAfterSeconds));
+  if (known) {
+    if (known.status >= 500) logger.warn({ reqId: req.id, code: known.code, err }, known.message);
+    return known;
+  }
+  logger.error({ reqId: req.id, err }, 'unhandled error');
+  return INTERNAL;
+}
+
+/** JSON errors for /api: exactly `{message, code}`. */
+export function renderJsonError(logger: Logger, maxUploadBytes: number): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const e = resolve(err, req, res, logger, maxUploadBytes);
+    res.status(e.status).json({ message: e.message, code: e.code });
+  };
+}
+
+/** The error page for everything that is not /api. */
+export function renderPageError(logger: Logger, maxUploadBytes: number): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const e = resolve(err, req, res, logger, maxUploadBytes);
+    res.status(e.status).render('error', { title: e.status === 404 ? 'Not found' : 'Error', error: e });
+  };
+}

@@ -1,0 +1,119 @@
+import type { Request, RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import { RateLimited } from '../../domain/errors';
+import type { RateLimitStore } from '../../ports';
+import { viewerOf } from './session';
+
+/** express-rate-limit's Store on our RateLimitStore port, so both workers (and every instance) share counters. */
+class PortStore implements Store {
+  readonly localKeys = false;
+  private windowMs = 60_000;
+
+  constructor(
+    private readonly counters: RateLimitStore,
+    readonly prefix: string,
+  ) {}
+
+  init(options: { windowMs: number }): void {
+    this.windowMs = options.windowMs;
+  }
+
+  async increment(key: string) {
+    const { count, resetAt } = await this.counters.increment(this.prefix + key, this.windowMs);
+    return { totalHits: count, resetTime: resetAt };
+  }
+
+  decrement(key: string): Promise<void> {
+    return this.counters.decrement(this.prefix + key);
+  }
+
+  resetKey(key: string): Promise<void> {
+    return this.counters.reset(this.prefix + key);
+  }
+}
+
+interface LimitOptions {
+  name: string;
+  max: number;
+  windowMs: number;
+  message: string;
+  key: (req: Request) => string;
+  /** Count only failures (login attempts that did not sign in). */
+  onlyFailures?: boolean;
+}
+
+function limiter(counters: RateLimitStore, o: LimitOptions): RequestHandler {
+  return rateLimit({
+    windowMs: o.windowMs,
+    limit: o.max,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    store: new PortStore(counters, `${o.name}:`),
+    keyGenerator: o.key,
+    skipFailedRequests: false,
+    skipSuccessfulRequests: o.onlyFailures ?? false,
+    // A broken counter store must not lock everyone out, nor let the request through unseen:
+    // its Unavailable error reaches the error middleware as a 503.
+    passOnStoreError: false,
+    handler: (req, _res, next) => {
+      const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now()) - Date.now()) / 1000));
+      next(new RateLimited(o.message, seconds));
+    },
+  });
+}
+
+const ipOf = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
+const usernameOf = (req: Request) => {
+  const body = req.body as { username?: unknown } | undefined;
+  return typeof body?.username === 'string' ? body.username.trim().toLowerCase().slice(0, 64) : '';
+};
+
+export interface RateLimits {
+  loginByUser: RequestHandler;
+  loginByIp: RequestHandler;
+  signup: RequestHandler;
+  upload: RequestHandler;
+}
+
+export function createRateLimits(
+  counters: RateLimitStore,
+  limits: {
+    login: { max: number; ipMax: number; windowMs: number };
+    signup: { max: number; windowMs: number };
+    upload: { max: number; windowMs: number };
+  },
+): RateLimits {
+  const tooMany = 'Too many attempts. Please wait and try again.';
+  return {
+    loginByUser: limiter(counters, {
+      name: 'login-user',
+      max: limits.login.max,
+      windowMs: limits.login.windowMs,
+      message: tooMany,
+      key: (req) => `${ipOf(req)}|${usernameOf(req)}`,
+      onlyFailures: true,
+    }),
+    loginByIp: limiter(counters, {
+      name: 'login-ip',
+      max: limits.login.ipMax,
+      windowMs: limits.login.windowMs,
+      message: tooMany,
+      key: ipOf,
+    }),
+    signup: limiter(counters, {
+      name: 'signup-ip',
+      max: limits.signup.max,
+      windowMs: limits.signup.windowMs,
+      message: 'Too many sign-ups from this address. Please try again later.',
+      key: ipOf,
+    }),
+    upload: limiter(counters, {
+      name: 'upload-user',
+      max: limits.upload.max,
+      windowMs: limits.upload.windowMs,
+      message: 'Too many uploads. Please wait a while before posting more photos.',
+      key: (req) => String(viewerOf(req)?.id ?? ipOf(req)),
+    }),
+  };
+}

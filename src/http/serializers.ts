@@ -1,0 +1,85 @@
+import type {
+  Comment,
+  Conversation,
+  Friend,
+  FriendRequest,
+  Message,
+  PhotoView,
+  User,
+} from '../domain/types';
+
+/** Domain objects to API JSON: the snake_case field names of API.md live here and nowhere else. */
+
+export const imageUrl = (photoId: string, size: 'thumb' | 'full') => `/api/photos/${photoId}/image/${size}`;
+
+export const toUserJson = (u: Pick<User, 'id' | 'username'>) => ({ id: u.id, username: u.username });
+
+export const toMeJson = (u: User) => ({
+  id: u.id,
+  username: u.username,
+  email: u.email,
+  created_at: u.createdAt.toISOString(),
+});
+
+export const toPhotoJson = (p: PhotoView) => ({
+  id: p.id,
+  user_id: p.userId,
+  username: p.username,
+  topic: p.topic,
+  caption: p.caption,
+  timestamp: p.createdAt.getTime(),
+  created_at: p.createdAt.toISOString(),
+  likes: p.likes,
+  liked_by_me: p.likedByMe,
+  comment_count: p.commentCount,
+  width: p.width,
+  height: p.height,
+  thumbnail: imageUrl(p.id, 'thumb'),
+  fullRes: imageUrl(p.id, 'full'),
+});
+
+export const toCommentJson = (c: Comment) => ({
+  id: c.id,
+  photo_id: c.photoId,
+  user_id: c.userId,
+  username: c.username,
+  text: c.text,
+  timestamp: c.createdAt.getTime(),
+  created_at: c.createdAt.toISOString(),
+});
+
+export const toFriendRequestJson = (r: FriendRequest) => ({
+  id: r.id,
+  requester_id: r.requesterId,
+  requester_username: r.requesterUsername,
+  receiver_id: r.receiverId,
+  receiver_username: r.receiverUsername,
+  status: r.status,
+  created_at: r.createdAt.toISOString(),
+});
+
+export const toFriendJson = (f: Friend) => ({ id: f.id, username: f.username, since: f.since.toISOString() });
+
+export const toMessageJson = (m: Message) => ({
+  id: m.id,
+  conversation_id: m.conversationId,
+  from_user_id: m.fromUserId,
+  from_username: m.fromUsername,
+  to_user_id: m.toUserId,
+  text: m.text,
+  timestamp: m.createdAt.getTime(),
+  created_at: m.createdAt.toISOString(),
+});
+
+export const toConversationJson = (c: Conversation) => ({
+  user_id: c.userId,
+  username: c.username,
+  last_message: {
+    id: c.lastMessage.id,
+    text: c.lastMessage.text,
+    from_user_id: c.lastMessage.fromUserId,
+    timestamp: c.lastMessage.createdAt.getTime(),
+    created_at: c.lastMessage.createdAt.toISOString(),
+  },
+  unread: c.unread,
+});

@@ -1,0 +1,74 @@
+import { createServer } from 'node:http';
+import { createApp } from './app';
+import { ConfigError, loadConfig } from './config';
+import { createContainer } from './container';
+import { createLogger } from './lib/logger';
+
+/** How long a worker waits for in-flight requests after SIGTERM before it exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+const SESSION_PRUNE_INTERVAL_MS = 15 * 60_000;
+
+async function main(): Promise<void> {
+  try {
+    process.loadEnvFile();
+  } catch {
+    // No .env file: the environment alone configures the process.
+  }
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const container = await createContainer(config, logger);
+  const app = createApp(container);
+  const server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  const prune = setInterval(() => {
+    container.storage.sessions.prune(new Date()).catch((err: unknown) => logger.warn({ err }, 'session prune failed'));
+  }, SESSION_PRUNE_INTERVAL_MS);
+  prune.unref();
+
+  let stopping = false;
+  const shutdown = (signal: string, code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    clearInterval(prune);
+    const force = setTimeout(() => {
+      logger.warn('in-flight requests did not finish in time');
+      process.exit(code || 1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      container
+        .close()
+        .catch((err: unknown) => logger.error({ err }, 'closing stores failed'))
+        .finally(() => process.exit(code));
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('unhandledRejection', (err) => {
+    logger.fatal({ err }, 'unhandled rejection');
+    shutdown('unhandledRejection', 1);
+  });
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception');
+    shutdown('uncaughtException', 1);
+  });
+
+  server.listen(config.port, config.host, () => {
+    logger.info({ port: config.port, backend: config.storage.backend }, 'listening');
+    // PM2 (wait_ready) starts routing to this worker, and stops the old one on reload, only now.
+    process.send?.('ready');
+  });
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`Lumina failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exit(1);
+});

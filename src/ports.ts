@@ -1,0 +1,217 @@
+import type { Readable } from 'node:stream';
+import type {
+  Comment,
+  Conversation,
+  Friend,
+  FriendRequest,
+  Message,
+  NewPhoto,
+  Page,
+  PageRequest,
+  Photo,
+  User,
+  UserCredentials,
+  UserId,
+} from './domain/types';
+
+/**
+ * Every interface a service depends on. Two backends implement the stores (storage/embedded and
+ * storage/aws) and one contract suite (test/contract) holds both to the same behaviour.
+ *
+ * Shared rules for every store:
+ * - A store that cannot be reached, or does not answer within the configured timeout, throws
+ *   `Unavailable(<store name>)`. A unique-key clash throws `Conflict`. Nothing else of a driver leaks.
+ * - "Missing" returns null (or false) rather than throwing, unless a method says otherwise.
+ * - Ids handed to a store have already been validated against their pattern.
+ */
+
+export interface Pingable {
+  /** Resolves when the backing service answers; throws Unavailable naming it otherwise. */
+  ping(): Promise<void>;
+}
+
+export interface UserStore extends Pingable {
+  /**
+   * Inserts a user. Usernames are unique without regard to case: a clash throws
+   * Conflict('username_taken'), also when two inserts race.
+   */
+  create(input: { username: string; email: string; passwordHash: string }): Promise<User>;
+  /** Case-insensitive lookup, with the password hash. */
+  findCredentials(username: string): Promise<UserCredentials | null>;
+  /** Case-insensitive lookup. */
+  findByUsername(username: string): Promise<User | null>;
+  findById(id: UserId): Promise<User | null>;
+  /** Users whose name starts with `prefix` (case-insensitive), ordered by lower-cased name, at most `limit`. */
+  searchByPrefix(prefix: string, limit: number): Promise<User[]>;
+}
+
+/**
+ * Server-side session records for express-session. `data` is opaque JSON. A record whose
+ * `expiresAt` has passed is never returned, and is eventually removed.
+ */
+export interface SessionStore extends Pingable {
+  get(sid: string): Promise<string | null>;
+  /** Inserts or replaces. */
+  set(sid: string, data: string, expiresAt: Date): Promise<void>;
+  /** Moves the expiry of an existing record; a missing record stays missing. */
+  touch(sid: string, expiresAt: Date): Promise<void>;
+  destroy(sid: string): Promise<void>;
+  /** Deletes every expired record; returns how many. */
+  prune(now: Date): Promise<number>;
+}
+
+/**
+ * Fixed-window counters shared by every worker and instance. `increment` atomically adds one
+ * hit to `key` in the current window (starting a new window when the old one has ended) and
+ * returns the count including this hit and when the window resets.
+ */
+export interface RateLimitStore {
+  increment(key: string, windowMs: number): Promise<{ count: number; resetAt: Date }>;
+  /** Takes one hit back (used after a successful login); never below zero. */
+  decrement(key: string): Promise<void>;
+  reset(key: string): Promise<void>;
+}
+
+/**
+ * Friend requests and friendships: at most one row per unordered pair of users, whatever races
+ * happen. Decline, cancel and unfriend delete the row.
+ */
+export interface FriendStore extends Pingable {
+  /** Inserts a pending request. Throws Conflict when the pair already has a row (either direction). */
+  create(requesterId: UserId, receiverId: UserId): Promise<FriendRequest>;
+  findById(id: number): Promise<FriendRequest | null>;
+  /** The row of the unordered pair {a, b}, whoever asked. */
+  findBetween(a: UserId, b: UserId): Promise<FriendRequest | null>;
+  /** Pending → accepted, only while it is still pending. Returns the updated row, or null if it was not pending (or is gone). */
+  accept(id: number): Promise<FriendRequest | null>;
+  /** Deletes the row only if it still has `status`. Returns whether a row was deleted. */
+  remove(id: number, status: FriendRequest['status']): Promise<boolean>;
+  /** Pending requests addressed to (incoming) or sent by (outgoing) the user, newest first. */
+  listPending(userId: UserId, direction: 'incoming' | 'outgoing'): Promise<FriendRequest[]>;
+  countIncoming(userId: UserId): Promise<number>;
+  /** Accepted friends of the user, ordered by lower-cased username. */
+  listFriends(userId: UserId): Promise<Friend[]>;
+  /** Ids of the user's accepted friends (no order). */
+  friendIds(userId: UserId): Promise<UserId[]>;
+}
+
+export interface LikeResult {
+  likes: number;
+  liked: boolean;
+}
+
+export interface PhotoStore extends Pingable {
+  /**
+   * Writes the photo (likes 0, comment count 0), its owner's-index entry and its search terms
+   * (domain/search.ts photoTerms). Visible to every list once this resolves.
+   */
+  create(photo: NewPhoto): Promise<Photo>;
+  get(id: string): Promise<Photo | null>;
+  /**
+   * Deletes the photo, its owner's-index entry, its search terms and all of its likes.
+   * Returns the deleted photo (for its image keys), or null if it did not exist. Comments are the CommentStore's.
+   */
+  delete(id: string): Promise<Photo | null>;
+  /** Photos of any of `ownerIds`, newest first (by id), strictly older than `page.before`. */
+  listByOwners(ownerIds: UserId[], page: PageRequest): Promise<Page<Photo>>;
+  /** Every photo, newest first. */
+  listAll(page: PageRequest): Promise<Page<Photo>>;
+  /**
+   * Photos carrying every one of `terms` (domain/search.ts queryTerms), newest first, restricted
+   * to `ownerIds` when given. Served from term index entries, never a scan.
+   */
+  search(terms: string[], ownerIds: UserId[] | undefined, page: PageRequest): Promise<Page<Photo>>;
+  /** Ids among `photoIds` that `userId` has liked. */
+  likedBy(userId: UserId, photoIds: string[]): Promise<Set<string>>;
+  /** Adds the user's like once; liking again changes nothing. Null if the photo does not exist. */
+  like(photoId: string, userId: UserId): Promise<LikeResult | null>;
+  /** Removes the user's like if present. Null if the photo does not exist. */
+  unlike(photoId: string, userId: UserId): Promise<LikeResult | null>;
+}
+
+export interface CommentStore extends Pingable {
+  /**
+   * Stores the comment and adds one to the photo's comment count, atomically.
+   * Throws NotFound when the photo does not exist.
+   */
+  add(comment: Comment): Promise<Comment>;
+  get(photoId: string, commentId: string): Promise<Comment | null>;
+  /** Oldest first, strictly newer than `after` (a comment id) when given, at most `limit`. */
+  list(photoId: string, page: { limit: number; after?: string }): Promise<Page<Comment>>;
+  /** Deletes one comment and takes one off the photo's count. Returns whether it existed. */
+  delete(photoId: string, commentId: string): Promise<boolean>;
+  /** Deletes every comment of the photo, however many pages. Returns how many. */
+  deleteAllForPhoto(photoId: string): Promise<number>;
+}
+
+export interface MessageStore extends Pingable {
+  /**
+   * Stores the message and updates both people's inbox entries for the conversation:
+   * last message for both, unread + 1 for the receiver.
+   */
+  send(message: Message): Promise<Message>;
+  /** The latest `limit` messages of the conversation, returned oldest first. */
+  latest(conversationId: string, limit: number): Promise<Message[]>;
+  /** Messages strictly newer than the message id `afterId`, oldest first, at most `limit`. One query. */
+  after(conversationId: string, afterId: string, limit: number): Promise<Message[]>;
+  /** The user's conversations, the most recently active first, at most `limit`. */
+  conversations(userId: UserId, limit: number): Promise<Conversation[]>;
+  /** Sets the user's unread count for the conversation with `otherUserId` to zero. */
+  markRead(userId: UserId, otherUserId: UserId): Promise<void>;
+  /** Sum of the user's unread counts. */
+  unreadTotal(userId: UserId): Promise<number>;
+}
+
+export interface StoredBlob {
+  body: Readable;
+  size: number;
+  contentType: string;
+  /** Strong validator for conditional requests. */
+  etag: string;
+}
+
+export interface BlobStore extends Pingable {
+  put(key: string, bytes: Buffer, contentType: string): Promise<void>;
+  /** Null if there is no object under the key. */
+  open(key: string): Promise<StoredBlob | null>;
+  /** Deletes the objects; missing keys are ignored. */
+  delete(keys: string[]): Promise<void>;
+}
+
+export interface ProcessedImage {
+  bytes: Buffer;
+  width: number;
+  height: number;
+  contentType: string;
+}
+
+export interface ImageProcessor {
+  /**
+   * Decides the type from the bytes (UnsupportedMedia otherwise), refuses images over the pixel
+   * limits before decoding (PayloadTooLarge), and InvalidInput for an undecodable file. From one
+   * decode: the full image (orientation applied, long side ≤ 2048, metadata stripped) and a
+   * 200×200 cover thumbnail. `format` picks the output encoding.
+   */
+  process(bytes: Buffer, format: 'jpeg' | 'webp'): Promise<{ full: ProcessedImage; thumb: ProcessedImage }>;
+}
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+}
+
+/** Everything a backend provides; built by storage/index.ts createStorage(). */
+export interface Storage {
+  users: UserStore;
+  sessions: SessionStore;
+  rateLimits: RateLimitStore;
+  friends: FriendStore;
+  photos: PhotoStore;
+  comments: CommentStore;
+  messages: MessageStore;
+  blobs: BlobStore;
+  /** Names each backing service for /readyz, with the store to ping. */
+  health: { name: string; check: Pingable }[];
+  /** Closes pools and files. */
+  close(): Promise<void>;
+}

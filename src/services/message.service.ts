@@ -1,0 +1,89 @@
+import { Forbidden, InvalidInput, NotFound } from '../domain/errors';
+import { MESSAGE_WINDOW } from '../domain/limits';
+import { conversationIdOf, type Conversation, type Message, type User, type UserId, type Viewer } from '../domain/types';
+import { newId } from '../lib/ulid';
+import type { FriendStore, MessageStore, UserStore } from '../ports';
+
+export const messages = {
+  self: 'You cannot send a message to yourself.',
+  noSuchUser: 'No such user.',
+  notFriends: 'You can only message your friends.',
+};
+
+const CONVERSATION_LIST_LIMIT = 100;
+
+/** Chat between friends. Reading a conversation marks it read. */
+export class MessageService {
+  constructor(
+    private readonly messages: MessageStore,
+    private readonly friends: FriendStore,
+    private readonly users: UserStore,
+  ) {}
+
+  async send(viewer: Viewer, toUserId: UserId, text: string): Promise<Message> {
+    if (toUserId === viewer.id) throw new InvalidInput(messages.self, 'self_message');
+    await this.partner(viewer, toUserId);
+    return this.messages.send({
+      id: newId(),
+      conversationId: conversationIdOf(viewer.id, toUserId),
+      fromUserId: viewer.id,
+      fromUsername: viewer.username,
+      toUserId,
+      text,
+      createdAt: new Date(),
+    });
+  }
+
+  /**
+   * The latest 100 messages, oldest first; with `after`, only newer ones (the chat poll: one
+   * query, and the read marker is only written when something new arrived).
+   */
+  async list(viewer: Viewer, otherId: UserId, after?: string): Promise<Message[]> {
+    const conversationId = conversationIdOf(viewer.id, otherId);
+    if (after) {
+      const [newer] = await Promise.all([
+        this.messages.after(conversationId, after, MESSAGE_WINDOW),
+        this.partner(viewer, otherId, { allowFormer: true }),
+      ]);
+      if (newer.some((m) => m.toUserId === viewer.id)) await this.messages.markRead(viewer.id, otherId);
+      return newer;
+    }
+    await this.partner(viewer, otherId, { allowFormer: true });
+    const latest = await this.messages.latest(conversationId, MESSAGE_WINDOW);
+    await this.messages.markRead(viewer.id, otherId);
+    return latest;
+  }
+
+  /** Opens a conversation page: the other person and the latest messages, marked read. */
+  async open(viewer: Viewer, username: string): Promise<{ other: User; messages: Message[]; canSend: boolean }> {
+    const other = await this.users.findByUsername(username);
+    if (!other) throw new NotFound(messages.noSuchUser, 'user_not_found');
+    const canSend = other.id !== viewer.id && (await this.isFriend(viewer.id, other.id));
+    return { other, messages: await this.list(viewer, other.id), canSend };
+  }
+
+  conversations(viewer: Viewer): Promise<Conversation[]> {
+    return this.messages.conversations(viewer.id, CONVERSATION_LIST_LIMIT);
+  }
+
+  unreadTotal(viewer: Viewer): Promise<number> {
+    return this.messages.unreadTotal(viewer.id);
+  }
+
+  /**
+   * The other person must exist and, to send, be a friend. Reading an old conversation with a
+   * former friend is allowed (the history is theirs too).
+   */
+  private async partner(viewer: Viewer, otherId: UserId, options: { allowFormer?: boolean } = {}): Promise<User> {
+    const other = await this.users.findById(otherId);
+    if (!other) throw new NotFound(messages.noSuchUser, 'user_not_found');
+    if (!options.allowFormer && !(await this.isFriend(viewer.id, otherId))) {
+      throw new Forbidden(messages.notFriends, 'not_friends');
+    }
+    return other;
+  }
+
+  private async isFriend(a: UserId, b: UserId): Promise<boolean> {
+    return (await this.friends.findBetween(a, b))?.status === 'accepted';
+  }
+}

@@ -1,0 +1,153 @@
+import { Forbidden, InvalidInput, NotFound } from '../domain/errors';
+import { queryTerms, topicTerm } from '../domain/search';
+import type { Page, Photo, PhotoView, UserId, Viewer } from '../domain/types';
+import { newId } from '../lib/ulid';
+import type { BlobStore, CommentStore, FriendStore, ImageProcessor, PhotoStore, StoredBlob, UserStore } from '../ports';
+
+export const messages = {
+  noSuchPhoto: 'No such photo.',
+  notOwner: 'Only the owner can delete this photo.',
+  noSuchUser: 'No such user.',
+  emptyQuery: 'q must contain a word of at least two letters or digits',
+  noFile: 'photo: choose an image file to upload',
+};
+
+export type Scope = 'home' | 'profile' | 'all';
+
+export interface FeedInput {
+  scope: Scope;
+  /** For scope=profile: whose photos; the viewer's own when absent. */
+  userId?: UserId;
+  topic?: string;
+  q?: string;
+  limit: number;
+  before?: string;
+}
+
+export interface UploadInput {
+  bytes: Buffer;
+  caption: string;
+  topic: string | null;
+  format: 'jpeg' | 'webp';
+}
+
+export type ImageSize = 'thumb' | 'full';
+
+export class PhotoService {
+  constructor(
+    private readonly photos: PhotoStore,
+    private readonly comments: CommentStore,
+    private readonly blobs: BlobStore,
+    private readonly images: ImageProcessor,
+    private readonly friends: FriendStore,
+    private readonly users: UserStore,
+  ) {}
+
+  /**
+   * Processes the image, stores both files in parallel, then the metadata. If the metadata write
+   * fails the files are deleted again, so a failed upload leaves nothing behind.
+   */
+  async upload(viewer: Viewer, input: UploadInput): Promise<PhotoView> {
+    if (input.bytes.length === 0) throw new InvalidInput(messages.noFile, 'missing_file');
+    const { full, thumb } = await this.images.process(input.bytes, input.format);
+    const id = newId();
+    const ext = input.format === 'webp' ? 'webp' : 'jpg';
+    const keys = { full: `photos/${id}/full.${ext}`, thumb: `photos/${id}/thumb.${ext}` };
+    await Promise.all([
+      this.blobs.put(keys.full, full.bytes, full.contentType),
+      this.blobs.put(keys.thumb, thumb.bytes, thumb.contentType),
+    ]);
+    try {
+      const photo = await this.photos.create({
+        id,
+        userId: viewer.id,
+        username: viewer.username,
+        topic: input.topic,
+        caption: input.caption,
+        createdAt: new Date(),
+        width: full.width,
+        height: full.height,
+        keys,
+        contentType: full.contentType,
+      });
+      return { ...photo, likedByMe: false };
+    } catch (err) {
+      await this.blobs.delete([keys.full, keys.thumb]).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async get(viewer: Viewer, id: string): Promise<PhotoView> {
+    const photo = await this.photos.get(id);
+    if (!photo) throw new NotFound(messages.noSuchPhoto, 'photo_not_found');
+    const liked = await this.photos.likedBy(viewer.id, [id]);
+    return { ...photo, likedByMe: liked.has(id) };
+  }
+
+  /** One page of a feed, newest first; topic and q narrow it through the search index. */
+  async list(viewer: Viewer, input: FeedInput): Promise<Page<PhotoView>> {
+    const page = { limit: input.limit, ...(input.before ? { before: input.before } : {}) };
+    const owners = await this.ownersOf(viewer, input);
+    const terms = [...(input.topic ? [topicTerm(input.topic)] : []), ...(input.q ? queryTerms(input.q) : [])];
+    if (input.q && queryTerms(input.q).length === 0) throw new InvalidInput(messages.emptyQuery);
+
+    let result: Page<Photo>;
+    if (terms.length > 0) result = await this.photos.search(terms, owners, page);
+    else if (owners) result = await this.photos.listByOwners(owners, page);
+    else result = await this.photos.listAll(page);
+
+    const liked = await this.photos.likedBy(
+      viewer.id,
+      result.items.map((p) => p.id),
+    );
+    return { items: result.items.map((p) => ({ ...p, likedByMe: liked.has(p.id) })), next: result.next };
+  }
+
+  /** Deletes metadata first (the photo disappears at once), then comments, then both files. */
+  async delete(viewer: Viewer, id: string): Promise<void> {
+    const photo = await this.photos.get(id);
+    if (!photo) throw new NotFound(messages.noSuchPhoto, 'photo_not_found');
+    if (photo.userId !== viewer.id) throw new Forbidden(messages.notOwner, 'not_owner');
+    const deleted = await this.photos.delete(id);
+    if (!deleted) throw new NotFound(messages.noSuchPhoto, 'photo_not_found');
+    await this.comments.deleteAllForPhoto(id);
+    await this.blobs.delete([deleted.keys.full, deleted.keys.thumb]);
+  }
+
+  async like(viewer: Viewer, id: string): Promise<{ likes: number; liked: boolean }> {
+    const result = await this.photos.like(id, viewer.id);
+    if (!result) throw new NotFound(messages.noSuchPhoto, 'photo_not_found');
+    return result;
+  }
+
+  async unlike(viewer: Viewer, id: string): Promise<{ likes: number; liked: boolean }> {
+    const result = await this.photos.unlike(id, viewer.id);
+    if (!result) throw new NotFound(messages.noSuchPhoto, 'photo_not_found');
+    return result;
+  }
+
+  /** The bytes of one of the photo's images, for any signed-in member. */
+  async openImage(_viewer: Viewer, id: string, size: ImageSize): Promise<StoredBlob> {
+    const photo = await this.photos.get(id);
+    if (!photo) throw new NotFound(messages.noSuchPhoto, 'photo_not_found');
+    const blob = await this.blobs.open(size === 'full' ? photo.keys.full : photo.keys.thumb);
+    if (!blob) throw new NotFound(messages.noSuchPhoto, 'image_not_found');
+    return blob;
+  }
+
+  /** Whose photos a scope shows: undefined means everyone's. */
+  private async ownersOf(viewer: Viewer, input: FeedInput): Promise<UserId[] | undefined> {
+    switch (input.scope) {
+      case 'all':
+        return undefined;
+      case 'home':
+        return [viewer.id, ...(await this.friends.friendIds(viewer.id))];
+      case 'profile': {
+        if (input.userId === undefined || input.userId === viewer.id) return [viewer.id];
+        const user = await this.users.findById(input.userId);
+        if (!user) throw new NotFound(messages.noSuchUser, 'user_not_found');
+        return [user.id];
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInput } from '../../src/domain/errors';
+import { credentials, feedQuery, messageInput, parse } from '../../src/domain/schemas';
+
+const failure = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof InvalidInput) return err.message;
+    throw err;
+  }
+  throw new Error('expected InvalidInput');
+};
+
+describe('credentials schema', () => {
+  it('accepts letters, digits, _ and . in 3–30 characters', () => {
+    expect(parse(credentials, { username: 'ana.maria_1', password: 'longenough' }).username).toBe('ana.maria_1');
+  });
+
+  it.each([
+    ['ab', /username/],
+    ['has space', /username/],
+    ['x'.repeat(10_000), /username/],
+  ])('refuses the username %#, naming the field', (username, pattern) => {
+    expect(failure(() => parse(credentials, { username, password: 'longenough' }))).toMatch(pattern);
+  });
+
+  it('refuses passwords under 8 characters or over 72 bytes', () => {
+    expect(failure(() => parse(credentials, { username: 'anna', password: 'short' }))).toMatch(/password.*8/);
+    expect(failure(() => parse(credentials, { username: 'anna', password: 'é'.repeat(40) }))).toMatch(/password.*72 bytes/);
+  });
+
+  it('refuses wrong types and a missing body', () => {
+    expect(failure(() => parse(credentials, { username: 42, password: 'longenough' }))).toMatch(/username/);
+    expect(failure(() => parse(credentials, undefined))).toMatch(/username/);
+  });
+});
+
+describe('feedQuery schema', () => {
+  it('defaults to home, 50 per page', () => {
+    expect(parse(feedQuery, {})).toMatchObject({ scope: 'home', limit: 50 });
+  });
+
+  it.each([{ limit: '0' }, { limit: '1000000' }, { before: 'garbage' }, { scope: 'friends' }])(
+    'refuses %o with a sentence naming the field',
+    (query) => {
+      expect(failure(() => parse(feedQuery, query))).toMatch(new RegExp(Object.keys(query)[0] ?? ''));
+    },
+  );
+});
+
+describe('messageInput schema', () => {
+  it.each([{ to_user_id: '5' }, { to_user_id: {} }, { to_user_id: -3 }, { to_user_id: 1.5 }])(
+    'refuses to_user_id %o',
+    (input) => {
+      expect(failure(() => parse(messageInput, { ...input, text: 'hi' }))).toMatch(/to_user_id/);
+    },
+  );
+
+  it('refuses empty and 2001-character text', () => {
+    expect(failure(() => parse(messageInput, { to_user_id: 2, text: '' }))).toMatch(/text/);
+    expect(failure(() => parse(messageInput, { to_user_id: 2, text: 'x'.repeat(2001) }))).toMatch(/text.*2000/);
+  });
+});
