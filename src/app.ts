@@ -6,7 +6,7 @@ import { pinoHttp } from 'pino-http';
 import type { Container } from './container';
 import { NotFound } from './domain/errors';
 import { apiRouter } from './http/api';
-import { renderPageError } from './http/errors';
+import { renderError } from './http/errors';
 import { noStoreWhenSignedIn } from './http/middleware/no-store';
 import { createRateLimits } from './http/middleware/rate-limit';
 import { sameOrigin } from './http/middleware/same-origin';
@@ -82,6 +82,7 @@ export function createApp(c: Container): Express {
   app.use('/api', apiRouter(c, limits));
   app.use(pageRouter(c, limits));
   app.use((_req, _res, next) => next(new NotFound('There is nothing at this address.', 'page_not_found')));
-  app.use(renderPageError(logger, config.images.maxUploadBytes));
+  // One handler for every error, wherever it was thrown (session store, sameOrigin, a route).
+  app.use(renderError(logger, config.images.maxUploadBytes));
   return app;
 }

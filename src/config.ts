@@ -28,7 +28,10 @@ const common = z.object({
   DATA_DIR: z.string().default('./data'),
   STORAGE_BACKEND: z.enum(['embedded', 'aws']).default('embedded'),
   SESSION_SECRET: optionalString,
-  SESSION_COOKIE_NAME: z.string().regex(/^[\w.-]+$/).default('lumina.sid'),
+  SESSION_COOKIE_NAME: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .default('lumina.sid'),
   SESSION_IDLE_MINUTES: int(60 * 24 * 7, 1),
   SESSION_ABSOLUTE_HOURS: int(24 * 30, 1),
   BCRYPT_COST: int(12, 4).pipe(z.number().max(15)),

@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   server.headersTimeout = 66_000;
 
   const prune = setInterval(() => {
-    container.storage.sessions.prune(new Date()).catch((err: unknown) => logger.warn({ err }, 'session prune failed'));
+    container.storage.sessions
+      .prune(new Date())
+      .catch((err: unknown) => logger.warn({ err }, 'session prune failed'));
   }, SESSION_PRUNE_INTERVAL_MS);
   prune.unref();
 
@@ -68,7 +70,9 @@ main().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
   } else {
-    process.stderr.write(`Lumina failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `Lumina failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
   }
   process.exit(1);
 });

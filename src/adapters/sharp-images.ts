@@ -32,7 +32,10 @@ export class SharpImages implements ImageProcessor {
     sharp.cache(false);
   }
 
-  async process(bytes: Buffer, format: 'jpeg' | 'webp'): Promise<{ full: ProcessedImage; thumb: ProcessedImage }> {
+  async process(
+    bytes: Buffer,
+    format: 'jpeg' | 'webp',
+  ): Promise<{ full: ProcessedImage; thumb: ProcessedImage }> {
     const { width, height } = await this.inspect(bytes);
     const { maxPixels, maxSide } = this.options;
     if (width * height > maxPixels || width > maxSide || height > maxSide) {

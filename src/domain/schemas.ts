@@ -21,7 +21,9 @@ import { ULID_PATTERN } from '../lib/ulid';
 const text = (field: string, min: number, max: number) =>
   z
     .string({ error: `${field} must be text` })
-    .min(min, { error: min === 1 ? `${field} must not be empty` : `${field} must be at least ${min} characters` })
+    .min(min, {
+      error: min === 1 ? `${field} must not be empty` : `${field} must be at least ${min} characters`,
+    })
     .max(max, { error: `${field} must be at most ${max} characters` });
 
 export const username = z
@@ -41,8 +43,15 @@ export const credentials = z.object({ username, password });
 
 /** Login accepts any stored password shape but still bounds the input. */
 export const loginInput = z.object({
-  username: z.string({ error: 'username must be text' }).trim().min(1, { error: 'username is required' }).max(200, { error: 'username is too long' }),
-  password: z.string({ error: 'password must be text' }).min(1, { error: 'password is required' }).max(1024, { error: 'password is too long' }),
+  username: z
+    .string({ error: 'username must be text' })
+    .trim()
+    .min(1, { error: 'username is required' })
+    .max(200, { error: 'username is too long' }),
+  password: z
+    .string({ error: 'password must be text' })
+    .min(1, { error: 'password is required' })
+    .max(1024, { error: 'password is too long' }),
 });
 
 export const userId = z.coerce
@@ -81,8 +90,16 @@ export const scope = z.enum(['home', 'profile', 'all'], { error: 'scope must be 
 export const feedQuery = z.object({
   scope: scope.default('home'),
   user_id: userId.optional(),
-  topic: z.string({ error: 'topic must be text' }).trim().max(MAX_TOPIC_LENGTH, { error: `topic must be at most ${MAX_TOPIC_LENGTH} characters` }).optional(),
-  q: z.string({ error: 'q must be text' }).trim().max(200, { error: 'q must be at most 200 characters' }).optional(),
+  topic: z
+    .string({ error: 'topic must be text' })
+    .trim()
+    .max(MAX_TOPIC_LENGTH, { error: `topic must be at most ${MAX_TOPIC_LENGTH} characters` })
+    .optional(),
+  q: z
+    .string({ error: 'q must be text' })
+    .trim()
+    .max(200, { error: 'q must be at most 200 characters' })
+    .optional(),
   limit: z.coerce
     .number({ error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
     .int({ error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
@@ -105,11 +122,15 @@ export const respondInput = z.object({
   action: z.enum(['accept', 'decline'], { error: 'action must be accept or decline' }),
 });
 
-export const requestDirection = z.enum(['incoming', 'outgoing'], { error: 'direction must be incoming or outgoing' }).default('incoming');
+export const requestDirection = z
+  .enum(['incoming', 'outgoing'], { error: 'direction must be incoming or outgoing' })
+  .default('incoming');
 
 export const messageInput = z.object({
   to_user_id: strictUserId('to_user_id'),
-  text: text('text', 1, MAX_MESSAGE_LENGTH).refine((s) => s.trim().length > 0, { error: 'text must not be blank' }),
+  text: text('text', 1, MAX_MESSAGE_LENGTH).refine((s) => s.trim().length > 0, {
+    error: 'text must not be blank',
+  }),
 });
 
 export const messagesQuery = z.object({
@@ -121,10 +142,13 @@ export const imageSize = z.enum(['thumb', 'full'], { error: 'size must be thumb 
 
 /** Parses `value` or throws InvalidInput with the first problem as a sentence naming the field. */
 export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const result = schema.safeParse(value ?? {});
+  // A missing body or query object is an empty one, so the message names the first missing field.
+  const result = schema.safeParse(value === undefined && schema instanceof z.ZodObject ? {} : value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue?.path.join('.') ?? '';
+  if (field === '' && issue?.code === 'invalid_type')
+    throw new InvalidInput('the request body must be a JSON object');
   const sentence = issue?.message ?? 'the request is invalid';
   const startsWithField = field !== '' && sentence.startsWith(String(issue?.path[0]));
   throw new InvalidInput(field && !startsWithField ? `${field}: ${sentence}` : sentence);

@@ -111,5 +111,4 @@ export interface PageRequest {
   before?: string;
 }
 
-export const conversationIdOf = (a: UserId, b: UserId): string =>
-  `CONV#${Math.min(a, b)}#${Math.max(a, b)}`;
+export const conversationIdOf = (a: UserId, b: UserId): string => `CONV#${Math.min(a, b)}#${Math.max(a, b)}`;

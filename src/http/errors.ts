@@ -9,7 +9,11 @@ export interface HttpError {
   message: string;
 }
 
-const INTERNAL: HttpError = { status: 500, code: 'internal_error', message: 'Something went wrong on our side.' };
+const INTERNAL: HttpError = {
+  status: 500,
+  code: 'internal_error',
+  message: 'Something went wrong on our side.',
+};
 
 const formatMb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(bytes < 1024 * 1024 ? 2 : 0)} MB`;
 
@@ -18,29 +22,33 @@ export function toHttpError(err: unknown, context: { maxUploadBytes: number }): 
   if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message };
   if (err instanceof MulterError) {
     if (err.code === 'LIMIT_FILE_SIZE') {
-      const e = new PayloadTooLarge(`photo: the file is larger than the ${formatMb(context.maxUploadBytes)} limit`, 'file_too_large');
+      const e = new PayloadTooLarge(
+        `photo: the file is larger than the ${formatMb(context.maxUploadBytes)} limit`,
+        'file_too_large',
+      );
       return { status: e.status, code: e.code, message: e.message };
     }
     if (err.code === 'LIMIT_UNEXPECTED_FILE') {
-      return { status: 400, code: 'invalid_input', message: `${err.field ?? 'file'}: unexpected file field; send the image as "photo"` };
+      return {
+        status: 400,
+        code: 'invalid_input',
+        message: `${err.field ?? 'file'}: unexpected file field; send the image as "photo"`,
+      };
     }
     const e = new InvalidInput(`upload: ${err.message.toLowerCase()}`);
     return { status: e.status, code: e.code, message: e.message };
   }
   // body-parser marks its errors with `type` and `status`.
   const bodyError = err as { type?: string; status?: number } | undefined;
-  switch (bodyError?.type) {
-    case 'entity.parse.failed':
-      return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
-    case 'entity.too.large':
-      return { status: 413, code: 'payload_too_large', message: 'The request body is too large.' };
-    case 'encoding.unsupported':
-    case 'charset.unsupported': {
-      const e = new UnsupportedMedia('The request body encoding is not supported.');
-      return { status: e.status, code: e.code, message: e.message };
-    }
-    default:
-      break;
+  if (bodyError?.type === 'entity.parse.failed') {
+    return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
+  }
+  if (bodyError?.type === 'entity.too.large') {
+    return { status: 413, code: 'payload_too_large', message: 'The request body is too large.' };
+  }
+  if (bodyError?.type === 'encoding.unsupported' || bodyError?.type === 'charset.unsupported') {
+    const e = new UnsupportedMedia('The request body encoding is not supported.');
+    return { status: e.status, code: e.code, message: e.message };
   }
   if (bodyError?.status && bodyError.status >= 400 && bodyError.status < 500) {
     return { status: bodyError.status, code: 'bad_request', message: 'The request could not be understood.' };
@@ -48,7 +56,13 @@ export function toHttpError(err: unknown, context: { maxUploadBytes: number }): 
   return undefined;
 }
 
-function resolve(err: unknown, req: Request, res: Response, logger: Logger, maxUploadBytes: number): HttpError {
+function resolve(
+  err: unknown,
+  req: Request,
+  res: Response,
+  logger: Logger,
+  maxUploadBytes: number,
+): HttpError {
   const known = toHttpError(err, { maxUploadBytes });
   if (err instanceof RateLimited) res.set('Retry-After', String(err.retryAfterSeconds));
   if (known) {
@@ -59,20 +73,18 @@ function resolve(err: unknown, req: Request, res: Response, logger: Logger, maxU
   return INTERNAL;
 }
 
-/** JSON errors for /api: exactly `{message, code}`. */
-export function renderJsonError(logger: Logger, maxUploadBytes: number): ErrorRequestHandler {
+/** JSON errors for /api (exactly `{message, code}`), the error page for everything else. */
+export function renderError(logger: Logger, maxUploadBytes: number): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     const e = resolve(err, req, res, logger, maxUploadBytes);
-    res.status(e.status).json({ message: e.message, code: e.code });
+    res.status(e.status);
+    if (isApi(req)) {
+      res.json({ message: e.message, code: e.code });
+    } else {
+      res.render('error', { title: e.status === 404 ? 'Not found' : 'Error', error: e });
+    }
   };
 }
 
-/** The error page for everything that is not /api. */
-export function renderPageError(logger: Logger, maxUploadBytes: number): ErrorRequestHandler {
-  return (err: unknown, req, res, next) => {
-    if (res.headersSent) return next(err);
-    const e = resolve(err, req, res, logger, maxUploadBytes);
-    res.status(e.status).render('error', { title: e.status === 404 ? 'Not found' : 'Error', error: e });
-  };
-}
+const isApi = (req: Request) => req.originalUrl === '/api' || req.originalUrl.startsWith('/api/');

@@ -1,12 +1,4 @@
-import type {
-  Comment,
-  Conversation,
-  Friend,
-  FriendRequest,
-  Message,
-  PhotoView,
-  User,
-} from '../domain/types';
+import type { Comment, Conversation, Friend, FriendRequest, Message, PhotoView, User } from '../domain/types';
 
 /** Domain objects to API JSON: the snake_case field names of API.md live here and nowhere else. */
 

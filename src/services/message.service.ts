@@ -1,6 +1,13 @@
 import { Forbidden, InvalidInput, NotFound } from '../domain/errors';
 import { MESSAGE_WINDOW } from '../domain/limits';
-import { conversationIdOf, type Conversation, type Message, type User, type UserId, type Viewer } from '../domain/types';
+import {
+  conversationIdOf,
+  type Conversation,
+  type Message,
+  type User,
+  type UserId,
+  type Viewer,
+} from '../domain/types';
 import { newId } from '../lib/ulid';
 import type { FriendStore, MessageStore, UserStore } from '../ports';
 
@@ -55,7 +62,10 @@ export class MessageService {
   }
 
   /** Opens a conversation page: the other person and the latest messages, marked read. */
-  async open(viewer: Viewer, username: string): Promise<{ other: User; messages: Message[]; canSend: boolean }> {
+  async open(
+    viewer: Viewer,
+    username: string,
+  ): Promise<{ other: User; messages: Message[]; canSend: boolean }> {
     const other = await this.users.findByUsername(username);
     if (!other) throw new NotFound(messages.noSuchUser, 'user_not_found');
     const canSend = other.id !== viewer.id && (await this.isFriend(viewer.id, other.id));
@@ -74,7 +84,11 @@ export class MessageService {
    * The other person must exist and, to send, be a friend. Reading an old conversation with a
    * former friend is allowed (the history is theirs too).
    */
-  private async partner(viewer: Viewer, otherId: UserId, options: { allowFormer?: boolean } = {}): Promise<User> {
+  private async partner(
+    viewer: Viewer,
+    otherId: UserId,
+    options: { allowFormer?: boolean } = {},
+  ): Promise<User> {
     const other = await this.users.findById(otherId);
     if (!other) throw new NotFound(messages.noSuchUser, 'user_not_found');
     if (!options.allowFormer && !(await this.isFriend(viewer.id, otherId))) {

@@ -2,7 +2,15 @@ import { Forbidden, InvalidInput, NotFound } from '../domain/errors';
 import { queryTerms, topicTerm } from '../domain/search';
 import type { Page, Photo, PhotoView, UserId, Viewer } from '../domain/types';
 import { newId } from '../lib/ulid';
-import type { BlobStore, CommentStore, FriendStore, ImageProcessor, PhotoStore, StoredBlob, UserStore } from '../ports';
+import type {
+  BlobStore,
+  CommentStore,
+  FriendStore,
+  ImageProcessor,
+  PhotoStore,
+  StoredBlob,
+  UserStore,
+} from '../ports';
 
 export const messages = {
   noSuchPhoto: 'No such photo.',

@@ -21,7 +21,8 @@ describe('loadConfig', () => {
   });
 
   it('with several bad keys names every one of them', () => {
-    const attempt = () => loadConfig({ DATA_DIR: dataDir(), PORT: 'eighty', BCRYPT_COST: '99', STORAGE_BACKEND: 'mongo' });
+    const attempt = () =>
+      loadConfig({ DATA_DIR: dataDir(), PORT: 'eighty', BCRYPT_COST: '99', STORAGE_BACKEND: 'mongo' });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/PORT[\s\S]*STORAGE_BACKEND|STORAGE_BACKEND[\s\S]*PORT/);
     expect(attempt).toThrow(/BCRYPT_COST/);
@@ -29,14 +30,23 @@ describe('loadConfig', () => {
 
   it('in production refuses a missing, short or well-known session secret', () => {
     for (const secret of [undefined, 'short', 'keyboard cat']) {
-      const env = { NODE_ENV: 'production', DATA_DIR: dataDir(), ...(secret ? { SESSION_SECRET: secret } : {}) };
+      const env = {
+        NODE_ENV: 'production',
+        DATA_DIR: dataDir(),
+        ...(secret ? { SESSION_SECRET: secret } : {}),
+      };
       expect(() => loadConfig(env)).toThrow(/SESSION_SECRET/);
     }
-    expect(loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir(), SESSION_SECRET: 'x'.repeat(40) }).isProduction).toBe(true);
+    expect(
+      loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir(), SESSION_SECRET: 'x'.repeat(40) })
+        .isProduction,
+    ).toBe(true);
   });
 
   it('for the aws backend requires the MySQL and S3 settings, naming them', () => {
-    expect(() => loadConfig({ DATA_DIR: dataDir(), STORAGE_BACKEND: 'aws' })).toThrow(/MYSQL_HOST[\s\S]*S3_BUCKET/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), STORAGE_BACKEND: 'aws' })).toThrow(
+      /MYSQL_HOST[\s\S]*S3_BUCKET/,
+    );
     const config = loadConfig({
       DATA_DIR: dataDir(),
       STORAGE_BACKEND: 'aws',
@@ -46,7 +56,9 @@ describe('loadConfig', () => {
       S3_BUCKET: 'photos',
       S3_FORCE_PATH_STYLE: 'true',
     });
-    expect(config.storage.backend === 'aws' && config.storage.aws.dynamodb.tables.photos).toBe('lumina_photos');
+    expect(config.storage.backend === 'aws' && config.storage.aws.dynamodb.tables.photos).toBe(
+      'lumina_photos',
+    );
     expect(config.storage.backend === 'aws' && config.storage.aws.s3.forcePathStyle).toBe(true);
   });
 

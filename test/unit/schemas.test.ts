@@ -14,7 +14,9 @@ const failure = (fn: () => unknown) => {
 
 describe('credentials schema', () => {
   it('accepts letters, digits, _ and . in 3–30 characters', () => {
-    expect(parse(credentials, { username: 'ana.maria_1', password: 'longenough' }).username).toBe('ana.maria_1');
+    expect(parse(credentials, { username: 'ana.maria_1', password: 'longenough' }).username).toBe(
+      'ana.maria_1',
+    );
   });
 
   it.each([
@@ -27,7 +29,9 @@ describe('credentials schema', () => {
 
   it('refuses passwords under 8 characters or over 72 bytes', () => {
     expect(failure(() => parse(credentials, { username: 'anna', password: 'short' }))).toMatch(/password.*8/);
-    expect(failure(() => parse(credentials, { username: 'anna', password: 'é'.repeat(40) }))).toMatch(/password.*72 bytes/);
+    expect(failure(() => parse(credentials, { username: 'anna', password: 'é'.repeat(40) }))).toMatch(
+      /password.*72 bytes/,
+    );
   });
 
   it('refuses wrong types and a missing body', () => {
@@ -59,6 +63,8 @@ describe('messageInput schema', () => {
 
   it('refuses empty and 2001-character text', () => {
     expect(failure(() => parse(messageInput, { to_user_id: 2, text: '' }))).toMatch(/text/);
-    expect(failure(() => parse(messageInput, { to_user_id: 2, text: 'x'.repeat(2001) }))).toMatch(/text.*2000/);
+    expect(failure(() => parse(messageInput, { to_user_id: 2, text: 'x'.repeat(2001) }))).toMatch(
+      /text.*2000/,
+    );
   });
 });

@@ -4,14 +4,28 @@ import { MAX_TERMS_PER_PHOTO, photoTerms, queryTerms, topicTerm } from '../../sr
 describe('photoTerms', () => {
   it('indexes words and prefixes of caption, topic and username, lower-cased', () => {
     const terms = photoTerms({ caption: 'Sunset at the Beach', topic: 'Travel', username: 'Ana_Maria' });
-    expect(terms).toEqual(expect.arrayContaining(['su', 'sun', 'sunset', 'beach', 'be', 'travel', 'ana', 'maria', 'topic:travel']));
+    expect(terms).toEqual(
+      expect.arrayContaining([
+        'su',
+        'sun',
+        'sunset',
+        'beach',
+        'be',
+        'travel',
+        'ana',
+        'maria',
+        'topic:travel',
+      ]),
+    );
     expect(terms).not.toContain('Sunset');
     expect(new Set(terms).size).toBe(terms.length);
   });
 
   it('with a huge caption stays within the per-photo cap', () => {
     const caption = Array.from({ length: 400 }, (_, i) => `word${i}x`).join(' ');
-    expect(photoTerms({ caption, topic: null, username: 'bob' }).length).toBeLessThanOrEqual(MAX_TERMS_PER_PHOTO);
+    expect(photoTerms({ caption, topic: null, username: 'bob' }).length).toBeLessThanOrEqual(
+      MAX_TERMS_PER_PHOTO,
+    );
   });
 });
 

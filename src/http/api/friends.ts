@@ -1,6 +1,13 @@
 import { Router } from 'express';
 import type { Container } from '../../container';
-import { friendRequestInput, parse, requestDirection, respondInput, strictUserId, userId } from '../../domain/schemas';
+import {
+  friendRequestInput,
+  parse,
+  requestDirection,
+  respondInput,
+  strictUserId,
+  userId,
+} from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
 import { toFriendJson, toFriendRequestJson } from '../serializers';
 

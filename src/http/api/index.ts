@@ -1,7 +1,6 @@
 import express, { Router } from 'express';
 import type { Container } from '../../container';
 import { NotFound } from '../../domain/errors';
-import { renderJsonError } from '../errors';
 import type { RateLimits } from '../middleware/rate-limit';
 import { authApi } from './auth';
 import { friendsApi } from './friends';
@@ -18,7 +17,8 @@ export function apiRouter(c: Container, limits: RateLimits): Router {
   api.use(photosApi(c, limits));
   api.use(friendsApi(c));
   api.use(messagesApi(c));
-  api.use((req, _res, next) => next(new NotFound(`No API endpoint ${req.method} ${req.path}.`, 'no_such_endpoint')));
-  api.use(renderJsonError(c.logger, c.config.images.maxUploadBytes));
+  api.use((req, _res, next) =>
+    next(new NotFound(`No API endpoint ${req.method} ${req.path}.`, 'no_such_endpoint')),
+  );
   return api;
 }

@@ -31,7 +31,11 @@ export function photosApi({ services, config }: Container, limits: RateLimits): 
   api.post('/photos', limits.upload, photoUpload(config.images.maxUploadBytes), async (req, res) => {
     if (!req.file) throw new InvalidInput('photo: choose an image file to upload', 'missing_file');
     const fields = parse(uploadFields, req.body);
-    const photo = await photos.upload(viewer(req), { bytes: req.file.buffer, ...fields, format: config.images.format });
+    const photo = await photos.upload(viewer(req), {
+      bytes: req.file.buffer,
+      ...fields,
+      format: config.images.format,
+    });
     res.status(201).location(`/api/photos/${photo.id}`).json(toPhotoJson(photo));
   });
 

@@ -6,7 +6,11 @@ import { requireUser } from '../middleware/auth';
 import { toUserJson } from '../serializers';
 
 const lookupQuery = z.object({
-  username: z.string({ error: 'username is required' }).trim().min(1, { error: 'username is required' }).max(200, { error: 'username is too long' }),
+  username: z
+    .string({ error: 'username is required' })
+    .trim()
+    .min(1, { error: 'username is required' })
+    .max(200, { error: 'username is too long' }),
 });
 const searchQuery = z.object({
   q: z.string({ error: 'q is required' }).max(100, { error: 'q must be at most 100 characters' }),

@@ -96,7 +96,9 @@ export function signIn(req: Express.Request, viewer: Viewer): Promise<void> {
       req.session.userId = viewer.id;
       req.session.username = viewer.username;
       req.session.signedInAt = Date.now();
-      req.session.save((saveErr) => (saveErr ? reject(saveErr instanceof Error ? saveErr : new Error(String(saveErr))) : resolve()));
+      req.session.save((saveErr) =>
+        saveErr ? reject(saveErr instanceof Error ? saveErr : new Error(String(saveErr))) : resolve(),
+      );
     });
   });
 }
@@ -104,6 +106,8 @@ export function signIn(req: Express.Request, viewer: Viewer): Promise<void> {
 /** Deletes the session record on the server, so a replayed cookie is worthless. */
 export function signOut(req: Express.Request): Promise<void> {
   return new Promise((resolve, reject) => {
-    req.session.destroy((err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
+    req.session.destroy((err) =>
+      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+    );
   });
 }

@@ -1,0 +1,184 @@
+import { Readable } from 'node:stream';
+import { Conflict } from '../../src/domain/errors';
+import type { FriendRequest, User, UserCredentials, UserId } from '../../src/domain/types';
+import type { BlobStore, FriendStore, PasswordHasher, StoredBlob, UserStore } from '../../src/ports';
+
+/** In-memory fakes of the ports, for service unit tests: no disk, no network. */
+
+export class MemoryUserStore implements UserStore {
+  private readonly rows: UserCredentials[] = [];
+
+  ping() {
+    return Promise.resolve();
+  }
+
+  create(input: { username: string; email: string; passwordHash: string }): Promise<User> {
+    if (this.rows.some((u) => u.username.toLowerCase() === input.username.toLowerCase())) {
+      return Promise.reject(new Conflict('That username is taken.', 'username_taken'));
+    }
+    const row = { id: this.rows.length + 1, createdAt: new Date(), ...input };
+    this.rows.push(row);
+    return Promise.resolve(strip(row));
+  }
+
+  findCredentials(username: string) {
+    return Promise.resolve(
+      this.rows.find((u) => u.username.toLowerCase() === username.toLowerCase()) ?? null,
+    );
+  }
+
+  async findByUsername(username: string) {
+    const row = await this.findCredentials(username);
+    return row ? strip(row) : null;
+  }
+
+  findById(id: UserId) {
+    const row = this.rows.find((u) => u.id === id);
+    return Promise.resolve(row ? strip(row) : null);
+  }
+
+  searchByPrefix(prefix: string, limit: number) {
+    const p = prefix.toLowerCase();
+    return Promise.resolve(
+      this.rows
+        .filter((u) => u.username.toLowerCase().startsWith(p))
+        .sort((a, b) => a.username.toLowerCase().localeCompare(b.username.toLowerCase()))
+        .slice(0, limit)
+        .map(strip),
+    );
+  }
+}
+
+const strip = ({ passwordHash: _h, ...user }: UserCredentials): User => user;
+
+export class MemoryFriendStore implements FriendStore {
+  private rows: FriendRequest[] = [];
+  private nextId = 1;
+
+  constructor(private readonly users: MemoryUserStore) {}
+
+  ping() {
+    return Promise.resolve();
+  }
+
+  async create(requesterId: UserId, receiverId: UserId): Promise<FriendRequest> {
+    if (await this.findBetween(requesterId, receiverId)) {
+      throw new Conflict('You are already friends or have a pending request.', 'friend_request_exists');
+    }
+    const [a, b] = await Promise.all([this.users.findById(requesterId), this.users.findById(receiverId)]);
+    const row: FriendRequest = {
+      id: this.nextId++,
+      requesterId,
+      requesterUsername: a?.username ?? '',
+      receiverId,
+      receiverUsername: b?.username ?? '',
+      status: 'pending',
+      createdAt: new Date(),
+      respondedAt: null,
+    };
+    this.rows.push(row);
+    return { ...row };
+  }
+
+  findById(id: number) {
+    const row = this.rows.find((r) => r.id === id);
+    return Promise.resolve(row ? { ...row } : null);
+  }
+
+  findBetween(a: UserId, b: UserId) {
+    const row = this.rows.find(
+      (r) => (r.requesterId === a && r.receiverId === b) || (r.requesterId === b && r.receiverId === a),
+    );
+    return Promise.resolve(row ? { ...row } : null);
+  }
+
+  accept(id: number) {
+    const row = this.rows.find((r) => r.id === id && r.status === 'pending');
+    if (!row) return Promise.resolve(null);
+    row.status = 'accepted';
+    row.respondedAt = new Date();
+    return Promise.resolve({ ...row });
+  }
+
+  remove(id: number, status: FriendRequest['status']) {
+    const before = this.rows.length;
+    this.rows = this.rows.filter((r) => !(r.id === id && r.status === status));
+    return Promise.resolve(this.rows.length < before);
+  }
+
+  listPending(userId: UserId, direction: 'incoming' | 'outgoing') {
+    return Promise.resolve(
+      this.rows
+        .filter(
+          (r) =>
+            r.status === 'pending' && (direction === 'incoming' ? r.receiverId : r.requesterId) === userId,
+        )
+        .reverse(),
+    );
+  }
+
+  async countIncoming(userId: UserId) {
+    return (await this.listPending(userId, 'incoming')).length;
+  }
+
+  listFriends(userId: UserId) {
+    return Promise.resolve(
+      this.rows
+        .filter((r) => r.status === 'accepted' && (r.requesterId === userId || r.receiverId === userId))
+        .map((r) =>
+          r.requesterId === userId
+            ? { id: r.receiverId, username: r.receiverUsername, since: r.respondedAt ?? r.createdAt }
+            : { id: r.requesterId, username: r.requesterUsername, since: r.respondedAt ?? r.createdAt },
+        )
+        .sort((a, b) => a.username.toLowerCase().localeCompare(b.username.toLowerCase())),
+    );
+  }
+
+  async friendIds(userId: UserId) {
+    return (await this.listFriends(userId)).map((f) => f.id);
+  }
+}
+
+export class MemoryBlobStore implements BlobStore {
+  readonly objects = new Map<string, { bytes: Buffer; contentType: string }>();
+
+  ping() {
+    return Promise.resolve();
+  }
+
+  put(key: string, bytes: Buffer, contentType: string) {
+    this.objects.set(key, { bytes, contentType });
+    return Promise.resolve();
+  }
+
+  open(key: string): Promise<StoredBlob | null> {
+    const o = this.objects.get(key);
+    return Promise.resolve(
+      o
+        ? {
+            body: Readable.from(o.bytes),
+            size: o.bytes.length,
+            contentType: o.contentType,
+            etag: `"${o.bytes.length}"`,
+          }
+        : null,
+    );
+  }
+
+  delete(keys: string[]) {
+    for (const key of keys) this.objects.delete(key);
+    return Promise.resolve();
+  }
+}
+
+/** Reversible "hash" so unit tests need no bcrypt; counts verifications. */
+export class PlainPasswords implements PasswordHasher {
+  verifications = 0;
+  hash(password: string) {
+    return Promise.resolve(`plain:${password}`);
+  }
+  verify(password: string, hash: string) {
+    this.verifications++;
+    return Promise.resolve(hash === `plain:${password}`);
+  }
+}
