@@ -64,12 +64,14 @@ export function createApp(c: Container): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const readiness = await services.health.readiness();
-    const failing = readiness.checks.filter((check) => !check.ok).map((check) => check.name);
-    res.status(readiness.ready ? 200 : 503).json({
-      status: readiness.ready ? 'ready' : 'unavailable',
+    const { ready, checks, failures } = await services.health.readiness();
+    for (const { name, error } of failures)
+      logger.warn({ store: name, err: error }, 'readiness check failed');
+    const failing = failures.map((f) => f.name);
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'unavailable',
       ...(failing.length > 0 ? { message: `${failing.join(', ')} not answering`, unavailable: failing } : {}),
-      checks: readiness.checks,
+      checks,
     });
   });
   app.use(express.static(join(ROOT, 'public'), { maxAge: config.isProduction ? '1d' : 0 }));

@@ -41,12 +41,16 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     server.close(() => {
+      clearInterval(sweep);
       container
         .close()
         .catch((err: unknown) => logger.error({ err }, 'closing stores failed'))
         .finally(() => process.exit(code));
     });
+    // Keep-alive sockets go idle as their last response ends; close them as they do.
     server.closeIdleConnections();
+    const sweep = setInterval(() => server.closeIdleConnections(), 200);
+    sweep.unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

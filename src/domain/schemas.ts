@@ -54,11 +54,15 @@ export const loginInput = z.object({
     .max(1024, { error: 'password is too long' }),
 });
 
-export const userId = z.coerce
-  .number({ error: 'user_id must be a positive integer' })
-  .int({ error: 'user_id must be a positive integer' })
-  .positive({ error: 'user_id must be a positive integer' })
-  .max(Number.MAX_SAFE_INTEGER, { error: 'user_id must be a positive integer' });
+/** A positive integer id from a path or query string, where everything arrives as text. */
+export const idParam = (field: string) =>
+  z.coerce
+    .number({ error: `${field} must be a positive integer` })
+    .int({ error: `${field} must be a positive integer` })
+    .positive({ error: `${field} must be a positive integer` })
+    .max(Number.MAX_SAFE_INTEGER, { error: `${field} must be a positive integer` });
+
+export const userId = idParam('user_id');
 
 /** A JSON body's user id: a real number, not "5" or {}. */
 export const strictUserId = (field: string) =>
@@ -147,8 +151,9 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue?.path.join('.') ?? '';
-  if (field === '' && issue?.code === 'invalid_type')
+  if (field === '' && issue?.code === 'invalid_type' && schema instanceof z.ZodObject) {
     throw new InvalidInput('the request body must be a JSON object');
+  }
   const sentence = issue?.message ?? 'the request is invalid';
   const startsWithField = field !== '' && sentence.startsWith(String(issue?.path[0]));
   throw new InvalidInput(field && !startsWithField ? `${field}: ${sentence}` : sentence);

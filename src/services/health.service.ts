@@ -2,7 +2,9 @@ import type { Pingable } from '../ports';
 
 export interface Readiness {
   ready: boolean;
-  checks: { name: string; ok: boolean; error?: string }[];
+  /** Names and results only: driver messages stay in the log, not in an unauthenticated answer. */
+  checks: { name: string; ok: boolean }[];
+  failures: { name: string; error: unknown }[];
 }
 
 export class HealthService {
@@ -10,16 +12,20 @@ export class HealthService {
 
   /** Pings every backing store at once; each failure is named. */
   async readiness(): Promise<Readiness> {
-    const checks = await Promise.all(
+    const results = await Promise.all(
       this.stores.map(async ({ name, check }) => {
         try {
           await check.ping();
-          return { name, ok: true };
-        } catch (err) {
-          return { name, ok: false, error: err instanceof Error ? err.message : String(err) };
+          return { name, ok: true, error: undefined };
+        } catch (error) {
+          return { name, ok: false, error };
         }
       }),
     );
-    return { ready: checks.every((c) => c.ok), checks };
+    return {
+      ready: results.every((r) => r.ok),
+      checks: results.map(({ name, ok }) => ({ name, ok })),
+      failures: results.filter((r) => !r.ok).map(({ name, error }) => ({ name, error })),
+    };
   }
 }

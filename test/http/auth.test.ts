@@ -282,3 +282,33 @@ describe('security headers and probes', () => {
     expect(page.text).not.toMatch(/at .*\.ts:\d+/);
   });
 });
+
+describe('request bodies', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await makeTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('a form-encoded body on a JSON endpoint answers 415 and signs nobody up', async () => {
+    const name = username('form');
+    const res = await request(t.app)
+      .post('/api/auth/signup')
+      .type('form')
+      .send({ username: name, password: PASSWORD })
+      .expect(415);
+    expect(res.body.code).toBe('unsupported_body_type');
+    await request(t.app).post('/api/auth/login').send({ username: name, password: PASSWORD }).expect(401);
+  });
+
+  it('a bad request id names the request id, not some other field', async () => {
+    const { agent } = await signedInAgent(t.app);
+    const res = await agent.delete('/api/friends/requests/abc').expect(400);
+    expect(res.body.message).toMatch(/^request id/);
+  });
+
+  it('/readyz names checks but never passes driver messages to the caller', async () => {
+    const res = await request(t.app).get('/readyz').expect(200);
+    for (const check of res.body.checks) expect(Object.keys(check).sort()).toEqual(['name', 'ok']);
+  });
+});

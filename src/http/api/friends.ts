@@ -1,17 +1,8 @@
 import { Router } from 'express';
 import type { Container } from '../../container';
-import {
-  friendRequestInput,
-  parse,
-  requestDirection,
-  respondInput,
-  strictUserId,
-  userId,
-} from '../../domain/schemas';
+import { friendRequestInput, idParam, parse, requestDirection, respondInput } from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
 import { toFriendJson, toFriendRequestJson } from '../serializers';
-
-const requestId = userId.pipe(strictUserId('request id'));
 
 export function friendsApi({ services }: Container): Router {
   const api = Router();
@@ -37,7 +28,7 @@ export function friendsApi({ services }: Container): Router {
   });
 
   api.delete('/friends/requests/:id', async (req, res) => {
-    await friends.cancel(viewer(req), parse(requestId, req.params.id));
+    await friends.cancel(viewer(req), parse(idParam('request id'), req.params.id));
     res.status(204).end();
   });
 
@@ -46,7 +37,7 @@ export function friendsApi({ services }: Container): Router {
   });
 
   api.delete('/friends/:userId', async (req, res) => {
-    await friends.unfriend(viewer(req), parse(userId, req.params.userId));
+    await friends.unfriend(viewer(req), parse(idParam('user id'), req.params.userId));
     res.status(204).end();
   });
 

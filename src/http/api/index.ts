@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import type { Container } from '../../container';
-import { NotFound } from '../../domain/errors';
+import { NotFound, UnsupportedMedia } from '../../domain/errors';
 import type { RateLimits } from '../middleware/rate-limit';
 import { authApi } from './auth';
 import { friendsApi } from './friends';
@@ -12,6 +12,16 @@ import { usersApi } from './users';
 export function apiRouter(c: Container, limits: RateLimits): Router {
   const api = Router();
   api.use(express.json({ limit: c.config.jsonBodyLimit }));
+  // Bodies are JSON, or multipart for uploads; anything else is refused rather than ignored.
+  api.use((req, _res, next) => {
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+    const isAccepted = req.is(['application/json', 'multipart/form-data']) !== false;
+    next(
+      hasBody && !isAccepted
+        ? new UnsupportedMedia('Send the request body as application/json.', 'unsupported_body_type')
+        : undefined,
+    );
+  });
   api.use(authApi(c, limits));
   api.use(usersApi(c));
   api.use(photosApi(c, limits));
