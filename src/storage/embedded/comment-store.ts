@@ -1,0 +1,112 @@
+import { NotFound } from '../../domain/errors';
+import type { Comment, Page } from '../../domain/types';
+import type { CommentStore } from '../../ports';
+import { pinger, run, toPage, type Db } from './db';
+
+const messages = {
+  photoNotFound: 'No such photo.',
+};
+
+interface CommentRow {
+  id: string;
+  photo_id: string;
+  user_id: number;
+  username: string;
+  text: string;
+  created_at: number;
+}
+
+const toComment = (row: CommentRow): Comment => ({
+  id: row.id,
+  photoId: row.photo_id,
+  userId: row.user_id,
+  username: row.username,
+  text: row.text,
+  createdAt: new Date(row.created_at),
+});
+
+export class SqliteCommentStore implements CommentStore {
+  readonly ping: () => Promise<void>;
+  private readonly insert;
+  private readonly byId;
+  private readonly oldest;
+  private readonly remove;
+  private readonly removeAll;
+  private readonly addToCount;
+  private readonly zeroCount;
+  private readonly addTx;
+  private readonly deleteTx;
+  private readonly deleteAllTx;
+
+  constructor(db: Db) {
+    this.ping = pinger(db);
+    this.insert = db.prepare<[CommentRow]>(
+      `INSERT INTO comments (photo_id, id, user_id, username, text, created_at)
+       VALUES (:photo_id, :id, :user_id, :username, :text, :created_at)`,
+    );
+    this.byId = db.prepare<[string, string], CommentRow>(
+      'SELECT * FROM comments WHERE photo_id = ? AND id = ?',
+    );
+    this.oldest = db.prepare<[string, string, number], CommentRow>(
+      'SELECT * FROM comments WHERE photo_id = ? AND id > ? ORDER BY id LIMIT ?',
+    );
+    this.remove = db.prepare<[string, string]>('DELETE FROM comments WHERE photo_id = ? AND id = ?');
+    this.removeAll = db.prepare<[string]>('DELETE FROM comments WHERE photo_id = ?');
+    this.addToCount = db.prepare<[number, string]>(
+      'UPDATE photos SET comment_count = max(comment_count + ?, 0) WHERE id = ?',
+    );
+    this.zeroCount = db.prepare<[string]>('UPDATE photos SET comment_count = 0 WHERE id = ?');
+
+    this.addTx = db.transaction((comment: Comment) => {
+      if (this.addToCount.run(1, comment.photoId).changes === 0)
+        throw new NotFound(messages.photoNotFound, 'photo_not_found');
+      this.insert.run({
+        photo_id: comment.photoId,
+        id: comment.id,
+        user_id: comment.userId,
+        username: comment.username,
+        text: comment.text,
+        created_at: comment.createdAt.getTime(),
+      });
+    });
+    this.deleteTx = db.transaction((photoId: string, commentId: string): boolean => {
+      if (this.remove.run(photoId, commentId).changes === 0) return false;
+      this.addToCount.run(-1, photoId);
+      return true;
+    });
+    // The photo may already be gone (a photo's metadata is deleted before its comments).
+    this.deleteAllTx = db.transaction((photoId: string): number => {
+      const removed = this.removeAll.run(photoId).changes;
+      this.zeroCount.run(photoId);
+      return removed;
+    });
+  }
+
+  add(comment: Comment): Promise<Comment> {
+    return run(() => {
+      this.addTx.immediate(comment);
+      return comment;
+    });
+  }
+
+  get(photoId: string, commentId: string): Promise<Comment | null> {
+    return run(() => {
+      const row = this.byId.get(photoId, commentId);
+      return row ? toComment(row) : null;
+    });
+  }
+
+  list(photoId: string, page: { limit: number; after?: string }): Promise<Page<Comment>> {
+    return run(() =>
+      toPage(this.oldest.all(photoId, page.after ?? '', page.limit + 1).map(toComment), page.limit),
+    );
+  }
+
+  delete(photoId: string, commentId: string): Promise<boolean> {
+    return run(() => this.deleteTx.immediate(photoId, commentId));
+  }
+
+  deleteAllForPhoto(photoId: string): Promise<number> {
+    return run(() => this.deleteAllTx.immediate(photoId));
+  }
+}

@@ -1,0 +1,232 @@
+import Database from 'better-sqlite3';
+import { AppError, Conflict, InvalidInput, NotFound, Unavailable } from '../../domain/errors';
+import type { Page } from '../../domain/types';
+
+export type Db = Database.Database;
+export type Statement<Params extends unknown[], Row = unknown> = Database.Statement<Params, Row>;
+
+/** The name /readyz and Unavailable errors use for the SQLite file. */
+export const SQLITE = 'sqlite';
+
+/**
+ * Versioned schema. Append only: a released migration is never edited, a change is a new entry.
+ * Times are integer milliseconds since the epoch; photo, comment and message ids are ULID text,
+ * so ordering by id is ordering by time.
+ */
+const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        username TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        email TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE friend_requests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        requester_id INTEGER NOT NULL REFERENCES users(id),
+        receiver_id INTEGER NOT NULL REFERENCES users(id),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'accepted')),
+        created_at INTEGER NOT NULL,
+        responded_at INTEGER,
+        -- One row per unordered pair, whoever asked and whatever races happen.
+        user_low INTEGER GENERATED ALWAYS AS (min(requester_id, receiver_id)) VIRTUAL,
+        user_high INTEGER GENERATED ALWAYS AS (max(requester_id, receiver_id)) VIRTUAL,
+        CHECK (requester_id <> receiver_id)
+      );
+      CREATE UNIQUE INDEX friend_requests_pair ON friend_requests (user_low, user_high);
+      CREATE INDEX friend_requests_receiver ON friend_requests (receiver_id, status);
+      CREATE INDEX friend_requests_requester ON friend_requests (requester_id, status);
+
+      CREATE TABLE sessions (
+        sid TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+      CREATE TABLE rate_limits (
+        key TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        reset_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE photos (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        username TEXT NOT NULL,
+        topic TEXT,
+        caption TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        likes INTEGER NOT NULL DEFAULT 0,
+        comment_count INTEGER NOT NULL DEFAULT 0,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        full_key TEXT NOT NULL,
+        thumb_key TEXT NOT NULL,
+        content_type TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX photos_owner ON photos (user_id, id);
+
+      CREATE TABLE likes (
+        photo_id TEXT NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (photo_id, user_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE photo_terms (
+        term TEXT NOT NULL,
+        photo_id TEXT NOT NULL REFERENCES photos(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        PRIMARY KEY (term, photo_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX photo_terms_photo ON photo_terms (photo_id);
+
+      -- No foreign key to photos: comments belong to the CommentStore, which deletes them after the photo.
+      CREATE TABLE comments (
+        photo_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        username TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (photo_id, id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE messages (
+        conversation_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        from_user_id INTEGER NOT NULL REFERENCES users(id),
+        from_username TEXT NOT NULL,
+        to_user_id INTEGER NOT NULL REFERENCES users(id),
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, id)
+      ) WITHOUT ROWID;
+
+      -- One row per user and conversation: the conversation list without reading messages.
+      CREATE TABLE inbox (
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        other_user_id INTEGER NOT NULL REFERENCES users(id),
+        last_message_id TEXT NOT NULL,
+        last_text TEXT NOT NULL,
+        last_from_user_id INTEGER NOT NULL,
+        last_created_at INTEGER NOT NULL,
+        unread INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, other_user_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX inbox_recent ON inbox (user_id, last_message_id);
+    `,
+  },
+];
+
+/**
+ * Opens (creating if needed) the SQLite file, sets the connection up and brings the schema up
+ * to date. Both PM2 workers may call this at the same moment: the migration runs under
+ * BEGIN IMMEDIATE, so the second waits for the first (busy timeout) and then finds nothing to do.
+ */
+export function openDatabase(file: string, timeoutMs: number): Db {
+  const db = new Database(file, { timeout: timeoutMs });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw translateError(err);
+  }
+  return db;
+}
+
+function migrate(db: Db): void {
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at INTEGER NOT NULL
+    )`);
+    const applied = new Set(
+      db
+        .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+        .all()
+        .map((row) => row.version),
+    );
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+    }
+  }).immediate();
+}
+
+/** The newest schema version this code knows; exported for tests. */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+const codeOf = (err: unknown): string | undefined =>
+  err instanceof Database.SqliteError ? err.code : undefined;
+
+export const isUniqueViolation = (err: unknown): boolean => {
+  const code = codeOf(err);
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+};
+
+/**
+ * Maps what the driver throws to the domain's errors. A busy or locked database (the other worker
+ * held the write lock past the busy timeout) is Unavailable; constraint failures that reach this
+ * point mean the caller broke a rule the service should have checked.
+ */
+export function translateError(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  const code = codeOf(err);
+  if (code === undefined) return err;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return new Unavailable(SQLITE);
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_')) {
+    return new Unavailable(SQLITE);
+  }
+  if (isUniqueViolation(err)) return new Conflict('That already exists.');
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return new NotFound('A record it refers to does not exist.');
+  if (code === 'SQLITE_CONSTRAINT_CHECK') return new InvalidInput('The record breaks a rule of the store.');
+  return err;
+}
+
+/**
+ * Runs one synchronous unit of work and hands back its result as a promise, with driver errors
+ * translated. `onError` may turn a specific failure into a specific domain error first.
+ */
+export function run<T>(work: () => T, onError?: (err: unknown) => unknown): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (err) {
+    const specific = onError?.(err);
+    return Promise.reject(toError(specific ?? translateError(err)));
+  }
+}
+
+const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
+
+/** ping() for a store on this database: `SELECT 1`, and any failure (a closed file, a lock) is Unavailable. */
+export function pinger(db: Db): () => Promise<void> {
+  const select = db.prepare('SELECT 1');
+  return () => {
+    try {
+      select.get();
+      return Promise.resolve();
+    } catch {
+      return Promise.reject(new Unavailable(SQLITE));
+    }
+  };
+}
+
+/** `rows` holds up to limit + 1 rows in list order: the extra one only says there is a next page. */
+export function toPage<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  if (rows.length <= limit) return { items: rows, next: null };
+  const items = rows.slice(0, limit);
+  return { items, next: items.at(-1)?.id ?? null };
+}

@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Storage } from '../../ports';
+import { LocalBlobStore, DISK } from './blob-store';
+import { SqliteCommentStore } from './comment-store';
+import { openDatabase, SQLITE } from './db';
+import { SqliteFriendStore } from './friend-store';
+import { SqliteMessageStore } from './message-store';
+import { SqlitePhotoStore } from './photo-store';
+import { SqliteRateLimitStore } from './rate-limit-store';
+import { SqliteSessionStore } from './session-store';
+import { SqliteUserStore } from './user-store';
+
+export interface EmbeddedStorageOptions {
+  dataDir: string;
+  /** SQLite busy timeout: how long a write waits for the other worker's lock before Unavailable. */
+  timeoutMs: number;
+}
+
+/**
+ * The default backend: one SQLite file `<dataDir>/lumina.sqlite` for every record and the folder
+ * `<dataDir>/images` for image bytes. Both PM2 workers open the same file and folder.
+ */
+export function createEmbeddedStorage(options: EmbeddedStorageOptions): Storage {
+  mkdirSync(options.dataDir, { recursive: true });
+  const imagesDir = join(options.dataDir, 'images');
+  mkdirSync(imagesDir, { recursive: true });
+  const db = openDatabase(join(options.dataDir, 'lumina.sqlite'), options.timeoutMs);
+
+  const users = new SqliteUserStore(db);
+  const blobs = new LocalBlobStore(imagesDir);
+  return {
+    users,
+    sessions: new SqliteSessionStore(db),
+    rateLimits: new SqliteRateLimitStore(db),
+    friends: new SqliteFriendStore(db),
+    photos: new SqlitePhotoStore(db),
+    comments: new SqliteCommentStore(db),
+    messages: new SqliteMessageStore(db),
+    blobs,
+    health: [
+      { name: SQLITE, check: users },
+      { name: DISK, check: blobs },
+    ],
+    close: () => {
+      if (db.open) db.close();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,233 @@
+import { photoTerms } from '../../domain/search';
+import type { NewPhoto, Page, PageRequest, Photo, UserId } from '../../domain/types';
+import type { LikeResult, PhotoStore } from '../../ports';
+import { pinger, run, toPage, type Db, type Statement } from './db';
+
+interface PhotoRow {
+  id: string;
+  user_id: number;
+  username: string;
+  topic: string | null;
+  caption: string;
+  created_at: number;
+  likes: number;
+  comment_count: number;
+  width: number;
+  height: number;
+  full_key: string;
+  thumb_key: string;
+  content_type: string;
+}
+
+const toPhoto = (row: PhotoRow): Photo => ({
+  id: row.id,
+  userId: row.user_id,
+  username: row.username,
+  topic: row.topic,
+  caption: row.caption,
+  createdAt: new Date(row.created_at),
+  likes: row.likes,
+  commentCount: row.comment_count,
+  width: row.width,
+  height: row.height,
+  keys: { full: row.full_key, thumb: row.thumb_key },
+  contentType: row.content_type,
+});
+
+/** Sorts after every ULID, so "older than NEWEST" means "from the start". */
+const NEWEST = '~';
+
+export class SqlitePhotoStore implements PhotoStore {
+  readonly ping: () => Promise<void>;
+  private readonly searches = new Map<string, Statement<(string | number)[], PhotoRow>>();
+  private readonly insertPhoto;
+  private readonly insertTerm;
+  private readonly byId;
+  private readonly removePhoto;
+  private readonly ofOwner;
+  private readonly newest;
+  private readonly likedAmong;
+  private readonly insertLike;
+  private readonly removeLike;
+  private readonly likesOf;
+  private readonly addLikes;
+  private readonly createTx;
+  private readonly deleteTx;
+  private readonly ownersTx;
+  private readonly likeTx;
+  private readonly unlikeTx;
+
+  constructor(private readonly db: Db) {
+    this.ping = pinger(db);
+    this.insertPhoto = db.prepare<[PhotoRow]>(
+      `INSERT INTO photos (id, user_id, username, topic, caption, created_at, likes, comment_count,
+                           width, height, full_key, thumb_key, content_type)
+       VALUES (:id, :user_id, :username, :topic, :caption, :created_at, 0, 0,
+               :width, :height, :full_key, :thumb_key, :content_type)`,
+    );
+    this.insertTerm = db.prepare<[string, string, number]>(
+      'INSERT OR IGNORE INTO photo_terms (term, photo_id, user_id) VALUES (?, ?, ?)',
+    );
+    this.byId = db.prepare<[string], PhotoRow>('SELECT * FROM photos WHERE id = ?');
+    // Likes and terms go with the photo (ON DELETE CASCADE).
+    this.removePhoto = db.prepare<[string]>('DELETE FROM photos WHERE id = ?');
+    this.ofOwner = db.prepare<[number, string, number], PhotoRow>(
+      'SELECT * FROM photos WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
+    );
+    this.newest = db.prepare<[string, number], PhotoRow>(
+      'SELECT * FROM photos WHERE id < ? ORDER BY id DESC LIMIT ?',
+    );
+    this.likedAmong = db
+      .prepare<[number, string], string>(
+        'SELECT photo_id FROM likes WHERE user_id = ? AND photo_id IN (SELECT value FROM json_each(?))',
+      )
+      .pluck();
+    this.insertLike = db.prepare<[string, number, number]>(
+      'INSERT OR IGNORE INTO likes (photo_id, user_id, created_at) VALUES (?, ?, ?)',
+    );
+    this.removeLike = db.prepare<[string, number]>('DELETE FROM likes WHERE photo_id = ? AND user_id = ?');
+    this.likesOf = db.prepare<[string], number>('SELECT likes FROM photos WHERE id = ?').pluck();
+    this.addLikes = db
+      .prepare<[number, string], number>(
+        'UPDATE photos SET likes = max(likes + ?, 0) WHERE id = ? RETURNING likes',
+      )
+      .pluck();
+
+    this.createTx = db.transaction((photo: NewPhoto) => {
+      this.insertPhoto.run(toRow(photo));
+      for (const term of photoTerms(photo)) this.insertTerm.run(term, photo.id, photo.userId);
+    });
+    this.deleteTx = db.transaction((id: string): PhotoRow | undefined => {
+      const row = this.byId.get(id);
+      if (row) this.removePhoto.run(id);
+      return row;
+    });
+    // One read transaction, so the per-owner queries see one snapshot.
+    this.ownersTx = db.transaction((ownerIds: UserId[], before: string, take: number): PhotoRow[] =>
+      ownerIds.flatMap((owner) => this.ofOwner.all(owner, before, take)),
+    );
+    this.likeTx = db.transaction((photoId: string, userId: UserId): LikeResult | null => {
+      const likes = this.likesOf.get(photoId);
+      if (likes === undefined) return null;
+      if (this.insertLike.run(photoId, userId, Date.now()).changes === 0) return { likes, liked: true };
+      return { likes: this.addLikes.get(1, photoId)!, liked: true };
+    });
+    this.unlikeTx = db.transaction((photoId: string, userId: UserId): LikeResult | null => {
+      const likes = this.likesOf.get(photoId);
+      if (likes === undefined) return null;
+      if (this.removeLike.run(photoId, userId).changes === 0) return { likes, liked: false };
+      return { likes: this.addLikes.get(-1, photoId)!, liked: false };
+    });
+  }
+
+  create(photo: NewPhoto): Promise<Photo> {
+    return run(() => {
+      this.createTx.immediate(photo);
+      return { ...photo, likes: 0, commentCount: 0 };
+    });
+  }
+
+  get(id: string): Promise<Photo | null> {
+    return run(() => {
+      const row = this.byId.get(id);
+      return row ? toPhoto(row) : null;
+    });
+  }
+
+  delete(id: string): Promise<Photo | null> {
+    return run(() => {
+      const row = this.deleteTx.immediate(id);
+      return row ? toPhoto(row) : null;
+    });
+  }
+
+  /**
+   * One indexed query per owner (user_id, id), each at most a page long, merged here: the cost
+   * follows the page size and the number of owners, not how many photos they have.
+   */
+  listByOwners(ownerIds: UserId[], page: PageRequest): Promise<Page<Photo>> {
+    return run(() => {
+      const owners = [...new Set(ownerIds)];
+      if (owners.length === 0) return { items: [], next: null };
+      const rows = this.ownersTx.deferred(owners, page.before ?? NEWEST, page.limit + 1);
+      rows.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      return toPage(rows.slice(0, page.limit + 1).map(toPhoto), page.limit);
+    });
+  }
+
+  listAll(page: PageRequest): Promise<Page<Photo>> {
+    return run(() => toPage(this.newest.all(page.before ?? NEWEST, page.limit + 1).map(toPhoto), page.limit));
+  }
+
+  /**
+   * Walks the first term's index entries newest first and keeps the photos that carry every
+   * other term (a primary-key lookup each), so no photo row is read unless it matches.
+   */
+  search(terms: string[], ownerIds: UserId[] | undefined, page: PageRequest): Promise<Page<Photo>> {
+    return run(() => {
+      const [first, ...rest] = [...new Set(terms)];
+      if (first === undefined || ownerIds?.length === 0) return { items: [], next: null };
+      const params: (string | number)[] = [first, page.before ?? NEWEST, ...rest];
+      if (ownerIds) params.push(JSON.stringify([...new Set(ownerIds)]));
+      params.push(page.limit + 1);
+      const rows = this.searchStatement(rest.length, ownerIds !== undefined).all(...params);
+      return toPage(rows.map(toPhoto), page.limit);
+    });
+  }
+
+  likedBy(userId: UserId, photoIds: string[]): Promise<Set<string>> {
+    return run(
+      () => new Set(photoIds.length === 0 ? [] : this.likedAmong.all(userId, JSON.stringify(photoIds))),
+    );
+  }
+
+  like(photoId: string, userId: UserId): Promise<LikeResult | null> {
+    return run(() => this.likeTx.immediate(photoId, userId));
+  }
+
+  unlike(photoId: string, userId: UserId): Promise<LikeResult | null> {
+    return run(() => this.unlikeTx.immediate(photoId, userId));
+  }
+
+  /** One prepared statement per shape (number of extra terms, owner filter or not), made on first use. */
+  private searchStatement(extraTerms: number, byOwner: boolean): Statement<(string | number)[], PhotoRow> {
+    const key = `${extraTerms}:${byOwner}`;
+    let statement = this.searches.get(key);
+    if (!statement) {
+      const clauses = [
+        't.term = ?',
+        't.photo_id < ?',
+        ...Array.from(
+          { length: extraTerms },
+          () => 'EXISTS (SELECT 1 FROM photo_terms o WHERE o.term = ? AND o.photo_id = t.photo_id)',
+        ),
+        ...(byOwner ? ['t.user_id IN (SELECT value FROM json_each(?))'] : []),
+      ];
+      statement = this.db.prepare<(string | number)[], PhotoRow>(
+        `SELECT p.* FROM photo_terms t JOIN photos p ON p.id = t.photo_id
+         WHERE ${clauses.join(' AND ')}
+         ORDER BY t.photo_id DESC LIMIT ?`,
+      );
+      this.searches.set(key, statement);
+    }
+    return statement;
+  }
+}
+
+function toRow(photo: NewPhoto): PhotoRow {
+  return {
+    id: photo.id,
+    user_id: photo.userId,
+    username: photo.username,
+    topic: photo.topic,
+    caption: photo.caption,
+    created_at: photo.createdAt.getTime(),
+    likes: 0,
+    comment_count: 0,
+    width: photo.width,
+    height: photo.height,
+    full_key: photo.keys.full,
+    thumb_key: photo.keys.thumb,
+    content_type: photo.contentType,
+  };
+}

@@ -1,0 +1,43 @@
+import type { RateLimitStore } from '../../ports';
+import { run, type Db } from './db';
+
+export class SqliteRateLimitStore implements RateLimitStore {
+  private readonly hit;
+  private readonly takeBack;
+  private readonly remove;
+
+  constructor(db: Db) {
+    // One statement, so concurrent workers never lose a hit: a window that has ended restarts at 1.
+    this.hit = db.prepare<{ key: string; now: number; resetAt: number }, { count: number; reset_at: number }>(
+      `INSERT INTO rate_limits (key, count, reset_at) VALUES (:key, 1, :resetAt)
+       ON CONFLICT (key) DO UPDATE SET
+         count = CASE WHEN reset_at <= :now THEN 1 ELSE count + 1 END,
+         reset_at = CASE WHEN reset_at <= :now THEN excluded.reset_at ELSE reset_at END
+       RETURNING count, reset_at`,
+    );
+    this.takeBack = db.prepare<[string]>(
+      'UPDATE rate_limits SET count = count - 1 WHERE key = ? AND count > 0',
+    );
+    this.remove = db.prepare<[string]>('DELETE FROM rate_limits WHERE key = ?');
+  }
+
+  increment(key: string, windowMs: number): Promise<{ count: number; resetAt: Date }> {
+    return run(() => {
+      const now = Date.now();
+      const row = this.hit.get({ key, now, resetAt: now + windowMs })!;
+      return { count: row.count, resetAt: new Date(row.reset_at) };
+    });
+  }
+
+  decrement(key: string): Promise<void> {
+    return run(() => {
+      this.takeBack.run(key);
+    });
+  }
+
+  reset(key: string): Promise<void> {
+    return run(() => {
+      this.remove.run(key);
+    });
+  }
+}

@@ -1,0 +1,51 @@
+import type { SessionStore } from '../../ports';
+import { pinger, run, type Db } from './db';
+
+export class SqliteSessionStore implements SessionStore {
+  readonly ping: () => Promise<void>;
+  private readonly select;
+  private readonly upsert;
+  private readonly updateExpiry;
+  private readonly remove;
+  private readonly removeExpired;
+
+  constructor(db: Db) {
+    this.ping = pinger(db);
+    this.select = db.prepare<[string, number], { data: string }>(
+      'SELECT data FROM sessions WHERE sid = ? AND expires_at > ?',
+    );
+    this.upsert = db.prepare<[string, string, number]>(
+      `INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
+    );
+    this.updateExpiry = db.prepare<[number, string]>('UPDATE sessions SET expires_at = ? WHERE sid = ?');
+    this.remove = db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?');
+    this.removeExpired = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
+  }
+
+  get(sid: string): Promise<string | null> {
+    return run(() => this.select.get(sid, Date.now())?.data ?? null);
+  }
+
+  set(sid: string, data: string, expiresAt: Date): Promise<void> {
+    return run(() => {
+      this.upsert.run(sid, data, expiresAt.getTime());
+    });
+  }
+
+  touch(sid: string, expiresAt: Date): Promise<void> {
+    return run(() => {
+      this.updateExpiry.run(expiresAt.getTime(), sid);
+    });
+  }
+
+  destroy(sid: string): Promise<void> {
+    return run(() => {
+      this.remove.run(sid);
+    });
+  }
+
+  prune(now: Date): Promise<number> {
+    return run(() => this.removeExpired.run(now.getTime()).changes);
+  }
+}

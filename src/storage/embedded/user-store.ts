@@ -1,0 +1,93 @@
+import { Conflict } from '../../domain/errors';
+import type { User, UserCredentials, UserId } from '../../domain/types';
+import type { UserStore } from '../../ports';
+import { isUniqueViolation, pinger, run, type Db } from './db';
+
+const messages = {
+  usernameTaken: 'That username is taken.',
+  emailTaken: 'That e-mail address is already registered.',
+};
+
+interface UserRow {
+  id: number;
+  username: string;
+  email: string;
+  password_hash: string;
+  created_at: number;
+}
+
+const toUser = (row: UserRow): User => ({
+  id: row.id,
+  username: row.username,
+  email: row.email,
+  createdAt: new Date(row.created_at),
+});
+
+const toCredentials = (row: UserRow): UserCredentials => ({
+  ...toUser(row),
+  passwordHash: row.password_hash,
+});
+
+/** `\`, `%` and `_` are LIKE's own characters; usernames may contain `_`. */
+const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export class SqliteUserStore implements UserStore {
+  readonly ping: () => Promise<void>;
+  private readonly insert;
+  private readonly byUsername;
+  private readonly byId;
+  private readonly byPrefix;
+
+  constructor(db: Db) {
+    this.ping = pinger(db);
+    this.insert = db.prepare<[string, string, string, number], UserRow>(
+      'INSERT INTO users (username, email, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING *',
+    );
+    // username is COLLATE NOCASE, so `=` and the unique index both ignore case.
+    this.byUsername = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
+    this.byId = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
+    this.byPrefix = db.prepare<[string, number], UserRow>(
+      "SELECT * FROM users WHERE username LIKE ? ESCAPE '\\' ORDER BY username LIMIT ?",
+    );
+  }
+
+  create(input: { username: string; email: string; passwordHash: string }): Promise<User> {
+    return run(
+      () => toUser(this.insert.get(input.username, input.email, input.passwordHash, Date.now())!),
+      (err) => {
+        if (!isUniqueViolation(err)) return undefined;
+        // Report the name whenever it is the name that clashes, whichever index SQLite checked first.
+        const nameTaken =
+          /users\.username/.test(String(err)) || this.byUsername.get(input.username) !== undefined;
+        return nameTaken
+          ? new Conflict(messages.usernameTaken, 'username_taken')
+          : new Conflict(messages.emailTaken, 'email_taken');
+      },
+    );
+  }
+
+  findCredentials(username: string): Promise<UserCredentials | null> {
+    return run(() => {
+      const row = this.byUsername.get(username);
+      return row ? toCredentials(row) : null;
+    });
+  }
+
+  findByUsername(username: string): Promise<User | null> {
+    return run(() => {
+      const row = this.byUsername.get(username);
+      return row ? toUser(row) : null;
+    });
+  }
+
+  findById(id: UserId): Promise<User | null> {
+    return run(() => {
+      const row = this.byId.get(id);
+      return row ? toUser(row) : null;
+    });
+  }
+
+  searchByPrefix(prefix: string, limit: number): Promise<User[]> {
+    return run(() => this.byPrefix.all(likePrefix(prefix), limit).map(toUser));
+  }
+}

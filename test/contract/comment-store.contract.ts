@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { NotFound } from '../../src/domain/errors';
+import type { Comment, Photo, User } from '../../src/domain/types';
+import { newId, timeOfId } from '../../src/lib/ulid';
+import {
+  ascending,
+  createUsers,
+  inBatches,
+  newPhoto,
+  useStorage,
+  walkPages,
+  type MakeStorage,
+} from './fixtures';
+
+function newComment(photo: Pick<Photo, 'id'>, author: Pick<User, 'id' | 'username'>, text: string): Comment {
+  const id = newId();
+  return {
+    id,
+    photoId: photo.id,
+    userId: author.id,
+    username: author.username,
+    text,
+    createdAt: new Date(timeOfId(id)),
+  };
+}
+
+export function commentStoreContract(make: MakeStorage): void {
+  const storage = useStorage(make);
+  const comments = () => storage().comments;
+
+  async function photoWithPeople(): Promise<{ photo: Photo; owner: User; fan: User }> {
+    const [owner, fan] = await createUsers(storage(), 2);
+    const photo = await storage().photos.create(newPhoto(owner!));
+    return { photo, owner: owner!, fan: fan! };
+  }
+
+  /** Adds comments one after the other, so their ids are in creation order. */
+  async function addInOrder(photo: Photo, author: User, count: number): Promise<Comment[]> {
+    const added: Comment[] = [];
+    for (let i = 0; i < count; i++)
+      added.push(await comments().add(newComment(photo, author, `comment ${i}`)));
+    return added;
+  }
+
+  describe('CommentStore', () => {
+    it('CommentStore.ping with a reachable backend resolves', async () => {
+      await expect(comments().ping()).resolves.toBeUndefined();
+    });
+
+    it("CommentStore.add stores the comment and adds one to the photo's comment count", async () => {
+      const { photo, fan } = await photoWithPeople();
+      const input = newComment(photo, fan, 'Lovely light — ünïcødé ✓');
+      expect(await comments().add(input)).toEqual(input);
+      expect(await comments().get(photo.id, input.id)).toEqual(input);
+      await comments().add(newComment(photo, fan, 'again'));
+      expect((await storage().photos.get(photo.id))?.commentCount).toBe(2);
+    });
+
+    it('CommentStore.add on a missing photo throws NotFound and stores nothing', async () => {
+      const [fan] = await createUsers(storage(), 1);
+      const photoId = newId();
+      const input = newComment({ id: photoId }, fan!, 'into the void');
+      await expect(comments().add(input)).rejects.toBeInstanceOf(NotFound);
+      expect(await comments().get(photoId, input.id)).toBeNull();
+      expect((await comments().list(photoId, { limit: 10 })).items).toEqual([]);
+    });
+
+    it('CommentStore.add with 20 comments at once counts each exactly once', async () => {
+      const { photo, fan } = await photoWithPeople();
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => comments().add(newComment(photo, fan, `c${i}`))),
+      );
+      expect((await storage().photos.get(photo.id))?.commentCount).toBe(20);
+    });
+
+    it('CommentStore.get with a wrong photo id or unknown comment id returns null', async () => {
+      const { photo, fan } = await photoWithPeople();
+      const { photo: other } = await photoWithPeople();
+      const comment = await comments().add(newComment(photo, fan, 'hi'));
+      expect(await comments().get(other.id, comment.id)).toBeNull();
+      expect(await comments().get(photo.id, newId())).toBeNull();
+    });
+
+    it('CommentStore.list returns comments oldest first, and pages with after', async () => {
+      const { photo, fan } = await photoWithPeople();
+      const added = await addInOrder(photo, fan, 5);
+      const { photo: other } = await photoWithPeople();
+      await comments().add(newComment(other, fan, 'elsewhere'));
+
+      const all = await comments().list(photo.id, { limit: 10 });
+      expect(all).toEqual({ items: added, next: null });
+
+      const pages = await walkPages((after) => comments().list(photo.id, { limit: 2, after }));
+      expect(pages.map((p) => p.items.length)).toEqual([2, 2, 1]);
+      expect(pages.flatMap((p) => p.items.map((c) => c.id))).toEqual(ascending(added.map((c) => c.id)));
+      expect(pages[0]!.next).toBe(added[1]!.id);
+
+      const rest = await comments().list(photo.id, { limit: 10, after: added[2]!.id });
+      expect(rest).toEqual({ items: added.slice(3), next: null });
+    });
+
+    it('CommentStore.list with exactly a full last page returns next null', async () => {
+      const { photo, fan } = await photoWithPeople();
+      await addInOrder(photo, fan, 4);
+      const pages = await walkPages((after) => comments().list(photo.id, { limit: 2, after }));
+      expect(pages.map((p) => p.items.length)).toEqual([2, 2]);
+    });
+
+    it("CommentStore.delete removes one comment and takes one off the photo's count", async () => {
+      const { photo, fan } = await photoWithPeople();
+      const [first, second] = await addInOrder(photo, fan, 2);
+      expect(await comments().delete(photo.id, first!.id)).toBe(true);
+      expect(await comments().get(photo.id, first!.id)).toBeNull();
+      expect((await comments().list(photo.id, { limit: 10 })).items).toEqual([second]);
+      expect((await storage().photos.get(photo.id))?.commentCount).toBe(1);
+    });
+
+    it('CommentStore.delete of a missing comment returns false and leaves the count alone', async () => {
+      const { photo, fan } = await photoWithPeople();
+      const comment = await comments().add(newComment(photo, fan, 'stay'));
+      expect(await comments().delete(photo.id, newId())).toBe(false);
+      const { photo: other } = await photoWithPeople();
+      expect(await comments().delete(other.id, comment.id)).toBe(false);
+      expect((await storage().photos.get(photo.id))?.commentCount).toBe(1);
+      expect((await storage().photos.get(other.id))?.commentCount).toBe(0);
+    });
+
+    it('CommentStore.deleteAllForPhoto with 120 comments deletes them all and returns 120', async () => {
+      const { photo, owner, fan } = await photoWithPeople();
+      const { photo: other } = await photoWithPeople();
+      const keep = await comments().add(newComment(other, fan, 'not this one'));
+      await inBatches(
+        Array.from(
+          { length: 120 },
+          (_, i) => () => comments().add(newComment(photo, i % 2 ? owner : fan, `n${i}`)),
+        ),
+        20,
+      );
+      expect(await comments().deleteAllForPhoto(photo.id)).toBe(120);
+      expect(await comments().list(photo.id, { limit: 100 })).toEqual({ items: [], next: null });
+      expect(await comments().get(other.id, keep.id)).toEqual(keep);
+      expect(await comments().deleteAllForPhoto(photo.id)).toBe(0);
+    });
+
+    it('CommentStore.deleteAllForPhoto after the photo itself was deleted still removes its comments', async () => {
+      const { photo, fan } = await photoWithPeople();
+      await addInOrder(photo, fan, 3);
+      await storage().photos.delete(photo.id);
+      expect(await comments().deleteAllForPhoto(photo.id)).toBe(3);
+      expect((await comments().list(photo.id, { limit: 10 })).items).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,191 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InvalidInput, Unavailable } from '../../src/domain/errors';
+import type { Storage } from '../../src/ports';
+import { createEmbeddedStorage } from '../../src/storage/embedded';
+import { SCHEMA_VERSION } from '../../src/storage/embedded/db';
+import { blobStoreContract } from './blob-store.contract';
+import { commentStoreContract } from './comment-store.contract';
+import { uniqueUsername } from './fixtures';
+import { friendStoreContract } from './friend-store.contract';
+import { messageStoreContract } from './message-store.contract';
+import { photoStoreContract } from './photo-store.contract';
+import { rateLimitStoreContract } from './rate-limit-store.contract';
+import { sessionStoreContract } from './session-store.contract';
+import { userStoreContract } from './user-store.contract';
+
+const tempDirs: string[] = [];
+const opened: Storage[] = [];
+
+function freshDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lumina-embedded-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+function open(dataDir: string, timeoutMs = 3000): Storage {
+  const storage = createEmbeddedStorage({ dataDir, timeoutMs });
+  opened.push(storage);
+  return storage;
+}
+
+/** A second process on the same data dir, like the other PM2 worker (test/contract/embedded-worker.child.ts). */
+function startWorker(dataDir: string, username: string): { ready: Promise<void>; done: Promise<string> } {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'embedded-worker.child.ts'), dataDir, username],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 25_000,
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (stdout.startsWith('ready\n')) markReady();
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<string>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      markReady();
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`worker ${username} exited with ${code}: ${stderr}`));
+    });
+  });
+  return { ready, done };
+}
+
+afterAll(async () => {
+  for (const storage of opened) await storage.close();
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every contract against the embedded backend: one SQLite file and image folder in a fresh temp dir. */
+const shared = freshDir();
+let storage: Storage | undefined;
+const make = () => {
+  storage ??= open(shared);
+  return Promise.resolve(storage);
+};
+
+describe('embedded: SqliteUserStore', () => userStoreContract(make));
+describe('embedded: SqliteSessionStore', () => sessionStoreContract(make));
+describe('embedded: SqliteRateLimitStore', () => rateLimitStoreContract(make));
+describe('embedded: SqliteFriendStore', () => friendStoreContract(make));
+describe('embedded: SqlitePhotoStore', () => photoStoreContract(make));
+describe('embedded: SqliteCommentStore', () => commentStoreContract(make));
+describe('embedded: SqliteMessageStore', () => messageStoreContract(make));
+describe('embedded: LocalBlobStore', () => blobStoreContract(make));
+
+describe('embedded: createEmbeddedStorage', () => {
+  it('createEmbeddedStorage in an empty dir makes lumina.sqlite, images/ and records the schema version once', () => {
+    const dir = freshDir();
+    open(dir);
+    open(dir);
+    expect(existsSync(join(dir, 'lumina.sqlite'))).toBe(true);
+    expect(existsSync(join(dir, 'images'))).toBe(true);
+    const db = new Database(join(dir, 'lumina.sqlite'), { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual(
+        Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  it('createEmbeddedStorage opened by 4 processes at once migrates once and counts every hit of all of them', async () => {
+    const dir = freshDir();
+    const names = Array.from({ length: 4 }, () => uniqueUsername('proc'));
+    const workers = names.map((name) => startWorker(dir, name));
+    await Promise.all(workers.map((w) => w.ready));
+    writeFileSync(join(dir, 'go'), '');
+    const results = (await Promise.all(workers.map((w) => w.done))).map(
+      (out) => JSON.parse(out.trim().split('\n').at(-1)!) as { userId: number; last: number },
+    );
+    expect(new Set(results.map((r) => r.userId)).size).toBe(4);
+
+    const storage = open(dir);
+    for (const name of names) expect(await storage.users.findByUsername(name)).not.toBeNull();
+    expect((await storage.rateLimits.increment('shared-key', 60_000)).count).toBe(4 * 50 + 1);
+  }, 30_000);
+
+  it('a write while another connection holds the write lock past the timeout throws Unavailable(sqlite)', async () => {
+    const dir = freshDir();
+    const storage = open(dir, 150);
+    const other = new Database(join(dir, 'lumina.sqlite'));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const started = Date.now();
+      const write = storage.users.create({
+        username: uniqueUsername(),
+        email: 'x@lumina.test',
+        passwordHash: 'x',
+      });
+      await expect(write).rejects.toBeInstanceOf(Unavailable);
+      await expect(write).rejects.toMatchObject({ store: 'sqlite', status: 503 });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+      // Reads are not blocked by a writer in WAL mode.
+      await expect(storage.users.findByUsername('nobody')).resolves.toBeNull();
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+  });
+
+  it('Storage.health names sqlite and disk, and ping fails with Unavailable once closed', async () => {
+    const storage = open(freshDir());
+    expect(storage.health.map((h) => h.name)).toEqual(['sqlite', 'disk']);
+    for (const { check } of storage.health) await expect(check.ping()).resolves.toBeUndefined();
+    await storage.close();
+    await expect(storage.users.ping()).rejects.toBeInstanceOf(Unavailable);
+    await expect(storage.close()).resolves.toBeUndefined();
+  });
+
+  it('LocalBlobStore with a key outside its folder or of an odd shape throws InvalidInput', async () => {
+    const { blobs } = open(freshDir());
+    const bad = [
+      '../escape.jpg',
+      '/etc/passwd.jpg',
+      'photos/../../x.jpg',
+      'photos//x.jpg',
+      '.tmp/x.jpg',
+      'a b.jpg',
+      '',
+    ];
+    for (const key of bad) {
+      await expect(blobs.put(key, Buffer.from('x'), 'image/jpeg'), key).rejects.toBeInstanceOf(InvalidInput);
+      await expect(blobs.open(key), key).rejects.toBeInstanceOf(InvalidInput);
+      await expect(blobs.delete([key]), key).rejects.toBeInstanceOf(InvalidInput);
+    }
+  });
+
+  it('LocalBlobStore.put with a content type its key extension does not name throws InvalidInput', async () => {
+    const { blobs } = open(freshDir());
+    await expect(blobs.put('photos/a/full.jpg', Buffer.from('x'), 'image/webp')).rejects.toBeInstanceOf(
+      InvalidInput,
+    );
+    await expect(blobs.put('photos/a/full.png', Buffer.from('x'), 'image/png')).rejects.toBeInstanceOf(
+      InvalidInput,
+    );
+  });
+
+  it('LocalBlobStore.delete of both images of a photo removes its folder too', async () => {
+    const dir = freshDir();
+    const { blobs } = open(dir);
+    await blobs.put('photos/01ABC/full.jpg', Buffer.from('f'), 'image/jpeg');
+    await blobs.put('photos/01ABC/thumb.jpg', Buffer.from('t'), 'image/jpeg');
+    await blobs.delete(['photos/01ABC/full.jpg', 'photos/01ABC/thumb.jpg']);
+    expect(existsSync(join(dir, 'images', 'photos', '01ABC'))).toBe(false);
+    expect(existsSync(join(dir, 'images', 'photos'))).toBe(true);
+  });
+});

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { conversationIdOf, type Message, type User } from '../../src/domain/types';
+import { newId } from '../../src/lib/ulid';
+import { createUsers, inBatches, newMessage, useStorage, type MakeStorage } from './fixtures';
+
+export function messageStoreContract(make: MakeStorage): void {
+  const storage = useStorage(make);
+  const messages = () => storage().messages;
+
+  /** Sends `count` messages from `from` to `to`, `width` at a time; ids are made in order before sending. */
+  async function sendMany(from: User, to: User, count: number, width = 25): Promise<Message[]> {
+    const drafts = Array.from({ length: count }, (_, i) => newMessage(from, to.id, `message ${i}`));
+    await inBatches(
+      drafts.map((m) => () => messages().send(m)),
+      width,
+    );
+    return drafts;
+  }
+
+  describe('MessageStore', () => {
+    it('MessageStore.ping with a reachable backend resolves', async () => {
+      await expect(messages().ping()).resolves.toBeUndefined();
+    });
+
+    it('MessageStore.send stores the message and latest returns it unchanged', async () => {
+      const [a, b] = await createUsers(storage(), 2);
+      const message = newMessage(a!, b!.id, 'Hello — ünïcødé ✓ <b>not html</b>');
+      expect(await messages().send(message)).toEqual(message);
+      expect(await messages().latest(conversationIdOf(a!.id, b!.id), 100)).toEqual([message]);
+    });
+
+    it('MessageStore.latest with 150 messages returns the latest 100, oldest first', async () => {
+      const [a, b] = await createUsers(storage(), 2);
+      const sent = await sendMany(a!, b!, 150);
+      const latest = await messages().latest(conversationIdOf(a!.id, b!.id), 100);
+      expect(latest.map((m) => m.id)).toEqual(sent.slice(50).map((m) => m.id));
+      expect(latest[0]).toEqual(sent[50]);
+    });
+
+    it('MessageStore.latest on an empty conversation returns an empty list', async () => {
+      const [a, b] = await createUsers(storage(), 2);
+      expect(await messages().latest(conversationIdOf(a!.id, b!.id), 100)).toEqual([]);
+    });
+
+    it('MessageStore.latest keeps conversations apart', async () => {
+      const [a, b, c] = await createUsers(storage(), 3);
+      const ab = await messages().send(newMessage(a!, b!.id, 'to b'));
+      const ac = await messages().send(newMessage(a!, c!.id, 'to c'));
+      expect(await messages().latest(conversationIdOf(b!.id, a!.id), 100)).toEqual([ab]);
+      expect(await messages().latest(conversationIdOf(a!.id, c!.id), 100)).toEqual([ac]);
+    });
+
+    it('MessageStore.after returns only messages newer than the given id, oldest first, at most limit', async () => {
+      const [a, b] = await createUsers(storage(), 2);
+      const conversation = conversationIdOf(a!.id, b!.id);
+      const sent = await sendMany(a!, b!, 5, 1);
+      const reply = await messages().send(newMessage(b!, a!.id, 'reply'));
+      const all = [...sent, reply];
+
+      expect(await messages().after(conversation, all[1]!.id, 100)).toEqual(all.slice(2));
+      expect(await messages().after(conversation, all[1]!.id, 2)).toEqual(all.slice(2, 4));
+      expect(await messages().after(conversation, reply.id, 100)).toEqual([]);
+      expect(await messages().after(conversation, newId(), 100)).toEqual([]);
+    });
+
+    it('MessageStore.send by two users 50 each at once stores all 100 exactly once, in id order', async () => {
+      const [a, b] = await createUsers(storage(), 2);
+      const drafts = Array.from({ length: 50 }, (_, i) => [
+        newMessage(a!, b!.id, `a${i}`),
+        newMessage(b!, a!.id, `b${i}`),
+      ]).flat();
+      await Promise.all(drafts.map((m) => messages().send(m)));
+      const conversation = conversationIdOf(a!.id, b!.id);
+      const stored = await messages().latest(conversation, 100);
+      expect(stored.map((m) => m.id)).toEqual(drafts.map((m) => m.id).sort());
+      expect(await messages().after(conversation, drafts[0]!.id, 200)).toHaveLength(99);
+
+      const last = drafts.at(-1)!;
+      const [ofA] = await messages().conversations(a!.id, 10);
+      expect(ofA?.lastMessage.id).toBe(last.id);
+      expect(ofA?.unread).toBe(50);
+      expect(await messages().unreadTotal(b!.id)).toBe(50);
+    });
+
+    it('MessageStore.conversations lists the most recently active first with last message and unread', async () => {
+      const [me, bob, cat] = await createUsers(storage(), 3);
+      await messages().send(newMessage(me!, bob!.id, 'hi bob'));
+      const fromCat = await messages().send(newMessage(cat!, me!.id, 'hi from cat'));
+      await messages().send(newMessage(bob!, me!.id, 'hey'));
+      const lastFromBob = await messages().send(newMessage(bob!, me!.id, 'you there?'));
+
+      const list = await messages().conversations(me!.id, 10);
+      expect(list).toEqual([
+        {
+          userId: bob!.id,
+          username: bob!.username,
+          lastMessage: {
+            id: lastFromBob.id,
+            text: 'you there?',
+            fromUserId: bob!.id,
+            createdAt: lastFromBob.createdAt,
+          },
+          unread: 2,
+        },
+        {
+          userId: cat!.id,
+          username: cat!.username,
+          lastMessage: {
+            id: fromCat.id,
+            text: 'hi from cat',
+            fromUserId: cat!.id,
+            createdAt: fromCat.createdAt,
+          },
+          unread: 1,
+        },
+      ]);
+
+      expect(await messages().conversations(bob!.id, 10)).toEqual([
+        {
+          userId: me!.id,
+          username: me!.username,
+          lastMessage: expect.objectContaining({ id: lastFromBob.id, fromUserId: bob!.id }) as unknown,
+          unread: 1,
+        },
+      ]);
+      expect((await messages().conversations(me!.id, 1)).map((c) => c.userId)).toEqual([bob!.id]);
+    });
+
+    it('MessageStore.conversations names the receiver on the sender side of a first message', async () => {
+      const [me, newFriend] = await createUsers(storage(), 2);
+      await messages().send(newMessage(me!, newFriend!.id, 'first words'));
+      const [conversation] = await messages().conversations(me!.id, 10);
+      expect(conversation).toMatchObject({ userId: newFriend!.id, username: newFriend!.username, unread: 0 });
+    });
+
+    it('MessageStore.markRead zeroes one conversation and unreadTotal sums the rest', async () => {
+      const [me, bob, cat] = await createUsers(storage(), 3);
+      await sendMany(bob!, me!, 3, 1);
+      await sendMany(cat!, me!, 2, 1);
+      await messages().send(newMessage(me!, bob!.id, 'reading now'));
+      expect(await messages().unreadTotal(me!.id)).toBe(5);
+
+      await messages().markRead(me!.id, bob!.id);
+      expect(await messages().unreadTotal(me!.id)).toBe(2);
+      const list = await messages().conversations(me!.id, 10);
+      expect(list.map((c) => [c.userId, c.unread])).toEqual([
+        [bob!.id, 0],
+        [cat!.id, 2],
+      ]);
+      expect(await messages().unreadTotal(bob!.id)).toBe(1);
+
+      await messages().send(newMessage(bob!, me!.id, 'new one'));
+      expect(await messages().unreadTotal(me!.id)).toBe(3);
+    });
+
+    it('MessageStore.unreadTotal and conversations for a user with no messages are zero and empty', async () => {
+      const [loner, other] = await createUsers(storage(), 2);
+      expect(await messages().unreadTotal(loner!.id)).toBe(0);
+      expect(await messages().conversations(loner!.id, 10)).toEqual([]);
+      await expect(messages().markRead(loner!.id, other!.id)).resolves.toBeUndefined();
+      expect(await messages().conversations(loner!.id, 10)).toEqual([]);
+    });
+  });
+}
