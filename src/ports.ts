@@ -86,7 +86,7 @@ export interface FriendStore extends Pingable {
   accept(id: number): Promise<FriendRequest | null>;
   /** Deletes the row only if it still has `status`. Returns whether a row was deleted. */
   remove(id: number, status: FriendRequest['status']): Promise<boolean>;
-  /** Pending requests addressed to (incoming) or sent by (outgoing) the user, newest first. */
+  /** Pending requests addressed to (incoming) or sent by (outgoing) the user, newest first (ties by id). */
   listPending(userId: UserId, direction: 'incoming' | 'outgoing'): Promise<FriendRequest[]>;
   countIncoming(userId: UserId): Promise<number>;
   /** Accepted friends of the user, ordered by lower-cased username. */
@@ -114,11 +114,14 @@ export interface PhotoStore extends Pingable {
   delete(id: string): Promise<Photo | null>;
   /** Photos of any of `ownerIds`, newest first (by id), strictly older than `page.before`. */
   listByOwners(ownerIds: UserId[], page: PageRequest): Promise<Page<Photo>>;
-  /** Every photo, newest first. */
+  /**
+   * Every photo, newest first. On DynamoDB this reads a global secondary index, which is
+   * eventually consistent: a new photo may take up to about a second to appear here.
+   */
   listAll(page: PageRequest): Promise<Page<Photo>>;
   /**
    * Photos carrying every one of `terms` (domain/search.ts queryTerms), newest first, restricted
-   * to `ownerIds` when given. Served from term index entries, never a scan.
+   * to `ownerIds` when given (an empty list matches nothing). Served from term index entries, never a scan.
    */
   search(terms: string[], ownerIds: UserId[] | undefined, page: PageRequest): Promise<Page<Photo>>;
   /** Ids among `photoIds` that `userId` has liked. */
@@ -140,7 +143,7 @@ export interface CommentStore extends Pingable {
   list(photoId: string, page: { limit: number; after?: string }): Promise<Page<Comment>>;
   /** Deletes one comment and takes one off the photo's count. Returns whether it existed. */
   delete(photoId: string, commentId: string): Promise<boolean>;
-  /** Deletes every comment of the photo, however many pages. Returns how many. */
+  /** Deletes every comment of the photo, however many pages, also after the photo itself is gone. Returns how many. */
   deleteAllForPhoto(photoId: string): Promise<number>;
 }
 
@@ -166,11 +169,15 @@ export interface StoredBlob {
   body: Readable;
   size: number;
   contentType: string;
-  /** Strong validator for conditional requests. */
+  /** Strong validator for conditional requests, quoted as in an ETag header. */
   etag: string;
 }
 
 export interface BlobStore extends Pingable {
+  /**
+   * Stores bytes under a server-made key: `/`-separated segments of `[A-Za-z0-9_-][A-Za-z0-9._-]*`
+   * ending in an extension that matches `contentType` (.jpg for image/jpeg, .webp for image/webp).
+   */
   put(key: string, bytes: Buffer, contentType: string): Promise<void>;
   /** Null if there is no object under the key. */
   open(key: string): Promise<StoredBlob | null>;

@@ -87,6 +87,8 @@ export interface Message {
   fromUserId: UserId;
   fromUsername: string;
   toUserId: UserId;
+  /** Copied onto the message (like fromUsername) so inbox entries can name both people without a join. */
+  toUsername: string;
   text: string;
   createdAt: Date;
 }
@@ -99,7 +101,11 @@ export interface Conversation {
   unread: number;
 }
 
-/** One page of a newest-first (or oldest-first) list and the cursor of the next page, if any. */
+/**
+ * One page of a newest-first (or oldest-first) list. `next` is null exactly when nothing is left.
+ * A page may hold fewer than the limit while `next` is set (a bounded read stopped early), and
+ * `next` is an opaque cursor in id format that need not be the id of any item.
+ */
 export interface Page<T> {
   items: T[];
   next: string | null;

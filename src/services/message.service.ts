@@ -29,13 +29,14 @@ export class MessageService {
 
   async send(viewer: Viewer, toUserId: UserId, text: string): Promise<Message> {
     if (toUserId === viewer.id) throw new InvalidInput(messages.self, 'self_message');
-    await this.partner(viewer, toUserId);
+    const receiver = await this.partner(viewer, toUserId);
     return this.messages.send({
       id: newId(),
       conversationId: conversationIdOf(viewer.id, toUserId),
       fromUserId: viewer.id,
       fromUsername: viewer.username,
       toUserId,
+      toUsername: receiver.username,
       text,
       createdAt: new Date(),
     });

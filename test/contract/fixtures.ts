@@ -81,14 +81,19 @@ export function newPhoto(owner: Pick<User, 'id' | 'username'>, over: Partial<New
   };
 }
 
-export function newMessage(from: Pick<User, 'id' | 'username'>, to: UserId, text: string): Message {
+export function newMessage(
+  from: Pick<User, 'id' | 'username'>,
+  to: Pick<User, 'id' | 'username'>,
+  text: string,
+): Message {
   const id = newId();
   return {
     id,
-    conversationId: conversationIdOf(from.id, to),
+    conversationId: conversationIdOf(from.id, to.id),
     fromUserId: from.id,
     fromUsername: from.username,
-    toUserId: to,
+    toUserId: to.id,
+    toUsername: to.username,
     text,
     createdAt: new Date(timeOfId(id)),
   };

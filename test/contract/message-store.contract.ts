@@ -9,7 +9,7 @@ export function messageStoreContract(make: MakeStorage): void {
 
   /** Sends `count` messages from `from` to `to`, `width` at a time; ids are made in order before sending. */
   async function sendMany(from: User, to: User, count: number, width = 25): Promise<Message[]> {
-    const drafts = Array.from({ length: count }, (_, i) => newMessage(from, to.id, `message ${i}`));
+    const drafts = Array.from({ length: count }, (_, i) => newMessage(from, to, `message ${i}`));
     await inBatches(
       drafts.map((m) => () => messages().send(m)),
       width,
@@ -24,7 +24,7 @@ export function messageStoreContract(make: MakeStorage): void {
 
     it('MessageStore.send stores the message and latest returns it unchanged', async () => {
       const [a, b] = await createUsers(storage(), 2);
-      const message = newMessage(a!, b!.id, 'Hello — ünïcødé ✓ <b>not html</b>');
+      const message = newMessage(a!, b!, 'Hello — ünïcødé ✓ <b>not html</b>');
       expect(await messages().send(message)).toEqual(message);
       expect(await messages().latest(conversationIdOf(a!.id, b!.id), 100)).toEqual([message]);
     });
@@ -44,8 +44,8 @@ export function messageStoreContract(make: MakeStorage): void {
 
     it('MessageStore.latest keeps conversations apart', async () => {
       const [a, b, c] = await createUsers(storage(), 3);
-      const ab = await messages().send(newMessage(a!, b!.id, 'to b'));
-      const ac = await messages().send(newMessage(a!, c!.id, 'to c'));
+      const ab = await messages().send(newMessage(a!, b!, 'to b'));
+      const ac = await messages().send(newMessage(a!, c!, 'to c'));
       expect(await messages().latest(conversationIdOf(b!.id, a!.id), 100)).toEqual([ab]);
       expect(await messages().latest(conversationIdOf(a!.id, c!.id), 100)).toEqual([ac]);
     });
@@ -54,7 +54,7 @@ export function messageStoreContract(make: MakeStorage): void {
       const [a, b] = await createUsers(storage(), 2);
       const conversation = conversationIdOf(a!.id, b!.id);
       const sent = await sendMany(a!, b!, 5, 1);
-      const reply = await messages().send(newMessage(b!, a!.id, 'reply'));
+      const reply = await messages().send(newMessage(b!, a!, 'reply'));
       const all = [...sent, reply];
 
       expect(await messages().after(conversation, all[1]!.id, 100)).toEqual(all.slice(2));
@@ -66,8 +66,8 @@ export function messageStoreContract(make: MakeStorage): void {
     it('MessageStore.send by two users 50 each at once stores all 100 exactly once, in id order', async () => {
       const [a, b] = await createUsers(storage(), 2);
       const drafts = Array.from({ length: 50 }, (_, i) => [
-        newMessage(a!, b!.id, `a${i}`),
-        newMessage(b!, a!.id, `b${i}`),
+        newMessage(a!, b!, `a${i}`),
+        newMessage(b!, a!, `b${i}`),
       ]).flat();
       await Promise.all(drafts.map((m) => messages().send(m)));
       const conversation = conversationIdOf(a!.id, b!.id);
@@ -84,10 +84,10 @@ export function messageStoreContract(make: MakeStorage): void {
 
     it('MessageStore.conversations lists the most recently active first with last message and unread', async () => {
       const [me, bob, cat] = await createUsers(storage(), 3);
-      await messages().send(newMessage(me!, bob!.id, 'hi bob'));
-      const fromCat = await messages().send(newMessage(cat!, me!.id, 'hi from cat'));
-      await messages().send(newMessage(bob!, me!.id, 'hey'));
-      const lastFromBob = await messages().send(newMessage(bob!, me!.id, 'you there?'));
+      await messages().send(newMessage(me!, bob!, 'hi bob'));
+      const fromCat = await messages().send(newMessage(cat!, me!, 'hi from cat'));
+      await messages().send(newMessage(bob!, me!, 'hey'));
+      const lastFromBob = await messages().send(newMessage(bob!, me!, 'you there?'));
 
       const list = await messages().conversations(me!.id, 10);
       expect(list).toEqual([
@@ -128,7 +128,7 @@ export function messageStoreContract(make: MakeStorage): void {
 
     it('MessageStore.conversations names the receiver on the sender side of a first message', async () => {
       const [me, newFriend] = await createUsers(storage(), 2);
-      await messages().send(newMessage(me!, newFriend!.id, 'first words'));
+      await messages().send(newMessage(me!, newFriend!, 'first words'));
       const [conversation] = await messages().conversations(me!.id, 10);
       expect(conversation).toMatchObject({ userId: newFriend!.id, username: newFriend!.username, unread: 0 });
     });
@@ -137,7 +137,7 @@ export function messageStoreContract(make: MakeStorage): void {
       const [me, bob, cat] = await createUsers(storage(), 3);
       await sendMany(bob!, me!, 3, 1);
       await sendMany(cat!, me!, 2, 1);
-      await messages().send(newMessage(me!, bob!.id, 'reading now'));
+      await messages().send(newMessage(me!, bob!, 'reading now'));
       expect(await messages().unreadTotal(me!.id)).toBe(5);
 
       await messages().markRead(me!.id, bob!.id);
@@ -149,7 +149,7 @@ export function messageStoreContract(make: MakeStorage): void {
       ]);
       expect(await messages().unreadTotal(bob!.id)).toBe(1);
 
-      await messages().send(newMessage(bob!, me!.id, 'new one'));
+      await messages().send(newMessage(bob!, me!, 'new one'));
       expect(await messages().unreadTotal(me!.id)).toBe(3);
     });
 

@@ -295,6 +295,7 @@ describe('response schemas match the serializers', () => {
     fromUserId: 7,
     fromUsername: 'ana.maria_1',
     toUserId: 8,
+    toUsername: 'bob',
     text: 'Hello there',
     createdAt,
   };

@@ -104,6 +104,7 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
         from_user_id INTEGER NOT NULL REFERENCES users(id),
         from_username TEXT NOT NULL,
         to_user_id INTEGER NOT NULL REFERENCES users(id),
+        to_username TEXT NOT NULL,
         text TEXT NOT NULL,
         created_at INTEGER NOT NULL,
         PRIMARY KEY (conversation_id, id)

@@ -8,6 +8,7 @@ interface MessageRow {
   from_user_id: number;
   from_username: string;
   to_user_id: number;
+  to_username: string;
   text: string;
   created_at: number;
 }
@@ -28,6 +29,7 @@ const toMessage = (row: MessageRow): Message => ({
   fromUserId: row.from_user_id,
   fromUsername: row.from_username,
   toUserId: row.to_user_id,
+  toUsername: row.to_username,
   text: row.text,
   createdAt: new Date(row.created_at),
 });
@@ -58,8 +60,8 @@ export class SqliteMessageStore implements MessageStore {
   constructor(db: Db) {
     this.ping = pinger(db);
     this.insert = db.prepare<[MessageRow]>(
-      `INSERT INTO messages (conversation_id, id, from_user_id, from_username, to_user_id, text, created_at)
-       VALUES (:conversation_id, :id, :from_user_id, :from_username, :to_user_id, :text, :created_at)`,
+      `INSERT INTO messages (conversation_id, id, from_user_id, from_username, to_user_id, to_username, text, created_at)
+       VALUES (:conversation_id, :id, :from_user_id, :from_username, :to_user_id, :to_username, :text, :created_at)`,
     );
     // Messages may commit out of id order (two workers), so the last message only moves forward.
     this.upsertInbox = db.prepare<
@@ -102,6 +104,7 @@ export class SqliteMessageStore implements MessageStore {
         from_user_id: m.fromUserId,
         from_username: m.fromUsername,
         to_user_id: m.toUserId,
+        to_username: m.toUsername,
         text: m.text,
         created_at: at,
       });
