@@ -56,6 +56,9 @@ export function createApp(c: Container): Express {
         },
       },
       strictTransportSecurity: config.isProduction,
+      // Same-site navigations keep their Referer (pages use it to return after a form post);
+      // other sites learn nothing. With no-referrer, browsers send "Origin: null" on form posts.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   );
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { beforeAll } from 'vitest';
 import type { Storage } from '../../src/ports';
-import type { Message, NewPhoto, Page, User, UserId } from '../../src/domain/types';
+import type { Message, NewPhoto, Page, User } from '../../src/domain/types';
 import { conversationIdOf } from '../../src/domain/types';
 import { newId, timeOfId } from '../../src/lib/ulid';
 

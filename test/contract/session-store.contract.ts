@@ -52,6 +52,13 @@ export function sessionStoreContract(make: MakeStorage): void {
       expect(await sessions().get(id)).toBeNull();
     });
 
+    it('SessionStore.touch on an expired record leaves it expired', async () => {
+      const id = sid();
+      await sessions().set(id, '{"n":1}', inMs(-1_000));
+      await sessions().touch(id, inMs(60_000));
+      await expect(sessions().get(id)).resolves.toBeNull();
+    });
+
     it('SessionStore.touch on a missing sid leaves it missing', async () => {
       const id = sid();
       await sessions().touch(id, inMs(60_000));

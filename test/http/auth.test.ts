@@ -312,3 +312,29 @@ describe('request bodies', () => {
     for (const check of res.body.checks) expect(Object.keys(check).sort()).toEqual(['name', 'ok']);
   });
 });
+
+describe('same-origin rule as browsers send it', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await makeTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('a same-origin form post with "Origin: null" (a no-referrer page) is allowed by Sec-Fetch-Site', async () => {
+    await request(t.app)
+      .post('/api/auth/signup')
+      .set('Origin', 'null')
+      .set('Sec-Fetch-Site', 'same-origin')
+      .send({ username: username('nullorigin'), password: PASSWORD })
+      .expect(201);
+  });
+
+  it('"Origin: null" without Sec-Fetch-Site (a sandboxed frame, a file:// page) is refused', async () => {
+    await request(t.app).post('/api/auth/signup').set('Origin', 'null').send({ username: username('sandbox'), password: PASSWORD }).expect(403);
+  });
+
+  it('pages send Referrer-Policy same-origin', async () => {
+    const res = await request(t.app).get('/healthz');
+    expect(res.headers['referrer-policy']).toBe('same-origin');
+  });
+});

@@ -1,8 +1,69 @@
-import { Router } from 'express';
-import type { Container } from '../../container';
+import { Router, type RequestHandler } from 'express';
+import type { Container, Services } from '../../container';
 import type { RateLimits } from '../middleware/rate-limit';
+import { viewerOf } from '../middleware/session';
+import { imageUrl } from '../serializers';
+import { authPages } from './auth';
+import { chatPages } from './chat';
+import { friendsPages } from './friends';
+import { homePages } from './home';
+import { photosPages } from './photos';
+import { takeFlash } from './support';
+import { usersPages } from './users';
 
 /** Server-rendered pages (EJS). Work without JavaScript; public/js only enhances. */
-export function pageRouter(_c: Container, _limits: RateLimits): Router {
-  return Router();
+export function pageRouter(c: Container, limits: RateLimits): Router {
+  const pages = Router();
+  pages.use(pageLocals(c.services));
+  pages.use(authPages(c, limits));
+  pages.use(homePages(c));
+  pages.use(photosPages(c, limits));
+  pages.use(usersPages(c));
+  pages.use(friendsPages(c));
+  pages.use(chatPages(c));
+  return pages;
+}
+
+/**
+ * What every template may use: the viewer (or null), the nav badges of a signed-in person,
+ * the current path, a pending notice, and the view helpers. The error page renders with
+ * whatever was set before a failure, so templates read these through `locals`.
+ */
+function pageLocals(services: Services): RequestHandler {
+  return async (req, res, next) => {
+    const viewer = viewerOf(req) ?? null;
+    res.locals.viewer = viewer;
+    res.locals.path = req.path;
+    res.locals.imageUrl = imageUrl;
+    res.locals.when = describeTime;
+    if (viewer) {
+      const [pendingRequests, unread] = await Promise.all([
+        services.friends.countIncoming(viewer),
+        services.messages.unreadTotal(viewer),
+      ]);
+      res.locals.nav = { pendingRequests, unread };
+      res.locals.flash = takeFlash(req);
+    }
+    next();
+  };
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const dateFormat = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
+/** "just now", "5 min ago", "3 h ago", "2 d ago", then the date (UTC). */
+function describeTime(date: Date, now = Date.now()): string {
+  const age = now - date.getTime();
+  if (age < MINUTE) return 'just now';
+  if (age < HOUR) return `${Math.floor(age / MINUTE)} min ago`;
+  if (age < DAY) return `${Math.floor(age / HOUR)} h ago`;
+  if (age < 7 * DAY) return `${Math.floor(age / DAY)} d ago`;
+  return dateFormat.format(date);
 }

@@ -18,7 +18,10 @@ export class SqliteSessionStore implements SessionStore {
       `INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?)
        ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
     );
-    this.updateExpiry = db.prepare<[number, string]>('UPDATE sessions SET expires_at = ? WHERE sid = ?');
+    // An expired record counts as missing: touching it does not bring it back.
+    this.updateExpiry = db.prepare<[number, string, number]>(
+      'UPDATE sessions SET expires_at = ? WHERE sid = ? AND expires_at > ?',
+    );
     this.remove = db.prepare<[string]>('DELETE FROM sessions WHERE sid = ?');
     this.removeExpired = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
   }
@@ -35,7 +38,7 @@ export class SqliteSessionStore implements SessionStore {
 
   touch(sid: string, expiresAt: Date): Promise<void> {
     return run(() => {
-      this.updateExpiry.run(expiresAt.getTime(), sid);
+      this.updateExpiry.run(expiresAt.getTime(), sid, Date.now());
     });
   }
 

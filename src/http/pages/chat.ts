@@ -1,0 +1,76 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Container } from '../../container';
+import { MAX_MESSAGE_LENGTH } from '../../domain/limits';
+import { messageInput, parse, username } from '../../domain/schemas';
+import { requirePageUser, viewer } from '../middleware/auth';
+import { formBody, recoverable, requireFormUser, typed } from './support';
+
+const messageForm = z.object({ text: messageInput.shape.text });
+
+export function chatPages({ services }: Container): Router {
+  const pages = Router();
+  const { messages, friends, users } = services;
+
+  /** The conversation (latest 100, oldest first), marked read, and the send form if allowed. */
+  async function renderChat(
+    req: Request,
+    res: Response,
+    name: string,
+    form: { text: string; error: string | null } = { text: '', error: null },
+  ): Promise<void> {
+    const me = viewer(req);
+    const { other, messages: list, canSend } = await messages.open(me, name);
+    // Opening marked the conversation read after the nav counted it: count again for the badge.
+    res.locals.nav = { ...(res.locals.nav as object), unread: await messages.unreadTotal(me) };
+    res.render('chat', {
+      title: `Chat with ${other.username}`,
+      other,
+      messages: list,
+      canSend,
+      isSelf: other.id === me.id,
+      lastId: list.at(-1)?.id ?? '',
+      text: form.text,
+      error: form.error,
+      maxMessage: MAX_MESSAGE_LENGTH,
+    });
+  }
+
+  pages.get('/chat', requirePageUser, async (req, res) => {
+    const me = viewer(req);
+    const [conversations, list] = await Promise.all([messages.conversations(me), friends.list(me)]);
+    const talking = new Set(conversations.map((c) => c.userId));
+    res.render('chat-list', {
+      title: 'Chat',
+      conversations,
+      // Friends with no conversation yet, so a first message is one click away.
+      others: list.filter((f) => !talking.has(f.id)),
+    });
+  });
+
+  pages.get('/chat/:username', requirePageUser, async (req, res) => {
+    await renderChat(req, res, parse(username, req.params.username));
+  });
+
+  pages.post('/chat/:username', requireFormUser, formBody, async (req, res) => {
+    const name = parse(username, req.params.username);
+    const me = viewer(req);
+    const other = await users.lookup(name);
+    let sentId: string;
+    try {
+      const { text } = parse(messageForm, req.body);
+      sentId = (await messages.send(me, other.id, text)).id;
+    } catch (err) {
+      const e = recoverable(err);
+      if (!e || e.status === 404) throw err;
+      res.status(e.status);
+      return renderChat(req, res, name, {
+        text: typed(req, 'text', MAX_MESSAGE_LENGTH + 100),
+        error: e.message,
+      });
+    }
+    res.redirect(303, `/chat/${encodeURIComponent(other.username)}#message-${sentId}`);
+  });
+
+  return pages;
+}

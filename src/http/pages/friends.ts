@@ -1,0 +1,126 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Container } from '../../container';
+import type { FriendRequest, User, Viewer } from '../../domain/types';
+import { parse, respondInput, userId, username } from '../../domain/schemas';
+import { requirePageUser, viewer } from '../middleware/auth';
+import { flashFailure, formBody, localPath, requireFormUser, setFlash, typed } from './support';
+import type { FriendState } from './users';
+
+/** A numeric row id as a form field or path segment sends it: text. */
+const rowId = (field: string) => {
+  const error = `${field} must be a positive integer`;
+  return z.coerce
+    .number({ error })
+    .int({ error })
+    .positive({ error })
+    .max(Number.MAX_SAFE_INTEGER, { error });
+};
+
+const requestForm = z.object({ username });
+const respondForm = z.object({ request_id: rowId('request_id'), action: respondInput.shape.action });
+const searchQuery = z.object({
+  q: z
+    .string({ error: 'q must be text' })
+    .trim()
+    .max(100, { error: 'q must be at most 100 characters' })
+    .default(''),
+});
+
+const otherName = (me: Viewer, r: FriendRequest) =>
+  r.requesterId === me.id ? r.receiverUsername : r.requesterUsername;
+
+export function friendsPages({ services }: Container): Router {
+  const pages = Router();
+  const { friends, users } = services;
+  /** Buttons on profiles and search results send `return_to`, so the person lands where they clicked. */
+  const back = (value: unknown) => localPath(value, '/friends');
+
+  pages.get('/friends', requirePageUser, async (req, res) => {
+    const me = viewer(req);
+    const { q } = parse(searchQuery, req.query);
+    const [incoming, outgoing, list, found] = await Promise.all([
+      friends.listRequests(me, 'incoming'),
+      friends.listRequests(me, 'outgoing'),
+      friends.list(me),
+      q ? users.search(q) : Promise.resolve<User[]>([]),
+    ]);
+    const state = new Map<number, FriendState>([
+      ...list.map((f) => [f.id, 'friends'] as const),
+      ...incoming.map((r) => [r.requesterId, 'incoming'] as const),
+      ...outgoing.map((r) => [r.receiverId, 'outgoing'] as const),
+      [me.id, 'self'],
+    ]);
+    res.render('friends', {
+      title: 'Friends',
+      incoming,
+      outgoing,
+      friends: list,
+      q,
+      results: found.map((user) => ({ user, state: state.get(user.id) ?? 'none' })),
+      returnTo: q ? `/friends?${new URLSearchParams({ q }).toString()}` : '/friends',
+    });
+  });
+
+  pages.post('/friends/request', requireFormUser, formBody, async (req, res) => {
+    const me = viewer(req);
+    const returnTo = back(typed(req, 'return_to', 2000));
+    try {
+      const input = parse(requestForm, req.body);
+      const request = await friends.request(me, { username: input.username });
+      const name = otherName(me, request);
+      setFlash(
+        req,
+        'ok',
+        request.status === 'accepted'
+          ? `You and ${name} are now friends.`
+          : `Friend request sent to ${name}.`,
+      );
+    } catch (err) {
+      return flashFailure(req, res, err, returnTo);
+    }
+    res.redirect(303, returnTo);
+  });
+
+  pages.post('/friends/respond', requireFormUser, formBody, async (req, res) => {
+    const me = viewer(req);
+    const returnTo = back(typed(req, 'return_to', 2000));
+    try {
+      const { request_id, action } = parse(respondForm, req.body);
+      const request = await friends.respond(me, request_id, action);
+      const name = otherName(me, request);
+      setFlash(
+        req,
+        'ok',
+        action === 'accept' ? `You and ${name} are now friends.` : `Declined the request from ${name}.`,
+      );
+    } catch (err) {
+      return flashFailure(req, res, err, returnTo);
+    }
+    res.redirect(303, returnTo);
+  });
+
+  pages.post('/friends/requests/:id/cancel', requireFormUser, formBody, async (req, res) => {
+    const returnTo = back(typed(req, 'return_to', 2000));
+    try {
+      await friends.cancel(viewer(req), parse(rowId('request id'), req.params.id));
+      setFlash(req, 'ok', 'Friend request cancelled.');
+    } catch (err) {
+      return flashFailure(req, res, err, returnTo);
+    }
+    res.redirect(303, returnTo);
+  });
+
+  pages.post('/friends/:userId/unfriend', requireFormUser, formBody, async (req, res) => {
+    const returnTo = back(typed(req, 'return_to', 2000));
+    try {
+      await friends.unfriend(viewer(req), parse(userId, req.params.userId));
+      setFlash(req, 'ok', 'Removed from your friends.');
+    } catch (err) {
+      return flashFailure(req, res, err, returnTo);
+    }
+    res.redirect(303, returnTo);
+  });
+
+  return pages;
+}

@@ -1,0 +1,155 @@
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { Conflict } from '../../domain/errors';
+import type { Friend, FriendRequest, FriendRequestStatus, UserId } from '../../domain/types';
+import type { FriendStore } from '../../ports';
+import { isDuplicateKey, type MysqlClient, type Sql } from './clients';
+
+const messages = {
+  requestExists: 'You are already friends or have a pending request.',
+};
+
+interface RequestRow extends RowDataPacket {
+  id: number;
+  requester_id: number;
+  requester_username: string;
+  receiver_id: number;
+  receiver_username: string;
+  status: FriendRequestStatus;
+  created_at: Date;
+  responded_at: Date | null;
+}
+
+interface FriendRow extends RowDataPacket {
+  id: number;
+  username: string;
+  since: Date;
+}
+
+const toRequest = (row: RequestRow): FriendRequest => ({
+  id: row.id,
+  requesterId: row.requester_id,
+  requesterUsername: row.requester_username,
+  receiverId: row.receiver_id,
+  receiverUsername: row.receiver_username,
+  status: row.status,
+  createdAt: row.created_at,
+  respondedAt: row.responded_at,
+});
+
+/** A request with both usernames; callers append WHERE / ORDER BY. */
+const SELECT_REQUEST = `
+  SELECT f.id, f.requester_id, requester.username AS requester_username,
+         f.receiver_id, receiver.username AS receiver_username,
+         f.status, f.created_at, f.responded_at
+  FROM friend_requests f
+  JOIN users requester ON requester.id = f.requester_id
+  JOIN users receiver ON receiver.id = f.receiver_id`;
+
+/**
+ * Friend requests and friendships in MySQL. The unique key on the generated (user_low,
+ * user_high) pair keeps one row per unordered pair, whichever direction two racing requests take.
+ */
+export class MysqlFriendStore implements FriendStore {
+  constructor(private readonly db: MysqlClient) {}
+
+  ping(): Promise<void> {
+    return this.db.ping();
+  }
+
+  async create(requesterId: UserId, receiverId: UserId): Promise<FriendRequest> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        const result = await tx.query<ResultSetHeader>(
+          "INSERT INTO friend_requests (requester_id, receiver_id, status, created_at) VALUES (?, ?, 'pending', NOW(3))",
+          [requesterId, receiverId],
+        );
+        const created = await selectById(tx, result.insertId);
+        if (!created) throw new Error(`friend request ${result.insertId} vanished inside its transaction`);
+        return created;
+      });
+    } catch (err) {
+      if (isDuplicateKey(err)) throw new Conflict(messages.requestExists, 'friend_request_exists');
+      throw err;
+    }
+  }
+
+  findById(id: number): Promise<FriendRequest | null> {
+    return selectById(this.db, id);
+  }
+
+  async findBetween(a: UserId, b: UserId): Promise<FriendRequest | null> {
+    const [row] = await this.db.query<RequestRow[]>(
+      `${SELECT_REQUEST} WHERE f.user_low = ? AND f.user_high = ?`,
+      [Math.min(a, b), Math.max(a, b)],
+    );
+    return row ? toRequest(row) : null;
+  }
+
+  accept(id: number): Promise<FriendRequest | null> {
+    return this.db.transaction(async (tx) => {
+      const result = await tx.query<ResultSetHeader>(
+        "UPDATE friend_requests SET status = 'accepted', responded_at = NOW(3) WHERE id = ? AND status = 'pending'",
+        [id],
+      );
+      return result.affectedRows === 1 ? selectById(tx, id) : null;
+    });
+  }
+
+  async remove(id: number, status: FriendRequestStatus): Promise<boolean> {
+    const result = await this.db.query<ResultSetHeader>(
+      'DELETE FROM friend_requests WHERE id = ? AND status = ?',
+      [id, status],
+    );
+    return result.affectedRows > 0;
+  }
+
+  async listPending(userId: UserId, direction: 'incoming' | 'outgoing'): Promise<FriendRequest[]> {
+    const column = direction === 'incoming' ? 'f.receiver_id' : 'f.requester_id';
+    // Ids grow with time, so the highest id is the newest request.
+    const rows = await this.db.query<RequestRow[]>(
+      `${SELECT_REQUEST} WHERE ${column} = ? AND f.status = 'pending' ORDER BY f.id DESC`,
+      [userId],
+    );
+    return rows.map(toRequest);
+  }
+
+  async countIncoming(userId: UserId): Promise<number> {
+    const [row] = await this.db.query<RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM friend_requests WHERE receiver_id = ? AND status = 'pending'",
+      [userId],
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  async listFriends(userId: UserId): Promise<Friend[]> {
+    // Two index lookups (as requester, as receiver) rather than one OR that would scan.
+    const rows = await this.db.query<FriendRow[]>(
+      `SELECT u.id, u.username, u.username_lower, COALESCE(f.responded_at, f.created_at) AS since
+         FROM friend_requests f JOIN users u ON u.id = f.receiver_id
+         WHERE f.requester_id = ? AND f.status = 'accepted'
+       UNION ALL
+       SELECT u.id, u.username, u.username_lower, COALESCE(f.responded_at, f.created_at) AS since
+         FROM friend_requests f JOIN users u ON u.id = f.requester_id
+         WHERE f.receiver_id = ? AND f.status = 'accepted'
+       ORDER BY username_lower, id`,
+      [userId, userId],
+    );
+    // An accepted row always has its response time; created_at stands in should one lack it (COALESCE).
+    return rows.map((row) => ({ id: row.id, username: row.username, since: row.since }));
+  }
+
+  async friendIds(userId: UserId): Promise<UserId[]> {
+    const rows = await this.db.query<RowDataPacket[]>(
+      `SELECT receiver_id AS id FROM friend_requests WHERE requester_id = ? AND status = 'accepted'
+       UNION ALL
+       SELECT requester_id AS id FROM friend_requests WHERE receiver_id = ? AND status = 'accepted'`,
+      [userId, userId],
+    );
+    return rows.map((row) => Number(row.id));
+  }
+}
+
+async function selectById(sql: Sql, id: number): Promise<FriendRequest | null> {
+  const [row] = await sql.query<RequestRow[]>(`${SELECT_REQUEST} WHERE f.id = ?`, [id]);
+  return row ? toRequest(row) : null;
+}

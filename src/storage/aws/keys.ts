@@ -1,0 +1,122 @@
+import type { UserId } from '../../domain/types';
+import { timeOfId } from '../../lib/ulid';
+
+/**
+ * Every DynamoDB key Lumina writes or reads, built in one place. Items keep the original design's
+ * `PK`/`SK` attributes, use `GSI1PK`/`GSI1SK` for the one index, and carry an entity `type` tag.
+ * Attribute names other than keys are snake_case, as in the original design (`comment_count`).
+ *
+ * lumina_photos
+ *   PHOTO#<id>      META              photo: the record every list shows (GSI1: ALL#<yyyy-mm>, <id>)
+ *   PHOTO#<id>      LIKE#<userId>     like: one per user who likes the photo
+ *   USER#<userId>   PHOTO#<id>        owner_photo: the owner's index (Home and Profile feeds)
+ *   TERM#<term>     PHOTO#<id>        term: one per search term of the photo (domain/search.ts)
+ *   FEED#ALL        FIRST_BUCKET      feed_marker: the oldest All-feed bucket holding a photo
+ * lumina_comments
+ *   PHOTO#<photoId> COMMENT#<ms13>#<id>   comment
+ * lumina_messages
+ *   CONV#<lo>#<hi>  MSG#<ms13>#<id>       message
+ *   INBOX#<userId>  CONV#<otherUserId>    inbox: last message and unread count of one conversation
+ */
+
+export interface ItemKey {
+  PK: string;
+  SK: string;
+}
+
+export const ENTITY = {
+  photo: 'photo',
+  ownerPhoto: 'owner_photo',
+  like: 'like',
+  term: 'term',
+  feedMarker: 'feed_marker',
+  comment: 'comment',
+  message: 'message',
+  inbox: 'inbox',
+} as const;
+
+export const GSI1 = 'GSI1';
+
+const PHOTO = 'PHOTO#';
+const LIKE = 'LIKE#';
+const COMMENT = 'COMMENT#';
+const MSG = 'MSG#';
+
+/** 13-digit zero-padded milliseconds of a ULID, so sort keys order by time even before the id. */
+export const paddedTimeOf = (id: string): string => String(timeOfId(id)).padStart(13, '0');
+
+// --- lumina_photos -------------------------------------------------------------------------
+
+export const photoPartition = (photoId: string): string => `${PHOTO}${photoId}`;
+export const photoKey = (photoId: string): ItemKey => ({ PK: photoPartition(photoId), SK: 'META' });
+
+/** Sort key of a photo inside an owner's or a term's partition. */
+export const photoSortKey = (photoId: string): string => `${PHOTO}${photoId}`;
+export const PHOTO_SORT_PREFIX = PHOTO;
+export const photoIdOfSortKey = (sk: string): string => sk.slice(PHOTO.length);
+
+export const ownerPartition = (userId: UserId): string => `USER#${userId}`;
+export const ownerIndexKey = (userId: UserId, photoId: string): ItemKey => ({
+  PK: ownerPartition(userId),
+  SK: photoSortKey(photoId),
+});
+
+export const LIKE_SORT_PREFIX = LIKE;
+export const likeKey = (photoId: string, userId: UserId): ItemKey => ({
+  PK: photoPartition(photoId),
+  SK: `${LIKE}${userId}`,
+});
+
+export const termPartition = (term: string): string => `TERM#${term}`;
+export const termKey = (term: string, photoId: string): ItemKey => ({
+  PK: termPartition(term),
+  SK: photoSortKey(photoId),
+});
+
+/** All-feed GSI partition of the UTC month `ms` falls in: `ALL#2026-11`. */
+export function feedBucketOf(ms: number): string {
+  const date = new Date(ms);
+  return `ALL#${date.getUTCFullYear()}-${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/** All-feed GSI partition of a photo, from the time inside its ULID. */
+export const allFeedBucket = (photoId: string): string => feedBucketOf(timeOfId(photoId));
+
+/** Start of a bucket's month in ms, and the bucket of the month before. */
+export function bucketStart(bucket: string): number {
+  const match = /^ALL#(\d{4,})-(\d{2})$/.exec(bucket);
+  if (!match) throw new Error(`not a feed bucket: ${bucket}`);
+  return Date.UTC(Number(match[1]), Number(match[2]) - 1, 1);
+}
+export const previousBucket = (bucket: string): string => feedBucketOf(bucketStart(bucket) - 1);
+
+/** Holds the oldest bucket any photo was ever written to, so the All-feed walk knows where to stop. */
+export const feedMarkerKey = (): ItemKey => ({ PK: 'FEED#ALL', SK: 'FIRST_BUCKET' });
+
+// --- lumina_comments -----------------------------------------------------------------------
+
+export const commentPartition = photoPartition;
+export const COMMENT_SORT_PREFIX = COMMENT;
+export const commentSortKey = (commentId: string): string =>
+  `${COMMENT}${paddedTimeOf(commentId)}#${commentId}`;
+export const commentKey = (photoId: string, commentId: string): ItemKey => ({
+  PK: commentPartition(photoId),
+  SK: commentSortKey(commentId),
+});
+
+// --- lumina_messages -----------------------------------------------------------------------
+
+/** The conversation id itself (`CONV#<lo>#<hi>`, domain conversationIdOf) is the partition. */
+export const MESSAGE_SORT_PREFIX = MSG;
+export const messageSortKey = (messageId: string): string => `${MSG}${paddedTimeOf(messageId)}#${messageId}`;
+export const messageKey = (conversationId: string, messageId: string): ItemKey => ({
+  PK: conversationId,
+  SK: messageSortKey(messageId),
+});
+
+export const inboxPartition = (userId: UserId): string => `INBOX#${userId}`;
+export const INBOX_SORT_PREFIX = 'CONV#';
+export const inboxKey = (userId: UserId, otherUserId: UserId): ItemKey => ({
+  PK: inboxPartition(userId),
+  SK: `${INBOX_SORT_PREFIX}${otherUserId}`,
+});

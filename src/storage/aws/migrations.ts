@@ -1,0 +1,121 @@
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+
+/**
+ * The MySQL schema of the AWS backend (MySQL 8 and MariaDB 10.6+ alike), as versioned
+ * migrations: entry i is version i + 1. Append only: a released entry is never edited, a change
+ * is a new entry. One statement per entry, because MySQL commits each DDL statement on its own,
+ * so the version recorded is always the last statement that really ran.
+ *
+ * Text is utf8mb4 with the case-insensitive utf8mb4_unicode_ci, so the unique key on
+ * users.username ignores case; ids of sessions and rate-limit keys compare byte for byte.
+ * Times are DATETIME(3) in UTC (the pool's session time zone).
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1
+  `CREATE TABLE IF NOT EXISTS users (
+    id INT UNSIGNED NOT NULL AUTO_INCREMENT,
+    username VARCHAR(30) NOT NULL,
+    email VARCHAR(254) NOT NULL,
+    password_hash VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    created_at DATETIME(3) NOT NULL,
+    -- Prefix search walks this in order and stops at its limit: ordered by lower-cased name, byte for byte.
+    username_lower VARCHAR(30) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin
+      GENERATED ALWAYS AS (LOWER(username)) STORED,
+    PRIMARY KEY (id),
+    UNIQUE KEY users_username_unique (username),
+    UNIQUE KEY users_email_unique (email),
+    KEY users_username_lower (username_lower)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+
+  // 2: one row per unordered pair of users, whatever races happen (user_low, user_high).
+  // The foreign keys have no ON DELETE action: MySQL refuses CASCADE on a column a stored generated column uses.
+  `CREATE TABLE IF NOT EXISTS friend_requests (
+    id INT UNSIGNED NOT NULL AUTO_INCREMENT,
+    requester_id INT UNSIGNED NOT NULL,
+    receiver_id INT UNSIGNED NOT NULL,
+    status ENUM('pending', 'accepted') NOT NULL DEFAULT 'pending',
+    created_at DATETIME(3) NOT NULL,
+    responded_at DATETIME(3) NULL,
+    user_low INT UNSIGNED GENERATED ALWAYS AS (LEAST(requester_id, receiver_id)) STORED,
+    user_high INT UNSIGNED GENERATED ALWAYS AS (GREATEST(requester_id, receiver_id)) STORED,
+    PRIMARY KEY (id),
+    UNIQUE KEY friend_requests_pair (user_low, user_high),
+    KEY friend_requests_receiver (receiver_id, status),
+    KEY friend_requests_requester (requester_id, status),
+    CONSTRAINT friend_requests_requester_fk FOREIGN KEY (requester_id) REFERENCES users (id),
+    CONSTRAINT friend_requests_receiver_fk FOREIGN KEY (receiver_id) REFERENCES users (id),
+    CONSTRAINT friend_requests_not_self CHECK (requester_id <> receiver_id)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+
+  // 3
+  `CREATE TABLE IF NOT EXISTS sessions (
+    sid VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    data MEDIUMTEXT NOT NULL,
+    expires_at DATETIME(3) NOT NULL,
+    PRIMARY KEY (sid),
+    KEY sessions_expires_at (expires_at)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+
+  // 4
+  `CREATE TABLE IF NOT EXISTS rate_limits (
+    rl_key VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    hits INT UNSIGNED NOT NULL,
+    reset_at DATETIME(3) NOT NULL,
+    PRIMARY KEY (rl_key),
+    KEY rate_limits_reset_at (reset_at)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+];
+
+/** Seconds to wait for another process that is migrating the same database. */
+const LOCK_WAIT_SECONDS = 60;
+
+interface VersionRow extends RowDataPacket {
+  version: number | null;
+}
+
+/**
+ * Brings the database up to the latest version. Idempotent, and safe when several workers start
+ * at once: a named lock (GET_LOCK, per database) lets one migrate while the others wait, and
+ * then find nothing left to do. A database newer than this code is left alone.
+ * Returns the versions applied by this call.
+ */
+export async function migrate(pool: Pool): Promise<number[]> {
+  const connection = await pool.getConnection();
+  try {
+    const [[db]] = await connection.query<RowDataPacket[]>('SELECT DATABASE() AS name');
+    const name = typeof db?.name === 'string' ? db.name : '';
+    if (!name) throw new Error('migrate: the MySQL connection has no database selected');
+    // Lock names are server-wide and at most 64 characters.
+    const lock = `lumina_migrate:${name}`.slice(0, 64);
+    const [[locked]] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS ok', [
+      lock,
+      LOCK_WAIT_SECONDS,
+    ]);
+    if (locked?.ok !== 1)
+      throw new Error(`migrate: could not get the lock "${lock}" within ${LOCK_WAIT_SECONDS} s`);
+    try {
+      await connection.query(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (
+          version INT UNSIGNED NOT NULL,
+          applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+          PRIMARY KEY (version)
+        ) ENGINE=InnoDB`,
+      );
+      const [[row]] = await connection.query<VersionRow[]>(
+        'SELECT MAX(version) AS version FROM schema_migrations',
+      );
+      const current = row?.version ?? 0;
+      const applied: number[] = [];
+      for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+        await connection.query(MIGRATIONS[version - 1] ?? '');
+        await connection.query('INSERT INTO schema_migrations (version) VALUES (?)', [version]);
+        applied.push(version);
+      }
+      return applied;
+    } finally {
+      await connection.query('SELECT RELEASE_LOCK(?)', [lock]);
+    }
+  } finally {
+    connection.release();
+  }
+}

@@ -1,0 +1,186 @@
+import {
+  type CreateTableCommandInput,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type TableDescription,
+  UpdateTableCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import {
+  type BucketLocationConstraint,
+  CreateBucketCommand,
+  HeadBucketCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GSI1 } from './keys';
+
+/**
+ * The DynamoDB tables and the S3 bucket, created idempotently by scripts/setup-aws.ts and the
+ * test setup, against AWS and the local servers alike. Every table is on-demand (PAY_PER_REQUEST)
+ * with string keys `PK`/`SK` (the original design's), so tables made for the original keep working.
+ */
+
+export interface TableNames {
+  photos: string;
+  comments: string;
+  messages: string;
+}
+
+/** How long to wait for a table or index to become ACTIVE before giving up. */
+const ACTIVE_WAIT_SECONDS = 300;
+
+const keyAttributes = [
+  { AttributeName: 'PK', AttributeType: 'S' as const },
+  { AttributeName: 'SK', AttributeType: 'S' as const },
+];
+const primaryKey = [
+  { AttributeName: 'PK', KeyType: 'HASH' as const },
+  { AttributeName: 'SK', KeyType: 'RANGE' as const },
+];
+
+/**
+ * GSI1 on the photos table serves the All feed: partition = month bucket (`ALL#2026-11`), sort =
+ * photo id. Only META items carry GSI1PK, so the index is sparse, and it projects ALL so a feed
+ * page is read from the index without a second fetch.
+ */
+const allFeedIndex = {
+  IndexName: GSI1,
+  KeySchema: [
+    { AttributeName: 'GSI1PK', KeyType: 'HASH' as const },
+    { AttributeName: 'GSI1SK', KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'ALL' as const },
+};
+const allFeedIndexAttributes = [
+  { AttributeName: 'GSI1PK', AttributeType: 'S' as const },
+  { AttributeName: 'GSI1SK', AttributeType: 'S' as const },
+];
+
+export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] {
+  return [
+    {
+      TableName: tables.photos,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...keyAttributes, ...allFeedIndexAttributes],
+      KeySchema: primaryKey,
+      GlobalSecondaryIndexes: [allFeedIndex],
+    },
+    {
+      TableName: tables.comments,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: keyAttributes,
+      KeySchema: primaryKey,
+    },
+    {
+      TableName: tables.messages,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: keyAttributes,
+      KeySchema: primaryKey,
+    },
+  ];
+}
+
+/**
+ * Creates each missing table and waits until all are ACTIVE. A photos table that exists without
+ * GSI1 (made by the original application) gets the index added, and is waited for too.
+ * Safe to run concurrently from several processes.
+ */
+export async function ensureTables(client: DynamoDBClient, tables: TableNames): Promise<void> {
+  await Promise.all(tableDefinitions(tables).map((definition) => ensureTable(client, definition)));
+}
+
+async function ensureTable(client: DynamoDBClient, definition: CreateTableCommandInput): Promise<void> {
+  const name = definition.TableName ?? '';
+  let table = await describeTable(client, name);
+  if (!table) {
+    try {
+      await client.send(new CreateTableCommand(definition));
+    } catch (err) {
+      if (!(err instanceof Error && err.name === 'ResourceInUseException')) throw err;
+    }
+  }
+  await waitUntilTableExists(
+    { client, maxWaitTime: ACTIVE_WAIT_SECONDS, minDelay: 1, maxDelay: 5 },
+    { TableName: name },
+  );
+  table = await describeTable(client, name);
+
+  for (const index of definition.GlobalSecondaryIndexes ?? []) {
+    if (!table?.GlobalSecondaryIndexes?.some((gsi) => gsi.IndexName === index.IndexName)) {
+      try {
+        await client.send(
+          new UpdateTableCommand({
+            TableName: name,
+            AttributeDefinitions: definition.AttributeDefinitions,
+            GlobalSecondaryIndexUpdates: [{ Create: index }],
+          }),
+        );
+      } catch (err) {
+        // Another process is adding it (or the table is busy with it): wait below.
+        if (!(
+          err instanceof Error &&
+          (err.name === 'ResourceInUseException' || err.name === 'LimitExceededException')
+        )) {
+          throw err;
+        }
+      }
+    }
+    await waitForIndex(client, name, index.IndexName ?? '');
+  }
+}
+
+async function describeTable(client: DynamoDBClient, name: string): Promise<TableDescription | null> {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName: name }))).Table ?? null;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ResourceNotFoundException') return null;
+    throw err;
+  }
+}
+
+async function waitForIndex(client: DynamoDBClient, table: string, index: string): Promise<void> {
+  const deadline = Date.now() + ACTIVE_WAIT_SECONDS * 1000;
+  for (;;) {
+    const description = await describeTable(client, table);
+    const gsi = description?.GlobalSecondaryIndexes?.find((g) => g.IndexName === index);
+    if (gsi?.IndexStatus === 'ACTIVE' && description?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`index ${index} of ${table} did not become ACTIVE in time`);
+    await sleep(1000);
+  }
+}
+
+/** Creates the bucket unless it exists (and is ours). Safe to run concurrently. */
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    return;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const region = await s3.config.region();
+  try {
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        // us-east-1 is the one region that refuses an explicit location constraint.
+        ...(region && region !== 'us-east-1'
+          ? { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }
+          : {}),
+      }),
+    );
+  } catch (err) {
+    if (err instanceof Error && err.name === 'BucketAlreadyOwnedByYou') return;
+    // Another process created it between our two calls (s3rver answers a race with this code
+    // too): fine if we can reach it now, otherwise the name belongs to someone else.
+    if (!(err instanceof Error && err.name === 'BucketAlreadyExists')) throw err;
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return err.name === 'NotFound' || err.name === 'NoSuchBucket' || status === 404;
+}

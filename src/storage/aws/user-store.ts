@@ -1,0 +1,103 @@
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { Conflict } from '../../domain/errors';
+import type { User, UserCredentials, UserId } from '../../domain/types';
+import type { UserStore } from '../../ports';
+import { isDuplicateKey, type MysqlClient } from './clients';
+
+const messages = {
+  usernameTaken: 'That username is taken.',
+  emailTaken: 'That e-mail address is already registered.',
+};
+
+interface UserRow extends RowDataPacket {
+  id: number;
+  username: string;
+  email: string;
+  password_hash: string;
+  created_at: Date;
+}
+
+const toUser = (row: UserRow): User => ({
+  id: row.id,
+  username: row.username,
+  email: row.email,
+  createdAt: row.created_at,
+});
+
+const toCredentials = (row: UserRow): UserCredentials => ({
+  ...toUser(row),
+  passwordHash: row.password_hash,
+});
+
+/** `%` and `_` are LIKE's own characters (usernames may contain `_`); `!` is our escape. */
+const likePrefix = (prefix: string): string => `${prefix.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+
+/**
+ * Users in MySQL. `username` has a case-insensitive collation, so both `=` and the unique key
+ * ignore case: two people can never hold "Ann" and "ann", even when their inserts race.
+ */
+export class MysqlUserStore implements UserStore {
+  constructor(private readonly db: MysqlClient) {}
+
+  ping(): Promise<void> {
+    return this.db.ping();
+  }
+
+  async create(input: { username: string; email: string; passwordHash: string }): Promise<User> {
+    // Milliseconds, as DATETIME(3) keeps them, so the returned user equals the one read back.
+    const createdAt = new Date();
+    try {
+      const result = await this.db.query<ResultSetHeader>(
+        'INSERT INTO users (username, email, password_hash, created_at) VALUES (?, ?, ?, ?)',
+        [input.username, input.email, input.passwordHash, createdAt],
+      );
+      return { id: result.insertId, username: input.username, email: input.email, createdAt };
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      // Report the name whenever it is the name that clashes, whichever unique key MySQL checked first.
+      const isNameTaken =
+        isDuplicateKey(err, 'users_username_unique') || (await this.findByUsername(input.username)) !== null;
+      throw isNameTaken
+        ? new Conflict(messages.usernameTaken, 'username_taken')
+        : new Conflict(messages.emailTaken, 'email_taken');
+    }
+  }
+
+  async findCredentials(username: string): Promise<UserCredentials | null> {
+    const row = await this.byUsername(username);
+    return row ? toCredentials(row) : null;
+  }
+
+  async findByUsername(username: string): Promise<User | null> {
+    const row = await this.byUsername(username);
+    return row ? toUser(row) : null;
+  }
+
+  async findById(id: UserId): Promise<User | null> {
+    const [row] = await this.db.query<UserRow[]>(
+      'SELECT id, username, email, created_at FROM users WHERE id = ?',
+      [id],
+    );
+    return row ? toUser(row) : null;
+  }
+
+  async searchByPrefix(prefix: string, limit: number): Promise<User[]> {
+    // A range on the lower-cased name's index, read in order and stopped at the limit.
+    const rows = await this.db.query<UserRow[]>(
+      `SELECT id, username, email, created_at FROM users
+       WHERE username_lower LIKE ? ESCAPE '!'
+       ORDER BY username_lower, id
+       LIMIT ?`,
+      [likePrefix(prefix.toLowerCase()), limit],
+    );
+    return rows.map(toUser);
+  }
+
+  private async byUsername(username: string): Promise<UserRow | undefined> {
+    const [row] = await this.db.query<UserRow[]>(
+      'SELECT id, username, email, password_hash, created_at FROM users WHERE username = ?',
+      [username],
+    );
+    return row;
+  }
+}

@@ -1,0 +1,191 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import mysql from 'mysql2/promise';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { startMariaDb, stopMariaDb } from '../../scripts/lib/local-services';
+import type { AwsConfig } from '../../src/config';
+import { Unavailable } from '../../src/domain/errors';
+import type { Storage } from '../../src/ports';
+import { createAwsStorage } from '../../src/storage/aws';
+import { createMysqlPool } from '../../src/storage/aws/clients';
+import { migrate, MIGRATIONS } from '../../src/storage/aws/migrations';
+import { AWS_TEST_TIMEOUT_MS, awsTestConfig } from '../support/aws-env';
+import { blobStoreContract } from './blob-store.contract';
+import { commentStoreContract } from './comment-store.contract';
+import { createUser, newPhoto, randomToken } from './fixtures';
+import { friendStoreContract } from './friend-store.contract';
+import { messageStoreContract } from './message-store.contract';
+import { photoStoreContract } from './photo-store.contract';
+import { rateLimitStoreContract } from './rate-limit-store.contract';
+import { sessionStoreContract } from './session-store.contract';
+import { userStoreContract } from './user-store.contract';
+
+/**
+ * Every contract against the AWS backend: MariaDB, DynamoDB Local and s3rver on loopback,
+ * started by the contract project's global setup (test/support/services-setup.ts).
+ */
+
+const opened: Storage[] = [];
+
+async function open(config: AwsConfig = awsTestConfig(), timeoutMs = AWS_TEST_TIMEOUT_MS): Promise<Storage> {
+  const storage = await createAwsStorage(config, timeoutMs);
+  opened.push(storage);
+  return storage;
+}
+
+afterAll(async () => {
+  for (const storage of opened) await storage.close().catch(() => undefined);
+});
+
+let shared: Promise<Storage> | undefined;
+const make = () => (shared ??= open());
+
+describe('aws: MysqlUserStore', () => userStoreContract(make));
+describe('aws: MysqlSessionStore', () => sessionStoreContract(make));
+describe('aws: MysqlRateLimitStore', () => rateLimitStoreContract(make));
+describe('aws: MysqlFriendStore', () => friendStoreContract(make));
+describe('aws: DynamoPhotoStore', () => photoStoreContract(make));
+describe('aws: DynamoCommentStore', () => commentStoreContract(make));
+describe('aws: DynamoMessageStore', () => messageStoreContract(make));
+describe('aws: S3BlobStore', () => blobStoreContract(make));
+
+/** A MySQL connection as the test user, without a database selected. */
+async function adminConnection(config: AwsConfig) {
+  const { host, port, user, password } = config.mysql;
+  return mysql.createConnection({ host, port, user, password });
+}
+
+describe('aws: migrate', () => {
+  it('migrate on an empty database run by 4 pools at once applies each version exactly once', async () => {
+    const config = awsTestConfig();
+    const database = `lumina_test_m${randomToken(8)}`;
+    const admin = await adminConnection(config);
+    await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const pools = Array.from({ length: 4 }, () => createMysqlPool({ ...config.mysql, database }, 10_000));
+    try {
+      const applied = await Promise.all(pools.map((pool) => migrate(pool)));
+      const all = applied.flat().sort((a, b) => a - b);
+      expect(all).toEqual(MIGRATIONS.map((_, i) => i + 1));
+      expect(await migrate(pools[0]!)).toEqual([]);
+      const [rows] = await admin.query(
+        `SELECT version FROM \`${database}\`.schema_migrations ORDER BY version`,
+      );
+      expect((rows as { version: number }[]).map((r) => r.version)).toEqual(all);
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin.end();
+    }
+  });
+});
+
+/** A TCP server on loopback that accepts connections and never answers: the worst kind of outage. */
+async function silentServer(): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return {
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback port that nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = await silentServer();
+  await server.close();
+  return server.port;
+}
+
+function pointedAt(config: AwsConfig, port: number): AwsConfig {
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    ...config,
+    mysql: { ...config.mysql, port },
+    dynamodb: { ...config.dynamodb, endpoint },
+    s3: { ...config.s3, endpoint },
+  };
+}
+
+/** Resolves to the error `promise` rejects with, and how long that took. */
+async function failure(promise: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const started = Date.now();
+  try {
+    await promise;
+  } catch (error) {
+    return { error, ms: Date.now() - started };
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('aws: unreachable services', () => {
+  const timeoutMs = 1000;
+
+  it.each([
+    ['refuses connections', async () => ({ port: await closedPort(), close: () => Promise.resolve() })],
+    ['accepts connections and never answers', silentServer],
+  ])(
+    'createAwsStorage against a server that %s starts, and every store throws Unavailable naming its service within the timeout',
+    async (_, listen) => {
+      const server = await listen();
+      try {
+        const storage = await open(pointedAt(awsTestConfig(), server.port), timeoutMs);
+        const owner = { id: 1, username: 'nobody' };
+        const calls: [string, () => Promise<unknown>][] = [
+          ['mysql', () => storage.users.findById(1)],
+          ['mysql', () => storage.sessions.get('sid')],
+          ['mysql', () => storage.rateLimits.increment('k', 1000)],
+          ['mysql', () => storage.friends.friendIds(1)],
+          ['dynamodb', () => storage.photos.create(newPhoto(owner))],
+          ['dynamodb', () => storage.messages.unreadTotal(1)],
+          ['s3', () => storage.blobs.open('photos/x/full.jpg')],
+        ];
+        for (const [store, call] of calls) {
+          const { error, ms } = await failure(call());
+          expect(error, store).toBeInstanceOf(Unavailable);
+          expect(error, store).toMatchObject({ store, status: 503 });
+          // Two SDK attempts at most, each bounded by the timeout, plus slack for a busy machine.
+          expect(ms, store).toBeLessThan(3 * timeoutMs + 1500);
+        }
+        for (const { name, check } of storage.health) {
+          await expect(check.ping(), name).rejects.toMatchObject({ store: name });
+        }
+      } finally {
+        await server.close();
+      }
+    },
+  );
+});
+
+describe('aws: MariaDB outage', () => {
+  it('MySQL stores during a MariaDB outage throw Unavailable(mysql) quickly, and work again once it is back', async () => {
+    const storage = await open(awsTestConfig(), 2000);
+    const user = await createUser(storage);
+    // The port the global setup started it on (it may have had to pick a free one).
+    const ports = { mysql: Number(inject('awsEnv').MYSQL_PORT) };
+    await stopMariaDb({ log: () => undefined });
+    try {
+      const { error, ms } = await failure(storage.users.findById(user.id));
+      expect(error).toBeInstanceOf(Unavailable);
+      expect(error).toMatchObject({ store: 'mysql' });
+      expect(ms).toBeLessThan(5000);
+      await expect(storage.sessions.get('sid')).rejects.toMatchObject({ store: 'mysql' });
+      await expect(storage.health.find((h) => h.name === 'mysql')!.check.ping()).rejects.toBeInstanceOf(
+        Unavailable,
+      );
+    } finally {
+      await startMariaDb({ ports, log: () => undefined });
+    }
+    // The pool drops the dead connections and makes new ones: no restart of the app needed.
+    expect(await storage.users.findById(user.id)).toEqual(user);
+    await expect(storage.users.ping()).resolves.toBeUndefined();
+  }, 90_000);
+});

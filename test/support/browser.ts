@@ -1,0 +1,183 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startServer, type ServerProcess } from './server-process';
+
+/**
+ * Shared pieces of the browser journeys (test/browser/): Debian's chromium launched the one
+ * allowed way, the built server on loopback with a fresh data directory, contexts that may only
+ * talk to 127.0.0.1 and that record script errors, and screenshots under test-results/.
+ */
+
+const ROOT = join(__dirname, '..', '..');
+export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
+
+export const PHONE = { width: 375, height: 812 } as const;
+export const DESKTOP = { width: 1280, height: 800 } as const;
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface Lumina {
+  server: ServerProcess;
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * dist/main.js on 127.0.0.1:`port` with an empty temp DATA_DIR. The sign-up and upload limits are
+ * raised so a journey never meets them; the login limits keep their defaults.
+ */
+export async function startLumina(port: number, env: Record<string, string> = {}): Promise<Lumina> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lumina-browser-'));
+  const server = await startServer(port, {
+    DATA_DIR: dataDir,
+    RATE_LIMIT_SIGNUP_MAX: '1000',
+    RATE_LIMIT_UPLOAD_MAX: '1000',
+    ...env,
+  });
+  return {
+    server,
+    url: server.url,
+    dataDir,
+    stop: async () => {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What a context saw that no journey should produce; asserted empty at the end of each test. */
+export interface Problems {
+  /** Uncaught exceptions in page scripts and console errors (CSP violations among them). */
+  scriptErrors: string[];
+  /** Requests to anything but 127.0.0.1, which were aborted. */
+  offHost: string[];
+  /** alert/confirm/prompt dialogs (an XSS payload that ran would open one). */
+  dialogs: string[];
+}
+
+export interface Session {
+  context: BrowserContext;
+  page: Page;
+  problems: Problems;
+}
+
+/** Pages of the context report into `problems`; dialogs are dismissed so nothing hangs. */
+function watch(page: Page, problems: Problems): void {
+  page.on('pageerror', (err) => problems.scriptErrors.push(`${page.url()}: ${err.message}`));
+  page.on('console', (msg) => {
+    // A 4xx answer (a refused upload, a wrong password) is logged by Chromium as a failed
+    // resource; the journeys assert those statuses themselves.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
+      problems.scriptErrors.push(`${page.url()}: ${msg.text()}`);
+    }
+  });
+  page.on('dialog', (dialog) => {
+    problems.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    void dialog.dismiss().catch(() => undefined);
+  });
+}
+
+/** A fresh context (own cookies) with one page, only allowed to reach 127.0.0.1. */
+export async function newSession(
+  browser: Browser,
+  options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {},
+): Promise<Session> {
+  const context = await browser.newContext({
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
+    viewport: options.viewport ?? DESKTOP,
+  });
+  const problems: Problems = { scriptErrors: [], offHost: [], dialogs: [] };
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (/^(https?|wss?):$/.test(url.protocol) && url.hostname !== '127.0.0.1') {
+      problems.offHost.push(url.href);
+      return route.abort('blockedbyclient');
+    }
+    return route.fallback();
+  });
+  const page = await context.newPage();
+  watch(page, problems);
+  return { context, page, problems };
+}
+
+/** Saves test-results/screenshots/<name>.png (full page) and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Screenshots at phone and desktop widths (restoring the viewport it found). */
+export async function screenshotBoth(page: Page, name: string): Promise<void> {
+  const before = page.viewportSize() ?? DESKTOP;
+  await page.setViewportSize(PHONE);
+  await screenshot(page, `${name}-phone`);
+  await page.setViewportSize(DESKTOP);
+  await screenshot(page, `${name}-desktop`);
+  await page.setViewportSize(before);
+}
+
+let counter = 0;
+/** A valid username (3–30 of letters, digits, `_`, `.`) unique to this run. */
+export function uniqueName(prefix: string): string {
+  counter += 1;
+  return `${prefix}_${Date.now().toString(36)}${counter}`.slice(0, 30);
+}
+
+export const PASSWORD = 'correct horse battery';
+
+/** Signs up through the /signup form and waits for the signed-in navigation. */
+export async function signUpThroughForm(page: Page, base: string, username: string, password = PASSWORD) {
+  await page.goto(`${base}/signup`);
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await Promise.all([page.waitForURL(`${base}/`), page.locator('#signup-submit').click()]);
+  await page.locator('#nav-username').waitFor();
+}
+
+/**
+ * Submits the /login form and returns the status of the POST (303 when it worked); the caller
+ * waits for what the next page shows.
+ */
+export async function submitLogin(page: Page, base: string, username: string, password: string) {
+  await page.goto(`${base}/login`);
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${base}/login` && r.request().method() === 'POST'),
+    page.locator('#login-submit').click(),
+  ]);
+  return response.status();
+}
+
+/** `naturalWidth` of an <img> (0 until it has loaded, and for a broken image). */
+export function naturalWidth(page: Page, selector: string): Promise<number> {
+  return page
+    .locator(selector)
+    .first()
+    .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
+}
+
+/** Temp files for setInputFiles, removed by `cleanup()`. */
+export function tempFiles() {
+  const dir = mkdtempSync(join(tmpdir(), 'lumina-files-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
