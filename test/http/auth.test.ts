@@ -330,11 +330,37 @@ describe('same-origin rule as browsers send it', () => {
   });
 
   it('"Origin: null" without Sec-Fetch-Site (a sandboxed frame, a file:// page) is refused', async () => {
-    await request(t.app).post('/api/auth/signup').set('Origin', 'null').send({ username: username('sandbox'), password: PASSWORD }).expect(403);
+    await request(t.app)
+      .post('/api/auth/signup')
+      .set('Origin', 'null')
+      .send({ username: username('sandbox'), password: PASSWORD })
+      .expect(403);
   });
 
   it('pages send Referrer-Policy same-origin', async () => {
     const res = await request(t.app).get('/healthz');
     expect(res.headers['referrer-policy']).toBe('same-origin');
+  });
+});
+
+describe('session cookie behind a TLS-terminating proxy', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await makeTestApp({ TRUST_PROXY: '1' });
+  });
+  afterAll(() => t.close());
+
+  it('is Secure when the trusted proxy says the request came over https, and not over plain http', async () => {
+    const tls = await request(t.app)
+      .post('/api/auth/signup')
+      .set('X-Forwarded-Proto', 'https')
+      .send({ username: username('tls'), password: PASSWORD })
+      .expect(201);
+    expect(String(tls.headers['set-cookie'])).toMatch(/;\s*Secure/i);
+    const plain = await request(t.app)
+      .post('/api/auth/signup')
+      .send({ username: username('plain'), password: PASSWORD })
+      .expect(201);
+    expect(String(plain.headers['set-cookie'])).not.toMatch(/;\s*Secure/i);
   });
 });
