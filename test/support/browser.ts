@@ -149,7 +149,16 @@ export async function signUpThroughForm(page: Page, base: string, username: stri
   await page.goto(`${base}/signup`);
   await page.locator('#username').fill(username);
   await page.locator('#password').fill(password);
-  await Promise.all([page.waitForURL(`${base}/`), page.locator('#signup-submit').click()]);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url() === `${base}/signup` && r.request().method() === 'POST'),
+    page.locator('#signup-submit').click(),
+  ]);
+  if (response.status() !== 303) {
+    await page.waitForLoadState();
+    const said = await page.locator('#form-error, #error-message').allTextContents();
+    throw new Error(`sign-up as ${username} answered ${response.status()}: ${said.join(' ') || '(no message)'}`);
+  }
+  await page.waitForURL(`${base}/`);
   await page.locator('#nav-username').waitFor();
 }
 
