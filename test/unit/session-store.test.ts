@@ -26,7 +26,7 @@ const session = (signedInAt: number) =>
 
 const save = (store: PortSessionStore, data: SessionData) =>
   new Promise<void>((resolve, reject) =>
-    store.set('sid', data, (err) => (err ? reject(new Error(String(err))) : resolve())),
+    store.set('sid', data, (err) => (err ? reject(err instanceof Error ? err : new Error('set failed')) : resolve())),
   );
 
 describe('PortSessionStore lifetimes', () => {
