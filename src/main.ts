@@ -6,6 +6,8 @@ import { createLogger } from './lib/logger';
 
 /** How long a worker waits for in-flight requests after SIGTERM before it exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How long a stopping worker keeps answering (with `Connection: close`) before it stops listening. */
+const IDLE_GRACE_MS = 1_000;
 const SESSION_PRUNE_INTERVAL_MS = 15 * 60_000;
 
 async function main(): Promise<void> {
@@ -18,7 +20,13 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const container = await createContainer(config, logger);
   const app = createApp(container);
-  const server = createServer(app);
+  let stopping = false;
+  // While stopping, every answer tells the client to close its connection: a keep-alive client
+  // then opens its next request on a live worker instead of racing our close of an idle socket.
+  const server = createServer((req, res) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    app(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
@@ -29,7 +37,6 @@ async function main(): Promise<void> {
   }, SESSION_PRUNE_INTERVAL_MS);
   prune.unref();
 
-  let stopping = false;
   const shutdown = (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
@@ -40,17 +47,20 @@ async function main(): Promise<void> {
       process.exit(code || 1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    server.close(() => {
-      clearInterval(sweep);
-      container
-        .close()
-        .catch((err: unknown) => logger.error({ err }, 'closing stores failed'))
-        .finally(() => process.exit(code));
-    });
-    // Keep-alive sockets go idle as their last response ends; close them as they do.
-    server.closeIdleConnections();
-    const sweep = setInterval(() => server.closeIdleConnections(), 200);
-    sweep.unref();
+    // Node's server.close() also closes idle keep-alive sockets at once, racing any client that
+    // is just sending on one. So first answer with `Connection: close` for a grace period (busy
+    // clients move to a live worker), then stop listening and close what is left as it goes idle.
+    setTimeout(() => {
+      const sweep = setInterval(() => server.closeIdleConnections(), 200);
+      sweep.unref();
+      server.close(() => {
+        clearInterval(sweep);
+        container
+          .close()
+          .catch((err: unknown) => logger.error({ err }, 'closing stores failed'))
+          .finally(() => process.exit(code));
+      });
+    }, IDLE_GRACE_MS).unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { LOOPBACK, waitFor200 } from './http';
+
+export interface CommandResult {
+  code: number | null;
+  output: string;
+}
+
+/** Runs a command to completion, killing it (by its pid) if it outlives `timeoutMs`. */
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const timer = setTimeout(() => {
+      output += `\n[bench] ${command} ${args.join(' ')} timed out after ${options.timeoutMs} ms`;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    // 'exit', not 'close': a daemon the command leaves behind must not keep us waiting on its pipes.
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      setImmediate(() => resolve({ code, output }));
+    });
+  });
+}
+
+/** Whether nothing listens on 127.0.0.1:port right now. */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, LOOPBACK, () => server.close(() => resolve(true)));
+  });
+}
+
+/** The first free port from `start` on, trying at most `tries` ports. */
+export async function freePort(start: number, tries = 20, avoid: number[] = []): Promise<number> {
+  for (let port = start; port < start + tries; port++) {
+    if (!avoid.includes(port) && (await isPortFree(port))) return port;
+  }
+  throw new Error(`no free port in ${start}..${start + tries - 1} on ${LOOPBACK}`);
+}
+
+/**
+ * The built app under PM2, exactly as `npm start` runs it (ecosystem.config.js: two cluster
+ * workers on PORT), but with a private PM2_HOME so the daemon, its logs and its process list
+ * belong to this run only, and `pm2 kill` stops nothing else.
+ */
+export class Pm2App {
+  private readonly pm2Bin: string;
+  private started = false;
+
+  constructor(
+    private readonly root: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly port: number,
+  ) {
+    this.pm2Bin = join(root, 'node_modules', 'pm2', 'bin', 'pm2');
+  }
+
+  private pm2(args: string[], timeoutMs: number): Promise<CommandResult> {
+    return runCommand(process.execPath, [this.pm2Bin, ...args], { cwd: this.root, env: this.env, timeoutMs });
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+    const result = await this.pm2(['start', 'ecosystem.config.js'], 60_000);
+    if (result.code !== 0) throw new Error(`pm2 start failed (exit ${result.code}):\n${result.output}`);
+    await waitFor200(this.port, '/readyz', { attempts: 150, intervalMs: 200 });
+  }
+
+  /** Online workers of the app as PM2 lists them. */
+  async workers(): Promise<{ pid: number; status: string; restarts: number }[]> {
+    const result = await this.pm2(['jlist'], 20_000);
+    const json = result.output.slice(result.output.indexOf('['));
+    const list = JSON.parse(json) as {
+      name: string;
+      pid: number;
+      pm2_env?: { status?: string; restart_time?: number };
+    }[];
+    return list
+      .filter((p) => p.name === 'lumina')
+      .map((p) => ({ pid: p.pid, status: p.pm2_env?.status ?? '?', restarts: p.pm2_env?.restart_time ?? 0 }));
+  }
+
+  /** The tail of the PM2 logs, for a failure report. */
+  async logs(lines = 40): Promise<string> {
+    return (await this.pm2(['logs', 'lumina', '--lines', String(lines), '--nostream', '--raw'], 20_000))
+      .output;
+  }
+
+  /** Stops the workers and the private daemon. Safe to call more than once. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    const result = await this.pm2(['kill'], 60_000);
+    if (result.code !== 0)
+      process.stderr.write(`[bench] pm2 kill exited ${result.code}:\n${result.output}\n`);
+  }
+}
+
+/**
+ * bench/bare-server.ts: the floor a Node server on this machine can reach, two `cluster`
+ * workers answering one fixed response.
+ */
+export class BareServer {
+  private child: ChildProcess | undefined;
+
+  constructor(
+    private readonly root: string,
+    private readonly port: number,
+    private readonly response: { status: number; headers: [string, string][]; body: string },
+  ) {}
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(this.root, 'bench', 'bare-server.ts')], {
+      cwd: this.root,
+      env: {
+        ...process.env,
+        BARE_PORT: String(this.port),
+        BARE_WORKERS: '2',
+        BARE_RESPONSE: JSON.stringify(this.response),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    this.child = child;
+    // The primary prints one line once every worker listens.
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      const timer = setTimeout(() => reject(new Error('bare server not ready within 30 s')), 30_000);
+      child.stdout?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString('utf8');
+        if (seen.includes('bare-server ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`bare server exited early (code ${code}): ${seen}`));
+      });
+    });
+    child.stdout?.resume();
+    await waitFor200(this.port, '/', { attempts: 50, intervalMs: 100 });
+  }
+
+  /** Stops the primary by its pid; it takes its workers down with it. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
