@@ -32,4 +32,12 @@ npx tsx scripts/services.ts install
 npx tsc --noEmit
 npx eslint .
 npm run build
-npx vitest run
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json || status=$?
+# One plain closing line for CI, whatever the reporter printed above.
+node -e '
+  const r = require("./test-results/vitest.json");
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' || true
+exit "$status"
