@@ -77,6 +77,12 @@
     preview.hidden = false;
   });
 
+  // The browser could not decode it (a text file named .jpg, a damaged image): show no broken
+  // icon; the server's verdict on the upload says what is wrong.
+  previewImage.addEventListener('error', function () {
+    if (previewImage.getAttribute('src')) clearPreview();
+  });
+
   function setBusy(busy) {
     submit.disabled = busy;
     submit.textContent = busy ? 'Uploading…' : 'Upload';

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { onTestFailed } from 'vitest';
 import { startServer, type ServerProcess } from './server-process';
 
 /**
@@ -45,12 +46,18 @@ export interface Lumina {
  */
 export async function startLumina(port: number, env: Record<string, string> = {}): Promise<Lumina> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lumina-browser-'));
-  const server = await startServer(port, {
-    DATA_DIR: dataDir,
-    RATE_LIMIT_SIGNUP_MAX: '1000',
-    RATE_LIMIT_UPLOAD_MAX: '1000',
-    ...env,
-  });
+  let server: ServerProcess;
+  try {
+    server = await startServer(port, {
+      DATA_DIR: dataDir,
+      RATE_LIMIT_SIGNUP_MAX: '1000',
+      RATE_LIMIT_UPLOAD_MAX: '1000',
+      ...env,
+    });
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     server,
     url: server.url,
@@ -78,7 +85,7 @@ export interface Session {
   problems: Problems;
 }
 
-/** Pages of the context report into `problems`; dialogs are dismissed so nothing hangs. */
+/** The page reports into `problems`; dialogs are dismissed so nothing hangs. */
 function watch(page: Page, problems: Problems): void {
   page.on('pageerror', (err) => problems.scriptErrors.push(`${page.url()}: ${err.message}`));
   page.on('console', (msg) => {
@@ -94,9 +101,13 @@ function watch(page: Page, problems: Problems): void {
   });
 }
 
-/** A fresh context (own cookies) with one page, only allowed to reach 127.0.0.1. */
+/**
+ * A fresh context (own cookies) with one page, only allowed to reach 127.0.0.1. When the running
+ * test fails, the page is saved as test-results/screenshots/FAILED-<name>.png.
+ */
 export async function newSession(
   browser: Browser,
+  name: string,
   options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {},
 ): Promise<Session> {
   const context = await browser.newContext({
@@ -114,24 +125,43 @@ export async function newSession(
   });
   const page = await context.newPage();
   watch(page, problems);
+  onTestFailed(async () => {
+    await screenshot(page, `FAILED-${name}`).catch(() => undefined);
+  });
   return { context, page, problems };
 }
 
-/** Saves test-results/screenshots/<name>.png (full page) and returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+const scrollToTop = (page: Page) =>
+  page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+
+/**
+ * Saves test-results/screenshots/<name>.png and returns its path. The page is scrolled to the top
+ * first (fixed bars are drawn where the scroll left them), or to `focus` when given; by default the
+ * whole page is saved, or only the viewport when a `focus` is given.
+ */
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { focus?: string; fullPage?: boolean } = {},
+): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  if (options.focus) await page.locator(options.focus).first().scrollIntoViewIfNeeded();
+  else await scrollToTop(page);
+  await page.screenshot({ path, fullPage: options.fullPage ?? !options.focus });
   return path;
 }
 
-/** Screenshots at phone and desktop widths (restoring the viewport it found). */
-export async function screenshotBoth(page: Page, name: string): Promise<void> {
+/**
+ * `<name>-phone.png`: what a 375×812 phone shows (the viewport, at the top or at `focus`), and
+ * `<name>-desktop.png`: the whole page at 1280×800. The viewport is restored afterwards.
+ */
+export async function screenshotBoth(page: Page, name: string, focus?: string): Promise<void> {
   const before = page.viewportSize() ?? DESKTOP;
   await page.setViewportSize(PHONE);
-  await screenshot(page, `${name}-phone`);
+  await screenshot(page, `${name}-phone`, { ...(focus ? { focus } : {}), fullPage: false });
   await page.setViewportSize(DESKTOP);
-  await screenshot(page, `${name}-desktop`);
+  await screenshot(page, `${name}-desktop`, { fullPage: true });
   await page.setViewportSize(before);
 }
 
@@ -156,7 +186,9 @@ export async function signUpThroughForm(page: Page, base: string, username: stri
   if (response.status() !== 303) {
     await page.waitForLoadState();
     const said = await page.locator('#form-error, #error-message').allTextContents();
-    throw new Error(`sign-up as ${username} answered ${response.status()}: ${said.join(' ') || '(no message)'}`);
+    throw new Error(
+      `sign-up as ${username} answered ${response.status()}: ${said.join(' ') || '(no message)'}`,
+    );
   }
   await page.waitForURL(`${base}/`);
   await page.locator('#nav-username').waitFor();
