@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInput } from './errors';
+import type { FeedInput } from './types';
 import {
   DEFAULT_PAGE_SIZE,
   MAX_CAPTION_LENGTH,
@@ -113,6 +114,16 @@ export const feedQuery = z.object({
   before: ulid('before').optional(),
 });
 export type FeedQuery = z.infer<typeof feedQuery>;
+
+/** The service's input from a parsed feed query (snake_case query names to domain names). */
+export const toFeedInput = (q: FeedQuery): FeedInput => ({
+  scope: q.scope,
+  ...(q.user_id !== undefined ? { userId: q.user_id } : {}),
+  ...(q.topic ? { topic: q.topic } : {}),
+  ...(q.q ? { q: q.q } : {}),
+  limit: q.limit,
+  ...(q.before ? { before: q.before } : {}),
+});
 
 export const commentText = z.object({ text: text('text', 1, MAX_COMMENT_LENGTH) });
 

@@ -111,6 +111,17 @@ export interface Page<T> {
   next: string | null;
 }
 
+/** Which feed to list and how to narrow it. */
+export interface FeedInput {
+  scope: 'home' | 'profile' | 'all';
+  /** For scope=profile: whose photos; the viewer's own when absent. */
+  userId?: UserId;
+  topic?: string;
+  q?: string;
+  limit: number;
+  before?: string;
+}
+
 export interface PageRequest {
   limit: number;
   /** Exclusive cursor: only items strictly older than this id. */

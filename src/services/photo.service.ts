@@ -1,6 +1,6 @@
 import { Forbidden, InvalidInput, NotFound } from '../domain/errors';
 import { queryTerms, topicTerm } from '../domain/search';
-import type { Page, Photo, PhotoView, UserId, Viewer } from '../domain/types';
+import type { FeedInput, Page, Photo, PhotoView, UserId, Viewer } from '../domain/types';
 import { newId } from '../lib/ulid';
 import type {
   BlobStore,
@@ -19,18 +19,6 @@ export const messages = {
   emptyQuery: 'q must contain a word of at least two letters or digits',
   noFile: 'photo: choose an image file to upload',
 };
-
-export type Scope = 'home' | 'profile' | 'all';
-
-export interface FeedInput {
-  scope: Scope;
-  /** For scope=profile: whose photos; the viewer's own when absent. */
-  userId?: UserId;
-  topic?: string;
-  q?: string;
-  limit: number;
-  before?: string;
-}
 
 export interface UploadInput {
   bytes: Buffer;

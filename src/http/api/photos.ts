@@ -4,6 +4,7 @@ import {
   commentId,
   commentText,
   feedQuery,
+  toFeedInput,
   imageSize,
   parse,
   photoId,
@@ -40,15 +41,7 @@ export function photosApi({ services, config }: Container, limits: RateLimits): 
   });
 
   api.get('/photos', async (req, res) => {
-    const q = parse(feedQuery, req.query);
-    const page = await photos.list(viewer(req), {
-      scope: q.scope,
-      ...(q.user_id !== undefined ? { userId: q.user_id } : {}),
-      ...(q.topic ? { topic: q.topic } : {}),
-      ...(q.q ? { q: q.q } : {}),
-      limit: q.limit,
-      ...(q.before ? { before: q.before } : {}),
-    });
+    const page = await photos.list(viewer(req), toFeedInput(parse(feedQuery, req.query)));
     if (page.next) res.set('Link', nextLink(req, page.next));
     res.json(page.items.map(toPhotoJson));
   });

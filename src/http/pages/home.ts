@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Container } from '../../container';
 import { InvalidInput } from '../../domain/errors';
-import { feedQuery, parse, type FeedQuery } from '../../domain/schemas';
+import { feedQuery, parse, toFeedInput, type FeedQuery } from '../../domain/schemas';
 import type { PhotoView } from '../../domain/types';
 import { requirePageUser, viewer } from '../middleware/auth';
 import { viewerOf } from '../middleware/session';
@@ -43,14 +43,7 @@ export function homePages({ services }: Container): Router {
     let q: FeedQuery | undefined;
     try {
       q = parse(feedQuery, req.query);
-      const page = await photos.list(viewer(req), {
-        scope: q.scope,
-        ...(q.user_id !== undefined ? { userId: q.user_id } : {}),
-        ...(q.topic ? { topic: q.topic } : {}),
-        ...(q.q ? { q: q.q } : {}),
-        limit: q.limit,
-        ...(q.before ? { before: q.before } : {}),
-      });
+      const page = await photos.list(viewer(req), toFeedInput(q));
       items = page.items;
       if (page.next) nextUrl = feedUrl({ scope: q.scope, topic: q.topic, q: q.q }, page.next);
     } catch (err) {
