@@ -12,6 +12,10 @@ module.exports = {
       listen_timeout: 15000,
       kill_timeout: 12000,
       max_memory_restart: '512M',
+      // PM2's built-in metrics (pm2-io) wrap every HTTP request of the workers to keep latency
+      // histograms; pino logs every request and nothing reads those metrics, so they are off.
+      // `pm2 monit` still shows CPU and memory.
+      pmx: false,
       env: {
         PORT: process.env.PORT || '8080',
       },

@@ -26,6 +26,17 @@ export default tseslint.config(
     rules: {'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in src/config.ts only.' }] },
   },
   {
+    // See src/storage/embedded/db.ts: a bare bound LIMIT makes SQLite prepare the statement again on every run.
+    files: ['src/storage/embedded/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'Literal[value=/LIMIT \\?/]', message: 'Bind a row limit as `LIMIT +?` (see db.ts).' },
+        { selector: 'TemplateElement[value.raw=/LIMIT \\?/]', message: 'Bind a row limit as `LIMIT +?` (see db.ts).' },
+      ],
+    },
+  },
+  {
     files: ['src/http/**/*.ts', 'src/services/**/*.ts', 'src/domain/**/*.ts', 'src/app.ts'],
     rules: {
       'no-restricted-imports': [

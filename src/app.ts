@@ -1,21 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { Container } from './container';
 import { NotFound } from './domain/errors';
 import { apiRouter } from './http/api';
 import { renderError } from './http/errors';
 import { noStoreWhenSignedIn } from './http/middleware/no-store';
 import { createRateLimits } from './http/middleware/rate-limit';
+import { requestLog } from './http/middleware/request-log';
 import { sameOrigin } from './http/middleware/same-origin';
+import { securityHeaders } from './http/middleware/security-headers';
 import { sessionMiddleware } from './http/middleware/session';
 import { pageRouter } from './http/pages';
 
 /** Project root: views/ and public/ sit beside src/ and dist/. */
 const ROOT = join(__dirname, '..');
-const REQUEST_ID = /^[\w.-]{1,64}$/;
+/** What public/ serves: its two folders and the icon. */
+const ASSET_PATH = /^\/(?:css\/|js\/|favicon\.svg$)/;
 
 /** Builds the Express application. No I/O and no listen here: main.ts does that. */
 export function createApp(c: Container): Express {
@@ -27,20 +27,9 @@ export function createApp(c: Container): Express {
   app.set('views', join(ROOT, 'views'));
   if (config.isProduction) app.set('view cache', true);
 
+  app.use(requestLog(logger));
   app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-    }),
-  );
-  app.use(
-    helmet({
+    securityHeaders({
       contentSecurityPolicy: {
         directives: {
           defaultSrc: ["'self'"],
@@ -62,7 +51,8 @@ export function createApp(c: Container): Express {
     }),
   );
 
-  // Probes and static files come before the session: they never touch a store.
+  // Probes and static files come before the session: they never touch a store. Static files
+  // live under their own prefixes, so no other request looks for a file on the disk.
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -77,7 +67,11 @@ export function createApp(c: Container): Express {
       checks,
     });
   });
-  app.use(express.static(join(ROOT, 'public'), { maxAge: config.isProduction ? '1d' : 0 }));
+  const assets = express.static(join(ROOT, 'public'), {
+    maxAge: config.isProduction ? '1d' : 0,
+    index: false,
+  });
+  app.use((req, res, next) => (ASSET_PATH.test(req.path) ? assets(req, res, next) : next()));
 
   app.use(sessionMiddleware(config, storage.sessions));
   app.use(sameOrigin);

@@ -45,12 +45,19 @@ export interface UserStore extends Pingable {
   searchByPrefix(prefix: string, limit: number): Promise<User[]>;
 }
 
+/** A stored session: its opaque JSON and when the record expires. */
+export interface SessionRecord {
+  data: string;
+  expiresAt: Date;
+}
+
 /**
  * Server-side session records for express-session. `data` is opaque JSON. A record whose
  * `expiresAt` has passed is never returned, and is eventually removed.
  */
 export interface SessionStore extends Pingable {
-  get(sid: string): Promise<string | null>;
+  /** The live record with its current expiry (as set or last touched, to the millisecond), or null. */
+  get(sid: string): Promise<SessionRecord | null>;
   /** Inserts or replaces. */
   set(sid: string, data: string, expiresAt: Date): Promise<void>;
   /** Moves the expiry of an existing record; a missing record stays missing. */

@@ -3,6 +3,8 @@ import { randomToken, useStorage, type MakeStorage } from './fixtures';
 
 const inMs = (ms: number) => new Date(Date.now() + ms);
 const sid = () => `sid-${randomToken(24)}`;
+/** Data of the live record, or null. */
+const dataOf = (record: { data: string } | null) => record?.data ?? null;
 
 export function sessionStoreContract(make: MakeStorage): void {
   const storage = useStorage(make);
@@ -21,14 +23,14 @@ export function sessionStoreContract(make: MakeStorage): void {
       const id = sid();
       const data = JSON.stringify({ cookie: { httpOnly: true }, userId: 42, note: 'ünïcødé ✓' });
       await sessions().set(id, data, inMs(60_000));
-      expect(await sessions().get(id)).toBe(data);
+      expect(dataOf(await sessions().get(id))).toBe(data);
     });
 
     it('SessionStore.set on an existing sid replaces data and expiry', async () => {
       const id = sid();
       await sessions().set(id, '{"v":1}', inMs(60_000));
       await sessions().set(id, '{"v":2}', inMs(120_000));
-      expect(await sessions().get(id)).toBe('{"v":2}');
+      expect(dataOf(await sessions().get(id))).toBe('{"v":2}');
     });
 
     it('SessionStore.get with an expired record returns null', async () => {
@@ -42,7 +44,17 @@ export function sessionStoreContract(make: MakeStorage): void {
       await sessions().set(id, '{"keep":true}', inMs(300));
       await sessions().touch(id, inMs(60_000));
       await new Promise((resolve) => setTimeout(resolve, 400));
-      expect(await sessions().get(id)).toBe('{"keep":true}');
+      expect(dataOf(await sessions().get(id))).toBe('{"keep":true}');
+    });
+
+    it('SessionStore.get returns the expiry of the last set or touch, to the millisecond', async () => {
+      const id = sid();
+      const set = inMs(60_000);
+      await sessions().set(id, '{}', set);
+      expect((await sessions().get(id))?.expiresAt.getTime()).toBe(set.getTime());
+      const touched = inMs(120_000);
+      await sessions().touch(id, touched);
+      expect((await sessions().get(id))?.expiresAt.getTime()).toBe(touched.getTime());
     });
 
     it('SessionStore.touch into the past makes the record expire', async () => {
@@ -80,7 +92,7 @@ export function sessionStoreContract(make: MakeStorage): void {
       await sessions().set(live, '{"live":true}', inMs(60_000));
       const removed = await sessions().prune(new Date());
       expect(removed).toBeGreaterThanOrEqual(expired.length);
-      expect(await sessions().get(live)).toBe('{"live":true}');
+      expect(dataOf(await sessions().get(live))).toBe('{"live":true}');
       // Touching a pruned record proves the row is gone, not just hidden by its expiry.
       for (const id of expired) {
         await sessions().touch(id, inMs(60_000));

@@ -1,48 +1,128 @@
 import type { SessionData } from 'express-session';
 import { describe, expect, it } from 'vitest';
-import { PortSessionStore } from '../../src/http/middleware/session';
-import type { SessionStore } from '../../src/ports';
+import { PortSessionStore, TOUCH_STEP_MS } from '../../src/http/middleware/session';
+import type { SessionRecord, SessionStore } from '../../src/ports';
 
-/** Records the expiry PortSessionStore asks the backend for. */
+/** Serves one stored record and records what PortSessionStore asks the backend to write. */
 class RecordingSessions implements SessionStore {
+  stored: SessionRecord | null = null;
   lastExpiry: Date | undefined;
+  lastData: string | undefined;
+  touches = 0;
+  failTouch = false;
   ping = () => Promise.resolve();
-  get = () => Promise.resolve(null);
-  set(_sid: string, _data: string, expiresAt: Date) {
+  get = () => Promise.resolve(this.stored);
+  set(_sid: string, data: string, expiresAt: Date) {
+    this.lastData = data;
     this.lastExpiry = expiresAt;
     return Promise.resolve();
   }
   touch(_sid: string, expiresAt: Date) {
+    this.touches++;
     this.lastExpiry = expiresAt;
-    return Promise.resolve();
+    return this.failTouch ? Promise.reject(new Error('store down')) : Promise.resolve();
   }
   destroy = () => Promise.resolve();
   prune = () => Promise.resolve(0);
 }
 
 const HOUR = 3_600_000;
+const lifetimes = { idleMs: 2 * HOUR, absoluteMs: 24 * HOUR };
 const session = (signedInAt: number) =>
   ({ cookie: { originalMaxAge: null }, userId: 1, username: 'ana', signedInAt }) as unknown as SessionData;
+/** A stored record of a person who signed in at `signedInAt`, expiring at `expiresAt`. */
+const record = (signedInAt: number, expiresAt: number): SessionRecord => ({
+  data: JSON.stringify(session(signedInAt)),
+  expiresAt: new Date(expiresAt),
+});
 
 const save = (store: PortSessionStore, data: SessionData) =>
   new Promise<void>((resolve, reject) =>
-    store.set('sid', data, (err) => (err ? reject(err instanceof Error ? err : new Error('set failed')) : resolve())),
+    store.set('sid', data, (err) =>
+      err ? reject(err instanceof Error ? err : new Error('set failed')) : resolve(),
+    ),
+  );
+
+/** Reads the record through the adapter, as express-session does at the start of a request. */
+const read = (store: PortSessionStore) =>
+  new Promise<SessionData | null>((resolve, reject) =>
+    store.get('sid', (err, data) =>
+      err ? reject(err instanceof Error ? err : new Error('get failed')) : resolve(data ?? null),
+    ),
   );
 
 describe('PortSessionStore lifetimes', () => {
   it('a fresh session expires one idle period after its last use', async () => {
     const sessions = new RecordingSessions();
-    const store = new PortSessionStore(sessions, { idleMs: 2 * HOUR, absoluteMs: 24 * HOUR });
-    await save(store, session(Date.now()));
+    await save(new PortSessionStore(sessions, lifetimes), session(Date.now()));
     expect(sessions.lastExpiry!.getTime()).toBeGreaterThan(Date.now() + 2 * HOUR - 5_000);
     expect(sessions.lastExpiry!.getTime()).toBeLessThanOrEqual(Date.now() + 2 * HOUR);
   });
 
   it('an active session still ends at the absolute lifetime after sign-in', async () => {
     const sessions = new RecordingSessions();
-    const store = new PortSessionStore(sessions, { idleMs: 2 * HOUR, absoluteMs: 24 * HOUR });
     const signedInAt = Date.now() - 23 * HOUR;
-    await new Promise<void>((resolve) => store.touch('sid', session(signedInAt), resolve));
+    sessions.stored = record(signedInAt, Date.now() + 30 * 60_000);
+    await read(new PortSessionStore(sessions, lifetimes));
     expect(sessions.lastExpiry!.getTime()).toBe(signedInAt + 24 * HOUR);
+  });
+
+  it('saving a session stores its data as given', async () => {
+    const sessions = new RecordingSessions();
+    const data = session(Date.now());
+    await save(new PortSessionStore(sessions, lifetimes), data);
+    expect(JSON.parse(sessions.lastData!)).toEqual(JSON.parse(JSON.stringify(data)));
+  });
+});
+
+describe('PortSessionStore.get keeps a session alive', () => {
+  it('a session read within a minute of its last write returns its data and writes nothing', async () => {
+    const sessions = new RecordingSessions();
+    sessions.stored = record(Date.now() - HOUR, Date.now() + 2 * HOUR - 30_000);
+    const data = await read(new PortSessionStore(sessions, lifetimes));
+    expect(data).toMatchObject({ userId: 1, username: 'ana' });
+    expect(sessions.touches).toBe(0);
+  });
+
+  it('a session whose expiry would move by a minute or more gets a full idle period again', async () => {
+    const sessions = new RecordingSessions();
+    sessions.stored = record(Date.now() - HOUR, Date.now() + 2 * HOUR - TOUCH_STEP_MS - 1_000);
+    await read(new PortSessionStore(sessions, lifetimes));
+    expect(sessions.touches).toBe(1);
+    expect(sessions.lastExpiry!.getTime()).toBeGreaterThan(Date.now() + 2 * HOUR - 5_000);
+  });
+
+  it('a session already at its absolute end is not written again', async () => {
+    const sessions = new RecordingSessions();
+    const signedInAt = Date.now() - 23 * HOUR - 30 * 60_000;
+    sessions.stored = record(signedInAt, signedInAt + 24 * HOUR);
+    await read(new PortSessionStore(sessions, lifetimes));
+    expect(sessions.touches).toBe(0);
+  });
+
+  it('with a one-minute idle time a record lagging by a tenth of it is written', async () => {
+    const sessions = new RecordingSessions();
+    sessions.stored = record(Date.now() - HOUR, Date.now() + 60_000 - 7_000);
+    await read(new PortSessionStore(sessions, { idleMs: 60_000, absoluteMs: 24 * HOUR }));
+    expect(sessions.touches).toBe(1);
+    expect(sessions.lastExpiry!.getTime()).toBeGreaterThan(Date.now() + 55_000);
+  });
+
+  it('a touch that fails still answers the session', async () => {
+    const sessions = new RecordingSessions();
+    sessions.failTouch = true;
+    sessions.stored = record(Date.now() - HOUR, Date.now() + HOUR);
+    const data = await read(new PortSessionStore(sessions, lifetimes));
+    expect(sessions.touches).toBe(1);
+    expect(data).toMatchObject({ userId: 1 });
+  });
+
+  it('a missing record reads as no session', async () => {
+    expect(await read(new PortSessionStore(new RecordingSessions(), lifetimes))).toBeNull();
+  });
+
+  it('the store has no touch, so express-session does no work for an unchanged session', () => {
+    const store = new PortSessionStore(new RecordingSessions(), lifetimes) as unknown as { touch?: unknown };
+    expect(store.touch).toBeUndefined();
   });
 });

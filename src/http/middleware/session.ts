@@ -15,16 +15,28 @@ declare module 'express-session' {
 
 type Callback = (err?: unknown, value?: SessionData | null) => void;
 
+/** The longest a record's expiry may lag its last use before reading it writes the new expiry. */
+export const TOUCH_STEP_MS = 60_000;
+
 /**
  * express-session's Store on our SessionStore port. A record lives `idleMs` past its last use,
  * and never longer than `absoluteMs` after sign-in, whichever comes first.
+ *
+ * Reading a record is what keeps it alive: `get` moves its expiry when it would move by at least
+ * a step (a minute, or a tenth of the idle time if that is shorter). So a busy session costs one
+ * write a minute rather than one per request, and a record may expire at most one step before a
+ * full idle period after its last use. There is no `touch`: express-session then does nothing
+ * more at the end of a request that left the session unchanged.
  */
 export class PortSessionStore extends Store {
+  private readonly touchStepMs: number;
+
   constructor(
     private readonly sessions: SessionStore,
     private readonly lifetimes: { idleMs: number; absoluteMs: number },
   ) {
     super();
+    this.touchStepMs = Math.min(TOUCH_STEP_MS, Math.floor(lifetimes.idleMs / 10));
   }
 
   private expiry(data: SessionData): Date {
@@ -34,8 +46,8 @@ export class PortSessionStore extends Store {
   }
 
   override get(sid: string, callback: Callback): void {
-    this.sessions.get(sid).then(
-      (raw) => callback(undefined, raw ? (JSON.parse(raw) as SessionData) : null),
+    this.read(sid).then(
+      (data) => callback(undefined, data),
       (err: unknown) => callback(err),
     );
   }
@@ -47,22 +59,32 @@ export class PortSessionStore extends Store {
     );
   }
 
-  override touch(sid: string, data: SessionData, callback?: () => void): void {
-    this.sessions.touch(sid, this.expiry(data)).then(
-      () => callback?.(),
-      // express-session ignores touch errors; the next request reads the record again anyway.
-      () => callback?.(),
-    );
-  }
-
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
     this.sessions.destroy(sid).then(
       () => callback?.(),
       (err: unknown) => callback?.(err),
     );
   }
+
+  private async read(sid: string): Promise<SessionData | null> {
+    const record = await this.sessions.get(sid);
+    if (!record) return null;
+    const data = JSON.parse(record.data) as SessionData;
+    const expiresAt = this.expiry(data);
+    if (Math.abs(expiresAt.getTime() - record.expiresAt.getTime()) >= this.touchStepMs) {
+      // A failed touch costs nothing now (the record lives until its old expiry) and the next
+      // request tries again, so it does not fail this one.
+      await this.sessions.touch(sid, expiresAt).catch(() => undefined);
+    }
+    return data;
+  }
 }
 
+/**
+ * Not rolling: the cookie is sent at sign-in (and when the session changes), not on every
+ * answer. It lasts the absolute lifetime; the idle lifetime is the server record's, kept alive
+ * by PortSessionStore.get, so an active person stays signed in and an idle one is signed out.
+ */
 export function sessionMiddleware(config: Config, sessions: SessionStore): RequestHandler {
   return session({
     name: config.session.cookieName,
@@ -70,14 +92,14 @@ export function sessionMiddleware(config: Config, sessions: SessionStore): Reque
     store: new PortSessionStore(sessions, config.session),
     resave: false,
     saveUninitialized: false,
-    rolling: true,
+    rolling: false,
     proxy: undefined,
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
       // Secure whenever the request arrived over TLS, as `trust proxy` reports it.
       secure: 'auto',
-      maxAge: config.session.idleMs,
+      maxAge: config.session.absoluteMs,
     },
   });
 }

@@ -1,9 +1,10 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { SessionStore } from '../../ports';
+import type { SessionRecord, SessionStore } from '../../ports';
 import type { MysqlClient } from './clients';
 
 interface SessionRow extends RowDataPacket {
   data: string;
+  expires_at: Date;
 }
 
 /**
@@ -17,12 +18,12 @@ export class MysqlSessionStore implements SessionStore {
     return this.db.ping();
   }
 
-  async get(sid: string): Promise<string | null> {
+  async get(sid: string): Promise<SessionRecord | null> {
     const [row] = await this.db.query<SessionRow[]>(
-      'SELECT data FROM sessions WHERE sid = ? AND expires_at > ?',
+      'SELECT data, expires_at FROM sessions WHERE sid = ? AND expires_at > ?',
       [sid, new Date()],
     );
-    return row ? row.data : null;
+    return row ? { data: row.data, expiresAt: row.expires_at } : null;
   }
 
   async set(sid: string, data: string, expiresAt: Date): Promise<void> {

@@ -48,7 +48,7 @@ export class SqliteCommentStore implements CommentStore {
       'SELECT * FROM comments WHERE photo_id = ? AND id = ?',
     );
     this.oldest = db.prepare<[string, string, number], CommentRow>(
-      'SELECT * FROM comments WHERE photo_id = ? AND id > ? ORDER BY id LIMIT ?',
+      'SELECT * FROM comments WHERE photo_id = ? AND id > ? ORDER BY id LIMIT +?',
     );
     this.remove = db.prepare<[string, string]>('DELETE FROM comments WHERE photo_id = ? AND id = ?');
     this.removeAll = db.prepare<[string]>('DELETE FROM comments WHERE photo_id = ?');

@@ -8,6 +8,13 @@ export type Statement<Params extends unknown[], Row = unknown> = Database.Statem
 /** The name /readyz and Unavailable errors use for the SQLite file. */
 export const SQLITE = 'sqlite';
 
+/*
+ * Statements bind a row limit as `LIMIT +?`, never `LIMIT ?`. SQLite reads a bare bound LIMIT as
+ * a constant of the query plan and marks the statement to be prepared again whenever that
+ * parameter is bound, which is every run; the unary plus makes it an ordinary expression. (On the
+ * chat poll's query the difference was 12 µs against 5 µs a run.) ESLint enforces it.
+ */
+
 /**
  * Versioned schema. Append only: a released migration is never edited, a change is a new entry.
  * Times are integer milliseconds since the epoch; photo, comment and message ids are ULID text,

@@ -77,17 +77,17 @@ export class SqliteMessageStore implements MessageStore {
          last_message_id = max(excluded.last_message_id, last_message_id)`,
     );
     this.newestFirst = db.prepare<[string, number], MessageRow>(
-      'SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?',
+      'SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT +?',
     );
     this.newerThan = db.prepare<[string, string, number], MessageRow>(
-      'SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?',
+      'SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT +?',
     );
     // The other person's current name comes from users: a message only carries its sender's.
     this.inbox = db.prepare<[number, number], InboxRow>(
       `SELECT i.other_user_id, u.username, i.last_message_id, i.last_text, i.last_from_user_id,
               i.last_created_at, i.unread
        FROM inbox i JOIN users u ON u.id = i.other_user_id
-       WHERE i.user_id = ? ORDER BY i.last_message_id DESC LIMIT ?`,
+       WHERE i.user_id = ? ORDER BY i.last_message_id DESC LIMIT +?`,
     );
     this.clearUnread = db.prepare<[number, number]>(
       'UPDATE inbox SET unread = 0 WHERE user_id = ? AND other_user_id = ?',

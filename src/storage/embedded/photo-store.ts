@@ -44,7 +44,8 @@ export class SqlitePhotoStore implements PhotoStore {
   private readonly insertTerm;
   private readonly byId;
   private readonly removePhoto;
-  private readonly ofOwner;
+  private readonly idsOfOwner;
+  private readonly byIds;
   private readonly newest;
   private readonly likedAmong;
   private readonly insertLike;
@@ -71,11 +72,18 @@ export class SqlitePhotoStore implements PhotoStore {
     this.byId = db.prepare<[string], PhotoRow>('SELECT * FROM photos WHERE id = ?');
     // Likes and terms go with the photo (ON DELETE CASCADE).
     this.removePhoto = db.prepare<[string]>('DELETE FROM photos WHERE id = ?');
-    this.ofOwner = db.prepare<[number, string, number], PhotoRow>(
-      'SELECT * FROM photos WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
+    // Ids only, from the covering index photos_owner (user_id, id): no photo row is read.
+    this.idsOfOwner = db
+      .prepare<[number, string, number], string>(
+        'SELECT id FROM photos WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT +?',
+      )
+      .pluck();
+    // Primary-key lookups in the order of the (sorted) id list, newest first.
+    this.byIds = db.prepare<[string], PhotoRow>(
+      'SELECT * FROM photos WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id DESC',
     );
     this.newest = db.prepare<[string, number], PhotoRow>(
-      'SELECT * FROM photos WHERE id < ? ORDER BY id DESC LIMIT ?',
+      'SELECT * FROM photos WHERE id < ? ORDER BY id DESC LIMIT +?',
     );
     this.likedAmong = db
       .prepare<[number, string], string>(
@@ -102,10 +110,19 @@ export class SqlitePhotoStore implements PhotoStore {
       if (row) this.removePhoto.run(id);
       return row;
     });
-    // One read transaction, so the per-owner queries see one snapshot.
-    this.ownersTx = db.transaction((ownerIds: UserId[], before: string, take: number): PhotoRow[] =>
-      ownerIds.flatMap((owner) => this.ofOwner.all(owner, before, take)),
-    );
+    // One read transaction, so the per-owner queries and the fetch see one snapshot.
+    this.ownersTx = db.transaction((ownerIds: UserId[], page: PageRequest): Page<PhotoRow> => {
+      const want = page.limit + 1;
+      const before = page.before ?? NEWEST;
+      const ids = mergeNewest(
+        ownerIds.map((owner) => this.idsOfOwner.all(owner, before, want)),
+        want,
+      );
+      // The extra id only says there is a next page: its row is not needed.
+      const pageIds = ids.slice(0, page.limit);
+      const rows = pageIds.length === 0 ? [] : this.byIds.all(JSON.stringify(pageIds));
+      return { items: rows, next: ids.length > page.limit ? (pageIds.at(-1) ?? null) : null };
+    });
     this.likeTx = db.transaction((photoId: string, userId: UserId): LikeResult | null => {
       const likes = this.likesOf.get(photoId);
       if (likes === undefined) return null;
@@ -142,16 +159,16 @@ export class SqlitePhotoStore implements PhotoStore {
   }
 
   /**
-   * One indexed query per owner (user_id, id), each at most a page long, merged here: the cost
-   * follows the page size and the number of owners, not how many photos they have.
+   * The DynamoDB shape: each owner's ids from the (user_id, id) index (page + 1 each, newest
+   * first), merged by id, then the page's rows in one statement. The cost follows the page size
+   * and the number of owners, not how many photos they have, and only the page's rows are read.
    */
   listByOwners(ownerIds: UserId[], page: PageRequest): Promise<Page<Photo>> {
     return run(() => {
       const owners = [...new Set(ownerIds)];
       if (owners.length === 0) return { items: [], next: null };
-      const rows = this.ownersTx.deferred(owners, page.before ?? NEWEST, page.limit + 1);
-      rows.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-      return toPage(rows.slice(0, page.limit + 1).map(toPhoto), page.limit);
+      const { items, next } = this.ownersTx.deferred(owners, page);
+      return { items: items.map(toPhoto), next };
     });
   }
 
@@ -206,12 +223,36 @@ export class SqlitePhotoStore implements PhotoStore {
       statement = this.db.prepare<(string | number)[], PhotoRow>(
         `SELECT p.* FROM photo_terms t JOIN photos p ON p.id = t.photo_id
          WHERE ${clauses.join(' AND ')}
-         ORDER BY t.photo_id DESC LIMIT ?`,
+         ORDER BY t.photo_id DESC LIMIT +?`,
       );
       this.searches.set(key, statement);
     }
     return statement;
   }
+}
+
+/**
+ * The `take` newest ids of lists that are each newest first (ids are unique across them), newest
+ * first: a k-way merge, so 11 owners' pages cost about a page of comparisons, not a sort of all.
+ */
+function mergeNewest(lists: string[][], take: number): string[] {
+  const heads = lists.map(() => 0);
+  const merged: string[] = [];
+  while (merged.length < take) {
+    let best = -1;
+    let bestId = '';
+    for (let i = 0; i < lists.length; i++) {
+      const id = lists[i]![heads[i]!];
+      if (id !== undefined && (best < 0 || id > bestId)) {
+        best = i;
+        bestId = id;
+      }
+    }
+    if (best < 0) break;
+    merged.push(bestId);
+    heads[best] = heads[best]! + 1;
+  }
+  return merged;
 }
 
 function toRow(photo: NewPhoto): PhotoRow {

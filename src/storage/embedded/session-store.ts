@@ -1,4 +1,4 @@
-import type { SessionStore } from '../../ports';
+import type { SessionRecord, SessionStore } from '../../ports';
 import { pinger, run, type Db } from './db';
 
 export class SqliteSessionStore implements SessionStore {
@@ -11,8 +11,8 @@ export class SqliteSessionStore implements SessionStore {
 
   constructor(db: Db) {
     this.ping = pinger(db);
-    this.select = db.prepare<[string, number], { data: string }>(
-      'SELECT data FROM sessions WHERE sid = ? AND expires_at > ?',
+    this.select = db.prepare<[string, number], { data: string; expires_at: number }>(
+      'SELECT data, expires_at FROM sessions WHERE sid = ? AND expires_at > ?',
     );
     this.upsert = db.prepare<[string, string, number]>(
       `INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?)
@@ -26,8 +26,11 @@ export class SqliteSessionStore implements SessionStore {
     this.removeExpired = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
   }
 
-  get(sid: string): Promise<string | null> {
-    return run(() => this.select.get(sid, Date.now())?.data ?? null);
+  get(sid: string): Promise<SessionRecord | null> {
+    return run(() => {
+      const row = this.select.get(sid, Date.now());
+      return row ? { data: row.data, expiresAt: new Date(row.expires_at) } : null;
+    });
   }
 
   set(sid: string, data: string, expiresAt: Date): Promise<void> {

@@ -47,7 +47,7 @@ export class SqliteUserStore implements UserStore {
     this.byUsername = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
     this.byId = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
     this.byPrefix = db.prepare<[string, number], UserRow>(
-      "SELECT * FROM users WHERE username LIKE ? ESCAPE '\\' ORDER BY username LIMIT ?",
+      "SELECT * FROM users WHERE username LIKE ? ESCAPE '\\' ORDER BY username LIMIT +?",
     );
   }
 

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import request from 'supertest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Express } from 'express';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { createContainer, type Container } from '../../src/container';
+import { PASSWORD, sessionCookie, username } from '../support/app';
+
+interface Line {
+  level: number;
+  msg: string;
+  reqId?: string;
+  req?: { method: string; url: string };
+  res?: { statusCode: number };
+  responseTime?: number;
+}
+
+/** The app with a logger at `info` whose lines are kept in memory. */
+describe('request log', () => {
+  const lines: Line[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'lumina-log-'));
+  let container: Container;
+  let app: Express;
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const text of chunk.toString('utf8').split('\n').filter(Boolean)) {
+          lines.push(JSON.parse(text) as Line);
+        }
+        done();
+      },
+    });
+    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, BCRYPT_COST: '4', LOG_LEVEL: 'info' });
+    container = await createContainer(config, pino({ level: 'info' }, sink));
+    app = createApp(container);
+  });
+  afterAll(async () => {
+    await container.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    lines.length = 0;
+  });
+
+  const requestLines = () => lines.filter((l) => l.reqId !== undefined && l.req !== undefined);
+
+  it('a request writes one line with the id it answered, method, URL, status and time', async () => {
+    const res = await request(app).get('/healthz?probe=1').expect(200);
+    const [line, ...rest] = requestLines();
+    expect(rest).toEqual([]);
+    expect(line).toMatchObject({
+      level: 30,
+      msg: 'request completed',
+      reqId: res.headers['x-request-id'],
+      req: { method: 'GET', url: '/healthz?probe=1' },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+    });
+  });
+
+  it("a caller's well-formed X-Request-Id is kept and a malformed one replaced", async () => {
+    const kept = await request(app).get('/healthz').set('X-Request-Id', 'lb-123.abc').expect(200);
+    expect(kept.headers['x-request-id']).toBe('lb-123.abc');
+    const replaced = await request(app).get('/healthz').set('X-Request-Id', 'bad id!').expect(200);
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestLines().map((l) => l.reqId)).toEqual(['lb-123.abc', replaced.headers['x-request-id']]);
+  });
+
+  it('a signed-in request logs no cookie and no header', async () => {
+    const signup = await request(app)
+      .post('/api/auth/signup')
+      .send({ username: username('log'), password: PASSWORD })
+      .expect(201);
+    const cookie = sessionCookie(signup)!;
+    lines.length = 0;
+    await request(app).get('/api/auth/me').set('Cookie', cookie).expect(200);
+    const text = JSON.stringify(lines);
+    expect(requestLines()).toHaveLength(1);
+    expect(text).not.toContain(cookie.split('=')[1]!);
+    expect(text).not.toMatch(/headers/i);
+  });
+
+  it('an answer of 500 or more is logged at error level', async () => {
+    await container.storage.close();
+    await request(app).get('/readyz').expect(503);
+    const [line] = requestLines();
+    expect(line).toMatchObject({ level: 50, res: { statusCode: 503 } });
+  });
+});
