@@ -83,9 +83,10 @@ export class PhotoService {
   /** One page of a feed, newest first; topic and q narrow it through the search index. */
   async list(viewer: Viewer, input: FeedInput): Promise<Page<PhotoView>> {
     const page = { limit: input.limit, ...(input.before ? { before: input.before } : {}) };
+    const words = input.q ? queryTerms(input.q) : [];
+    if (input.q && words.length === 0) throw new InvalidInput(messages.emptyQuery);
+    const terms = [...(input.topic ? [topicTerm(input.topic)] : []), ...words];
     const owners = await this.ownersOf(viewer, input);
-    const terms = [...(input.topic ? [topicTerm(input.topic)] : []), ...(input.q ? queryTerms(input.q) : [])];
-    if (input.q && queryTerms(input.q).length === 0) throw new InvalidInput(messages.emptyQuery);
 
     let result: Page<Photo>;
     if (terms.length > 0) result = await this.photos.search(terms, owners, page);
