@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { xorshift32 } from '../scripts/lib/xorshift';
 
 /**
  * Photo-like test images made on the spot (no downloaded files): smooth colour fields with
@@ -13,16 +14,7 @@ export async function makePhotoJpeg(
   const channels = 3;
   const grain = options.grain ?? 28;
   const pixels = Buffer.alloc(width * height * channels);
-  // xorshift32: fast, deterministic noise (Math.random per pixel is several times slower).
-  let state = (options.seed ?? 0x9e3779b9) >>> 0 || 1;
-  const rand = () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 0x100000000;
-  };
+  const rand = xorshift32(options.seed ?? 0x9e3779b9);
   // A few soft blobs of colour over a sky-to-ground gradient.
   const blobs = Array.from({ length: 7 }, () => ({
     x: rand() * width,

@@ -15,6 +15,7 @@ import { loadConfig, type Config } from '../src/config';
 import { createContainer, type Container } from '../src/container';
 import type { User, Viewer } from '../src/domain/types';
 import { createLogger } from '../src/lib/logger';
+import { xorshift32 } from './lib/xorshift';
 
 const PASSWORD = 'lumina-demo';
 const USERNAMES = ['ada', 'grace', 'linus', 'margaret', 'alan', 'hedy'] as const;
@@ -279,17 +280,7 @@ const MESSAGES: { from: Name; to: Name; text: string }[] = [
 // Drawing: an SVG scene rendered by sharp (librsvg), with a little film grain blended in.
 
 /** Deterministic pseudo-random numbers, so a re-seed draws the same pictures. */
-function random(seed: number): () => number {
-  let state = (seed * 2654435761) >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 0x100000000;
-  };
-}
+const random = (seed: number) => xorshift32(seed * 2654435761);
 
 const escapeXml = (text: string) =>
   text.replace(
