@@ -1,15 +1,17 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import express, { type Express } from 'express';
+import express from 'express';
 import type { Container } from './container';
 import { NotFound } from './domain/errors';
 import { apiRouter } from './http/api';
+import { messagesPoll } from './http/api/messages-poll';
 import { renderError } from './http/errors';
 import { noStoreWhenSignedIn } from './http/middleware/no-store';
 import { createRateLimits } from './http/middleware/rate-limit';
 import { requestLog } from './http/middleware/request-log';
 import { sameOrigin } from './http/middleware/same-origin';
 import { securityHeaders } from './http/middleware/security-headers';
-import { sessionMiddleware } from './http/middleware/session';
+import { PortSessionStore, sessionMiddleware, sessionReader } from './http/middleware/session';
 import { pageRouter } from './http/pages';
 
 /** Project root: views/ and public/ sit beside src/ and dist/. */
@@ -17,8 +19,55 @@ const ROOT = join(__dirname, '..');
 /** What public/ serves: its two folders and the icon. */
 const ASSET_PATH = /^\/(?:css\/|js\/|favicon\.svg$)/;
 
-/** Builds the Express application. No I/O and no listen here: main.ts does that. */
-export function createApp(c: Container): Express {
+/** What node:http calls for each request. */
+export type App = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The whole HTTP surface. No I/O and no listen here: main.ts does that.
+ *
+ * Every request gets a request id and log line, then the security headers; then the chat poll
+ * (GET /api/messages, see http/api/messages-poll.ts) is answered at once, and everything else
+ * goes through the Express application.
+ */
+export function createApp(c: Container): App {
+  const { config, logger, services, storage } = c;
+  const log = requestLog(logger);
+  const headers = securityHeaders({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: config.isProduction ? [] : null,
+      },
+    },
+    strictTransportSecurity: config.isProduction,
+    // Same-site navigations keep their Referer (pages use it to return after a form post);
+    // other sites learn nothing. With no-referrer, browsers send "Origin: null" on form posts.
+    referrerPolicy: { policy: 'same-origin' },
+  });
+  const sessions = new PortSessionStore(storage.sessions, config.session);
+  const poll = messagesPoll({
+    messages: services.messages,
+    readSession: sessionReader(config, sessions),
+    logger,
+    maxUploadBytes: config.images.maxUploadBytes,
+  });
+  const app = expressApp(c, sessions);
+  return (req, res) => {
+    log(req, res);
+    for (const [name, value] of headers) res.setHeader(name, value);
+    if (!poll(req, res)) app(req, res);
+  };
+}
+
+function expressApp(c: Container, sessions: PortSessionStore): express.Express {
   const { config, logger, services, storage } = c;
   const app = express();
   app.disable('x-powered-by');
@@ -26,30 +75,6 @@ export function createApp(c: Container): Express {
   app.set('view engine', 'ejs');
   app.set('views', join(ROOT, 'views'));
   if (config.isProduction) app.set('view cache', true);
-
-  app.use(requestLog(logger));
-  app.use(
-    securityHeaders({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:', 'blob:'],
-          connectSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'self'"],
-          upgradeInsecureRequests: config.isProduction ? [] : null,
-        },
-      },
-      strictTransportSecurity: config.isProduction,
-      // Same-site navigations keep their Referer (pages use it to return after a form post);
-      // other sites learn nothing. With no-referrer, browsers send "Origin: null" on form posts.
-      referrerPolicy: { policy: 'same-origin' },
-    }),
-  );
 
   // Probes and static files come before the session: they never touch a store. Static files
   // live under their own prefixes, so no other request looks for a file on the disk.
@@ -73,7 +98,7 @@ export function createApp(c: Container): Express {
   });
   app.use((req, res, next) => (ASSET_PATH.test(req.path) ? assets(req, res, next) : next()));
 
-  app.use(sessionMiddleware(config, storage.sessions));
+  app.use(sessionMiddleware(config, sessions));
   app.use(sameOrigin);
   app.use(noStoreWhenSignedIn);
 

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Request, Response } from 'express';
+import type { ErrorRequestHandler, Request } from 'express';
 import { MulterError } from 'multer';
 import { AppError, InvalidInput, PayloadTooLarge, RateLimited, UnsupportedMedia } from '../domain/errors';
 import type { Logger } from '../lib/logger';
@@ -56,20 +56,22 @@ export function toHttpError(err: unknown, context: { maxUploadBytes: number }): 
   return undefined;
 }
 
-function resolve(
+/**
+ * What to answer for anything thrown while serving request `reqId`: a known error as it maps, a
+ * store outage logged at warn, anything else logged as a bug and answered as a plain 500.
+ */
+export function resolveError(
   err: unknown,
-  req: Request,
-  res: Response,
+  reqId: string,
   logger: Logger,
   maxUploadBytes: number,
-): HttpError {
+): HttpError & { retryAfterSeconds?: number } {
   const known = toHttpError(err, { maxUploadBytes });
-  if (err instanceof RateLimited) res.set('Retry-After', String(err.retryAfterSeconds));
   if (known) {
-    if (known.status >= 500) logger.warn({ reqId: req.id, code: known.code, err }, known.message);
-    return known;
+    if (known.status >= 500) logger.warn({ reqId, code: known.code, err }, known.message);
+    return err instanceof RateLimited ? { ...known, retryAfterSeconds: err.retryAfterSeconds } : known;
   }
-  logger.error({ reqId: req.id, err }, 'unhandled error');
+  logger.error({ reqId, err }, 'unhandled error');
   return INTERNAL;
 }
 
@@ -77,7 +79,8 @@ function resolve(
 export function renderError(logger: Logger, maxUploadBytes: number): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
-    const e = resolve(err, req, res, logger, maxUploadBytes);
+    const e = resolveError(err, req.id, logger, maxUploadBytes);
+    if (e.retryAfterSeconds !== undefined) res.set('Retry-After', String(e.retryAfterSeconds));
     res.status(e.status);
     if (isApi(req)) {
       res.json({ message: e.message, code: e.code });

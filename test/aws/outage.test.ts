@@ -42,9 +42,11 @@ describe('aws backend: two server processes, outages and recovery', () => {
   it('with MariaDB stopped: 503 naming mysql within seconds, /readyz 503, /healthz 200; after a restart it recovers without restarting the app', async () => {
     const user = new Client(a.url);
     const name = `out${randomBytes(5).toString('hex')}`;
-    expect(
-      (await user.call('POST', '/api/auth/signup', { username: name, password: 'a long password' })).status,
-    ).toBe(201);
+    const account = await user.call('POST', '/api/auth/signup', {
+      username: name,
+      password: 'a long password',
+    });
+    expect(account.status).toBe(201);
 
     await stopMariaDb(quiet);
     try {
@@ -53,6 +55,10 @@ describe('aws backend: two server processes, outages and recovery', () => {
       expect(me.status).toBe(503);
       expect(me.body).toEqual({ message: expect.stringMatching(/mysql/i), code: 'service_unavailable' });
       expect(Date.now() - started).toBeLessThan(10_000);
+      // The chat poll reads its session from MySQL too (it is answered before Express).
+      const poll = await user.call('GET', `/api/messages?user_id=${account.body.id}`);
+      expect(poll.status).toBe(503);
+      expect(poll.body).toEqual({ message: expect.stringMatching(/mysql/i), code: 'service_unavailable' });
       const signup = await new Client(a.url).call('POST', '/api/auth/signup', {
         username: `x${name}`,
         password: 'a long password',

@@ -5,8 +5,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Express } from 'express';
-import { createApp } from '../../src/app';
+import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createContainer, type Container } from '../../src/container';
 import { PASSWORD, sessionCookie, username } from '../support/app';
@@ -25,7 +24,7 @@ describe('request log', () => {
   const lines: Line[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'lumina-log-'));
   let container: Container;
-  let app: Express;
+  let app: App;
   beforeAll(async () => {
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -83,6 +82,18 @@ describe('request log', () => {
     expect(requestLines()).toHaveLength(1);
     expect(text).not.toContain(cookie.split('=')[1]!);
     expect(text).not.toMatch(/headers/i);
+
+    // The chat poll, answered before Express, writes the same one line.
+    lines.length = 0;
+    const me = signup.body as { id: number };
+    const poll = await request(app).get(`/api/messages?user_id=${me.id}`).set('Cookie', cookie).expect(200);
+    expect(requestLines()).toEqual([
+      expect.objectContaining({
+        reqId: poll.headers['x-request-id'],
+        req: { method: 'GET', url: `/api/messages?user_id=${me.id}` },
+        res: { statusCode: 200 },
+      }),
+    ]);
   });
 
   it('an answer of 500 or more is logged at error level', async () => {

@@ -76,6 +76,21 @@ describe('session lifetimes over HTTP', () => {
     await me(cookie).expect(401);
   });
 
+  it('the chat poll alone keeps a session alive, and ends with it', async () => {
+    const { cookie, sid } = await signUp();
+    const me = (await request(t.app).get('/api/auth/me').set('Cookie', cookie).expect(200)).body as {
+      id: number;
+    };
+    const poll = () => request(t.app).get(`/api/messages?user_id=${me.id}`).set('Cookie', cookie);
+    at(50 * MINUTE);
+    expect((await poll().expect(200)).headers['set-cookie']).toBeUndefined();
+    expect(await storedExpiry(sid)).toBe(now + 50 * MINUTE + IDLE);
+    at(100 * MINUTE);
+    await poll().expect(200);
+    at(100 * MINUTE + IDLE + 1_000);
+    await poll().expect(401);
+  });
+
   it('a session left alone for one idle period answers 401', async () => {
     const { cookie } = await signUp();
     at(IDLE + 1_000);

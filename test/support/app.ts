@@ -2,14 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import type { Express } from 'express';
-import { createApp } from '../../src/app';
+import { createApp, type App } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createContainer, type Container, type ContainerOverrides } from '../../src/container';
 import { createLogger } from '../../src/lib/logger';
 
 export interface TestApp {
-  app: Express;
+  app: App;
   container: Container;
   config: Config;
   dataDir: string;
@@ -53,7 +52,7 @@ export const username = (prefix = 'user') =>
 export const PASSWORD = 'correct horse battery';
 
 /** Signs up a new user on a cookie-keeping agent. */
-export async function signedInAgent(app: Express, name = username()) {
+export async function signedInAgent(app: App, name = username()) {
   const agent = request.agent(app);
   const res = await agent.post('/api/auth/signup').send({ username: name, password: PASSWORD }).expect(201);
   return { agent, user: res.body as { id: number; username: string } };

@@ -10,6 +10,7 @@ import type {
   PhotoView,
   User,
 } from '../../src/domain/types';
+import { MESSAGES_POLL_PATH } from '../../src/http/api/messages-poll';
 import { newId } from '../../src/lib/ulid';
 import {
   toCommentJson,
@@ -136,7 +137,9 @@ function registeredRoutes(): string[] {
     .flatMap((name) => scan(join(apiDir, name), 'api', '/api'));
   // The probes are registered on the app itself, outside /api.
   const appRoutes = scan(join(ROOT, 'src', 'app.ts'), 'app', '');
-  return [...apiRoutes, ...appRoutes].sort();
+  // The chat poll is answered before Express (messages-poll.ts).
+  const pollRoute = `GET ${MESSAGES_POLL_PATH}`;
+  return [...apiRoutes, ...appRoutes, pollRoute].sort();
 }
 
 /** A small JSON Schema check, enough to say a serializer's output fits its documented schema. */

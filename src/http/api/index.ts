@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import type { Container } from '../../container';
 import { NotFound, UnsupportedMedia } from '../../domain/errors';
 import type { RateLimits } from '../middleware/rate-limit';
+import { hasBody } from '../send-json';
 import { authApi } from './auth';
 import { friendsApi } from './friends';
 import { messagesApi } from './messages';
@@ -14,8 +15,7 @@ export function apiRouter(c: Container, limits: RateLimits): Router {
   api.use(express.json({ limit: c.config.jsonBodyLimit }));
   // Bodies are JSON, or multipart for uploads; anything else is refused rather than ignored.
   api.use((req, _res, next) => {
-    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-    const isRefused = hasBody && req.is(['application/json', 'multipart/form-data']) === false;
+    const isRefused = hasBody(req) && req.is(['application/json', 'multipart/form-data']) === false;
     next(
       isRefused
         ? new UnsupportedMedia('Send the request body as application/json.', 'unsupported_body_type')
@@ -23,7 +23,8 @@ export function apiRouter(c: Container, limits: RateLimits): Router {
     );
   });
   // The areas' paths do not overlap, so their order only decides how many route tables a request
-  // walks before its own: the most frequent first (the chat poll every 3 s, then photos and images).
+  // walks before its own: the most frequent first (chat, then photos and images). The chat poll
+  // itself, GET /api/messages, never gets here: see messages-poll.ts.
   api.use(messagesApi(c));
   api.use(photosApi(c, limits));
   api.use(usersApi(c));

@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import type { Container } from '../../container';
-import { messageInput, messagesQuery, parse } from '../../domain/schemas';
+import { messageInput, parse } from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
 import { toConversationJson, toMessageJson } from '../serializers';
 
+/** Sending, and the conversation list. Reading (GET /api/messages, the chat poll) is messages-poll.ts. */
 export function messagesApi({ services }: Container): Router {
   const api = Router();
   const { messages } = services;
@@ -12,11 +13,6 @@ export function messagesApi({ services }: Container): Router {
   api.post('/messages', async (req, res) => {
     const { to_user_id, text } = parse(messageInput, req.body);
     res.status(201).json(toMessageJson(await messages.send(viewer(req), to_user_id, text)));
-  });
-
-  api.get('/messages', async (req, res) => {
-    const q = parse(messagesQuery, req.query);
-    res.json((await messages.list(viewer(req), q.user_id, q.after)).map(toMessageJson));
   });
 
   api.get('/conversations', async (req, res) => {

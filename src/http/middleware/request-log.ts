@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/logger';
 
 declare module 'node:http' {
@@ -20,13 +20,15 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
  * This replaces pino-http, which built two child loggers per request and serialized the request
  * into them up front, even when the level then dropped the line.
  */
-export function requestLog(logger: Logger): RequestHandler {
-  return (req, res, next) => {
+export function requestLog(logger: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
     res.setHeader('X-Request-Id', id);
     const startedAt = Date.now();
+    // Express rewrites req.url inside mounted routers; the line names what the client asked for.
+    const url = req.url;
     // 'close' follows every response: after 'finish' when it was sent, alone when the client left.
     res.once('close', () => {
       const level = res.statusCode >= 500 ? 'error' : 'info';
@@ -34,13 +36,12 @@ export function requestLog(logger: Logger): RequestHandler {
       logger[level](
         {
           reqId: id,
-          req: { method: req.method, url: req.originalUrl },
+          req: { method: req.method, url },
           res: { statusCode: res.statusCode },
           responseTime: Date.now() - startedAt,
         },
         res.writableFinished ? 'request completed' : 'request aborted',
       );
     });
-    next();
   };
 }

@@ -1,3 +1,5 @@
+import { parse as parseCookies } from 'cookie';
+import { unsign } from 'cookie-signature';
 import session, { Store, type SessionData } from 'express-session';
 import type { RequestHandler } from 'express';
 import type { Config } from '../../config';
@@ -66,7 +68,8 @@ export class PortSessionStore extends Store {
     );
   }
 
-  private async read(sid: string): Promise<SessionData | null> {
+  /** The record's data, or null when there is none or it expired; moves the expiry as `get` does. */
+  async read(sid: string): Promise<SessionData | null> {
     const record = await this.sessions.get(sid);
     if (!record) return null;
     const data = JSON.parse(record.data) as SessionData;
@@ -85,11 +88,11 @@ export class PortSessionStore extends Store {
  * answer. It lasts the absolute lifetime; the idle lifetime is the server record's, kept alive
  * by PortSessionStore.get, so an active person stays signed in and an idle one is signed out.
  */
-export function sessionMiddleware(config: Config, sessions: SessionStore): RequestHandler {
+export function sessionMiddleware(config: Config, store: PortSessionStore): RequestHandler {
   return session({
     name: config.session.cookieName,
     secret: config.session.secret,
-    store: new PortSessionStore(sessions, config.session),
+    store,
     resave: false,
     saveUninitialized: false,
     rolling: false,
@@ -102,6 +105,26 @@ export function sessionMiddleware(config: Config, sessions: SessionStore): Reque
       maxAge: config.session.absoluteMs,
     },
   });
+}
+
+/**
+ * Reads the session a request's Cookie header names, as sessionMiddleware would find it, for a
+ * handler that runs before Express (http/api/messages-poll.ts) and only needs to know who asks.
+ * The same packages parse the header and check the signature (`s:<id>.<HMAC>`) as in
+ * express-session, so a cookie is valid for both or for neither. It never writes a cookie.
+ */
+export function sessionReader(
+  config: Config,
+  store: PortSessionStore,
+): (cookieHeader: string | undefined) => Promise<SessionData | null> {
+  const { cookieName, secret } = config.session;
+  return async (cookieHeader) => {
+    if (!cookieHeader) return null;
+    const raw = parseCookies(cookieHeader)[cookieName];
+    if (!raw?.startsWith('s:')) return null;
+    const sid = unsign(raw.slice(2), secret);
+    return sid === false ? null : store.read(sid);
+  };
 }
 
 /** The signed-in person, or undefined. */

@@ -86,4 +86,3 @@ export async function createAwsStorage(config: AwsConfig, timeoutMs: number): Pr
     },
   };
 }
-

@@ -265,7 +265,6 @@ export class DynamoMessageStore implements MessageStore {
   private entryValues(userId: UserId, otherUserId: UserId) {
     return { ':inbox': ENTITY.inbox, ':me': userId, ':other': otherUserId, ':now': new Date().toISOString() };
   }
-
 }
 
 const ENTRY_FIELDS = '#type = :inbox, user_id = :me, other_user_id = :other, updated_at = :now';
