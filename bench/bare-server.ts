@@ -4,11 +4,16 @@
  * default the captured answer of a real empty chat poll (same status, headers and body), so the
  * bytes on the wire match and only the work behind them differs.
  *
+ * With BARE_FRAMEWORK=express the same answer goes out through an Express 5 application with a
+ * single middleware and nothing else: the floor any Express route stands on.
+ *
  *   BARE_PORT (18481)  BARE_WORKERS (2)  BARE_RESPONSE ({"status","headers":[[k,v]],"body"})
+ *   BARE_FRAMEWORK (node | express)
  *   BARE_MAX_LIFETIME_MS (600000): the primary stops itself after this long whatever happens.
  */
 import cluster from 'node:cluster';
-import { createServer, type OutgoingHttpHeaders } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import express from 'express';
 
 interface FixedResponse {
   status: number;
@@ -19,6 +24,9 @@ interface FixedResponse {
 const port = Number(process.env.BARE_PORT ?? 18481);
 const workers = Math.max(1, Number(process.env.BARE_WORKERS ?? 2));
 const lifetimeMs = Number(process.env.BARE_MAX_LIFETIME_MS ?? 600_000);
+const framework = process.env.BARE_FRAMEWORK ?? 'node';
+if (framework !== 'node' && framework !== 'express')
+  throw new Error('BARE_FRAMEWORK must be node or express');
 const fixed: FixedResponse = process.env.BARE_RESPONSE
   ? (JSON.parse(process.env.BARE_RESPONSE) as FixedResponse)
   : { status: 200, headers: [['Content-Type', 'application/json; charset=utf-8']], body: '[]' };
@@ -30,7 +38,8 @@ if (cluster.isPrimary) {
   let stopping = false;
   let listening = 0;
   cluster.on('listening', () => {
-    if (++listening === workers) process.stdout.write(`bare-server ready on 127.0.0.1:${port}\n`);
+    if (++listening === workers)
+      process.stdout.write(`bare-server (${framework}) ready on 127.0.0.1:${port}\n`);
   });
   cluster.on('exit', (worker, code, signal) => {
     if (!stopping) {
@@ -65,11 +74,14 @@ if (cluster.isPrimary) {
   }
   const body = Buffer.from(fixed.body);
   headers['Content-Length'] = String(body.length);
-  const server = createServer((req, res) => {
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
     req.resume();
     res.writeHead(fixed.status, headers);
     res.end(body);
-  });
+  };
+  const server = createServer(
+    framework === 'express' ? express().disable('x-powered-by').use(answer) : answer,
+  );
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   process.on('SIGTERM', () => {

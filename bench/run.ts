@@ -4,12 +4,14 @@
  *
  * Speed is reported, never asserted: figures are requests/s and latency percentiles, and the two
  * targets are ratios against a baseline measured in this same run (the All feed with 100 photos
- * vs 5,000; the chat poll vs a bare node:http server on the same machine).
+ * vs 5,000; the chat poll vs a bare node:http server on the same machine). Beside them, the same
+ * poll answer sent through Express with one middleware shows what any Express route could reach.
  *
  * Every load is bounded in time and in count; the whole run has a hard time limit; PM2, the bare
- * server and the temporary folders are cleaned up in `finally`, and on SIGINT/SIGTERM.
+ * servers and the temporary folders are cleaned up in `finally`, and on SIGINT/SIGTERM.
  *
- * Settings (environment): BENCH_PORT (18480), BENCH_BARE_PORT (18481), BENCH_SECONDS (5),
+ * Settings (environment): BENCH_PORT (18480), BENCH_BARE_PORT (18481), BENCH_FLOOR_PORT
+ * (18482), BENCH_SECONDS (5),
  * BENCH_CONNECTIONS (10), BENCH_UPLOADS (10), BENCH_NODE_ENV (production), BENCH_KEEP=1 keeps
  * the temporary folder (data and PM2 logs) for a post-mortem.
  */
@@ -42,6 +44,7 @@ const intEnv = (name: string, fallback: number, min: number, max: number): numbe
 const settings = {
   port: intEnv('BENCH_PORT', 18480, 1024, 65535),
   barePort: intEnv('BENCH_BARE_PORT', 18481, 1024, 65535),
+  floorPort: intEnv('BENCH_FLOOR_PORT', 18482, 1024, 65535),
   seconds: intEnv('BENCH_SECONDS', 5, 1, 30),
   connections: intEnv('BENCH_CONNECTIONS', 10, 1, 200),
   uploads: intEnv('BENCH_UPLOADS', 10, 1, 50),
@@ -139,12 +142,14 @@ function printTable(): void {
 let tmp: string | undefined;
 let app: Pm2App | undefined;
 let bare: BareServer | undefined;
+let floor: BareServer | undefined;
 let container: Container | undefined;
 let cleaning: Promise<void> | undefined;
 
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await bare?.stop().catch((err: unknown) => log(`stopping the bare server failed: ${String(err)}`));
+    await floor?.stop().catch((err: unknown) => log(`stopping the Express floor failed: ${String(err)}`));
     await app?.stop().catch((err: unknown) => log(`stopping PM2 failed: ${String(err)}`));
     await container?.close().catch(() => undefined);
     if (tmp && !settings.keep) rmSync(tmp, { recursive: true, force: true });
@@ -407,6 +412,8 @@ async function uploads(cookie: string, world: World): Promise<void> {
 interface PollComparison {
   app: LoadResult[];
   bare: LoadResult[];
+  /** The same answer through Express with one middleware: what any Express route could reach. */
+  floor: LoadResult[];
 }
 
 async function chatPoll(cookie: string, world: World, root: string): Promise<PollComparison> {
@@ -421,12 +428,10 @@ async function chatPoll(cookie: string, world: World, root: string): Promise<Pol
   const pairs: [string, string][] = [];
   for (let i = 0; i + 1 < sample.rawHeaders.length; i += 2)
     pairs.push([sample.rawHeaders[i]!, sample.rawHeaders[i + 1]!]);
-  bare = new BareServer(root, settings.barePort, {
-    status: 200,
-    headers: pairs,
-    body: sample.body.toString('utf8'),
-  });
-  await bare.start();
+  const fixed = { status: 200, headers: pairs, body: sample.body.toString('utf8') };
+  bare = new BareServer(root, settings.barePort, fixed);
+  floor = new BareServer(root, settings.floorPort, fixed, 'express');
+  await Promise.all([bare.start(), floor.start()]);
   const bareSample = await request({ port: settings.barePort, path, headers });
   figures.pollResponse = {
     appHeaderBytes: headerBytes(sample.rawHeaders),
@@ -438,17 +443,22 @@ async function chatPoll(cookie: string, world: World, root: string): Promise<Pol
     `poll answer: ${sample.body.length} B body, headers ${headerBytes(sample.rawHeaders)} B (bare server ${headerBytes(bareSample.rawHeaders)} B)`,
   );
 
-  const result: PollComparison = { app: [], bare: [] };
+  const result: PollComparison = { app: [], bare: [], floor: [] };
   const opts = { path, headers, connections: settings.connections, maxRequests: settings.maxRequests };
-  await load({ ...opts, port: settings.port, seconds: settings.warmupSeconds, maxRequests: 50_000 });
-  await load({ ...opts, port: settings.barePort, seconds: settings.warmupSeconds, maxRequests: 50_000 });
-  // Alternating rounds, so a slow patch of the machine hits both sides.
+  const sides = [
+    [settings.port, result.app],
+    [settings.barePort, result.bare],
+    [settings.floorPort, result.floor],
+  ] as const;
+  for (const [port] of sides)
+    await load({ ...opts, port, seconds: settings.warmupSeconds, maxRequests: 50_000 });
+  // Alternating rounds, so a slow patch of the machine hits every side.
   for (let round = 0; round < settings.pollRounds; round++) {
-    result.app.push(await load({ ...opts, port: settings.port, seconds: settings.seconds }));
-    result.bare.push(await load({ ...opts, port: settings.barePort, seconds: settings.seconds }));
+    for (const [port, runs] of sides) runs.push(await load({ ...opts, port, seconds: settings.seconds }));
   }
-  await bare.stop();
+  await Promise.all([bare.stop(), floor.stop()]);
   bare = undefined;
+  floor = undefined;
   return result;
 }
 
@@ -485,8 +495,9 @@ async function main(): Promise<number> {
   };
   log(`machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${machine.platform}`);
 
-  settings.port = await freePort(settings.port, 20, [settings.barePort]);
-  settings.barePort = await freePort(settings.barePort, 20, [settings.port]);
+  settings.port = await freePort(settings.port, 20, [settings.barePort, settings.floorPort]);
+  settings.barePort = await freePort(settings.barePort, 20, [settings.port, settings.floorPort]);
+  settings.floorPort = await freePort(settings.floorPort, 20, [settings.port, settings.barePort]);
 
   tmp = mkdtempSync(join(tmpdir(), 'lumina-bench-'));
   const dataDir = join(tmp, 'data');
@@ -540,11 +551,13 @@ async function main(): Promise<number> {
   );
   await measure(small, 'GET /healthz (reference: no session, no store)', '/healthz', {});
 
-  log('chat poll vs bare node:http (2 cluster workers)');
+  log('chat poll vs bare node:http and an Express floor (2 cluster workers each)');
   const poll = await chatPoll(cookie, world, ROOT);
   const appPoll = meanOf(poll.app);
   const barePoll = meanOf(poll.bare);
+  const floorPoll = meanOf(poll.floor);
   const pollRatio = appPoll.rps / barePoll.rps;
+  const floorRatio = floorPoll.rps / barePoll.rps;
   const problems = (m: { non2xx: number; errors: number }) =>
     [m.non2xx ? `${m.non2xx} non-2xx` : '', m.errors ? `${m.errors} errors` : ''].filter(Boolean).join('; ');
   rows.push({
@@ -559,15 +572,27 @@ async function main(): Promise<number> {
     ...barePoll,
     note: problems(barePoll),
   });
+  rows.push({
+    group: POLL_GROUP,
+    name: 'Express 5, one middleware, same answer',
+    ...floorPoll,
+    note: [`${(floorRatio * 100).toFixed(0)}% of bare: any Express route`, problems(floorPoll)]
+      .filter(Boolean)
+      .join('; '),
+  });
   figures.chatPoll = {
     app: poll.app,
     bare: poll.bare,
+    expressFloor: poll.floor,
     appMean: appPoll,
     bareMean: barePoll,
+    expressFloorMean: floorPoll,
     ratio: pollRatio,
+    expressFloorRatio: floorRatio,
   };
   log(
-    `chat poll: app ${appPoll.rps.toFixed(0)} req/s, bare ${barePoll.rps.toFixed(0)} req/s, ratio ${pollRatio.toFixed(2)}`,
+    `chat poll: app ${appPoll.rps.toFixed(0)} req/s, bare ${barePoll.rps.toFixed(0)} req/s, ratio ${pollRatio.toFixed(2)}; ` +
+      `Express floor ${floorPoll.rps.toFixed(0)} req/s, ratio ${floorRatio.toFixed(2)}`,
   );
 
   // The store-size comparison last, back to back around the seeding, so both sides see the machine alike.

@@ -125,6 +125,8 @@ export class BareServer {
     private readonly root: string,
     private readonly port: number,
     private readonly response: { status: number; headers: [string, string][]; body: string },
+    /** `express`: the same answer through an Express app with one middleware (bench/bare-server.ts). */
+    private readonly framework: 'node' | 'express' = 'node',
   ) {}
 
   async start(): Promise<void> {
@@ -135,6 +137,7 @@ export class BareServer {
         BARE_PORT: String(this.port),
         BARE_WORKERS: '2',
         BARE_RESPONSE: JSON.stringify(this.response),
+        BARE_FRAMEWORK: this.framework,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -145,7 +148,7 @@ export class BareServer {
       const timer = setTimeout(() => reject(new Error('bare server not ready within 30 s')), 30_000);
       child.stdout?.on('data', (chunk: Buffer) => {
         seen += chunk.toString('utf8');
-        if (seen.includes('bare-server ready')) {
+        if (/bare-server \(\w+\) ready/.test(seen)) {
           clearTimeout(timer);
           resolve();
         }
