@@ -5,13 +5,13 @@ import type { Container } from './container';
 import { NotFound } from './domain/errors';
 import { apiRouter } from './http/api';
 import { messagesPoll } from './http/api/messages-poll';
-import { renderError } from './http/errors';
+import { errorResolver, renderError, type ResolveError } from './http/errors';
 import { noStoreWhenSignedIn } from './http/middleware/no-store';
 import { createRateLimits } from './http/middleware/rate-limit';
 import { requestLog } from './http/middleware/request-log';
 import { sameOrigin } from './http/middleware/same-origin';
 import { securityHeaders } from './http/middleware/security-headers';
-import { PortSessionStore, sessionMiddleware, sessionReader } from './http/middleware/session';
+import { PortSessionStore, sessionMiddleware, viewerReader } from './http/middleware/session';
 import { pageRouter } from './http/pages';
 
 /** Project root: views/ and public/ sit beside src/ and dist/. */
@@ -53,13 +53,13 @@ export function createApp(c: Container): App {
     referrerPolicy: { policy: 'same-origin' },
   });
   const sessions = new PortSessionStore(storage.sessions, config.session);
+  const resolveError = errorResolver(logger, config.images.maxUploadBytes);
   const poll = messagesPoll({
     messages: services.messages,
-    readSession: sessionReader(config, sessions),
-    logger,
-    maxUploadBytes: config.images.maxUploadBytes,
+    readViewer: viewerReader(config, sessions),
+    resolveError,
   });
-  const app = expressApp(c, sessions);
+  const app = expressApp(c, sessions, resolveError);
   return (req, res) => {
     log(req, res);
     for (const [name, value] of headers) res.setHeader(name, value);
@@ -67,7 +67,7 @@ export function createApp(c: Container): App {
   };
 }
 
-function expressApp(c: Container, sessions: PortSessionStore): express.Express {
+function expressApp(c: Container, sessions: PortSessionStore, resolveError: ResolveError): express.Express {
   const { config, logger, services, storage } = c;
   const app = express();
   app.disable('x-powered-by');
@@ -107,6 +107,6 @@ function expressApp(c: Container, sessions: PortSessionStore): express.Express {
   app.use(pageRouter(c, limits));
   app.use((_req, _res, next) => next(new NotFound('There is nothing at this address.', 'page_not_found')));
   // One handler for every error, wherever it was thrown (session store, sameOrigin, a route).
-  app.use(renderError(logger, config.images.maxUploadBytes));
+  app.use(renderError(resolveError));
   return app;
 }

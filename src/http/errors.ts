@@ -56,30 +56,30 @@ export function toHttpError(err: unknown, context: { maxUploadBytes: number }): 
   return undefined;
 }
 
+/** What to answer for anything thrown while serving the request with id `reqId`. */
+export type ResolveError = (err: unknown, reqId: string) => HttpError & { retryAfterSeconds?: number };
+
 /**
- * What to answer for anything thrown while serving request `reqId`: a known error as it maps, a
- * store outage logged at warn, anything else logged as a bug and answered as a plain 500.
+ * The one error mapping of the app: a known error as toHttpError maps it (a 5xx logged at warn),
+ * anything else logged as a bug and answered as a plain 500.
  */
-export function resolveError(
-  err: unknown,
-  reqId: string,
-  logger: Logger,
-  maxUploadBytes: number,
-): HttpError & { retryAfterSeconds?: number } {
-  const known = toHttpError(err, { maxUploadBytes });
-  if (known) {
-    if (known.status >= 500) logger.warn({ reqId, code: known.code, err }, known.message);
-    return err instanceof RateLimited ? { ...known, retryAfterSeconds: err.retryAfterSeconds } : known;
-  }
-  logger.error({ reqId, err }, 'unhandled error');
-  return INTERNAL;
+export function errorResolver(logger: Logger, maxUploadBytes: number): ResolveError {
+  return (err, reqId) => {
+    const known = toHttpError(err, { maxUploadBytes });
+    if (known) {
+      if (known.status >= 500) logger.warn({ reqId, code: known.code, err }, known.message);
+      return err instanceof RateLimited ? { ...known, retryAfterSeconds: err.retryAfterSeconds } : known;
+    }
+    logger.error({ reqId, err }, 'unhandled error');
+    return INTERNAL;
+  };
 }
 
 /** JSON errors for /api (exactly `{message, code}`), the error page for everything else. */
-export function renderError(logger: Logger, maxUploadBytes: number): ErrorRequestHandler {
+export function renderError(resolve: ResolveError): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
-    const e = resolveError(err, req.id, logger, maxUploadBytes);
+    const e = resolve(err, req.id);
     if (e.retryAfterSeconds !== undefined) res.set('Retry-After', String(e.retryAfterSeconds));
     res.status(e.status);
     if (isApi(req)) {

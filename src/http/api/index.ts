@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import type { Container } from '../../container';
 import { NotFound, UnsupportedMedia } from '../../domain/errors';
 import type { RateLimits } from '../middleware/rate-limit';
-import { hasBody } from '../send-json';
+import { hasBody } from '../node-http';
 import { authApi } from './auth';
 import { friendsApi } from './friends';
 import { messagesApi } from './messages';

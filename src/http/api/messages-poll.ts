@@ -1,13 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
-import type { SessionData } from 'express-session';
 import { Unauthenticated } from '../../domain/errors';
 import { messagesQuery, parse } from '../../domain/schemas';
-import type { Logger } from '../../lib/logger';
+import type { Viewer } from '../../domain/types';
 import type { MessageService } from '../../services/message.service';
-import { resolveError } from '../errors';
-import { viewerOf } from '../middleware/session';
-import { hasBody, sendJson } from '../send-json';
+import type { ResolveError } from '../errors';
+import { hasBody, sendJson } from '../node-http';
 import { toMessageJson } from '../serializers';
 
 /** The route this handler answers, GET (and so HEAD) only; docs/openapi.json documents it. */
@@ -17,10 +15,9 @@ const PATH = /^\/api\/messages\/?$/i;
 
 export interface MessagesPollDeps {
   messages: MessageService;
-  /** The session named by a Cookie header (middleware/session.ts sessionReader). */
-  readSession: (cookieHeader: string | undefined) => Promise<SessionData | null>;
-  logger: Logger;
-  maxUploadBytes: number;
+  /** Who a Cookie header signs in (middleware/session.ts viewerReader). */
+  readViewer: (cookieHeader: string | undefined) => Promise<Viewer | undefined>;
+  resolveError: ResolveError;
 }
 
 /**
@@ -43,19 +40,18 @@ export interface MessagesPollDeps {
  */
 export function messagesPoll({
   messages,
-  readSession,
-  logger,
-  maxUploadBytes,
+  readViewer,
+  resolveError,
 }: MessagesPollDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const answer = async (req: IncomingMessage, res: ServerResponse, query: string) => {
     try {
-      const viewer = viewerOf({ session: (await readSession(req.headers.cookie)) ?? undefined });
+      const viewer = await readViewer(req.headers.cookie);
       if (!viewer) throw new Unauthenticated();
       res.setHeader('Cache-Control', 'no-store');
       const { user_id, after } = parse(messagesQuery, parseQuery(query));
       sendJson(res, 200, (await messages.list(viewer, user_id, after)).map(toMessageJson));
     } catch (err) {
-      const e = resolveError(err, req.id, logger, maxUploadBytes);
+      const e = resolveError(err, req.id);
       sendJson(res, e.status, { message: e.message, code: e.code });
     }
   };

@@ -108,22 +108,20 @@ export function sessionMiddleware(config: Config, store: PortSessionStore): Requ
 }
 
 /**
- * Reads the session a request's Cookie header names, as sessionMiddleware would find it, for a
- * handler that runs before Express (http/api/messages-poll.ts) and only needs to know who asks.
- * The same packages parse the header and check the signature (`s:<id>.<HMAC>`) as in
- * express-session, so a cookie is valid for both or for neither. It never writes a cookie.
+ * Who a Cookie header signs in, as sessionMiddleware would find it, for a handler that runs
+ * before Express (http/api/messages-poll.ts). The same packages parse the header and check the
+ * signature (`s:<id>.<HMAC>`) as in express-session, so a cookie is valid for both or for
+ * neither, and the same PortSessionStore.read keeps the session alive. It never writes a cookie.
  */
-export function sessionReader(
+export function viewerReader(
   config: Config,
   store: PortSessionStore,
-): (cookieHeader: string | undefined) => Promise<SessionData | null> {
+): (cookieHeader: string | undefined) => Promise<Viewer | undefined> {
   const { cookieName, secret } = config.session;
   return async (cookieHeader) => {
-    if (!cookieHeader) return null;
-    const raw = parseCookies(cookieHeader)[cookieName];
-    if (!raw?.startsWith('s:')) return null;
-    const sid = unsign(raw.slice(2), secret);
-    return sid === false ? null : store.read(sid);
+    const raw = cookieHeader ? parseCookies(cookieHeader)[cookieName] : undefined;
+    const sid = raw?.startsWith('s:') ? unsign(raw.slice(2), secret) : false;
+    return sid === false ? undefined : viewerOf({ session: (await store.read(sid)) ?? undefined });
   };
 }
 

@@ -1,5 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+/*
+ * Helpers on node:http's own request and response, for the handler that runs before Express
+ * (api/messages-poll.ts) and for Express routes alike.
+ */
+
 /** Whether a request carries a body (a length above zero, or a chunked one). */
 export function hasBody(req: IncomingMessage): boolean {
   return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
