@@ -140,16 +140,25 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
  */
 export function openDatabase(file: string, timeoutMs: number): Db {
   const db = new Database(file, { timeout: timeoutMs });
-  try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    migrate(db);
-  } catch (err) {
-    db.close();
-    throw translateError(err);
+  // Switching a new file to WAL while another process does the same can answer SQLITE_BUSY at
+  // once, without waiting on the busy handler; so the set-up is retried until the timeout.
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+      return db;
+    } catch (err) {
+      if (isBusy(err) && Date.now() < deadline) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+        continue;
+      }
+      db.close();
+      throw translateError(err);
+    }
   }
-  return db;
 }
 
 function migrate(db: Db): void {
@@ -180,6 +189,11 @@ export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 const codeOf = (err: unknown): string | undefined =>
   err instanceof Database.SqliteError ? err.code : undefined;
 
+const isBusy = (err: unknown): boolean => {
+  const code = codeOf(err);
+  return code !== undefined && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+};
+
 export const isUniqueViolation = (err: unknown): boolean => {
   const code = codeOf(err);
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -194,7 +208,7 @@ export function translateError(err: unknown): unknown {
   if (err instanceof AppError) return err;
   const code = codeOf(err);
   if (code === undefined) return err;
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return new Unavailable(SQLITE);
+  if (isBusy(err)) return new Unavailable(SQLITE);
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_')) {
     return new Unavailable(SQLITE);
   }
