@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createApp } from '../src/app';
-import { loadConfig } from '../src/config';
+import { loadConfig, withSessionSecret } from '../src/config';
+import { randomSecret } from '../src/lib/secret-file';
 import { createContainer } from '../src/container';
 import { createLogger } from '../src/lib/logger';
 
@@ -18,13 +19,16 @@ const SAMPLES = Number(process.env.LOGIN_SAMPLES ?? 20);
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lumina-login-timing-'));
-  const config = loadConfig({
-    DATA_DIR: dataDir,
-    BCRYPT_COST: process.env.BCRYPT_COST ?? '12',
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_LOGIN_MAX: '100000',
-    RATE_LIMIT_LOGIN_IP_MAX: '100000',
-  });
+  const config = withSessionSecret(
+    loadConfig({
+      DATA_DIR: dataDir,
+      BCRYPT_COST: process.env.BCRYPT_COST ?? '12',
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_LOGIN_MAX: '100000',
+      RATE_LIMIT_LOGIN_IP_MAX: '100000',
+    }),
+    randomSecret,
+  );
   const container = await createContainer(config, createLogger('silent'));
   try {
     const app = createApp(container);

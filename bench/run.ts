@@ -19,7 +19,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { loadConfig, type Config } from '../src/config';
+import { loadConfig, withSessionSecret, type Config } from '../src/config';
+import { randomSecret } from '../src/lib/secret-file';
 import { createContainer, type Container } from '../src/container';
 import type { User, Viewer } from '../src/domain/types';
 import { createLogger } from '../src/lib/logger';
@@ -524,7 +525,7 @@ async function main(): Promise<number> {
     PM2_HOME: pm2Home,
   };
 
-  const config = loadConfig(env);
+  const config = withSessionSecret(loadConfig(env), randomSecret);
   container = await createContainer(config, createLogger('warn'));
   log(`seeding ${settings.smallStore} photos, 20 users, 10 friendships, 40 messages into ${dataDir}`);
   const world = await seedWorld(container, config);

@@ -10,8 +10,10 @@
  *
  * Idempotent enough: if a demo user already exists, it says so and exits 0 without writing.
  */
+import { join } from 'node:path';
 import sharp from 'sharp';
-import { loadConfig, type Config } from '../src/config';
+import { loadConfig, SESSION_SECRET_FILE, withSessionSecret, type Config } from '../src/config';
+import { readOrCreateSecret } from '../src/lib/secret-file';
 import { createContainer, type Container } from '../src/container';
 import type { User, Viewer } from '../src/domain/types';
 import { createLogger } from '../src/lib/logger';
@@ -535,7 +537,9 @@ async function main(): Promise<number> {
   } catch {
     // No .env file: the environment alone configures the store, as for the server.
   }
-  const config = loadConfig();
+  const env = loadConfig();
+  // The same secret the server would settle on (seeding makes no sessions, but the config needs one).
+  const config = withSessionSecret(env, () => readOrCreateSecret(join(env.dataDir, SESSION_SECRET_FILE)));
   const container = await createContainer(config, createLogger('warn'));
   try {
     const where = describeStore(config);

@@ -1,8 +1,10 @@
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { createApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, SESSION_SECRET_FILE, withSessionSecret } from './config';
 import { createContainer } from './container';
 import { createLogger } from './lib/logger';
+import { readOrCreateSecret } from './lib/secret-file';
 
 /** How long a worker waits for in-flight requests after SIGTERM before it exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -16,7 +18,10 @@ async function main(): Promise<void> {
   } catch {
     // No .env file: the environment alone configures the process.
   }
-  const config = loadConfig();
+  const env = loadConfig();
+  // Without SESSION_SECRET, the first start generates one into DATA_DIR and every later start (and
+  // the other worker) reads it back.
+  const config = withSessionSecret(env, () => readOrCreateSecret(join(env.dataDir, SESSION_SECRET_FILE)));
   const logger = createLogger(config.logLevel);
   const container = await createContainer(config, logger);
   const app = createApp(container);

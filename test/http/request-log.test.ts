@@ -6,7 +6,8 @@ import pino from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { loadConfig, withSessionSecret } from '../../src/config';
+import { randomSecret } from '../../src/lib/secret-file';
 import { createContainer, type Container } from '../../src/container';
 import { PASSWORD, sessionCookie, username } from '../support/app';
 
@@ -34,7 +35,10 @@ describe('request log', () => {
         done();
       },
     });
-    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, BCRYPT_COST: '4', LOG_LEVEL: 'info' });
+    const config = withSessionSecret(
+      loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, BCRYPT_COST: '4', LOG_LEVEL: 'info' }),
+      randomSecret,
+    );
     container = await createContainer(config, pino({ level: 'info' }, sink));
     app = createApp(container);
   });

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createApp, type App } from '../../src/app';
-import { loadConfig, type Config } from '../../src/config';
+import { loadConfig, withSessionSecret, type Config } from '../../src/config';
 import { createContainer, type Container, type ContainerOverrides } from '../../src/container';
 import { createLogger } from '../../src/lib/logger';
+import { randomSecret } from '../../src/lib/secret-file';
 
 export interface TestApp {
   app: App;
@@ -21,16 +22,19 @@ export async function makeTestApp(
   overrides: ContainerOverrides = {},
 ): Promise<TestApp> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'lumina-http-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATA_DIR: dataDir,
-    BCRYPT_COST: '4',
-    LOG_LEVEL: 'silent',
-    RATE_LIMIT_SIGNUP_MAX: '1000',
-    RATE_LIMIT_LOGIN_IP_MAX: '1000',
-    RATE_LIMIT_UPLOAD_MAX: '1000',
-    ...env,
-  });
+  const config = withSessionSecret(
+    loadConfig({
+      NODE_ENV: 'test',
+      DATA_DIR: dataDir,
+      BCRYPT_COST: '4',
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_SIGNUP_MAX: '1000',
+      RATE_LIMIT_LOGIN_IP_MAX: '1000',
+      RATE_LIMIT_UPLOAD_MAX: '1000',
+      ...env,
+    }),
+    randomSecret,
+  );
   const container = await createContainer(config, createLogger('silent'), overrides);
   return {
     app: createApp(container),
