@@ -53,7 +53,7 @@ export function createApp(c: Container): App {
     referrerPolicy: { policy: 'same-origin' },
   });
   const sessions = new PortSessionStore(storage.sessions, config.session);
-  const resolveError = errorResolver(logger, config.images.maxUploadBytes);
+  const resolveError = errorResolver(logger);
   const poll = messagesPoll({
     messages: services.messages,
     readViewer: viewerReader(config, sessions),

@@ -1,12 +1,64 @@
 /**
- * Typed errors thrown by services and adapters. The HTTP edge maps `status` and `code`;
- * `message` is a sentence a person can read and is safe to show.
+ * Typed errors thrown by services and adapters, and by the HTTP edge for what libraries refuse
+ * (middleware/upload.ts, middleware/body.ts). The HTTP edge maps `status` and `code`; `message` is
+ * a sentence a person can read and is safe to show.
  */
+
+/** Every machine code an error answer can carry (the `code` of `{message, code}`). */
+export type ErrorCode =
+  // 400
+  | 'invalid_input'
+  | 'invalid_json'
+  | 'bad_request'
+  | 'missing_file'
+  | 'malformed_upload'
+  | 'request_aborted'
+  | 'undecodable_image'
+  | 'self_request'
+  | 'self_message'
+  | 'invalid_blob_key'
+  // 401, 403
+  | 'unauthenticated'
+  | 'invalid_credentials'
+  | 'forbidden'
+  | 'cross_site'
+  | 'not_owner'
+  | 'not_allowed'
+  // 404
+  | 'not_found'
+  | 'page_not_found'
+  | 'no_such_endpoint'
+  | 'photo_not_found'
+  | 'image_not_found'
+  | 'comment_not_found'
+  | 'user_not_found'
+  | 'request_not_found'
+  | 'not_friends'
+  // 409
+  | 'conflict'
+  | 'username_taken'
+  | 'email_taken'
+  | 'already_friends'
+  | 'request_pending'
+  | 'friend_request_exists'
+  | 'photo_exists'
+  | 'comment_exists'
+  | 'message_exists'
+  // 413, 415, 429, 500, 503
+  | 'payload_too_large'
+  | 'file_too_large'
+  | 'image_too_large'
+  | 'unsupported_media_type'
+  | 'unsupported_body_type'
+  | 'rate_limited'
+  | 'internal_error'
+  | 'service_unavailable';
+
 export abstract class AppError extends Error {
   abstract readonly status: number;
   constructor(
     message: string,
-    readonly code: string,
+    readonly code: ErrorCode,
   ) {
     super(message);
     this.name = new.target.name;
@@ -15,49 +67,68 @@ export abstract class AppError extends Error {
 
 export class InvalidInput extends AppError {
   readonly status = 400;
-  constructor(message: string, code = 'invalid_input') {
+  constructor(message: string, code: ErrorCode = 'invalid_input') {
     super(message, code);
   }
 }
 
 export class Unauthenticated extends AppError {
   readonly status = 401;
-  constructor(message = 'authentication required', code = 'unauthenticated') {
+  constructor(message = 'authentication required', code: ErrorCode = 'unauthenticated') {
     super(message, code);
   }
 }
 
 export class Forbidden extends AppError {
   readonly status = 403;
-  constructor(message: string, code = 'forbidden') {
+  constructor(message: string, code: ErrorCode = 'forbidden') {
     super(message, code);
   }
 }
 
 export class NotFound extends AppError {
   readonly status = 404;
-  constructor(message: string, code = 'not_found') {
+  constructor(message: string, code: ErrorCode = 'not_found') {
     super(message, code);
   }
 }
 
+/** What "No such …" can be said of, with its sentence and code. */
+const MISSING = {
+  photo: ['No such photo.', 'photo_not_found'],
+  comment: ['No such comment.', 'comment_not_found'],
+  user: ['No such user.', 'user_not_found'],
+  friendRequest: ['No such friend request.', 'request_not_found'],
+} as const satisfies Record<string, readonly [string, ErrorCode]>;
+
+export type Missing = keyof typeof MISSING;
+
+/**
+ * The 404 for a thing that is not there: a lookup that found nothing, or an address whose id
+ * cannot name anything (a mistyped link reads "No such photo.", whatever the shape of its id).
+ */
+export function noSuch(thing: Missing): NotFound {
+  const [message, code] = MISSING[thing];
+  return new NotFound(message, code);
+}
+
 export class Conflict extends AppError {
   readonly status = 409;
-  constructor(message: string, code = 'conflict') {
+  constructor(message: string, code: ErrorCode = 'conflict') {
     super(message, code);
   }
 }
 
 export class PayloadTooLarge extends AppError {
   readonly status = 413;
-  constructor(message: string, code = 'payload_too_large') {
+  constructor(message: string, code: ErrorCode = 'payload_too_large') {
     super(message, code);
   }
 }
 
 export class UnsupportedMedia extends AppError {
   readonly status = 415;
-  constructor(message: string, code = 'unsupported_media_type') {
+  constructor(message: string, code: ErrorCode = 'unsupported_media_type') {
     super(message, code);
   }
 }
@@ -67,7 +138,7 @@ export class RateLimited extends AppError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
-    code = 'rate_limited',
+    code: ErrorCode = 'rate_limited',
   ) {
     super(message, code);
   }
@@ -79,7 +150,7 @@ export class Unavailable extends AppError {
   constructor(
     readonly store: string,
     message = `${store} is unavailable, please try again shortly`,
-    code = 'service_unavailable',
+    code: ErrorCode = 'service_unavailable',
   ) {
     super(message, code);
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInput } from './errors';
+import { InvalidInput, noSuch, type Missing } from './errors';
 import type { FeedInput } from './types';
 import {
   DEFAULT_PAGE_SIZE,
@@ -12,7 +12,7 @@ import {
   MIN_PASSWORD_LENGTH,
   USERNAME_PATTERN,
 } from './limits';
-import { ULID_PATTERN } from '../lib/ulid';
+import { ULID_PATTERN, timeOfId } from '../lib/ulid';
 
 /**
  * Input schemas shared by the API and the pages. Every message names its field, so a 400 tells
@@ -72,8 +72,25 @@ export const strictUserId = (field: string) =>
     .int({ error: `${field} must be a positive integer` })
     .positive({ error: `${field} must be a positive integer` });
 
+/**
+ * The latest time an id may carry: the stores order ids by their time written as 13 decimal
+ * digits (aws/keys.ts), so a later one, or one past what a ULID can hold at all
+ * (ZZZZZZZZZZZZZZZZZZZZZZZZZZ), is refused here, before any store sees it.
+ */
+export const MAX_ID_TIME = 9_999_999_999_999;
+
+/** Whether `value` is an id this site could have made: a ULID whose time fits MAX_ID_TIME. */
+export function isId(value: string): boolean {
+  if (!ULID_PATTERN.test(value)) return false;
+  try {
+    return timeOfId(value) <= MAX_ID_TIME;
+  } catch {
+    return false;
+  }
+}
+
 export const ulid = (field: string) =>
-  z.string({ error: `${field} must be an id` }).regex(ULID_PATTERN, { error: `${field} is not a valid id` });
+  z.string({ error: `${field} must be an id` }).refine(isId, { error: `${field} is not a valid id` });
 
 export const photoId = ulid('photo id');
 export const commentId = ulid('comment id');
@@ -154,6 +171,17 @@ export const messagesQuery = z.object({
 });
 
 export const imageSize = z.enum(['thumb', 'full'], { error: 'size must be thumb or full' });
+
+/**
+ * Parses an id taken from an address. One that cannot name anything is a 404 ("No such photo."),
+ * as a well-formed id that names nothing is: a mistyped or cut-off link is not the reader's
+ * mistake to fix. Ids in query strings and bodies go through parse() and stay 400.
+ */
+export function parsePathId<T extends z.ZodType>(schema: T, value: unknown, thing: Missing): z.output<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw noSuch(thing);
+  return result.data;
+}
 
 /** Parses `value` or throws InvalidInput with the first problem as a sentence naming the field. */
 export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {

@@ -1,12 +1,14 @@
-import type { ErrorRequestHandler, Request } from 'express';
-import { MulterError } from 'multer';
-import { AppError, InvalidInput, PayloadTooLarge, RateLimited, UnsupportedMedia } from '../domain/errors';
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import { AppError, type ErrorCode } from '../domain/errors';
 import type { Logger } from '../lib/logger';
 
 export interface HttpError {
   status: number;
-  code: string;
+  code: ErrorCode;
   message: string;
+  /** Seconds until a refused request may be tried again (429): sent as Retry-After. */
+  retryAfterSeconds?: number;
 }
 
 const INTERNAL: HttpError = {
@@ -15,64 +17,44 @@ const INTERNAL: HttpError = {
   message: 'Something went wrong on our side.',
 };
 
-const formatMb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(bytes < 1024 * 1024 ? 2 : 0)} MB`;
-
-/** One mapping from anything thrown to a status, a machine code and a sentence safe to show. */
-export function toHttpError(err: unknown, context: { maxUploadBytes: number }): HttpError | undefined {
-  if (err instanceof AppError) return { status: err.status, code: err.code, message: err.message };
-  if (err instanceof MulterError) {
-    if (err.code === 'LIMIT_FILE_SIZE') {
-      const e = new PayloadTooLarge(
-        `photo: the file is larger than the ${formatMb(context.maxUploadBytes)} limit`,
-        'file_too_large',
-      );
-      return { status: e.status, code: e.code, message: e.message };
-    }
-    if (err.code === 'LIMIT_UNEXPECTED_FILE') {
-      return {
-        status: 400,
-        code: 'invalid_input',
-        message: `${err.field ?? 'file'}: unexpected file field; send the image as "photo"`,
-      };
-    }
-    const e = new InvalidInput(`upload: ${err.message.toLowerCase()}`);
-    return { status: e.status, code: e.code, message: e.message };
+/**
+ * One mapping from anything thrown to a status, a machine code and a sentence safe to show.
+ * Libraries' refusals became AppErrors where they arose (middleware/upload.ts, middleware/body.ts),
+ * so anything that is not an AppError is a bug: undefined.
+ */
+export function toHttpError(err: unknown): HttpError | undefined {
+  if (!(err instanceof AppError)) return undefined;
+  const e: HttpError = { status: err.status, code: err.code, message: err.message };
+  if ('retryAfterSeconds' in err && typeof err.retryAfterSeconds === 'number') {
+    e.retryAfterSeconds = err.retryAfterSeconds;
   }
-  // body-parser marks its errors with `type` and `status`.
-  const bodyError = err as { type?: string; status?: number } | undefined;
-  if (bodyError?.type === 'entity.parse.failed') {
-    return { status: 400, code: 'invalid_json', message: 'The request body is not valid JSON.' };
-  }
-  if (bodyError?.type === 'entity.too.large') {
-    return { status: 413, code: 'payload_too_large', message: 'The request body is too large.' };
-  }
-  if (bodyError?.type === 'encoding.unsupported' || bodyError?.type === 'charset.unsupported') {
-    const e = new UnsupportedMedia('The request body encoding is not supported.');
-    return { status: e.status, code: e.code, message: e.message };
-  }
-  if (bodyError?.status && bodyError.status >= 400 && bodyError.status < 500) {
-    return { status: bodyError.status, code: 'bad_request', message: 'The request could not be understood.' };
-  }
-  return undefined;
+  return e;
 }
 
 /** What to answer for anything thrown while serving the request with id `reqId`. */
-export type ResolveError = (err: unknown, reqId: string) => HttpError & { retryAfterSeconds?: number };
+export type ResolveError = (err: unknown, reqId: string) => HttpError;
 
 /**
- * The one error mapping of the app: a known error as toHttpError maps it (a 5xx logged at warn),
- * anything else logged as a bug and answered as a plain 500.
+ * The one error mapping of the app: a known error as toHttpError maps it (a 5xx logged at warn;
+ * a 4xx is the client's and shows only in the request's log line), anything else logged as a
+ * bug and answered as a plain 500.
  */
-export function errorResolver(logger: Logger, maxUploadBytes: number): ResolveError {
+export function errorResolver(logger: Logger): ResolveError {
   return (err, reqId) => {
-    const known = toHttpError(err, { maxUploadBytes });
+    const known = toHttpError(err);
     if (known) {
       if (known.status >= 500) logger.warn({ reqId, code: known.code, err }, known.message);
-      return err instanceof RateLimited ? { ...known, retryAfterSeconds: err.retryAfterSeconds } : known;
+      return known;
     }
     logger.error({ reqId, err }, 'unhandled error');
     return INTERNAL;
   };
+}
+
+/** The status line and headers of an error answer: the one place Retry-After is set. */
+export function setErrorStatus(res: ServerResponse, e: HttpError): void {
+  res.statusCode = e.status;
+  if (e.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(e.retryAfterSeconds));
 }
 
 /** JSON errors for /api (exactly `{message, code}`), the error page for everything else. */
@@ -80,14 +62,17 @@ export function renderError(resolve: ResolveError): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     const e = resolve(err, req.id);
-    if (e.retryAfterSeconds !== undefined) res.set('Retry-After', String(e.retryAfterSeconds));
-    res.status(e.status);
+    setErrorStatus(res, e);
     if (isApi(req)) {
       res.json({ message: e.message, code: e.code });
     } else {
-      res.render('error', { title: e.status === 404 ? 'Not found' : 'Error', error: e });
+      renderErrorPage(res, e);
     }
   };
+}
+
+export function renderErrorPage(res: Response, e: HttpError): void {
+  res.render('error', { title: e.status === 404 ? 'Not found' : 'Error', error: e });
 }
 
 const isApi = (req: Request) => req.originalUrl === '/api' || req.originalUrl.startsWith('/api/');

@@ -1,11 +1,9 @@
-import { Forbidden, NotFound } from '../domain/errors';
+import { Forbidden, noSuch } from '../domain/errors';
 import type { Comment, Viewer } from '../domain/types';
 import { newId } from '../lib/ulid';
 import type { CommentStore, PhotoStore } from '../ports';
 
 export const messages = {
-  noSuchPhoto: 'No such photo.',
-  noSuchComment: 'No such comment.',
   notAllowed: 'Only the author or the photo owner can delete this comment.',
 };
 
@@ -20,7 +18,7 @@ export class CommentService {
 
   async list(_viewer: Viewer, photoId: string): Promise<Comment[]> {
     const photo = await this.photos.get(photoId);
-    if (!photo) throw new NotFound(messages.noSuchPhoto, 'photo_not_found');
+    if (!photo) throw noSuch('photo');
     const all: Comment[] = [];
     let after: string | undefined;
     do {
@@ -44,13 +42,13 @@ export class CommentService {
 
   async delete(viewer: Viewer, photoId: string, commentId: string): Promise<void> {
     const comment = await this.comments.get(photoId, commentId);
-    if (!comment) throw new NotFound(messages.noSuchComment, 'comment_not_found');
+    if (!comment) throw noSuch('comment');
     if (comment.userId !== viewer.id) {
       const photo = await this.photos.get(photoId);
       if (photo?.userId !== viewer.id) throw new Forbidden(messages.notAllowed, 'not_allowed');
     }
     if (!(await this.comments.delete(photoId, commentId))) {
-      throw new NotFound(messages.noSuchComment, 'comment_not_found');
+      throw noSuch('comment');
     }
   }
 }

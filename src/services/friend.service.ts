@@ -1,13 +1,11 @@
-import { Conflict, InvalidInput, NotFound } from '../domain/errors';
+import { Conflict, InvalidInput, NotFound, noSuch } from '../domain/errors';
 import type { Friend, FriendRequest, User, UserId, Viewer } from '../domain/types';
 import type { FriendStore, UserStore } from '../ports';
 
 export const messages = {
   self: 'You cannot send a friend request to yourself.',
-  noSuchUser: 'No such user.',
   alreadyFriends: 'You are already friends.',
   alreadyPending: 'A friend request between you is already pending.',
-  noSuchRequest: 'No such friend request.',
   notFriends: 'You are not friends with this user.',
 };
 
@@ -51,15 +49,15 @@ export class FriendService {
   async respond(viewer: Viewer, requestId: number, action: 'accept' | 'decline'): Promise<FriendRequest> {
     const request = await this.friends.findById(requestId);
     if (!request || request.receiverId !== viewer.id || request.status !== 'pending') {
-      throw new NotFound(messages.noSuchRequest, 'request_not_found');
+      throw noSuch('friendRequest');
     }
     if (action === 'accept') {
       const accepted = await this.friends.accept(requestId);
-      if (!accepted) throw new NotFound(messages.noSuchRequest, 'request_not_found');
+      if (!accepted) throw noSuch('friendRequest');
       return accepted;
     }
     if (!(await this.friends.remove(requestId, 'pending'))) {
-      throw new NotFound(messages.noSuchRequest, 'request_not_found');
+      throw noSuch('friendRequest');
     }
     return request;
   }
@@ -68,10 +66,10 @@ export class FriendService {
   async cancel(viewer: Viewer, requestId: number): Promise<void> {
     const request = await this.friends.findById(requestId);
     if (!request || request.requesterId !== viewer.id || request.status !== 'pending') {
-      throw new NotFound(messages.noSuchRequest, 'request_not_found');
+      throw noSuch('friendRequest');
     }
     if (!(await this.friends.remove(requestId, 'pending'))) {
-      throw new NotFound(messages.noSuchRequest, 'request_not_found');
+      throw noSuch('friendRequest');
     }
   }
 
@@ -109,7 +107,7 @@ export class FriendService {
       'username' in target
         ? await this.users.findByUsername(target.username)
         : await this.users.findById(target.userId);
-    if (!user) throw new NotFound(messages.noSuchUser, 'user_not_found');
+    if (!user) throw noSuch('user');
     return user;
   }
 }

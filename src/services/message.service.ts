@@ -1,4 +1,4 @@
-import { Forbidden, InvalidInput, NotFound } from '../domain/errors';
+import { Forbidden, InvalidInput, noSuch } from '../domain/errors';
 import { MESSAGE_WINDOW } from '../domain/limits';
 import {
   conversationIdOf,
@@ -13,7 +13,6 @@ import type { FriendStore, MessageStore, UserStore } from '../ports';
 
 export const messages = {
   self: 'You cannot send a message to yourself.',
-  noSuchUser: 'No such user.',
   notFriends: 'You can only message your friends.',
 };
 
@@ -68,7 +67,7 @@ export class MessageService {
     username: string,
   ): Promise<{ other: User; messages: Message[]; canSend: boolean }> {
     const other = await this.users.findByUsername(username);
-    if (!other) throw new NotFound(messages.noSuchUser, 'user_not_found');
+    if (!other) throw noSuch('user');
     const canSend = other.id !== viewer.id && (await this.isFriend(viewer.id, other.id));
     return { other, messages: await this.list(viewer, other.id), canSend };
   }
@@ -91,7 +90,7 @@ export class MessageService {
     options: { allowFormer?: boolean } = {},
   ): Promise<User> {
     const other = await this.users.findById(otherId);
-    if (!other) throw new NotFound(messages.noSuchUser, 'user_not_found');
+    if (!other) throw noSuch('user');
     if (!options.allowFormer && !(await this.isFriend(viewer.id, otherId))) {
       throw new Forbidden(messages.notFriends, 'not_friends');
     }

@@ -1,4 +1,4 @@
-import { Forbidden, InvalidInput, NotFound } from '../domain/errors';
+import { Forbidden, InvalidInput, NotFound, noSuch } from '../domain/errors';
 import { queryTerms, topicTerm } from '../domain/search';
 import type { FeedInput, Page, Photo, PhotoView, UserId, Viewer } from '../domain/types';
 import { newId } from '../lib/ulid';
@@ -15,7 +15,6 @@ import type {
 export const messages = {
   noSuchPhoto: 'No such photo.',
   notOwner: 'Only the owner can delete this photo.',
-  noSuchUser: 'No such user.',
   emptyQuery: 'q must contain a word of at least two letters or digits',
   noFile: 'photo: choose an image file to upload',
 };
@@ -75,7 +74,7 @@ export class PhotoService {
 
   async get(viewer: Viewer, id: string): Promise<PhotoView> {
     const photo = await this.photos.get(id);
-    if (!photo) throw new NotFound(messages.noSuchPhoto, 'photo_not_found');
+    if (!photo) throw noSuch('photo');
     const liked = await this.photos.likedBy(viewer.id, [id]);
     return { ...photo, likedByMe: liked.has(id) };
   }
@@ -103,30 +102,30 @@ export class PhotoService {
   /** Deletes metadata first (the photo disappears at once), then comments, then both files. */
   async delete(viewer: Viewer, id: string): Promise<void> {
     const photo = await this.photos.get(id);
-    if (!photo) throw new NotFound(messages.noSuchPhoto, 'photo_not_found');
+    if (!photo) throw noSuch('photo');
     if (photo.userId !== viewer.id) throw new Forbidden(messages.notOwner, 'not_owner');
     const deleted = await this.photos.delete(id);
-    if (!deleted) throw new NotFound(messages.noSuchPhoto, 'photo_not_found');
+    if (!deleted) throw noSuch('photo');
     await this.comments.deleteAllForPhoto(id);
     await this.blobs.delete([deleted.keys.full, deleted.keys.thumb]);
   }
 
   async like(viewer: Viewer, id: string): Promise<{ likes: number; liked: boolean }> {
     const result = await this.photos.like(id, viewer.id);
-    if (!result) throw new NotFound(messages.noSuchPhoto, 'photo_not_found');
+    if (!result) throw noSuch('photo');
     return result;
   }
 
   async unlike(viewer: Viewer, id: string): Promise<{ likes: number; liked: boolean }> {
     const result = await this.photos.unlike(id, viewer.id);
-    if (!result) throw new NotFound(messages.noSuchPhoto, 'photo_not_found');
+    if (!result) throw noSuch('photo');
     return result;
   }
 
   /** The bytes of one of the photo's images, for any signed-in member. */
   async openImage(_viewer: Viewer, id: string, size: ImageSize): Promise<StoredBlob> {
     const photo = await this.photos.get(id);
-    if (!photo) throw new NotFound(messages.noSuchPhoto, 'photo_not_found');
+    if (!photo) throw noSuch('photo');
     const blob = await this.blobs.open(size === 'full' ? photo.keys.full : photo.keys.thumb);
     if (!blob) throw new NotFound(messages.noSuchPhoto, 'image_not_found');
     return blob;
@@ -142,7 +141,7 @@ export class PhotoService {
       case 'profile': {
         if (input.userId === undefined || input.userId === viewer.id) return [viewer.id];
         const user = await this.users.findById(input.userId);
-        if (!user) throw new NotFound(messages.noSuchUser, 'user_not_found');
+        if (!user) throw noSuch('user');
         return [user.id];
       }
     }

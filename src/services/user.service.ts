@@ -1,11 +1,10 @@
-import { NotFound } from '../domain/errors';
+import { NotFound, noSuch } from '../domain/errors';
 import { USER_SEARCH_LIMIT } from '../domain/limits';
 import type { User, UserId } from '../domain/types';
 import type { UserStore } from '../ports';
 
 export const messages = {
   noSuchUser: 'No user with that name.',
-  noSuchUserId: 'No such user.',
 };
 
 export class UserService {
@@ -19,7 +18,7 @@ export class UserService {
 
   async get(id: UserId): Promise<User> {
     const user = await this.users.findById(id);
-    if (!user) throw new NotFound(messages.noSuchUserId, 'user_not_found');
+    if (!user) throw noSuch('user');
     return user;
   }
 

@@ -313,10 +313,10 @@ describe('request bodies', () => {
     await request(t.app).post('/api/auth/login').send({ username: name, password: PASSWORD }).expect(401);
   });
 
-  it('a bad request id names the request id, not some other field', async () => {
+  it('an address with a request id that is not an id names the friend request, not some other thing', async () => {
     const { agent } = await signedInAgent(t.app);
-    const res = await agent.delete('/api/friends/requests/abc').expect(400);
-    expect(res.body.message).toMatch(/^request id/);
+    const res = await agent.delete('/api/friends/requests/abc').expect(404);
+    expect(res.body.message).toBe('No such friend request.');
   });
 
   it('/readyz names checks but never passes driver messages to the caller', async () => {

@@ -116,10 +116,11 @@ describe('pages', () => {
     expect(res.text).toMatch(/JPEG, PNG, WebP, GIF and AVIF/);
   });
 
-  it('bad addresses get the error page: 400 for a malformed id, 404 for a missing photo or user', async () => {
+  it('bad addresses get the error page: 404 for a malformed id as for a missing photo or user', async () => {
     const { agent } = await signedInAgent(t.app);
-    const bad = await agent.get('/photos/..%2F..%2Fetc%2Fpasswd').expect(400);
+    const bad = await agent.get('/photos/..%2F..%2Fetc%2Fpasswd').expect(404);
     expect(bad.headers['content-type']).toMatch(/html/);
+    expect(bad.text).toContain('No such photo.');
     await agent.get('/photos/01ARZ3NDEKTSV4RRFFQ69G5FAV').expect(404);
     await agent.get('/users/nobody_here_at_all').expect(404);
     const scope = await agent.get('/feed?scope=bogus').expect(400);

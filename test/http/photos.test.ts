@@ -292,11 +292,11 @@ describe('photos API', () => {
     );
 
     it.each(['..%2F..%2Fetc%2Fpasswd', 'x'.repeat(5000), '1 OR 1=1'])(
-      'a photo id that is not an id (%#) is 400',
+      'an address whose photo id is not an id (%#) is 404 "No such photo."',
       async (id) => {
         const res = await agent.get(`/api/photos/${id}`);
-        expect(res.status).toBe(400);
-        expect(res.body.message).toMatch(/photo id/);
+        expect(res.status).toBe(404);
+        expect(res.body).toEqual({ message: 'No such photo.', code: 'photo_not_found' });
       },
     );
 

@@ -1,6 +1,13 @@
 import { Router } from 'express';
 import type { Container } from '../../container';
-import { friendRequestInput, idParam, parse, requestDirection, respondInput } from '../../domain/schemas';
+import {
+  friendRequestInput,
+  idParam,
+  parse,
+  parsePathId,
+  requestDirection,
+  respondInput,
+} from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
 import { toFriendJson, toFriendRequestJson } from '../serializers';
 
@@ -28,7 +35,7 @@ export function friendsApi({ services }: Container): Router {
   });
 
   api.delete('/friends/requests/:id', async (req, res) => {
-    await friends.cancel(viewer(req), parse(idParam('request id'), req.params.id));
+    await friends.cancel(viewer(req), parsePathId(idParam('request id'), req.params.id, 'friendRequest'));
     res.status(204).end();
   });
 
@@ -37,7 +44,7 @@ export function friendsApi({ services }: Container): Router {
   });
 
   api.delete('/friends/:userId', async (req, res) => {
-    await friends.unfriend(viewer(req), parse(idParam('user id'), req.params.userId));
+    await friends.unfriend(viewer(req), parsePathId(idParam('user id'), req.params.userId, 'user'));
     res.status(204).end();
   });
 

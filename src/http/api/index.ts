@@ -1,6 +1,7 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { Container } from '../../container';
 import { NotFound, UnsupportedMedia } from '../../domain/errors';
+import { jsonBody } from '../middleware/body';
 import type { RateLimits } from '../middleware/rate-limit';
 import { hasBody } from '../node-http';
 import { authApi } from './auth';
@@ -12,7 +13,7 @@ import { usersApi } from './users';
 /** Everything under /api: JSON in, JSON out, JSON errors. */
 export function apiRouter(c: Container, limits: RateLimits): Router {
   const api = Router();
-  api.use(express.json({ limit: c.config.jsonBodyLimit }));
+  api.use(jsonBody(c.config.jsonBodyLimit));
   // Bodies are JSON, or multipart for uploads; anything else is refused rather than ignored.
   api.use((req, _res, next) => {
     const isRefused = hasBody(req) && req.is(['application/json', 'multipart/form-data']) === false;

@@ -7,6 +7,7 @@ import {
   toFeedInput,
   imageSize,
   parse,
+  parsePathId,
   photoId,
   uploadFields,
 } from '../../domain/schemas';
@@ -16,6 +17,9 @@ import type { RateLimits } from '../middleware/rate-limit';
 import { photoUpload } from '../middleware/upload';
 import { sendBlob } from '../send-blob';
 import { toCommentJson, toPhotoJson } from '../serializers';
+
+/** The photo id in an address; one that is not an id is "No such photo." (404). */
+const photoIdOf = (req: Request) => parsePathId(photoId, req.params.id, 'photo');
 
 /** `Link: <...>; rel="next"` keeping the caller's filters, with the new cursor. */
 function nextLink(req: Request, next: string): string {
@@ -47,40 +51,44 @@ export function photosApi({ services, config }: Container, limits: RateLimits): 
   });
 
   api.get('/photos/:id', async (req, res) => {
-    res.json(toPhotoJson(await photos.get(viewer(req), parse(photoId, req.params.id))));
+    res.json(toPhotoJson(await photos.get(viewer(req), photoIdOf(req))));
   });
 
   api.delete('/photos/:id', async (req, res) => {
-    await photos.delete(viewer(req), parse(photoId, req.params.id));
+    await photos.delete(viewer(req), photoIdOf(req));
     res.status(204).end();
   });
 
   api.get('/photos/:id/image/:size', async (req, res) => {
-    const id = parse(photoId, req.params.id);
+    const id = photoIdOf(req);
     const blob = await photos.openImage(viewer(req), id, parse(imageSize, req.params.size));
     sendBlob(req, res, blob);
   });
 
   api.post('/photos/:id/like', async (req, res) => {
-    res.json(await photos.like(viewer(req), parse(photoId, req.params.id)));
+    res.json(await photos.like(viewer(req), photoIdOf(req)));
   });
 
   api.delete('/photos/:id/like', async (req, res) => {
-    res.json(await photos.unlike(viewer(req), parse(photoId, req.params.id)));
+    res.json(await photos.unlike(viewer(req), photoIdOf(req)));
   });
 
   api.get('/photos/:id/comments', async (req, res) => {
-    res.json((await comments.list(viewer(req), parse(photoId, req.params.id))).map(toCommentJson));
+    res.json((await comments.list(viewer(req), photoIdOf(req))).map(toCommentJson));
   });
 
   api.post('/photos/:id/comments', async (req, res) => {
-    const id = parse(photoId, req.params.id);
+    const id = photoIdOf(req);
     const { text } = parse(commentText, req.body);
     res.status(201).json(toCommentJson(await comments.add(viewer(req), id, text)));
   });
 
   api.delete('/photos/:id/comments/:commentId', async (req, res) => {
-    await comments.delete(viewer(req), parse(photoId, req.params.id), parse(commentId, req.params.commentId));
+    await comments.delete(
+      viewer(req),
+      photoIdOf(req),
+      parsePathId(commentId, req.params.commentId, 'comment'),
+    );
     res.status(204).end();
   });
 

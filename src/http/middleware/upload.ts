@@ -1,13 +1,48 @@
-import type { RequestHandler } from 'express';
-import multer from 'multer';
+import type { Request, RequestHandler } from 'express';
+import multer, { MulterError } from 'multer';
+import { AppError, InvalidInput, PayloadTooLarge } from '../../domain/errors';
+import { formatBytes } from '../../lib/bytes';
+
+export const messages = {
+  tooLarge: (maxBytes: number) => `photo: the file is larger than the ${formatBytes(maxBytes)} limit`,
+  unexpectedFile: (field: string) => `${field}: unexpected file field; send the image as "photo"`,
+  malformed: 'The upload could not be read: the form data was incomplete or malformed. Please try again.',
+  aborted: 'The upload was interrupted before it finished.',
+};
 
 /**
  * Multipart parsing for photo uploads: one file field `photo`, held in memory (the image
  * pipeline decodes from a Buffer), plus small text fields.
+ *
+ * Whatever multer or busboy refuse leaves here as an AppError, so the error mapping never sees a
+ * library's error: with memory storage nothing on our side can fail while parsing, so every
+ * failure is the client's (a body without a boundary, a truncated part, a malformed part
+ * header, a connection closed half-way) and answers 4xx.
  */
 export function photoUpload(maxBytes: number): RequestHandler {
-  return multer({
+  const parse = multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 64 * 1024, parts: 12 },
   }).single('photo');
+  return (req, res, next) => {
+    parse(req, res, (err?: unknown) => {
+      next(err === undefined ? undefined : uploadError(err, req, maxBytes));
+    });
+  };
+}
+
+function uploadError(err: unknown, req: Request, maxBytes: number): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof MulterError) {
+    if (err.code === 'LIMIT_FILE_SIZE')
+      return new PayloadTooLarge(messages.tooLarge(maxBytes), 'file_too_large');
+    if (err.code === 'LIMIT_UNEXPECTED_FILE')
+      return new InvalidInput(messages.unexpectedFile(err.field ?? 'file'));
+    return new InvalidInput(`upload: ${err.message.toLowerCase()}`);
+  }
+  // The client went away before the body ended: nobody reads the answer, and it is no fault of ours.
+  if (!req.readableEnded && (req.destroyed || req.socket.destroyed)) {
+    return new InvalidInput(messages.aborted, 'request_aborted');
+  }
+  return new InvalidInput(messages.malformed, 'malformed_upload');
 }

@@ -1,11 +1,11 @@
-import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Container } from '../../container';
-import { RateLimited } from '../../domain/errors';
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from '../../domain/limits';
 import { credentials, loginInput, parse } from '../../domain/schemas';
+import { formBody } from '../middleware/body';
 import type { RateLimits } from '../middleware/rate-limit';
 import { signIn, signOut, viewerOf } from '../middleware/session';
-import { formBody, localPath, recoverable, typed } from './support';
+import { formRoute, localPath, typed } from './support';
 
 const rules = { minPassword: MIN_PASSWORD_LENGTH, maxPasswordBytes: MAX_PASSWORD_BYTES };
 
@@ -19,20 +19,7 @@ function renderLogin(res: Response, username: string, next: string, error: strin
 
 /** Where to go after logging in: `next` if it is a path on this site, else home. */
 const nextOf = (value: unknown) => localPath(value, '/');
-
-/**
- * Re-shows the form for errors raised before the handler ran (a rate limit, a body too large
- * for the form parser); anything else goes on to the error page.
- */
-function formFailed(show: (req: Request, res: Response, message: string) => void): ErrorRequestHandler {
-  return (err: unknown, req, res, next) => {
-    const e = recoverable(err);
-    if (!e) return next(err);
-    if (e instanceof RateLimited) res.set('Retry-After', String(e.retryAfterSeconds));
-    res.status(e.status);
-    show(req, res, e.message);
-  };
-}
+const typedNext = (req: Request) => nextOf(typed(req, 'next', 2000));
 
 export function authPages({ services, config }: Container, limits: RateLimits): Router {
   const pages = Router();
@@ -42,24 +29,18 @@ export function authPages({ services, config }: Container, limits: RateLimits): 
     renderSignup(res, '', null);
   });
 
-  const signup: RequestHandler = async (req, res) => {
-    try {
-      const user = await services.auth.signup(parse(credentials, req.body));
-      await signIn(req, user);
-    } catch (err) {
-      const e = recoverable(err);
-      if (!e) throw err;
-      res.status(e.status);
-      return renderSignup(res, typed(req, 'username', 200), e.message);
-    }
-    res.redirect(303, '/');
-  };
   pages.post(
     '/signup',
     formBody,
     limits.signup,
-    signup,
-    formFailed((req, res, message) => renderSignup(res, typed(req, 'username', 200), message)),
+    ...formRoute({
+      act: async (req) => {
+        const user = await services.auth.signup(parse(credentials, req.body));
+        await signIn(req, user);
+        return '/';
+      },
+      show: (req, res, e) => renderSignup(res, typed(req, 'username', 200), e.message),
+    }),
   );
 
   pages.get('/login', (req, res) => {
@@ -69,28 +50,19 @@ export function authPages({ services, config }: Container, limits: RateLimits): 
   });
 
   // A failed attempt answers 401 (400 for an empty field), which the per-user limiter counts.
-  const login: RequestHandler = async (req, res) => {
-    const next = nextOf(typed(req, 'next', 2000));
-    try {
-      const user = await services.auth.login(parse(loginInput, req.body));
-      await signIn(req, user);
-    } catch (err) {
-      const e = recoverable(err);
-      if (!e) throw err;
-      res.status(e.status);
-      return renderLogin(res, typed(req, 'username', 200), next, e.message);
-    }
-    res.redirect(303, next);
-  };
   pages.post(
     '/login',
     formBody,
     limits.loginByIp,
     limits.loginByUser,
-    login,
-    formFailed((req, res, message) =>
-      renderLogin(res, typed(req, 'username', 200), nextOf(typed(req, 'next', 2000)), message),
-    ),
+    ...formRoute({
+      act: async (req) => {
+        const user = await services.auth.login(parse(loginInput, req.body));
+        await signIn(req, user);
+        return typedNext(req);
+      },
+      show: (req, res, e) => renderLogin(res, typed(req, 'username', 200), typedNext(req), e.message),
+    }),
   );
 
   pages.post('/logout', async (req, res) => {

@@ -2,11 +2,15 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Container } from '../../container';
 import { MAX_MESSAGE_LENGTH } from '../../domain/limits';
-import { messageInput, parse, username } from '../../domain/schemas';
+import { messageInput, parse, parsePathId, username } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
-import { formBody, recoverable, requireFormUser, typed } from './support';
+import { formBody } from '../middleware/body';
+import { formRoute, requireFormUser, typed } from './support';
 
 const messageForm = z.object({ text: messageInput.shape.text });
+
+/** The name in a chat's address; one that cannot be a username is "No such user." (404). */
+const nameOf = (req: Request) => parsePathId(username, req.params.username, 'user');
 
 export function chatPages({ services }: Container): Router {
   const pages = Router();
@@ -49,28 +53,28 @@ export function chatPages({ services }: Container): Router {
   });
 
   pages.get('/chat/:username', requirePageUser, async (req, res) => {
-    await renderChat(req, res, parse(username, req.params.username));
+    await renderChat(req, res, nameOf(req));
   });
 
-  pages.post('/chat/:username', requireFormUser, formBody, async (req, res) => {
-    const name = parse(username, req.params.username);
-    const me = viewer(req);
-    const other = await users.lookup(name);
-    let sentId: string;
-    try {
-      const { text } = parse(messageForm, req.body);
-      sentId = (await messages.send(me, other.id, text)).id;
-    } catch (err) {
-      const e = recoverable(err);
-      if (!e || e.status === 404) throw err;
-      res.status(e.status);
-      return renderChat(req, res, name, {
-        text: typed(req, 'text', MAX_MESSAGE_LENGTH + 100),
-        error: e.message,
-      });
-    }
-    res.redirect(303, `/chat/${encodeURIComponent(other.username)}#message-${sentId}`);
-  });
+  // A refused message shows on the conversation again; if the person is gone, showing it says so.
+  pages.post(
+    '/chat/:username',
+    requireFormUser,
+    formBody,
+    ...formRoute({
+      act: async (req) => {
+        const other = await users.lookup(nameOf(req));
+        const { text } = parse(messageForm, req.body);
+        const sent = await messages.send(viewer(req), other.id, text);
+        return `/chat/${encodeURIComponent(other.username)}#message-${sent.id}`;
+      },
+      show: (req, res, e) =>
+        renderChat(req, res, nameOf(req), {
+          text: typed(req, 'text', MAX_MESSAGE_LENGTH + 100),
+          error: e.message,
+        }),
+    }),
+  );
 
   return pages;
 }

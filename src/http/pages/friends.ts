@@ -1,10 +1,11 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Container } from '../../container';
 import type { FriendRequest, User, Viewer } from '../../domain/types';
-import { parse, respondInput, userId, username } from '../../domain/schemas';
+import { parse, parsePathId, respondInput, userId, username } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
-import { flashFailure, formBody, localPath, requireFormUser, setFlash, typed } from './support';
+import { formBody } from '../middleware/body';
+import { formRoute, localPath, requireFormUser, setFlash, typed } from './support';
 import type { FriendState } from './users';
 
 /** A numeric row id as a form field or path segment sends it: text. */
@@ -62,65 +63,79 @@ export function friendsPages({ services }: Container): Router {
     });
   });
 
-  pages.post('/friends/request', requireFormUser, formBody, async (req, res) => {
-    const me = viewer(req);
-    const returnTo = back(typed(req, 'return_to', 2000));
-    try {
-      const input = parse(requestForm, req.body);
-      const request = await friends.request(me, { username: input.username });
-      const name = otherName(me, request);
-      setFlash(
-        req,
-        'ok',
-        request.status === 'accepted'
-          ? `You and ${name} are now friends.`
-          : `Friend request sent to ${name}.`,
-      );
-    } catch (err) {
-      return flashFailure(req, res, err, returnTo);
-    }
-    res.redirect(303, returnTo);
-  });
+  const returnTo = (req: Request) => back(typed(req, 'return_to', 2000));
 
-  pages.post('/friends/respond', requireFormUser, formBody, async (req, res) => {
-    const me = viewer(req);
-    const returnTo = back(typed(req, 'return_to', 2000));
-    try {
-      const { request_id, action } = parse(respondForm, req.body);
-      const request = await friends.respond(me, request_id, action);
-      const name = otherName(me, request);
-      setFlash(
-        req,
-        'ok',
-        action === 'accept' ? `You and ${name} are now friends.` : `Declined the request from ${name}.`,
-      );
-    } catch (err) {
-      return flashFailure(req, res, err, returnTo);
-    }
-    res.redirect(303, returnTo);
-  });
+  pages.post(
+    '/friends/request',
+    requireFormUser,
+    formBody,
+    ...formRoute({
+      act: async (req) => {
+        const me = viewer(req);
+        const input = parse(requestForm, req.body);
+        const request = await friends.request(me, { username: input.username });
+        const name = otherName(me, request);
+        setFlash(
+          req,
+          'ok',
+          request.status === 'accepted'
+            ? `You and ${name} are now friends.`
+            : `Friend request sent to ${name}.`,
+        );
+        return returnTo(req);
+      },
+      back: returnTo,
+    }),
+  );
 
-  pages.post('/friends/requests/:id/cancel', requireFormUser, formBody, async (req, res) => {
-    const returnTo = back(typed(req, 'return_to', 2000));
-    try {
-      await friends.cancel(viewer(req), parse(rowId('request id'), req.params.id));
-      setFlash(req, 'ok', 'Friend request cancelled.');
-    } catch (err) {
-      return flashFailure(req, res, err, returnTo);
-    }
-    res.redirect(303, returnTo);
-  });
+  pages.post(
+    '/friends/respond',
+    requireFormUser,
+    formBody,
+    ...formRoute({
+      act: async (req) => {
+        const me = viewer(req);
+        const { request_id, action } = parse(respondForm, req.body);
+        const request = await friends.respond(me, request_id, action);
+        const name = otherName(me, request);
+        setFlash(
+          req,
+          'ok',
+          action === 'accept' ? `You and ${name} are now friends.` : `Declined the request from ${name}.`,
+        );
+        return returnTo(req);
+      },
+      back: returnTo,
+    }),
+  );
 
-  pages.post('/friends/:userId/unfriend', requireFormUser, formBody, async (req, res) => {
-    const returnTo = back(typed(req, 'return_to', 2000));
-    try {
-      await friends.unfriend(viewer(req), parse(userId, req.params.userId));
-      setFlash(req, 'ok', 'Removed from your friends.');
-    } catch (err) {
-      return flashFailure(req, res, err, returnTo);
-    }
-    res.redirect(303, returnTo);
-  });
+  pages.post(
+    '/friends/requests/:id/cancel',
+    requireFormUser,
+    formBody,
+    ...formRoute({
+      act: async (req) => {
+        await friends.cancel(viewer(req), parsePathId(rowId('request id'), req.params.id, 'friendRequest'));
+        setFlash(req, 'ok', 'Friend request cancelled.');
+        return returnTo(req);
+      },
+      back: returnTo,
+    }),
+  );
+
+  pages.post(
+    '/friends/:userId/unfriend',
+    requireFormUser,
+    formBody,
+    ...formRoute({
+      act: async (req) => {
+        await friends.unfriend(viewer(req), parsePathId(userId, req.params.userId, 'user'));
+        setFlash(req, 'ok', 'Removed from your friends.');
+        return returnTo(req);
+      },
+      back: returnTo,
+    }),
+  );
 
   return pages;
 }

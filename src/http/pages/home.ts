@@ -1,10 +1,10 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Container } from '../../container';
-import { InvalidInput } from '../../domain/errors';
 import { feedQuery, parse, toFeedInput, type FeedQuery } from '../../domain/schemas';
-import type { PhotoView } from '../../domain/types';
+import type { Page, PhotoView } from '../../domain/types';
 import { requirePageUser, viewer } from '../middleware/auth';
 import { viewerOf } from '../middleware/session';
+import { formRoute } from './support';
 
 const SCOPES = [
   { scope: 'home', label: 'Home', hint: 'You and your friends' },
@@ -28,30 +28,24 @@ export function homePages({ services }: Container): Router {
   const pages = Router();
   const { photos } = services;
 
-  /** Home, All or the viewer's own photos, newest first, narrowed by topic and search words. */
-  async function renderFeed(req: Request, res: Response): Promise<void> {
+  /**
+   * Home, All or the viewer's own photos, newest first, narrowed by topic and search words. A bad
+   * filter or search is shown above an empty grid, the boxes keeping what was typed; only
+   * validated values reach the service.
+   */
+  function renderFeed(
+    req: Request,
+    res: Response,
+    found: { q: FeedQuery; page: Page<PhotoView> } | { error: string },
+  ): void {
     const raw = req.query as Record<string, unknown>;
-    // Query values as typed, for the form; only validated values reach the service.
     const shown = {
       scope: typeof raw.scope === 'string' && SCOPES.some((s) => s.scope === raw.scope) ? raw.scope : 'home',
       topic: typeof raw.topic === 'string' ? raw.topic.slice(0, 200) : '',
       q: typeof raw.q === 'string' ? raw.q.slice(0, 200) : '',
     };
-    let items: PhotoView[] = [];
-    let nextUrl: string | null = null;
-    let error: string | null = null;
-    let q: FeedQuery | undefined;
-    try {
-      q = parse(feedQuery, req.query);
-      const page = await photos.list(viewer(req), toFeedInput(q));
-      items = page.items;
-      if (page.next) nextUrl = feedUrl({ scope: q.scope, topic: q.topic, q: q.q }, page.next);
-    } catch (err) {
-      // A bad filter or search is shown above an empty grid; the boxes keep what was typed.
-      if (!(err instanceof InvalidInput)) throw err;
-      error = err.message;
-      res.status(400);
-    }
+    const q = 'q' in found ? found.q : undefined;
+    const page = 'page' in found ? found.page : { items: [], next: null };
     const scope = q?.scope ?? shown.scope;
     res.render('feed', {
       title: SCOPES.find((s) => s.scope === scope)?.label ?? 'Feed',
@@ -62,18 +56,29 @@ export function homePages({ services }: Container): Router {
       isFiltered: Boolean(shown.topic || shown.q),
       isFirstPage: !q?.before,
       clearUrl: feedUrl({ scope }),
-      photos: items,
-      nextUrl,
-      error,
+      photos: page.items,
+      nextUrl: q && page.next ? feedUrl({ scope: q.scope, topic: q.topic, q: q.q }, page.next) : null,
+      error: 'error' in found ? found.error : null,
     });
   }
 
-  pages.get('/', async (req, res) => {
-    if (!viewerOf(req)) return res.render('index', { title: 'Share your photos with friends' });
-    await renderFeed(req, res);
+  const [feed, feedRefused] = formRoute({
+    act: async (req, res) => {
+      const q = parse(feedQuery, req.query);
+      renderFeed(req, res, { q, page: await photos.list(viewer(req), toFeedInput(q)) });
+    },
+    show: (req, res, e) => renderFeed(req, res, { error: e.message }),
   });
 
-  pages.get('/feed', requirePageUser, renderFeed);
+  /** A visitor sees the landing page; a signed-in person, the Home feed. */
+  const landing: RequestHandler = (req, res, next) => {
+    if (viewerOf(req)) return next();
+    res.render('index', { title: 'Share your photos with friends' });
+  };
+
+  pages.get('/', landing, feed, feedRefused);
+
+  pages.get('/feed', requirePageUser, feed, feedRefused);
 
   return pages;
 }

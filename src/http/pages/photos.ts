@@ -1,23 +1,22 @@
-import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
-import { MulterError } from 'multer';
+import { Router, type Request, type Response } from 'express';
 import type { Container } from '../../container';
-import { AppError, InvalidInput, NotFound, RateLimited } from '../../domain/errors';
+import { InvalidInput } from '../../domain/errors';
 import { MAX_CAPTION_LENGTH, MAX_COMMENT_LENGTH, MAX_TOPIC_LENGTH } from '../../domain/limits';
-import { commentId, commentText, parse, photoId, uploadFields } from '../../domain/schemas';
-import type { Comment, Viewer } from '../../domain/types';
+import { commentId, commentText, parse, parsePathId, photoId, uploadFields } from '../../domain/schemas';
+import type { Viewer } from '../../domain/types';
+import { formatBytes } from '../../lib/bytes';
 import { messages as photoMessages } from '../../services/photo.service';
-import { toHttpError } from '../errors';
+import type { HttpError } from '../errors';
 import { requirePageUser, viewer } from '../middleware/auth';
+import { formBody } from '../middleware/body';
 import type { RateLimits } from '../middleware/rate-limit';
 import { photoUpload } from '../middleware/upload';
-import { flashFailure, formBody, recoverable, requireFormUser, setFlash, typed } from './support';
+import { formRoute, requireFormUser, setFlash, typed } from './support';
 
 const ACCEPTED_TYPES = 'image/jpeg,image/png,image/webp,image/gif,image/avif';
 
-const formatBytes = (bytes: number): string =>
-  bytes < 1024 * 1024
-    ? `${Math.max(1, Math.round(bytes / 1024))} KB`
-    : `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
+/** The photo id in an address; one that is not an id is "No such photo." (404). */
+const photoIdOf = (req: Request) => parsePathId(photoId, req.params.id, 'photo');
 
 export function photosPages({ services, config }: Container, limits: RateLimits): Router {
   const pages = Router();
@@ -62,95 +61,103 @@ export function photosPages({ services, config }: Container, limits: RateLimits)
     res.render('upload', uploadModel(req, null));
   });
 
-  const upload: RequestHandler = async (req, res) => {
-    if (!req.file) throw new InvalidInput(photoMessages.noFile, 'missing_file');
-    const fields = parse(uploadFields, req.body);
-    const photo = await photos.upload(viewer(req), {
-      bytes: req.file.buffer,
-      ...fields,
-      format: config.images.format,
-    });
-    res.redirect(303, `/photos/${photo.id}`);
-  };
-  // A refused file or field: the form again, with the reason, the limit and what was sent.
-  const uploadRefused: ErrorRequestHandler = (err: unknown, req, res, next) => {
-    if (!(err instanceof AppError || err instanceof MulterError)) return next(err);
-    const e = toHttpError(err, { maxUploadBytes: maxBytes });
-    if (!e) return next(err);
-    if (err instanceof RateLimited) res.set('Retry-After', String(err.retryAfterSeconds));
-    let fileNote: string | null = null;
+  /** Under a refused upload's reason: what was sent (the file, or the size of a body too large). */
+  const fileNoteOf = (req: Request, e: HttpError): string | null => {
     if (req.file) {
       const type = req.file.mimetype || 'unknown type';
-      fileNote = `The file you sent, ${req.file.originalname}, is ${formatBytes(req.file.size)} (${type}).`;
-    } else if (err instanceof MulterError && err.code === 'LIMIT_FILE_SIZE') {
-      const sent = Number(req.get('content-length'));
-      if (sent > 0) fileNote = `Your upload was about ${formatBytes(sent)}.`;
+      return `The file you sent, ${req.file.originalname}, is ${formatBytes(req.file.size)} (${type}).`;
     }
-    res.status(e.status).render('upload', uploadModel(req, e.message, fileNote));
+    const sent = Number(req.get('content-length'));
+    return e.code === 'file_too_large' && sent > 0 ? `Your upload was about ${formatBytes(sent)}.` : null;
   };
-  pages.post('/upload', requireFormUser, limits.upload, photoUpload(maxBytes), upload, uploadRefused);
+  pages.post(
+    '/upload',
+    requireFormUser,
+    limits.upload,
+    photoUpload(maxBytes),
+    ...formRoute({
+      act: async (req) => {
+        if (!req.file) throw new InvalidInput(photoMessages.noFile, 'missing_file');
+        const fields = parse(uploadFields, req.body);
+        const photo = await photos.upload(viewer(req), {
+          bytes: req.file.buffer,
+          ...fields,
+          format: config.images.format,
+        });
+        return `/photos/${photo.id}`;
+      },
+      // A refused file or field: the form again, with the reason, the limit and what was sent.
+      show: (req, res, e) => {
+        res.render('upload', uploadModel(req, e.message, fileNoteOf(req, e)));
+      },
+    }),
+  );
 
   pages.get('/photos/:id', requirePageUser, async (req, res) => {
-    await renderPhoto(req, res, parse(photoId, req.params.id));
+    await renderPhoto(req, res, photoIdOf(req));
   });
 
-  // The only failure is a photo that is gone, which the error page reports.
+  // Like and unlike fail only when the photo is gone, which the error page reports.
   pages.post('/photos/:id/like', requireFormUser, async (req, res) => {
-    const id = parse(photoId, req.params.id);
+    const id = photoIdOf(req);
     await photos.like(viewer(req), id);
     res.redirect(303, `/photos/${id}#like-form`);
   });
 
-  // The only failure is a photo that is gone, which the error page reports.
   pages.post('/photos/:id/unlike', requireFormUser, async (req, res) => {
-    const id = parse(photoId, req.params.id);
+    const id = photoIdOf(req);
     await photos.unlike(viewer(req), id);
     res.redirect(303, `/photos/${id}#like-form`);
   });
 
-  pages.post('/photos/:id/comments', requireFormUser, formBody, async (req, res) => {
-    const id = parse(photoId, req.params.id);
-    let added: Comment;
-    try {
-      const { text } = parse(commentText, req.body);
-      added = await comments.add(viewer(req), id, text);
-    } catch (err) {
-      const e = recoverable(err);
-      if (!e || e.status === 404) throw err;
-      res.status(e.status);
-      return renderPhoto(req, res, id, {
-        text: typed(req, 'text', MAX_COMMENT_LENGTH + 100),
-        error: e.message,
-      });
-    }
-    res.redirect(303, `/photos/${id}#comment-${added.id}`);
-  });
+  // A refused comment shows on the photo page again; if the photo is gone, showing it says so.
+  pages.post(
+    '/photos/:id/comments',
+    requireFormUser,
+    formBody,
+    ...formRoute({
+      act: async (req) => {
+        const id = photoIdOf(req);
+        const { text } = parse(commentText, req.body);
+        const added = await comments.add(viewer(req), id, text);
+        return `/photos/${id}#comment-${added.id}`;
+      },
+      show: (req, res, e) =>
+        renderPhoto(req, res, photoIdOf(req), {
+          text: typed(req, 'text', MAX_COMMENT_LENGTH + 100),
+          error: e.message,
+        }),
+    }),
+  );
 
-  pages.post('/photos/:id/comments/:commentId/delete', requireFormUser, async (req, res) => {
-    const id = parse(photoId, req.params.id);
-    const cid = parse(commentId, req.params.commentId);
-    try {
-      await comments.delete(viewer(req), id, cid);
-    } catch (err) {
-      return flashFailure(req, res, err, `/photos/${id}#comments`);
-    }
-    setFlash(req, 'ok', 'Comment deleted.');
-    res.redirect(303, `/photos/${id}#comments`);
-  });
+  pages.post(
+    '/photos/:id/comments/:commentId/delete',
+    requireFormUser,
+    ...formRoute({
+      act: async (req) => {
+        const id = photoIdOf(req);
+        await comments.delete(viewer(req), id, parsePathId(commentId, req.params.commentId, 'comment'));
+        setFlash(req, 'ok', 'Comment deleted.');
+        return `/photos/${id}#comments`;
+      },
+      back: (req) => `/photos/${photoIdOf(req)}#comments`,
+    }),
+  );
 
-  pages.post('/photos/:id/delete', requireFormUser, async (req, res) => {
-    const id = parse(photoId, req.params.id);
-    const me = viewer(req);
-    try {
-      await photos.delete(me, id);
-    } catch (err) {
-      // Not the owner: say so on the photo. A photo that is gone is the error page's.
-      if (err instanceof NotFound) throw err;
-      return flashFailure(req, res, err, `/photos/${id}`);
-    }
-    setFlash(req, 'ok', 'Photo deleted.');
-    res.redirect(303, `/users/${encodeURIComponent(me.username)}`);
-  });
+  // Not the owner: said on the photo. A photo that is gone: its page, the error page, says so.
+  pages.post(
+    '/photos/:id/delete',
+    requireFormUser,
+    ...formRoute({
+      act: async (req) => {
+        const me = viewer(req);
+        await photos.delete(me, photoIdOf(req));
+        setFlash(req, 'ok', 'Photo deleted.');
+        return `/users/${encodeURIComponent(me.username)}`;
+      },
+      back: (req) => `/photos/${photoIdOf(req)}`,
+    }),
+  );
 
   return pages;
 }

@@ -1,10 +1,10 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { AppError } from '../../domain/errors';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { setErrorStatus, toHttpError, type HttpError } from '../errors';
 import { viewerOf } from '../middleware/session';
 
 /**
- * Small helpers shared by the page routers: form bodies, local redirects, flash notices and
- * which errors a page may recover from by showing the message on the form again.
+ * Small helpers shared by the page routers: the one shape of a form (formRoute), local
+ * redirects and flash notices.
  */
 
 declare module 'express-session' {
@@ -18,12 +18,6 @@ export interface Flash {
   kind: 'ok' | 'error';
   text: string;
 }
-
-/**
- * Parses `application/x-www-form-urlencoded` bodies; used only on the routes that take a form.
- * 64 kB fits the longest message (2,000 characters of 4-byte UTF-8, percent-encoded) with room.
- */
-export const formBody = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 20 });
 
 /**
  * `value` when it is a path on this site (one leading slash, not `//host` nor `/\host`, which
@@ -56,24 +50,47 @@ export function takeFlash(req: Request): Flash | null {
   return flash;
 }
 
-/**
- * The error when a page can recover from it by showing its sentence to the person (a 4xx:
- * bad input, not allowed, gone, taken, too many); undefined for anything else, which the
- * error page handles.
- */
-export function recoverable(err: unknown): AppError | undefined {
-  return err instanceof AppError && err.status >= 400 && err.status < 500 ? err : undefined;
-}
+export type FormRoute = {
+  /**
+   * Parses the input and acts: answers the path to go to next (a 303), or renders itself and
+   * answers nothing (a search form's results).
+   */
+  act: (req: Request, res: Response) => Promise<string | void>;
+} & (
+  | {
+      /** Shows the form again with the error's sentence; answered with the error's status. */
+      show: (req: Request, res: Response, error: HttpError) => Promise<void> | void;
+    }
+  | {
+      /** For one-click buttons: the page to go back to, where the sentence shows as a notice. */
+      back: (req: Request) => string;
+    }
+);
 
 /**
- * For one-click actions (accept, cancel, unfriend, delete…): a 4xx becomes a notice on the
- * page the button sits on; anything else is rethrown to the error page.
+ * The one shape of a page that takes a form: parse, act, then redirect or re-show the form
+ * with the error. An error the person can do something about (a 4xx: bad input, not allowed,
+ * gone, taken, too many) is shown, whether `act` threw it or a middleware before it did (a rate
+ * limit, a body too large, a refused upload), so put these handlers last. Anything else, and
+ * anything `show` throws (the page it shows is gone), goes to the app's error handler.
  */
-export function flashFailure(req: Request, res: Response, err: unknown, back: string): void {
-  const e = recoverable(err);
-  if (!e) throw err;
-  setFlash(req, 'error', e.message);
-  res.redirect(303, back);
+export function formRoute(route: FormRoute): [RequestHandler, ErrorRequestHandler] {
+  const run: RequestHandler = async (req, res) => {
+    const next = await route.act(req, res);
+    if (typeof next === 'string') res.redirect(303, next);
+  };
+  const failed: ErrorRequestHandler = async (err: unknown, req, res, next: NextFunction) => {
+    const e = toHttpError(err);
+    if (!e || e.status < 400 || e.status >= 500 || res.headersSent) return next(err);
+    if ('show' in route) {
+      setErrorStatus(res, e);
+      await route.show(req, res, e);
+    } else {
+      setFlash(req, 'error', e.message);
+      res.redirect(303, route.back(req));
+    }
+  };
+  return [run, failed];
 }
 
 /**

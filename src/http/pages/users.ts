@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Container } from '../../container';
 import type { FriendRequest, Viewer } from '../../domain/types';
-import { feedQuery, parse, username } from '../../domain/schemas';
+import { feedQuery, parse, parsePathId, username } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
 
 const profileQuery = feedQuery.pick({ before: true, limit: true });
@@ -20,7 +20,7 @@ export function usersPages({ services }: Container): Router {
   const pages = Router();
 
   pages.get('/users/:username', requirePageUser, async (req, res) => {
-    const name = parse(username, req.params.username);
+    const name = parsePathId(username, req.params.username, 'user');
     const q = parse(profileQuery, req.query);
     const me = viewer(req);
     const user = await services.users.lookup(name);

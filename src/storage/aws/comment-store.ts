@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Conflict, NotFound } from '../../domain/errors';
+import { Conflict, noSuch } from '../../domain/errors';
 import type { Comment, Page } from '../../domain/types';
 import type { CommentStore } from '../../ports';
 import { DYNAMODB, guard } from './clients';
@@ -71,7 +71,7 @@ export class DynamoCommentStore implements CommentStore {
         },
         this.addToCount(comment.photoId, 1),
       ]);
-      if (failed?.[1] === 'ConditionalCheckFailed') throw new NotFound('No such photo.', 'photo_not_found');
+      if (failed?.[1] === 'ConditionalCheckFailed') throw noSuch('photo');
       if (failed) throw new Conflict('A comment with this id already exists.', 'comment_exists');
       return comment;
     });

@@ -1,11 +1,7 @@
-import { NotFound } from '../../domain/errors';
+import { noSuch } from '../../domain/errors';
 import type { Comment, Page } from '../../domain/types';
 import type { CommentStore } from '../../ports';
 import { pinger, run, toPage, type Db } from './db';
-
-const messages = {
-  photoNotFound: 'No such photo.',
-};
 
 interface CommentRow {
   id: string;
@@ -58,8 +54,7 @@ export class SqliteCommentStore implements CommentStore {
     this.zeroCount = db.prepare<[string]>('UPDATE photos SET comment_count = 0 WHERE id = ?');
 
     this.addTx = db.transaction((comment: Comment) => {
-      if (this.addToCount.run(1, comment.photoId).changes === 0)
-        throw new NotFound(messages.photoNotFound, 'photo_not_found');
+      if (this.addToCount.run(1, comment.photoId).changes === 0) throw noSuch('photo');
       this.insert.run({
         photo_id: comment.photoId,
         id: comment.id,
