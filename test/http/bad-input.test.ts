@@ -8,8 +8,9 @@ import pino from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { loadConfig, withSessionSecret } from '../../src/config';
 import { createContainer, type Container } from '../../src/container';
+import { randomSecret } from '../../src/lib/secret-file';
 import { PASSWORD, sessionCookie, signedInAgent } from '../support/app';
 import { makeJpeg } from '../support/images';
 
@@ -34,14 +35,17 @@ describe('bad input', () => {
         done();
       },
     });
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATA_DIR: dataDir,
-      BCRYPT_COST: '4',
-      LOG_LEVEL: 'info',
-      RATE_LIMIT_SIGNUP_MAX: '1000',
-      RATE_LIMIT_UPLOAD_MAX: '1000',
-    });
+    const config = withSessionSecret(
+      loadConfig({
+        NODE_ENV: 'test',
+        DATA_DIR: dataDir,
+        BCRYPT_COST: '4',
+        LOG_LEVEL: 'info',
+        RATE_LIMIT_SIGNUP_MAX: '1000',
+        RATE_LIMIT_UPLOAD_MAX: '1000',
+      }),
+      randomSecret,
+    );
     container = await createContainer(config, pino({ level: 'info' }, sink));
     app = createApp(container);
   });
@@ -58,29 +62,29 @@ describe('bad input', () => {
     (await agent.get('/api/photos?scope=profile').expect(200)).body as unknown[];
 
   describe('multipart bodies that are not well-formed', () => {
+    let jpeg: Buffer;
+    beforeAll(async () => {
+      jpeg = await makeJpeg(64, 64);
+    });
     const part = (headers: string, body: string) => `--b0und\r\n${headers}\r\n\r\n${body}`;
     const file = 'Content-Disposition: form-data; name="photo"; filename="a.jpg"\r\nContent-Type: image/jpeg';
-    const cases: [string, string, () => Promise<string>][] = [
-      ['with no boundary', 'multipart/form-data', async () => part(file, 'x') + '\r\n--b0und--\r\n'],
+    const cases: [string, string, (jpeg: Buffer) => string][] = [
+      ['with no boundary', 'multipart/form-data', () => part(file, 'x') + '\r\n--b0und--\r\n'],
       [
         'with a truncated part',
         'multipart/form-data; boundary=b0und',
-        async () => part(file, (await makeJpeg(64, 64)).toString('latin1').slice(0, 300)),
+        (jpeg) => part(file, jpeg.toString('latin1').slice(0, 300)),
       ],
       [
         'with a malformed part header',
         'multipart/form-data; boundary=b0und',
-        async () => part('Content-Disposition form-data name photo', 'x') + '\r\n--b0und--\r\n',
+        () => part('Content-Disposition form-data name photo', 'x') + '\r\n--b0und--\r\n',
       ],
     ];
 
     it.each(cases)('POST /api/photos %s is 400, stores nothing and logs no error', async (_, type, body) => {
       const { agent } = await signedInAgent(app);
-      const res = await agent
-        .post('/api/photos')
-        .set('Content-Type', type)
-        .send(await body())
-        .expect(400);
+      const res = await agent.post('/api/photos').set('Content-Type', type).send(body(jpeg)).expect(400);
       expect(res.body).toMatchObject({ code: 'malformed_upload', message: expect.stringMatching(/upload/) });
       expect(await photosOf(agent)).toEqual([]);
       expect(errorLines()).toEqual([]);
@@ -90,11 +94,7 @@ describe('bad input', () => {
       'POST /upload %s shows the form again with 400 and logs no error',
       async (_, type, body) => {
         const { agent } = await signedInAgent(app);
-        const res = await agent
-          .post('/upload')
-          .set('Content-Type', type)
-          .send(await body())
-          .expect(400);
+        const res = await agent.post('/upload').set('Content-Type', type).send(body(jpeg)).expect(400);
         expect(res.text).toContain('id="upload-form"');
         expect(res.text).toMatch(/The upload could not be read/);
         expect(await photosOf(agent)).toEqual([]);
@@ -149,6 +149,65 @@ describe('bad input', () => {
       expect(logged()?.msg).toBe('request aborted');
       expect(errorLines()).toEqual([]);
       expect(await photosOf(agent)).toEqual([]);
+    });
+  });
+
+  describe('ids', () => {
+    const OUT_OF_RANGE = ['ZZZZZZZZZZZZZZZZZZZZZZZZZZ', '7ZZZZZZZZZZZZZZZZZZZZZZZZZ'];
+
+    it.each(OUT_OF_RANGE)(
+      'a well-formed id whose time is out of range (%s) in a query is 400',
+      async (id) => {
+        const a = await signedInAgent(app);
+        const b = await signedInAgent(app);
+        const feed = await a.agent.get(`/api/photos?scope=all&before=${id}`).expect(400);
+        expect(feed.body).toEqual({ message: 'before is not a valid id', code: 'invalid_input' });
+        const poll = await a.agent.get(`/api/messages?user_id=${b.user.id}&after=${id}`).expect(400);
+        expect(poll.body.message).toMatch(/^after/);
+        await a.agent.get(`/feed?scope=all&before=${id}`).expect(400);
+      },
+    );
+
+    it('an address whose id cannot name anything is 404 with the thing named, on the API', async () => {
+      const { agent } = await signedInAgent(app);
+      const photo = (
+        await agent
+          .post('/api/photos')
+          .attach('photo', await makeJpeg(32, 32), 'a.jpg')
+          .expect(201)
+      ).body as { id: string };
+      const cases: [string, string, string][] = [
+        ['get', '/api/photos/not-an-id', 'photo_not_found'],
+        ['get', '/api/photos/ZZZZZZZZZZZZZZZZZZZZZZZZZZ', 'photo_not_found'],
+        ['get', '/api/photos/x/image/thumb', 'photo_not_found'],
+        ['post', '/api/photos/x/like', 'photo_not_found'],
+        ['get', '/api/photos/x/comments', 'photo_not_found'],
+        ['delete', `/api/photos/${photo.id}/comments/not-an-id`, 'comment_not_found'],
+        ['delete', `/api/photos/${photo.id}/comments/ZZZZZZZZZZZZZZZZZZZZZZZZZZ`, 'comment_not_found'],
+        ['delete', '/api/friends/abc', 'user_not_found'],
+        ['delete', '/api/friends/requests/-1', 'request_not_found'],
+      ];
+      for (const [method, path, code] of cases) {
+        const res = await agent[method as 'get'](path);
+        expect([path, res.status, res.body.code]).toEqual([path, 404, code]);
+        expect(res.body.message).toMatch(/^No such /);
+      }
+      expect(errorLines()).toEqual([]);
+    });
+
+    it('a page address whose id or name cannot name anything is the 404 page, saying what is missing', async () => {
+      const { agent } = await signedInAgent(app);
+      for (const [path, sentence] of [
+        ['/photos/xyz', 'No such photo.'],
+        ['/photos/ZZZZZZZZZZZZZZZZZZZZZZZZZZ', 'No such photo.'],
+        ['/users/no%20such%20name', 'No such user.'],
+        ['/chat/%21%21', 'No such user.'],
+      ] as const) {
+        const res = await agent.get(path);
+        expect([path, res.status]).toEqual([path, 404]);
+        expect(res.text).toContain(sentence);
+      }
+      await agent.post('/photos/xyz/like').expect(404);
     });
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInput } from '../../src/domain/errors';
-import { credentials, feedQuery, messageInput, parse } from '../../src/domain/schemas';
+import { InvalidInput, NotFound } from '../../src/domain/errors';
+import {
+  credentials,
+  feedQuery,
+  isId,
+  messageInput,
+  parse,
+  parsePathId,
+  photoId,
+} from '../../src/domain/schemas';
+import { newId } from '../../src/lib/ulid';
 
 const failure = (fn: () => unknown) => {
   try {
@@ -65,6 +74,32 @@ describe('messageInput schema', () => {
     expect(failure(() => parse(messageInput, { to_user_id: 2, text: '' }))).toMatch(/text/);
     expect(failure(() => parse(messageInput, { to_user_id: 2, text: 'x'.repeat(2001) }))).toMatch(
       /text.*2000/,
+    );
+  });
+});
+
+describe('ids', () => {
+  it('isId accepts the ids this site makes and refuses ones whose time no store can order', () => {
+    expect(isId(newId())).toBe(true);
+    expect(isId('01ARZ3NDEKTSV4RRFFQ69G5FAV')).toBe(true);
+    // Time past what a ULID holds, past 13 digits of milliseconds, or not a ULID at all.
+    for (const id of [
+      'ZZZZZZZZZZZZZZZZZZZZZZZZZZ',
+      '8ZZZZZZZZZZZZZZZZZZZZZZZZZ',
+      '7ZZZZZZZZZZZZZZZZZZZZZZZZZ',
+    ]) {
+      expect(isId(id)).toBe(false);
+    }
+    expect(isId('01ARZ3NDEKTSV4RRFFQ69G5FAU'.toLowerCase())).toBe(false);
+    expect(isId('01ARZ3NDEKTSV4RRFFQ69G5FA')).toBe(false);
+  });
+
+  it('an id in a query is 400 naming the field; the same in an address is 404 naming the thing', () => {
+    expect(failure(() => parse(feedQuery, { before: 'ZZZZZZZZZZZZZZZZZZZZZZZZZZ' }))).toBe(
+      'before is not a valid id',
+    );
+    expect(() => parsePathId(photoId, 'ZZZZZZZZZZZZZZZZZZZZZZZZZZ', 'photo')).toThrow(
+      new NotFound('No such photo.', 'photo_not_found'),
     );
   });
 });
