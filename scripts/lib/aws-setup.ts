@@ -1,3 +1,5 @@
+import { UpdateContinuousBackupsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
 import type { AwsConfig } from '../../src/config';
 import { createDynamoDbClient, createMysqlPool, createS3Client } from '../../src/storage/aws/clients';
@@ -6,8 +8,10 @@ import { ensureBucket, ensureTables } from '../../src/storage/aws/tables';
 
 /**
  * Everything the AWS backend needs before it serves: the MySQL schema (versioned migrations),
- * the three DynamoDB tables and the S3 bucket. Idempotent, against real AWS and the local
- * servers alike. Used by scripts/setup-aws.ts and the contract tests' global setup.
+ * the three DynamoDB tables with point-in-time recovery, and the S3 bucket with versioning (the
+ * backups of the aws backend: README, "Backups"). Idempotent, against real AWS and the local
+ * servers alike (which know neither recovery nor versioning: that is reported, not an error).
+ * Used by scripts/setup-aws.ts and the contract tests' global setup.
  */
 
 export interface SetupOptions {
@@ -77,10 +81,11 @@ async function setupMysql(
 async function setupDynamoDb(aws: AwsConfig, timeoutMs: number, log: (line: string) => void): Promise<void> {
   const client = createDynamoDbClient(aws, timeoutMs);
   try {
+    const tables = Object.values(aws.dynamodb.tables);
     await ensureTables(client, aws.dynamodb.tables);
-    log(
-      `dynamodb ${aws.dynamodb.endpoint ?? aws.region}: tables ${Object.values(aws.dynamodb.tables).join(', ')} ready`,
-    );
+    log(`dynamodb ${aws.dynamodb.endpoint ?? aws.region}: tables ${tables.join(', ')} ready`);
+    const recovery = await enableTableRecovery(client, tables, aws.dynamodb.endpoint !== undefined);
+    log(`dynamodb: point-in-time recovery ${recovery}`);
   } finally {
     client.destroy();
   }
@@ -91,7 +96,59 @@ async function setupS3(aws: AwsConfig, timeoutMs: number, log: (line: string) =>
   try {
     await ensureBucket(client, aws.s3.bucket);
     log(`s3 ${aws.s3.endpoint ?? aws.region}: bucket ${aws.s3.bucket} ready`);
+    const versioning = await enableBucketVersioning(client, aws.s3.bucket, aws.s3.endpoint !== undefined);
+    log(`s3: versioning ${versioning}`);
   } finally {
     client.destroy();
+  }
+}
+
+export type Switch = 'enabled' | `not supported by this endpoint (${string})`;
+
+/**
+ * The local stand-ins implement neither switch (DynamoDB Local answers UnknownOperationException;
+ * s3rver takes `PUT ?versioning` for a bucket creation and answers BucketAlreadyExists), so at a
+ * configured endpoint a refusal is reported. Real AWS knows both operations: there any failure
+ * (AccessDenied, say) stops the set-up.
+ */
+function unsupportedOrThrow(err: unknown, isLocal: boolean): Switch {
+  if (isLocal && err instanceof Error) return `not supported by this endpoint (${err.name})`;
+  throw err;
+}
+
+/** Turns on point-in-time recovery (35 days of restorable history) for every table. */
+export async function enableTableRecovery(
+  client: DynamoDBClient,
+  tables: string[],
+  isLocal: boolean,
+): Promise<Switch> {
+  try {
+    for (const TableName of tables) {
+      await client.send(
+        new UpdateContinuousBackupsCommand({
+          TableName,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      );
+    }
+    return 'enabled';
+  } catch (err) {
+    return unsupportedOrThrow(err, isLocal);
+  }
+}
+
+/** Turns on versioning, so an overwritten or deleted image can be brought back. */
+export async function enableBucketVersioning(
+  client: S3Client,
+  bucket: string,
+  isLocal: boolean,
+): Promise<Switch> {
+  try {
+    await client.send(
+      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    return 'enabled';
+  } catch (err) {
+    return unsupportedOrThrow(err, isLocal);
   }
 }
