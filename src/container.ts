@@ -3,6 +3,7 @@ import { SharpImages } from './adapters/sharp-images';
 import type { Config } from './config';
 import type { Logger } from './lib/logger';
 import type { ImageProcessor, PasswordHasher, Storage } from './ports';
+import { AccountService } from './services/account.service';
 import { AuthService } from './services/auth.service';
 import { CommentService } from './services/comment.service';
 import { FriendService } from './services/friend.service';
@@ -14,6 +15,7 @@ import { createStorage } from './storage';
 
 export interface Services {
   auth: AuthService;
+  account: AccountService;
   users: UserService;
   photos: PhotoService;
   comments: CommentService;
@@ -55,6 +57,7 @@ export async function createContainer(
 
   const services: Services = {
     auth: new AuthService(users, passwords),
+    account: new AccountService(users, storage.sessions, passwords),
     users: new UserService(users),
     photos: new PhotoService(photos, comments, blobs, images, friends, users),
     comments: new CommentService(comments, photos),

@@ -43,11 +43,30 @@ export interface UserStore extends Pingable {
   findById(id: UserId): Promise<User | null>;
   /** Users whose name starts with `prefix` (case-insensitive), ordered by lower-cased name, at most `limit`. */
   searchByPrefix(prefix: string, limit: number): Promise<User[]>;
+  /** Replaces the password hash; false when there is no such user. */
+  setPasswordHash(id: UserId, passwordHash: string): Promise<boolean>;
 }
 
 /** A stored session: its opaque JSON and when the record expires. */
 export interface SessionRecord {
   data: string;
+  expiresAt: Date;
+}
+
+/** Whose session a record is, kept in indexed columns beside the opaque data. */
+export interface SessionOwner {
+  userId: UserId;
+  /** What the person would call the device ("Firefox on Android"), from the User-Agent at sign-in. */
+  device: string;
+}
+
+/** One live session of a person, for their list of sessions. */
+export interface SessionInfo {
+  sid: string;
+  device: string;
+  createdAt: Date;
+  /** When the record was last written or touched (so to the touch step, about a minute). */
+  lastUsedAt: Date;
   expiresAt: Date;
 }
 
@@ -58,11 +77,18 @@ export interface SessionRecord {
 export interface SessionStore extends Pingable {
   /** The live record with its current expiry (as set or last touched, to the millisecond), or null. */
   get(sid: string): Promise<SessionRecord | null>;
-  /** Inserts or replaces. */
-  set(sid: string, data: string, expiresAt: Date): Promise<void>;
-  /** Moves the expiry of an existing record; a missing record stays missing. */
+  /**
+   * Inserts or replaces, recording the owner (null for a session of nobody) and the time of use.
+   * Replacing keeps the record's creation time.
+   */
+  set(sid: string, data: string, expiresAt: Date, owner?: SessionOwner | null): Promise<void>;
+  /** Moves the expiry of an existing record and marks it used now; a missing record stays missing. */
   touch(sid: string, expiresAt: Date): Promise<void>;
   destroy(sid: string): Promise<void>;
+  /** The person's live sessions, most recently used first. Read through the user-id index, never a scan. */
+  listByUser(userId: UserId): Promise<SessionInfo[]>;
+  /** Deletes every session of the person except `exceptSid` (when given); returns how many. */
+  destroyByUser(userId: UserId, exceptSid?: string): Promise<number>;
   /** Deletes every expired record; returns how many. */
   prune(now: Date): Promise<number>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCommonPassword } from './common-passwords';
 import { InvalidInput, noSuch, type Missing } from './errors';
 import type { FeedInput } from './types';
 import {
@@ -33,12 +34,31 @@ export const username = z
   .transform((s) => s.trim())
   .pipe(z.string().regex(USERNAME_PATTERN, { error: 'username must be 3–30 letters, digits, _ or .' }));
 
-export const password = z
-  .string({ error: 'password must be text' })
-  .min(MIN_PASSWORD_LENGTH, { error: `password must be at least ${MIN_PASSWORD_LENGTH} characters` })
-  .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_PASSWORD_BYTES, {
-    error: `password must be at most ${MAX_PASSWORD_BYTES} bytes`,
-  });
+/** The rules of a new password (sign-up and change), with sentences naming `field`. */
+const newPassword = (field: string) =>
+  z
+    .string({ error: `${field} must be text` })
+    .min(MIN_PASSWORD_LENGTH, { error: `${field} must be at least ${MIN_PASSWORD_LENGTH} characters` })
+    .refine((s) => Buffer.byteLength(s, 'utf8') <= MAX_PASSWORD_BYTES, {
+      error: `${field} must be at most ${MAX_PASSWORD_BYTES} bytes`,
+    })
+    .refine((s) => !isCommonPassword(s), {
+      error: `${field} is one of the most common passwords, which attackers try first: please choose another`,
+    });
+
+export const password = newPassword('password');
+
+/** Any stored password shape, bounded: what log-in and confirmations accept. */
+const givenPassword = (field: string) =>
+  z
+    .string({ error: `${field} must be text` })
+    .min(1, { error: `${field} is required` })
+    .max(1024, { error: `${field} is too long` });
+
+export const passwordChange = z.object({
+  current_password: givenPassword('current_password'),
+  new_password: newPassword('new_password'),
+});
 
 export const credentials = z.object({ username, password });
 
@@ -49,10 +69,7 @@ export const loginInput = z.object({
     .trim()
     .min(1, { error: 'username is required' })
     .max(200, { error: 'username is too long' }),
-  password: z
-    .string({ error: 'password must be text' })
-    .min(1, { error: 'password is required' })
-    .max(1024, { error: 'password is too long' }),
+  password: givenPassword('password'),
 });
 
 /** A positive integer id from a path or query string, where everything arrives as text. */

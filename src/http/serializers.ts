@@ -1,3 +1,4 @@
+import type { SessionView } from '../services/account.service';
 import type { Comment, Conversation, Friend, FriendRequest, Message, PhotoView, User } from '../domain/types';
 
 /** Domain objects to API JSON: the snake_case field names of API.md live here and nowhere else. */
@@ -74,4 +75,12 @@ export const toConversationJson = (c: Conversation) => ({
     created_at: c.lastMessage.createdAt.toISOString(),
   },
   unread: c.unread,
+});
+
+export const toSessionJson = (s: SessionView) => ({
+  id: s.id,
+  device: s.device,
+  created_at: s.createdAt.toISOString(),
+  last_used_at: s.lastUsedAt.toISOString(),
+  current: s.isCurrent,
 });

@@ -99,5 +99,50 @@ export function sessionStoreContract(make: MakeStorage): void {
         expect(await sessions().get(id)).toBeNull();
       }
     });
+
+    it("SessionStore.listByUser returns only that person's live sessions, most recently used first", async () => {
+      const userId = 1_000_000 + Math.floor(Math.random() * 1_000_000);
+      const [older, newer, expired, otherPerson, anonymous] = [sid(), sid(), sid(), sid(), sid()];
+      await sessions().set(older, '{"n":1}', inMs(60_000), { userId, device: 'Firefox on Linux' });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await sessions().set(newer, '{"n":2}', inMs(60_000), { userId, device: 'Safari on iPhone' });
+      await sessions().set(expired, '{}', inMs(-1_000), { userId, device: 'old' });
+      await sessions().set(otherPerson, '{}', inMs(60_000), { userId: userId + 1, device: 'x' });
+      await sessions().set(anonymous, '{}', inMs(60_000), null);
+      const list = await sessions().listByUser(userId);
+      expect(list.map((s) => [s.sid, s.device])).toEqual([
+        [newer, 'Safari on iPhone'],
+        [older, 'Firefox on Linux'],
+      ]);
+      expect(list[0]!.createdAt.getTime()).toBeLessThanOrEqual(list[0]!.lastUsedAt.getTime());
+      expect(list[0]!.expiresAt.getTime()).toBeGreaterThan(Date.now());
+    });
+
+    it('SessionStore.touch marks the session used now; set again keeps its creation time', async () => {
+      const userId = 2_000_000 + Math.floor(Math.random() * 1_000_000);
+      const id = sid();
+      await sessions().set(id, '{}', inMs(60_000), { userId, device: 'd' });
+      const [first] = await sessions().listByUser(userId);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sessions().touch(id, inMs(90_000));
+      const [touched] = await sessions().listByUser(userId);
+      expect(touched!.lastUsedAt.getTime()).toBeGreaterThan(first!.lastUsedAt.getTime());
+      await sessions().set(id, '{"v":2}', inMs(90_000), { userId, device: 'd' });
+      const [again] = await sessions().listByUser(userId);
+      expect(again!.createdAt.getTime()).toBe(first!.createdAt.getTime());
+    });
+
+    it("SessionStore.destroyByUser ends every session of the person but the one kept, and no one else's", async () => {
+      const userId = 3_000_000 + Math.floor(Math.random() * 1_000_000);
+      const [keep, a, b, other] = [sid(), sid(), sid(), sid()];
+      for (const id of [keep, a, b]) await sessions().set(id, '{}', inMs(60_000), { userId, device: 'd' });
+      await sessions().set(other, '{"other":1}', inMs(60_000), { userId: userId + 1, device: 'd' });
+      expect(await sessions().destroyByUser(userId, keep)).toBe(2);
+      expect((await sessions().listByUser(userId)).map((s) => s.sid)).toEqual([keep]);
+      expect(await sessions().get(a)).toBeNull();
+      expect(dataOf(await sessions().get(other))).toBe('{"other":1}');
+      expect(await sessions().destroyByUser(userId)).toBe(1);
+      expect(await sessions().get(keep)).toBeNull();
+    });
   });
 }

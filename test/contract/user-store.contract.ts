@@ -123,5 +123,15 @@ export function userStoreContract(make: MakeStorage): void {
     it('UserStore.searchByPrefix with no match returns an empty list', async () => {
       expect(await users().searchByPrefix(`z${randomToken(12)}`, 20)).toEqual([]);
     });
+
+    it('UserStore.setPasswordHash replaces the hash of that user only; a missing user returns false', async () => {
+      const a = await createUser(storage(), `p${randomToken(8)}`);
+      const b = await createUser(storage(), `p${randomToken(8)}`);
+      const before = (await users().findCredentials(b.username))?.passwordHash;
+      expect(await users().setPasswordHash(a.id, 'new-hash')).toBe(true);
+      expect((await users().findCredentials(a.username))?.passwordHash).toBe('new-hash');
+      expect((await users().findCredentials(b.username))?.passwordHash).toBe(before);
+      expect(await users().setPasswordHash(2_000_000_000, 'x')).toBe(false);
+    });
   });
 }

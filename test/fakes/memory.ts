@@ -47,6 +47,12 @@ export class MemoryUserStore implements UserStore {
         .map(strip),
     );
   }
+
+  setPasswordHash(id: UserId, passwordHash: string) {
+    const row = this.rows.find((u) => u.id === id);
+    if (row) row.passwordHash = passwordHash;
+    return Promise.resolve(row !== undefined);
+  }
 }
 
 const strip = ({ passwordHash: _h, ...user }: UserCredentials): User => user;

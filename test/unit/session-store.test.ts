@@ -1,7 +1,7 @@
 import type { SessionData } from 'express-session';
 import { describe, expect, it } from 'vitest';
 import { PortSessionStore, TOUCH_STEP_MS } from '../../src/http/middleware/session';
-import type { SessionRecord, SessionStore } from '../../src/ports';
+import type { SessionOwner, SessionRecord, SessionStore } from '../../src/ports';
 
 /** Serves one stored record and records what PortSessionStore asks the backend to write. */
 class RecordingSessions implements SessionStore {
@@ -12,9 +12,11 @@ class RecordingSessions implements SessionStore {
   failTouch = false;
   ping = () => Promise.resolve();
   get = () => Promise.resolve(this.stored);
-  set(_sid: string, data: string, expiresAt: Date) {
+  lastOwner: SessionOwner | null | undefined;
+  set(_sid: string, data: string, expiresAt: Date, owner?: SessionOwner | null) {
     this.lastData = data;
     this.lastExpiry = expiresAt;
+    this.lastOwner = owner;
     return Promise.resolve();
   }
   touch(_sid: string, expiresAt: Date) {
@@ -24,6 +26,8 @@ class RecordingSessions implements SessionStore {
   }
   destroy = () => Promise.resolve();
   prune = () => Promise.resolve(0);
+  listByUser = () => Promise.resolve([]);
+  destroyByUser = () => Promise.resolve(0);
 }
 
 const HOUR = 3_600_000;
@@ -72,6 +76,21 @@ describe('PortSessionStore lifetimes', () => {
     const data = session(Date.now());
     await save(new PortSessionStore(sessions, lifetimes), data);
     expect(JSON.parse(sessions.lastData!)).toEqual(JSON.parse(JSON.stringify(data)));
+  });
+
+  it('saving a signed-in session names its owner and device for the indexed columns', async () => {
+    const sessions = new RecordingSessions();
+    await save(new PortSessionStore(sessions, lifetimes), {
+      ...session(Date.now()),
+      device: 'Firefox on Linux',
+    });
+    expect(sessions.lastOwner).toEqual({ userId: 1, device: 'Firefox on Linux' });
+  });
+
+  it('saving an anonymous session records no owner', async () => {
+    const sessions = new RecordingSessions();
+    await save(new PortSessionStore(sessions, lifetimes), { cookie: {} } as unknown as SessionData);
+    expect(sessions.lastOwner).toBeNull();
   });
 });
 

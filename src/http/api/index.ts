@@ -4,6 +4,7 @@ import { NotFound, UnsupportedMedia } from '../../domain/errors';
 import { jsonBody } from '../middleware/body';
 import type { RateLimits } from '../middleware/rate-limit';
 import { hasBody } from '../node-http';
+import { accountApi } from './account';
 import { authApi } from './auth';
 import { friendsApi } from './friends';
 import { messagesApi } from './messages';
@@ -31,6 +32,7 @@ export function apiRouter(c: Container, limits: RateLimits): Router {
   api.use(usersApi(c));
   api.use(friendsApi(c));
   api.use(authApi(c, limits));
+  api.use(accountApi(c, limits));
   api.use((req, _res, next) =>
     next(new NotFound(`No API endpoint ${req.method} ${req.path}.`, 'no_such_endpoint')),
   );

@@ -74,6 +74,8 @@ export interface RateLimits {
   loginByIp: RequestHandler;
   signup: RequestHandler;
   upload: RequestHandler;
+  /** Wrong current passwords (change password), counted per person like failed log-ins. */
+  passwordByUser: RequestHandler;
 }
 
 export function createRateLimits(
@@ -107,6 +109,14 @@ export function createRateLimits(
       windowMs: limits.signup.windowMs,
       message: 'Too many sign-ups from this address. Please try again later.',
       key: ipOf,
+    }),
+    passwordByUser: limiter(counters, {
+      name: 'password-user',
+      max: limits.login.max,
+      windowMs: limits.login.windowMs,
+      message: tooMany,
+      key: (req) => String(viewerOf(req)?.id ?? ipOf(req)),
+      onlyFailures: true,
     }),
     upload: limiter(counters, {
       name: 'upload-user',

@@ -1,9 +1,10 @@
 import { parse as parseCookies } from 'cookie';
 import { unsign } from 'cookie-signature';
 import session, { Store, type SessionData } from 'express-session';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Config } from '../../config';
 import type { Viewer } from '../../domain/types';
+import { describeDevice } from '../../lib/device';
 import type { SessionStore } from '../../ports';
 
 declare module 'express-session' {
@@ -12,6 +13,8 @@ declare module 'express-session' {
     username: string;
     /** When the person signed in (ms); bounds the absolute lifetime. */
     signedInAt: number;
+    /** The device named at sign-in ("Firefox on Android"), for the person's list of sessions. */
+    device: string;
   }
 }
 
@@ -55,7 +58,8 @@ export class PortSessionStore extends Store {
   }
 
   override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
-    this.sessions.set(sid, JSON.stringify(data), this.expiry(data)).then(
+    const owner = data.userId ? { userId: data.userId, device: data.device ?? '' } : null;
+    this.sessions.set(sid, JSON.stringify(data), this.expiry(data), owner).then(
       () => callback?.(),
       (err: unknown) => callback?.(err),
     );
@@ -132,13 +136,15 @@ export function viewerOf(req: { session?: Partial<SessionData> }): Viewer | unde
 }
 
 /** Starts a fresh session for the user: a new id, so a session fixed before login is worthless. */
-export function signIn(req: Express.Request, viewer: Viewer): Promise<void> {
+export function signIn(req: Request, viewer: Viewer): Promise<void> {
+  const device = describeDevice(req.get('user-agent'));
   return new Promise((resolve, reject) => {
     req.session.regenerate((err) => {
       if (err) return reject(err instanceof Error ? err : new Error(String(err)));
       req.session.userId = viewer.id;
       req.session.username = viewer.username;
       req.session.signedInAt = Date.now();
+      req.session.device = device;
       req.session.save((saveErr) =>
         saveErr ? reject(saveErr instanceof Error ? saveErr : new Error(String(saveErr))) : resolve(),
       );

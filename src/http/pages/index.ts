@@ -8,6 +8,7 @@ import { chatPages } from './chat';
 import { friendsPages } from './friends';
 import { homePages } from './home';
 import { photosPages } from './photos';
+import { settingsPages } from './settings';
 import { takeFlash } from './support';
 import { usersPages } from './users';
 
@@ -21,6 +22,7 @@ export function pageRouter(c: Container, limits: RateLimits): Router {
   pages.use(usersPages(c));
   pages.use(friendsPages(c));
   pages.use(chatPages(c));
+  pages.use(settingsPages(c, limits));
   return pages;
 }
 

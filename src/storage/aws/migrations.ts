@@ -64,6 +64,18 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (rl_key),
     KEY rate_limits_reset_at (reset_at)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+
+  // 5: a person's sessions are listed and ended through an index on their owner.
+  `ALTER TABLE sessions
+    ADD COLUMN user_id INT UNSIGNED NULL,
+    ADD COLUMN device VARCHAR(120) NOT NULL DEFAULT '',
+    ADD COLUMN created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    ADD COLUMN last_used_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    ADD KEY sessions_user (user_id)`,
+
+  // 6: records made before 5 learn their owner from their own data.
+  `UPDATE sessions SET user_id = CAST(JSON_EXTRACT(data, '$.userId') AS UNSIGNED)
+    WHERE JSON_VALID(data) AND JSON_EXTRACT(data, '$.userId') IS NOT NULL`,
 ];
 
 /** Seconds to wait for another process that is migrating the same database. */

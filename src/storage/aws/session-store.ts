@@ -1,9 +1,18 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { SessionRecord, SessionStore } from '../../ports';
+import type { UserId } from '../../domain/types';
+import type { SessionInfo, SessionOwner, SessionRecord, SessionStore } from '../../ports';
 import type { MysqlClient } from './clients';
 
 interface SessionRow extends RowDataPacket {
   data: string;
+  expires_at: Date;
+}
+
+interface SessionInfoRow extends RowDataPacket {
+  sid: string;
+  device: string;
+  created_at: Date;
+  last_used_at: Date;
   expires_at: Date;
 }
 
@@ -26,20 +35,48 @@ export class MysqlSessionStore implements SessionStore {
     return row ? { data: row.data, expiresAt: row.expires_at } : null;
   }
 
-  async set(sid: string, data: string, expiresAt: Date): Promise<void> {
+  async set(sid: string, data: string, expiresAt: Date, owner?: SessionOwner | null): Promise<void> {
+    const now = new Date();
+    const userId = owner?.userId ?? null;
+    const device = owner?.device ?? '';
     await this.db.query<ResultSetHeader>(
-      `INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?)
-       ON DUPLICATE KEY UPDATE data = ?, expires_at = ?`,
-      [sid, data, expiresAt, data, expiresAt],
+      `INSERT INTO sessions (sid, data, expires_at, user_id, device, created_at, last_used_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON DUPLICATE KEY UPDATE data = ?, expires_at = ?, user_id = ?, device = ?, last_used_at = ?`,
+      [sid, data, expiresAt, userId, device, now, now, data, expiresAt, userId, device, now],
     );
   }
 
   async touch(sid: string, expiresAt: Date): Promise<void> {
     // An expired record counts as missing: touching it does not bring it back.
+    const now = new Date();
     await this.db.query<ResultSetHeader>(
-      'UPDATE sessions SET expires_at = ? WHERE sid = ? AND expires_at > ?',
-      [expiresAt, sid, new Date()],
+      'UPDATE sessions SET expires_at = ?, last_used_at = ? WHERE sid = ? AND expires_at > ?',
+      [expiresAt, now, sid, now],
     );
+  }
+
+  async listByUser(userId: UserId): Promise<SessionInfo[]> {
+    const rows = await this.db.query<SessionInfoRow[]>(
+      `SELECT sid, device, created_at, last_used_at, expires_at FROM sessions
+       WHERE user_id = ? AND expires_at > ? ORDER BY last_used_at DESC, sid`,
+      [userId, new Date()],
+    );
+    return rows.map((row) => ({
+      sid: row.sid,
+      device: row.device,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+      expiresAt: row.expires_at,
+    }));
+  }
+
+  async destroyByUser(userId: UserId, exceptSid = ''): Promise<number> {
+    const result = await this.db.query<ResultSetHeader>(
+      'DELETE FROM sessions WHERE user_id = ? AND sid <> ?',
+      [userId, exceptSid],
+    );
+    return result.affectedRows;
   }
 
   async destroy(sid: string): Promise<void> {

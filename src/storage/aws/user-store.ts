@@ -93,6 +93,14 @@ export class MysqlUserStore implements UserStore {
     return rows.map(toUser);
   }
 
+  async setPasswordHash(id: UserId, passwordHash: string): Promise<boolean> {
+    const result = await this.db.query<ResultSetHeader>('UPDATE users SET password_hash = ? WHERE id = ?', [
+      passwordHash,
+      id,
+    ]);
+    return result.affectedRows > 0;
+  }
+
   private async byUsername(username: string): Promise<UserRow | undefined> {
     const [row] = await this.db.query<UserRow[]>(
       'SELECT id, username, email, password_hash, created_at FROM users WHERE username = ?',

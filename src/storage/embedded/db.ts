@@ -131,6 +131,19 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX inbox_recent ON inbox (user_id, last_message_id);
     `,
   },
+  {
+    version: 2,
+    name: 'sessions know their owner',
+    // Existing records learn their owner from their own data, so "log out everywhere" reaches them too.
+    sql: `
+      ALTER TABLE sessions ADD COLUMN user_id INTEGER;
+      ALTER TABLE sessions ADD COLUMN device TEXT NOT NULL DEFAULT '';
+      ALTER TABLE sessions ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;
+      UPDATE sessions SET user_id = json_extract(data, '$.userId') WHERE json_valid(data);
+      CREATE INDEX sessions_user ON sessions (user_id);
+    `,
+  },
 ];
 
 /**

@@ -37,6 +37,7 @@ export class SqliteUserStore implements UserStore {
   private readonly byUsername;
   private readonly byId;
   private readonly byPrefix;
+  private readonly updateHash;
 
   constructor(db: Db) {
     this.ping = pinger(db);
@@ -49,6 +50,11 @@ export class SqliteUserStore implements UserStore {
     this.byPrefix = db.prepare<[string, number], UserRow>(
       "SELECT * FROM users WHERE username LIKE ? ESCAPE '\\' ORDER BY username LIMIT +?",
     );
+    this.updateHash = db.prepare<[string, number]>('UPDATE users SET password_hash = ? WHERE id = ?');
+  }
+
+  setPasswordHash(id: UserId, passwordHash: string): Promise<boolean> {
+    return run(() => this.updateHash.run(passwordHash, id).changes > 0);
   }
 
   create(input: { username: string; email: string; passwordHash: string }): Promise<User> {

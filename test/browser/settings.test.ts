@@ -1,0 +1,128 @@
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DESKTOP,
+  PASSWORD,
+  launchBrowser,
+  newSession,
+  screenshot,
+  signUpThroughForm,
+  startLumina,
+  submitLogin,
+  uniqueName,
+  type Lumina,
+} from '../support/browser';
+
+const PORT = 18431;
+/** The phone width the settings page is checked at. */
+const PHONE_390 = { width: 390, height: 844 } as const;
+
+/** Accessibility violations axe rates critical or serious, as "rule: selector" lines. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations
+    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+}
+
+/** Screenshots of the page at 390 px and at desktop width, light and dark, each checked with axe. */
+async function shootAndCheck(page: Page, name: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const [label, viewport] of [
+      ['phone', PHONE_390],
+      ['desktop', DESKTOP],
+    ] as const) {
+      await page.setViewportSize(viewport);
+      await screenshot(page, `${name}-${label}-${colorScheme}`, { fullPage: true });
+      problems.push(...(await seriousViolations(page)).map((p) => `${label} ${colorScheme} ${p}`));
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize(DESKTOP);
+  return problems;
+}
+
+describe('settings in the browser', () => {
+  let lumina: Lumina;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [lumina, browser] = await Promise.all([startLumina(PORT), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await lumina?.stop();
+  });
+
+  it('changes the password and logs other devices out, without JavaScript', async () => {
+    const base = lumina.url;
+    const laptop = await newSession(browser, 'settings-laptop', { javaScriptEnabled: false });
+    const phone = await newSession(browser, 'settings-phone', {
+      javaScriptEnabled: false,
+      viewport: PHONE_390,
+    });
+    const name = uniqueName('set');
+    await signUpThroughForm(laptop.page, base, name);
+    expect(await submitLogin(phone.page, base, name, PASSWORD)).toBe(303);
+
+    // The settings page lists both devices, this one marked.
+    await laptop.page.goto(`${base}/settings`);
+    await expect(laptop.page.locator('#session-list .session').count()).resolves.toBe(2);
+    await expect(laptop.page.locator('#session-list .is-current').count()).resolves.toBe(1);
+
+    // axe needs scripts: a third device, with JavaScript, looks at the same page.
+    const viewer = await newSession(browser, 'settings-axe');
+    expect(await submitLogin(viewer.page, base, name, PASSWORD)).toBe(303);
+    await viewer.page.goto(`${base}/settings`);
+    await expect(viewer.page.locator('#session-list .session').count()).resolves.toBe(3);
+    expect(await shootAndCheck(viewer.page, 'settings')).toEqual([]);
+
+    // A wrong current password: the sentence beside the form, nothing changed.
+    await laptop.page.locator('#current_password').fill('not my password');
+    await laptop.page.locator('#new_password').fill('a brand new passphrase');
+    await laptop.page.locator('#password-submit').click();
+    await expect(laptop.page.locator('#password-error').textContent()).resolves.toContain(
+      'That is not your current password.',
+    );
+    await screenshot(laptop.page, 'settings-wrong-password-desktop', { fullPage: true });
+
+    // A common new password is refused with the reason.
+    await laptop.page.locator('#current_password').fill(PASSWORD);
+    await laptop.page.locator('#new_password').fill('iloveyou1');
+    await laptop.page.locator('#password-submit').click();
+    await expect(laptop.page.locator('#password-error').textContent()).resolves.toContain(
+      'most common passwords',
+    );
+
+    // The right one: a notice, and the phone is logged out.
+    await laptop.page.locator('#current_password').fill(PASSWORD);
+    await laptop.page.locator('#new_password').fill('a brand new passphrase');
+    await Promise.all([
+      laptop.page.waitForURL(`${base}/settings`),
+      laptop.page.locator('#password-submit').click(),
+    ]);
+    await expect(laptop.page.locator('#flash').textContent()).resolves.toContain('Your password is changed');
+    await expect(laptop.page.locator('#session-list .session').count()).resolves.toBe(1);
+    await phone.page.goto(`${base}/settings`);
+    expect(new URL(phone.page.url()).pathname).toBe('/login');
+
+    // Log in on the phone with the new password; log it out from the laptop's list.
+    expect(await submitLogin(phone.page, base, name, 'a brand new passphrase')).toBe(303);
+    await laptop.page.goto(`${base}/settings`);
+    await Promise.all([
+      laptop.page.waitForURL(/\/settings/),
+      laptop.page.locator('#session-list .session:not(.is-current) .end-session-form button').click(),
+    ]);
+    await expect(laptop.page.locator('#flash').textContent()).resolves.toContain('That device is logged out');
+    await phone.page.goto(`${base}/settings`);
+    expect(new URL(phone.page.url()).pathname).toBe('/login');
+
+    for (const s of [laptop, phone, viewer]) {
+      expect(s.problems).toEqual({ scriptErrors: [], offHost: [], dialogs: [] });
+      await s.context.close();
+    }
+  });
+});
