@@ -20,6 +20,7 @@ export type ErrorCode =
   // 401, 403
   | 'unauthenticated'
   | 'invalid_credentials'
+  | 'wrong_password'
   | 'forbidden'
   | 'cross_site'
   | 'not_owner'
@@ -34,6 +35,7 @@ export type ErrorCode =
   | 'user_not_found'
   | 'request_not_found'
   | 'not_friends'
+  | 'session_not_found'
   // 409
   | 'conflict'
   | 'username_taken'
