@@ -28,7 +28,7 @@ import { newId } from '../src/lib/ulid';
 import { makePhotoJpeg } from './images';
 import { cookieFrom, headerBytes, multipart, request } from './lib/http';
 import { load, percentile, type LoadResult } from './lib/load';
-import { BareServer, freePort, Pm2App } from './lib/processes';
+import { appVariantServer, bareServer, freePort, Pm2App, type ClusterServer } from './lib/processes';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -46,11 +46,15 @@ const settings = {
   port: intEnv('BENCH_PORT', 18480, 1024, 65535),
   barePort: intEnv('BENCH_BARE_PORT', 18481, 1024, 65535),
   floorPort: intEnv('BENCH_FLOOR_PORT', 18482, 1024, 65535),
+  bypassPort: intEnv('BENCH_BYPASS_PORT', 18483, 1024, 65535),
+  expressPort: intEnv('BENCH_EXPRESS_PORT', 18484, 1024, 65535),
   seconds: intEnv('BENCH_SECONDS', 5, 1, 30),
   connections: intEnv('BENCH_CONNECTIONS', 10, 1, 200),
   uploads: intEnv('BENCH_UPLOADS', 10, 1, 50),
   nodeEnv: process.env.BENCH_NODE_ENV === 'development' ? 'development' : 'production',
   keep: process.env.BENCH_KEEP === '1',
+  /** BENCH_ONLY=poll: only the chat-poll comparison (while iterating on the request pipeline). */
+  pollOnly: process.env.BENCH_ONLY === 'poll',
   warmupSeconds: 1,
   /** Count bound of one load run (the time bound is `seconds`). */
   maxRequests: 300_000,
@@ -70,6 +74,8 @@ const ALL = 'GET /api/photos?scope=all&limit=50';
 const ALL_PATH = '/api/photos?scope=all&limit=50';
 const HOME = 'GET /api/photos?scope=home&limit=50';
 const HOME_PATH = '/api/photos?scope=home&limit=50';
+/** Below this share of the bypass's requests/s, the poll as an Express route is too slow (issue 8). */
+const POLL_DESIGN_THRESHOLD = 0.8;
 const POLL_GROUP = 'chat poll with nothing new (mean of alternating runs)';
 const UPLOAD_GROUP = 'uploads (sequential, one at a time)';
 const TOPICS = ['travel', 'food', 'street', 'nature', 'portrait', 'architecture', 'night', 'pets'];
@@ -142,15 +148,15 @@ function printTable(): void {
 
 let tmp: string | undefined;
 let app: Pm2App | undefined;
-let bare: BareServer | undefined;
-let floor: BareServer | undefined;
+/** The bench's side servers (bare node:http, the Express floor, the two poll designs). */
+let sideServers: ClusterServer[] = [];
 let container: Container | undefined;
 let cleaning: Promise<void> | undefined;
 
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
-    await bare?.stop().catch((err: unknown) => log(`stopping the bare server failed: ${String(err)}`));
-    await floor?.stop().catch((err: unknown) => log(`stopping the Express floor failed: ${String(err)}`));
+    for (const server of sideServers)
+      await server.stop().catch((err: unknown) => log(`stopping a side server failed: ${String(err)}`));
     await app?.stop().catch((err: unknown) => log(`stopping PM2 failed: ${String(err)}`));
     await container?.close().catch(() => undefined);
     if (tmp && !settings.keep) rmSync(tmp, { recursive: true, force: true });
@@ -415,9 +421,17 @@ interface PollComparison {
   bare: LoadResult[];
   /** The same answer through Express with one middleware: what any Express route could reach. */
   floor: LoadResult[];
+  /** The two poll designs, each in the same two-worker cluster harness (bench/app-server.ts). */
+  bypass: LoadResult[];
+  express: LoadResult[];
 }
 
-async function chatPoll(cookie: string, world: World, root: string): Promise<PollComparison> {
+async function chatPoll(
+  cookie: string,
+  world: World,
+  root: string,
+  env: NodeJS.ProcessEnv,
+): Promise<PollComparison> {
   const path = `/api/messages?user_id=${world.chatPartner.id}&after=${world.lastMessageId}`;
   const headers = { cookie };
   const sample = await request({ port: settings.port, path, headers });
@@ -430,9 +444,17 @@ async function chatPoll(cookie: string, world: World, root: string): Promise<Pol
   for (let i = 0; i + 1 < sample.rawHeaders.length; i += 2)
     pairs.push([sample.rawHeaders[i]!, sample.rawHeaders[i + 1]!]);
   const fixed = { status: 200, headers: pairs, body: sample.body.toString('utf8') };
-  bare = new BareServer(root, settings.barePort, fixed);
-  floor = new BareServer(root, settings.floorPort, fixed, 'express');
-  await Promise.all([bare.start(), floor.start()]);
+  const bare = bareServer(root, settings.barePort, fixed);
+  const floor = bareServer(root, settings.floorPort, fixed, 'express');
+  const bypass = appVariantServer(root, settings.bypassPort, env, 'bypass');
+  const express = appVariantServer(root, settings.expressPort, env, 'express');
+  sideServers = [bare, floor, bypass, express];
+  await Promise.all(sideServers.map((s) => s.start()));
+  for (const port of [settings.bypassPort, settings.expressPort]) {
+    const check = await request({ port, path, headers });
+    if (check.status !== 200 || check.body.toString('utf8') !== '[]')
+      throw new Error(`a poll design on port ${port} answered HTTP ${check.status}`);
+  }
   const bareSample = await request({ port: settings.barePort, path, headers });
   figures.pollResponse = {
     appHeaderBytes: headerBytes(sample.rawHeaders),
@@ -444,12 +466,14 @@ async function chatPoll(cookie: string, world: World, root: string): Promise<Pol
     `poll answer: ${sample.body.length} B body, headers ${headerBytes(sample.rawHeaders)} B (bare server ${headerBytes(bareSample.rawHeaders)} B)`,
   );
 
-  const result: PollComparison = { app: [], bare: [], floor: [] };
+  const result: PollComparison = { app: [], bare: [], floor: [], bypass: [], express: [] };
   const opts = { path, headers, connections: settings.connections, maxRequests: settings.maxRequests };
   const sides = [
     [settings.port, result.app],
     [settings.barePort, result.bare],
     [settings.floorPort, result.floor],
+    [settings.bypassPort, result.bypass],
+    [settings.expressPort, result.express],
   ] as const;
   for (const [port] of sides)
     await load({ ...opts, port, seconds: settings.warmupSeconds, maxRequests: 50_000 });
@@ -457,9 +481,8 @@ async function chatPoll(cookie: string, world: World, root: string): Promise<Pol
   for (let round = 0; round < settings.pollRounds; round++) {
     for (const [port, runs] of sides) runs.push(await load({ ...opts, port, seconds: settings.seconds }));
   }
-  await Promise.all([bare.stop(), floor.stop()]);
-  bare = undefined;
-  floor = undefined;
+  await Promise.all(sideServers.map((s) => s.stop()));
+  sideServers = [];
   return result;
 }
 
@@ -496,9 +519,11 @@ async function main(): Promise<number> {
   };
   log(`machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${machine.platform}`);
 
-  settings.port = await freePort(settings.port, 20, [settings.barePort, settings.floorPort]);
-  settings.barePort = await freePort(settings.barePort, 20, [settings.port, settings.floorPort]);
-  settings.floorPort = await freePort(settings.floorPort, 20, [settings.port, settings.barePort]);
+  const portKeys = ['port', 'barePort', 'floorPort', 'bypassPort', 'expressPort'] as const;
+  for (const key of portKeys) {
+    const others = portKeys.filter((k) => k !== key).map((k) => settings[k]);
+    settings[key] = await freePort(settings[key], 20, others);
+  }
 
   tmp = mkdtempSync(join(tmpdir(), 'lumina-bench-'));
   const dataDir = join(tmp, 'data');
@@ -542,23 +567,32 @@ async function main(): Promise<number> {
   const headers = { cookie };
   const small = `${settings.smallStore} photos`;
 
-  await measure(small, 'GET /photos/:id (HTML page)', `/photos/${world.photoId}`, headers);
-  await measure(small, 'GET /api/photos/:id', `/api/photos/${world.photoId}`, headers);
-  await measure(
-    small,
-    'GET /api/photos/:id/image/thumb',
-    `/api/photos/${world.photoId}/image/thumb`,
-    headers,
-  );
-  await measure(small, 'GET /healthz (reference: no session, no store)', '/healthz', {});
+  if (!settings.pollOnly) {
+    await measure(small, 'GET /photos/:id (HTML page)', `/photos/${world.photoId}`, headers);
+    await measure(small, 'GET /api/photos/:id', `/api/photos/${world.photoId}`, headers);
+    await measure(
+      small,
+      'GET /api/photos/:id/image/thumb',
+      `/api/photos/${world.photoId}/image/thumb`,
+      headers,
+    );
+    await measure(small, 'GET /healthz (reference: no session, no store)', '/healthz', {});
+  }
 
   log('chat poll vs bare node:http and an Express floor (2 cluster workers each)');
-  const poll = await chatPoll(cookie, world, ROOT);
+  const poll = await chatPoll(cookie, world, ROOT, env);
   const appPoll = meanOf(poll.app);
   const barePoll = meanOf(poll.bare);
   const floorPoll = meanOf(poll.floor);
   const pollRatio = appPoll.rps / barePoll.rps;
   const floorRatio = floorPoll.rps / barePoll.rps;
+  const bypassPoll = meanOf(poll.bypass);
+  const expressPoll = meanOf(poll.express);
+  const designRatio = expressPoll.rps / bypassPoll.rps;
+  const decision =
+    designRatio >= POLL_DESIGN_THRESHOLD
+      ? 'the Express route is close enough: no route needs to be answered before Express'
+      : 'the Express route is too slow: the poll stays in the table of routes answered before Express';
   const problems = (m: { non2xx: number; errors: number }) =>
     [m.non2xx ? `${m.non2xx} non-2xx` : '', m.errors ? `${m.errors} errors` : ''].filter(Boolean).join('; ');
   rows.push({
@@ -581,6 +615,33 @@ async function main(): Promise<number> {
       .filter(Boolean)
       .join('; '),
   });
+  rows.push({
+    group: POLL_GROUP,
+    name: 'design A: poll answered before Express',
+    ...bypassPoll,
+    note: [`${((bypassPoll.rps / barePoll.rps) * 100).toFixed(0)}% of bare`, problems(bypassPoll)]
+      .filter(Boolean)
+      .join('; '),
+  });
+  rows.push({
+    group: POLL_GROUP,
+    name: 'design B: poll as the first Express route',
+    ...expressPoll,
+    note: [
+      `${((expressPoll.rps / barePoll.rps) * 100).toFixed(0)}% of bare, ${(designRatio * 100).toFixed(0)}% of design A`,
+      problems(expressPoll),
+    ]
+      .filter(Boolean)
+      .join('; '),
+  });
+  figures.pollDesigns = {
+    bypass: poll.bypass,
+    express: poll.express,
+    bypassPoll,
+    expressPoll,
+    designRatio,
+    decision,
+  };
   figures.chatPoll = {
     app: poll.app,
     bare: poll.bare,
@@ -597,18 +658,22 @@ async function main(): Promise<number> {
   );
 
   // The store-size comparison last, back to back around the seeding, so both sides see the machine alike.
-  await measure(small, HOME, HOME_PATH, headers);
-  const allSmall = await measure(small, ALL, ALL_PATH, headers, settings.feedRounds);
-  const toAdd = settings.largeStore - world.photoCount;
-  log(`seeding ${toAdd} more photos (store: ${settings.largeStore})`);
-  const seedStarted = Date.now();
-  await addPhotos(container, world, toAdd);
-  log(`seeded in ${elapsed(seedStarted)}`);
-  const large = `${settings.largeStore} photos`;
-  const allLarge = await measure(large, ALL, ALL_PATH, headers, settings.feedRounds);
-  await measure(large, HOME, HOME_PATH, headers);
+  let allSmall: LoadResult | undefined;
+  let allLarge: LoadResult | undefined;
+  if (!settings.pollOnly) {
+    await measure(small, HOME, HOME_PATH, headers);
+    allSmall = await measure(small, ALL, ALL_PATH, headers, settings.feedRounds);
+    const toAdd = settings.largeStore - world.photoCount;
+    log(`seeding ${toAdd} more photos (store: ${settings.largeStore})`);
+    const seedStarted = Date.now();
+    await addPhotos(container, world, toAdd);
+    log(`seeded in ${elapsed(seedStarted)}`);
+    const large = `${settings.largeStore} photos`;
+    allLarge = await measure(large, ALL, ALL_PATH, headers, settings.feedRounds);
+    await measure(large, HOME, HOME_PATH, headers);
 
-  await uploads(cookie, world);
+    await uploads(cookie, world);
+  }
 
   const finalWorkers = await app.workers();
   const feedRatio = allSmall && allLarge ? allLarge.p50 / allSmall.p50 : Number.NaN;
@@ -641,6 +706,7 @@ async function main(): Promise<number> {
       'Targets (ratios within this run):',
       `  All feed p50, ${settings.largeStore} vs ${settings.smallStore} photos: ${fmt(allLarge?.p50, 2)} / ${fmt(allSmall?.p50, 2)} ms = ${fmt(feedRatio, 2)}×  (target ≤ 1.5×)  ${verdict(targets.feedAllP50Ratio.met)}`,
       `  Chat poll vs bare node:http: ${appPoll.rps.toFixed(0)} / ${barePoll.rps.toFixed(0)} req/s = ${pollRatio.toFixed(2)}  (target ≥ 0.33, aim 0.5)  ${verdict(targets.chatPollVsBare.met)}${targets.chatPollVsBare.met && !targets.chatPollVsBare.aimMet ? ' (aim not reached)' : ''}`,
+      `  Poll designs (same two-worker harness): first Express route / before Express = ${expressPoll.rps.toFixed(0)} / ${bypassPoll.rps.toFixed(0)} req/s = ${designRatio.toFixed(2)} (threshold ${POLL_DESIGN_THRESHOLD}): ${decision}`,
       `  PM2 workers at the end: ${finalWorkers.map((w) => `${w.pid} ${w.status}, ${w.restarts} restarts`).join('; ')}`,
       '',
     ].join('\n'),

@@ -1,18 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import compression from 'compression';
 import express from 'express';
 import type { Container } from './container';
+import type { Viewer } from './domain/types';
 import { NotFound } from './domain/errors';
 import { apiRouter } from './http/api';
 import { messagesPoll } from './http/api/messages-poll';
 import { errorResolver, renderError, type ResolveError } from './http/errors';
-import { noStoreWhenSignedIn } from './http/middleware/no-store';
+import { noStoreFor, noStoreWhenSignedIn } from './http/middleware/no-store';
 import { createRateLimits } from './http/middleware/rate-limit';
 import { requestLog } from './http/middleware/request-log';
-import { sameOrigin } from './http/middleware/same-origin';
+import { forbiddenCrossSite, sameOrigin } from './http/middleware/same-origin';
 import { securityHeaders } from './http/middleware/security-headers';
 import { PortSessionStore, sessionMiddleware, viewerReader } from './http/middleware/session';
+import { hasBody } from './http/node-http';
 import { pageRouter } from './http/pages';
+import { earlyRoutes, type EarlyRoute } from './http/pipeline';
 
 /** Project root: views/ and public/ sit beside src/ and dist/. */
 const ROOT = join(__dirname, '..');
@@ -23,14 +27,32 @@ const ASSET_PATH = /^\/(?:css\/|js\/|favicon\.svg$)/;
 export type App = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
+ * The routes answered before Express (http/pipeline.ts says why and what they share with the
+ * rest). Keep it short: a route belongs here only when `npm run bench` shows Express's fixed cost
+ * dominates a request that is far more frequent than the others.
+ */
+export function earlyRouteTable(c: Container): EarlyRoute[] {
+  return [messagesPoll(c.services.messages)];
+}
+
+export interface AppOptions {
+  /**
+   * Serve the early routes as the first Express routes instead (ahead of the session middleware,
+   * with the same shared code around them): the other design, which `npm run bench` measures
+   * against this one (bench/app-server.ts). Not for production.
+   */
+  earlyRoutesInExpress?: boolean;
+}
+
+/**
  * The whole HTTP surface. No I/O and no listen here: main.ts does that.
  *
- * Every request gets a request id and log line, then the security headers; then the chat poll
- * (GET /api/messages, see http/api/messages-poll.ts) is answered at once, and everything else
- * goes through the Express application.
+ * Every request, in this order: a request id and its log line, the security headers and
+ * compression; then a route of the early table (earlyRouteTable) answers it, or the Express
+ * application does.
  */
-export function createApp(c: Container): App {
-  const { config, logger, services, storage } = c;
+export function createApp(c: Container, options: AppOptions = {}): App {
+  const { config, logger, storage } = c;
   const log = requestLog(logger);
   const headers = securityHeaders({
     contentSecurityPolicy: {
@@ -52,22 +74,63 @@ export function createApp(c: Container): App {
     // other sites learn nothing. With no-referrer, browsers send "Origin: null" on form posts.
     referrerPolicy: { policy: 'same-origin' },
   });
+  // HTML, CSS, JS, JSON and SVG above 1 KB, as brotli (quality 4) or gzip, whichever the client
+  // prefers; images are already compressed and are left alone by the package's filter.
+  // The package is connect middleware: it uses node's own request and response only.
+  const compress = compression() as unknown as (
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: () => void,
+  ) => void;
   const sessions = new PortSessionStore(storage.sessions, config.session);
   const resolveError = errorResolver(logger);
-  const poll = messagesPoll({
-    messages: services.messages,
-    readViewer: viewerReader(config, sessions),
+  const readViewer = viewerReader(config, sessions);
+  const table = earlyRouteTable(c);
+  const app = expressApp(
+    c,
+    sessions,
+    resolveError,
+    options.earlyRoutesInExpress ? expressRoutes(table, readViewer) : undefined,
+  );
+  const early = earlyRoutes(options.earlyRoutesInExpress ? [] : table, {
+    readViewer,
+    parseQuery: (app.settings as Record<string, unknown>)['query parser fn'] as (query: string) => unknown,
     resolveError,
   });
-  const app = expressApp(c, sessions, resolveError);
   return (req, res) => {
     log(req, res);
     for (const [name, value] of headers) res.setHeader(name, value);
-    if (!poll(req, res)) app(req, res);
+    compress(req, res, () => {
+      if (!early(req, res)) app(req, res);
+    });
   };
 }
 
-function expressApp(c: Container, sessions: PortSessionStore, resolveError: ResolveError): express.Express {
+/** The early routes as Express routes (AppOptions.earlyRoutesInExpress), with the same shared steps. */
+function expressRoutes(
+  table: readonly EarlyRoute[],
+  readViewer: (cookieHeader: string | undefined) => Promise<Viewer | undefined>,
+): express.Router {
+  const router = express.Router();
+  for (const route of table) {
+    router.get(route.path, async (req, res, next) => {
+      if (hasBody(req)) return next();
+      const refused = forbiddenCrossSite(req);
+      if (refused) throw refused;
+      const viewer = await readViewer(req.headers.cookie);
+      noStoreFor(res, viewer);
+      res.json(await route.handle({ viewer, query: req.query }));
+    });
+  }
+  return router;
+}
+
+function expressApp(
+  c: Container,
+  sessions: PortSessionStore,
+  resolveError: ResolveError,
+  firstRoutes: express.Router | undefined,
+): express.Express {
   const { config, logger, services, storage } = c;
   const app = express();
   app.disable('x-powered-by');
@@ -75,6 +138,7 @@ function expressApp(c: Container, sessions: PortSessionStore, resolveError: Reso
   app.set('view engine', 'ejs');
   app.set('views', join(ROOT, 'views'));
   if (config.isProduction) app.set('view cache', true);
+  if (firstRoutes) app.use(firstRoutes);
 
   // Probes and static files come before the session: they never touch a store. Static files
   // live under their own prefixes, so no other request looks for a file on the disk.

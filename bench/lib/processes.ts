@@ -115,37 +115,32 @@ export class Pm2App {
 }
 
 /**
- * bench/bare-server.ts: the floor a Node server on this machine can reach, two `cluster`
- * workers answering one fixed response.
+ * A bench server in two `cluster` workers (like PM2's two), on 127.0.0.1: its primary prints
+ * "bare-server (<kind>) ready" once every worker listens.
  */
-export class BareServer {
+export class ClusterServer {
   private child: ChildProcess | undefined;
 
   constructor(
     private readonly root: string,
+    /** The script under bench/. */
+    private readonly script: string,
     private readonly port: number,
-    private readonly response: { status: number; headers: [string, string][]; body: string },
-    /** `express`: the same answer through an Express app with one middleware (bench/bare-server.ts). */
-    private readonly framework: 'node' | 'express' = 'node',
+    private readonly env: NodeJS.ProcessEnv,
+    /** A path that answers 200 once the server serves. */
+    private readonly probePath = '/',
   ) {}
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(this.root, 'bench', 'bare-server.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(this.root, 'bench', this.script)], {
       cwd: this.root,
-      env: {
-        ...process.env,
-        BARE_PORT: String(this.port),
-        BARE_WORKERS: '2',
-        BARE_RESPONSE: JSON.stringify(this.response),
-        BARE_FRAMEWORK: this.framework,
-      },
+      env: this.env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     this.child = child;
-    // The primary prints one line once every worker listens.
     await new Promise<void>((resolve, reject) => {
       let seen = '';
-      const timer = setTimeout(() => reject(new Error('bare server not ready within 30 s')), 30_000);
+      const timer = setTimeout(() => reject(new Error(`${this.script} not ready within 30 s`)), 30_000);
       child.stdout?.on('data', (chunk: Buffer) => {
         seen += chunk.toString('utf8');
         if (/bare-server \(\w+\) ready/.test(seen)) {
@@ -155,11 +150,11 @@ export class BareServer {
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`bare server exited early (code ${code}): ${seen}`));
+        reject(new Error(`${this.script} exited early (code ${code}): ${seen}`));
       });
     });
     child.stdout?.resume();
-    await waitFor200(this.port, '/', { attempts: 50, intervalMs: 100 });
+    await waitFor200(this.port, this.probePath, { attempts: 50, intervalMs: 100 });
   }
 
   /** Stops the primary by its pid; it takes its workers down with it. */
@@ -173,4 +168,40 @@ export class BareServer {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * bench/bare-server.ts: the floor a Node server on this machine can reach, two `cluster`
+ * workers answering one fixed response; with `express`, the same answer through an Express app
+ * with one middleware.
+ */
+export function bareServer(
+  root: string,
+  port: number,
+  response: { status: number; headers: [string, string][]; body: string },
+  framework: 'node' | 'express' = 'node',
+): ClusterServer {
+  return new ClusterServer(root, 'bare-server.ts', port, {
+    ...process.env,
+    BARE_PORT: String(port),
+    BARE_WORKERS: '2',
+    BARE_RESPONSE: JSON.stringify(response),
+    BARE_FRAMEWORK: framework,
+  });
+}
+
+/** bench/app-server.ts: the app with one of the two chat-poll designs, over the bench's DATA_DIR. */
+export function appVariantServer(
+  root: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  variant: 'bypass' | 'express',
+): ClusterServer {
+  return new ClusterServer(
+    root,
+    'app-server.ts',
+    port,
+    { ...env, PORT: String(port), APP_VARIANT: variant },
+    '/healthz',
+  );
 }

@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Unavailable } from '../../src/domain/errors';
+import { createApp, earlyRouteTable, type App } from '../../src/app';
+import { earlyRouteName } from '../../src/http/pipeline';
 import { makeTestApp, PASSWORD, sessionCookie, signedInAgent, username, type TestApp } from '../support/app';
 
 type Signed = Awaited<ReturnType<typeof signedInAgent>>;
@@ -10,27 +12,44 @@ const PER_ANSWER = new Set(['date', 'etag', 'content-length', 'x-request-id', 'c
 const routeHeaders = (headers: Record<string, string>) =>
   Object.fromEntries(Object.entries(headers).filter(([name]) => !PER_ANSWER.has(name)));
 
+describe('the early route table (answered before Express)', () => {
+  it('lists exactly the chat poll', async () => {
+    const t = await makeTestApp();
+    try {
+      expect(earlyRouteTable(t.container).map(earlyRouteName)).toEqual(['GET /api/messages']);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 /**
  * GET /api/messages is answered before Express (src/http/api/messages-poll.ts). These tests hold
- * it to what the Express route answered: the same headers, the same session rules and the same
- * errors, and requests it must not take still reach Express.
+ * it to what an Express route answers: the same headers, the same session rules and the same
+ * errors, and requests it must not take still reach Express. They run against both designs the
+ * bench compares (before Express, and as the first Express route), so the bench compares equals.
  */
-describe('the chat poll, answered before Express', () => {
+describe.each([
+  ['answered before Express', false],
+  ['as the first Express route (the design the bench compares)', true],
+])('the chat poll, %s', (_design, earlyRoutesInExpress) => {
   let t: TestApp;
+  let app: App;
   let a: Signed;
   let b: Signed;
   let cookie: string;
   let path: string;
   beforeAll(async () => {
     t = await makeTestApp();
-    const agent = request.agent(t.app);
+    app = earlyRoutesInExpress ? createApp(t.container, { earlyRoutesInExpress }) : t.app;
+    const agent = request.agent(app);
     const signup = await agent
       .post('/api/auth/signup')
       .send({ username: username('poll'), password: PASSWORD })
       .expect(201);
     cookie = sessionCookie(signup)!;
     a = { agent, user: signup.body as Signed['user'] };
-    b = await signedInAgent(t.app);
+    b = await signedInAgent(app);
     const sent = await a.agent.post('/api/friends/request').send({ username: b.user.username }).expect(201);
     await b.agent
       .post('/api/friends/respond')
@@ -70,13 +89,13 @@ describe('the chat poll, answered before Express', () => {
     const forged = `lumina.sid=${encodeURIComponent(`${sid.slice(0, -3)}abc`)}`;
     const unsigned = `lumina.sid=${encodeURIComponent(sid.slice(2).split('.')[0]!)}`;
     for (const header of [undefined, forged, unsigned, 'other=1']) {
-      const call = request(t.app).get(path);
+      const call = request(app).get(path);
       const res = await (header ? call.set('Cookie', header) : call).expect(401);
       expect(res.body).toEqual({ message: 'authentication required', code: 'unauthenticated' });
       expect(res.headers['cache-control']).toBeUndefined();
     }
 
-    const c = await signedInAgent(t.app);
+    const c = await signedInAgent(app);
     await c.agent.get(path).expect(200);
     await c.agent.post('/api/auth/logout').expect(204);
     await c.agent.get(path).expect(401);

@@ -1,25 +1,36 @@
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { Forbidden } from '../../domain/errors';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Refuses unsafe methods sent from another site. Browsers say where a request comes from in
- * Sec-Fetch-Site, or at least Origin; clients that send neither (curl, scripts) are not browsers
- * and carry no ambient cookie risk, so they pass.
+ * The refusal for an unsafe method sent from another site, or undefined when the request may go
+ * on. Browsers say where a request comes from in Sec-Fetch-Site, or at least Origin; clients that
+ * send neither (curl, scripts) are not browsers and carry no ambient cookie risk, so they pass.
  */
-export function sameOrigin(req: Request, _res: Response, next: NextFunction): void {
-  if (SAFE.has(req.method)) return next();
+export function forbiddenCrossSite(req: IncomingMessage): Forbidden | undefined {
+  if (SAFE.has(req.method ?? '')) return undefined;
   // Sec-Fetch-Site is set by the browser itself and cannot be forged by a page; when present it decides.
-  const site = req.get('sec-fetch-site');
+  const site = header(req, 'sec-fetch-site');
   const isAllowed =
     site !== undefined
       ? site === 'same-origin' || site === 'none'
       : (() => {
-          const origin = req.get('origin');
-          return origin === undefined || isSameHost(origin, req.get('host'));
+          const origin = header(req, 'origin');
+          return origin === undefined || isSameHost(origin, header(req, 'host'));
         })();
-  next(isAllowed ? undefined : new Forbidden('Cross-site requests are not allowed.', 'cross_site'));
+  return isAllowed ? undefined : new Forbidden('Cross-site requests are not allowed.', 'cross_site');
+}
+
+/** forbiddenCrossSite as Express middleware. */
+export function sameOrigin(req: Request, _res: Response, next: NextFunction): void {
+  next(forbiddenCrossSite(req));
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function isSameHost(origin: string, host: string | undefined): boolean {
