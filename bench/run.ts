@@ -22,7 +22,7 @@ import { join, relative, resolve } from 'node:path';
 import { loadConfig, withSessionSecret, type Config } from '../src/config';
 import { randomSecret } from '../src/lib/secret-file';
 import { createContainer, type Container } from '../src/container';
-import type { User, Viewer } from '../src/domain/types';
+import type { ImageKeys, User, Viewer } from '../src/domain/types';
 import { createLogger } from '../src/lib/logger';
 import { newId } from '../src/lib/ulid';
 import { makePhotoJpeg } from './images';
@@ -190,7 +190,7 @@ interface World {
   lastMessageId: string;
   photoId: string;
   /** Image objects and size of the one real photo, reused by every seeded record. */
-  template: { keys: { full: string; thumb: string }; width: number; height: number; contentType: string };
+  template: { keys: ImageKeys; width: number; height: number; contentType: string };
   photoCount: number;
 }
 
@@ -274,6 +274,7 @@ async function addPhotos(c: Container, world: World, count: number): Promise<voi
       createdAt: new Date(),
       width: template.width,
       height: template.height,
+      alt: null,
       keys: template.keys,
       contentType: template.contentType,
     });

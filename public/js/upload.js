@@ -51,7 +51,7 @@
       return (
         'photo: ' +
         describe(file) +
-        ' is not a supported image. Accepted types: JPEG, PNG, WebP, GIF and AVIF.'
+        ' is not a supported image. Accepted types: JPEG, PNG, WebP, GIF, AVIF and HEIC.'
       );
     }
     return '';

@@ -89,7 +89,10 @@ export async function backupDataDir(
   let deletedMeanwhile = 0;
   try {
     for await (const photo of everyPhoto(copy)) {
-      const keys = (Object.keys(photo.keys) as (keyof ImageKeys)[]).map((size) => photo.keys[size]);
+      // A photo from before the medium size has no medium key until images:backfill.
+      const keys = (Object.keys(photo.keys) as (keyof ImageKeys)[])
+        .map((size) => photo.keys[size])
+        .filter((key): key is string => key !== null);
       const copied = await Promise.all(keys.map((key) => copyImage(dataDir, target, key)));
       if (copied.every((size) => size !== null)) {
         photos += 1;

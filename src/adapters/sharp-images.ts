@@ -1,11 +1,13 @@
 import sharp from 'sharp';
 import { InvalidInput, PayloadTooLarge, UnsupportedMedia } from '../domain/errors';
-import { MAX_FULL_SIDE, THUMB_SIZE } from '../domain/limits';
+import { HEIC_DECODE_TIMEOUT_MS, MAX_FULL_SIDE, MEDIUM_SIDE, THUMB_SIZE } from '../domain/limits';
 import { Semaphore } from '../lib/semaphore';
-import type { ImageProcessor, ProcessedImage } from '../ports';
+import type { ImageProcessor, ProcessedImage, ProcessedImages } from '../ports';
+import { decodeHeic } from './heic-decoder';
 
 export const messages = {
-  unsupported: 'That file is not a supported image. Accepted types: JPEG, PNG, WebP, GIF and AVIF.',
+  unsupported:
+    'That file is not a supported image. Accepted types: JPEG, PNG, WebP, GIF, AVIF and HEIC (iPhone photos).',
   undecodable: 'The image could not be read; the file may be damaged or truncated.',
   tooManyPixels: (w: number, h: number, maxPixels: number, maxSide: number) =>
     `The image is ${w}×${h} pixels; the limit is ${Math.round(maxPixels / 1e6)} megapixels and ${maxSide} pixels on a side.`,
@@ -18,11 +20,17 @@ export interface SharpImagesOptions {
   maxSide: number;
   /** Images processed at once in this process; the rest queue, so a burst cannot starve other requests. */
   concurrency: number;
+  /** How long one HEIC decode may take. */
+  heicTimeoutMs?: number;
 }
+
+type Kind = 'sharp' | 'heic';
 
 /**
  * sharp behind the ImageProcessor port. The header is read first (no pixel is decoded) to decide
- * the type and refuse oversized images; then one decode feeds both outputs.
+ * the type and refuse oversized images; then one decode feeds the three outputs. HEVC-coded
+ * HEIC, which sharp's prebuilt libvips cannot decode, is decoded by libheif in WebAssembly
+ * (adapters/heic-decoder.ts) and handed to sharp as raw pixels.
  */
 export class SharpImages implements ImageProcessor {
   private readonly gate: Semaphore;
@@ -32,41 +40,39 @@ export class SharpImages implements ImageProcessor {
     sharp.cache(false);
   }
 
-  async process(
-    bytes: Buffer,
-    format: 'jpeg' | 'webp',
-  ): Promise<{ full: ProcessedImage; thumb: ProcessedImage }> {
-    const { width, height } = await this.inspect(bytes);
+  async process(bytes: Buffer, format: 'jpeg' | 'webp'): Promise<ProcessedImages> {
+    const { width, height, kind } = await this.inspect(bytes);
     const { maxPixels, maxSide } = this.options;
     if (width * height > maxPixels || width > maxSide || height > maxSide) {
       throw new PayloadTooLarge(messages.tooManyPixels(width, height, maxPixels, maxSide), 'image_too_large');
     }
-    return this.gate.run(() => this.render(bytes, format));
+    return this.gate.run(() => this.render(bytes, kind, format));
   }
 
-  private async inspect(bytes: Buffer): Promise<{ width: number; height: number }> {
+  private async inspect(bytes: Buffer): Promise<{ width: number; height: number; kind: Kind }> {
     let meta: sharp.Metadata;
     try {
       meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     } catch {
       throw new UnsupportedMedia(messages.unsupported);
     }
-    const isAvif = meta.format === 'heif' && meta.compression === 'av1';
-    if (!meta.format || !(ACCEPTED.has(meta.format) || isAvif)) {
+    const isHeif = meta.format === 'heif';
+    const isAvif = isHeif && meta.compression === 'av1';
+    const isHeic = isHeif && meta.compression === 'hevc';
+    if (!meta.format || !(ACCEPTED.has(meta.format) || isAvif || isHeic)) {
       throw new UnsupportedMedia(messages.unsupported);
     }
     if (!meta.width || !meta.height) throw new InvalidInput(messages.undecodable, 'undecodable_image');
-    return { width: meta.width, height: meta.height };
+    return { width: meta.width, height: meta.height, kind: isHeic ? 'heic' : 'sharp' };
   }
 
-  private async render(
-    bytes: Buffer,
-    format: 'jpeg' | 'webp',
-  ): Promise<{ full: ProcessedImage; thumb: ProcessedImage }> {
+  /** One decode (orientation applied, at most MAX_FULL_SIDE), then the three encodes from its pixels. */
+  private async render(bytes: Buffer, kind: Kind, format: 'jpeg' | 'webp'): Promise<ProcessedImages> {
     let decoded: { data: Buffer; info: sharp.OutputInfo };
     try {
-      decoded = await sharp(bytes, { limitInputPixels: this.options.maxPixels, failOn: 'error' })
-        .rotate()
+      decoded = await (
+        await this.decode(bytes, kind)
+      )
         .resize(MAX_FULL_SIDE, MAX_FULL_SIDE, { fit: 'inside', withoutEnlargement: true })
         .flatten({ background: '#ffffff' })
         .raw()
@@ -78,16 +84,35 @@ export class SharpImages implements ImageProcessor {
     const raw = { raw: { width: info.width, height: info.height, channels: info.channels } } as const;
     const encode = (image: sharp.Sharp) =>
       format === 'webp' ? image.webp({ quality: 80 }) : image.jpeg({ quality: 82, progressive: true });
-    const [full, thumb] = await Promise.all([
+    const [full, medium, thumb] = await Promise.all([
       encode(sharp(data, raw)).toBuffer({ resolveWithObject: true }),
+      encode(
+        sharp(data, raw).resize(MEDIUM_SIDE, MEDIUM_SIDE, { fit: 'inside', withoutEnlargement: true }),
+      ).toBuffer({ resolveWithObject: true }),
       encode(sharp(data, raw).resize(THUMB_SIZE, THUMB_SIZE, { fit: 'cover' })).toBuffer({
         resolveWithObject: true,
       }),
     ]);
     const contentType = format === 'webp' ? 'image/webp' : 'image/jpeg';
-    return {
-      full: { bytes: full.data, width: full.info.width, height: full.info.height, contentType },
-      thumb: { bytes: thumb.data, width: thumb.info.width, height: thumb.info.height, contentType },
-    };
+    const out = (r: { data: Buffer; info: sharp.OutputInfo }): ProcessedImage => ({
+      bytes: r.data,
+      width: r.info.width,
+      height: r.info.height,
+      contentType,
+    });
+    return { full: out(full), medium: out(medium), thumb: out(thumb) };
+  }
+
+  /** A sharp pipeline over the decoded pixels, with EXIF orientation applied. */
+  private async decode(bytes: Buffer, kind: Kind): Promise<sharp.Sharp> {
+    const { maxPixels } = this.options;
+    if (kind === 'sharp') return sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' }).rotate();
+    // libheif applies the HEIF rotation and mirror boxes itself.
+    const { width, height, data } = await decodeHeic(
+      bytes,
+      maxPixels,
+      this.options.heicTimeoutMs ?? HEIC_DECODE_TIMEOUT_MS,
+    );
+    return sharp(data, { raw: { width, height, channels: 4 } });
   }
 }

@@ -11,4 +11,10 @@ export const MAX_PAGE_SIZE = 100;
 export const MESSAGE_WINDOW = 100;
 export const USER_SEARCH_LIMIT = 20;
 export const MAX_FULL_SIDE = 2048;
-export const THUMB_SIZE = 200;
+/** Long side of the medium image: a feed card or photo page on a phone, sharp at 3×. */
+export const MEDIUM_SIDE = 1080;
+/** Square thumbnail: a 200 px grid cell stays sharp on 2× screens. */
+export const THUMB_SIZE = 400;
+export const MAX_ALT_LENGTH = 1000;
+/** How long one HEIC decode may run (in a worker thread) before it is stopped. */
+export const HEIC_DECODE_TIMEOUT_MS = 20_000;

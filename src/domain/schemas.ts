@@ -4,6 +4,7 @@ import { InvalidInput, noSuch, type Missing } from './errors';
 import type { FeedInput } from './types';
 import {
   DEFAULT_PAGE_SIZE,
+  MAX_ALT_LENGTH,
   MAX_CAPTION_LENGTH,
   MAX_COMMENT_LENGTH,
   MAX_MESSAGE_LENGTH,
@@ -14,6 +15,7 @@ import {
   USERNAME_PATTERN,
 } from './limits';
 import { ULID_PATTERN, timeOfId } from '../lib/ulid';
+import { hashtagsOf, MAX_HASHTAGS } from './text';
 
 /**
  * Input schemas shared by the API and the pages. Every message names its field, so a 400 tells
@@ -112,7 +114,16 @@ export const ulid = (field: string) =>
 export const photoId = ulid('photo id');
 export const commentId = ulid('comment id');
 
-export const caption = text('caption', 0, MAX_CAPTION_LENGTH);
+export const caption = text('caption', 0, MAX_CAPTION_LENGTH).refine(
+  (s) => hashtagsOf(s).length <= MAX_HASHTAGS,
+  { error: `caption may have at most ${MAX_HASHTAGS} hashtags` },
+);
+/** Alt text: trimmed, and an empty one means none. */
+export const alt = z
+  .string({ error: 'alt must be text' })
+  .trim()
+  .max(MAX_ALT_LENGTH, { error: `alt text must be at most ${MAX_ALT_LENGTH} characters` })
+  .transform((s) => (s === '' ? null : s));
 export const topic = z
   .string({ error: 'topic must be text' })
   .trim()
@@ -122,7 +133,19 @@ export const topic = z
 export const uploadFields = z.object({
   caption: z.string({ error: 'caption must be text' }).default('').pipe(caption),
   topic: z.string({ error: 'topic must be text' }).default('').pipe(topic),
+  alt: z.string({ error: 'alt must be text' }).default('').pipe(alt),
 });
+
+/** PATCH /api/photos/:id: the fields to change, at least one. null clears topic or alt. */
+export const photoEdit = z
+  .object({
+    caption: caption.optional(),
+    topic: z.union([topic, z.null()], { error: 'topic must be text' }).optional(),
+    alt: z.union([alt, z.null()], { error: 'alt must be text' }).optional(),
+  })
+  .refine((e) => e.caption !== undefined || e.topic !== undefined || e.alt !== undefined, {
+    error: 'send caption, topic or alt',
+  });
 
 export const scope = z.enum(['home', 'profile', 'all'], { error: 'scope must be home, profile or all' });
 
@@ -187,7 +210,7 @@ export const messagesQuery = z.object({
   after: ulid('after').optional(),
 });
 
-export const imageSize = z.enum(['thumb', 'full'], { error: 'size must be thumb or full' });
+export const imageSize = z.enum(['thumb', 'medium', 'full'], { error: 'size must be thumb, medium or full' });
 
 /**
  * Parses an id taken from an address. One that cannot name anything is a 404 ("No such photo."),

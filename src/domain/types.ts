@@ -39,9 +39,11 @@ export interface Friend {
   since: Date;
 }
 
-/** Storage keys of one photo's two images. Made by the server, never from a file name. */
+/** Storage keys of one photo's images. Made by the server, never from a file name. */
 export interface ImageKeys {
   full: string;
+  /** Null for photos stored before the medium size existed, until `npm run images:backfill`. */
+  medium: string | null;
   thumb: string;
 }
 
@@ -52,7 +54,11 @@ export interface Photo {
   username: string;
   topic: string | null;
   caption: string;
+  /** What the image shows, for screen readers; null when the owner gave none. */
+  alt: string | null;
   createdAt: Date;
+  /** When the owner last changed caption, topic or alt text; null if never. */
+  editedAt: Date | null;
   likes: number;
   commentCount: number;
   width: number;
@@ -62,7 +68,14 @@ export interface Photo {
   contentType: string;
 }
 
-export type NewPhoto = Omit<Photo, 'likes' | 'commentCount'>;
+export type NewPhoto = Omit<Photo, 'likes' | 'commentCount' | 'editedAt'>;
+
+/** What the owner may change after posting: the whole new text of each field. */
+export interface PhotoEdit {
+  caption: string;
+  topic: string | null;
+  alt: string | null;
+}
 
 /** A photo as one viewer sees it. */
 export interface PhotoView extends Photo {

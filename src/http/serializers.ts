@@ -3,7 +3,8 @@ import type { Comment, Conversation, Friend, FriendRequest, Message, PhotoView, 
 
 /** Domain objects to API JSON: the snake_case field names of API.md live here and nowhere else. */
 
-export const imageUrl = (photoId: string, size: 'thumb' | 'full') => `/api/photos/${photoId}/image/${size}`;
+export const imageUrl = (photoId: string, size: 'thumb' | 'medium' | 'full') =>
+  `/api/photos/${photoId}/image/${size}`;
 
 export const toUserJson = (u: Pick<User, 'id' | 'username'>) => ({ id: u.id, username: u.username });
 
@@ -20,14 +21,17 @@ export const toPhotoJson = (p: PhotoView) => ({
   username: p.username,
   topic: p.topic,
   caption: p.caption,
+  alt: p.alt,
   timestamp: p.createdAt.getTime(),
   created_at: p.createdAt.toISOString(),
+  edited_at: p.editedAt?.toISOString() ?? null,
   likes: p.likes,
   liked_by_me: p.likedByMe,
   comment_count: p.commentCount,
   width: p.width,
   height: p.height,
   thumbnail: imageUrl(p.id, 'thumb'),
+  medium: imageUrl(p.id, 'medium'),
   fullRes: imageUrl(p.id, 'full'),
 });
 

@@ -1,6 +1,16 @@
 import { Forbidden, InvalidInput, NotFound, noSuch } from '../domain/errors';
 import { queryTerms, topicTerm } from '../domain/search';
-import type { FeedInput, Page, Photo, PhotoView, UserId, Viewer } from '../domain/types';
+import { THUMB_SIZE } from '../domain/limits';
+import type {
+  FeedInput,
+  ImageKeys,
+  Page,
+  Photo,
+  PhotoEdit,
+  PhotoView,
+  UserId,
+  Viewer,
+} from '../domain/types';
 import { newId } from '../lib/ulid';
 import type {
   BlobStore,
@@ -15,6 +25,7 @@ import type {
 export const messages = {
   noSuchPhoto: 'No such photo.',
   notOwner: 'Only the owner can delete this photo.',
+  notOwnerEdit: 'Only the owner can edit this photo.',
   emptyQuery: 'q must contain a word of at least two letters or digits',
   noFile: 'photo: choose an image file to upload',
 };
@@ -23,10 +34,17 @@ export interface UploadInput {
   bytes: Buffer;
   caption: string;
   topic: string | null;
+  /** What the image shows; none when absent. */
+  alt?: string | null;
   format: 'jpeg' | 'webp';
 }
 
-export type ImageSize = 'thumb' | 'full';
+/** The fields an edit changes; absent ones keep their value. */
+export type EditInput = Partial<PhotoEdit>;
+
+export type ImageSize = 'thumb' | 'medium' | 'full';
+
+const extensionOf = (contentType: string): string => (contentType === 'image/webp' ? 'webp' : 'jpg');
 
 export class PhotoService {
   constructor(
@@ -39,17 +57,22 @@ export class PhotoService {
   ) {}
 
   /**
-   * Processes the image, stores both files in parallel, then the metadata. If the metadata write
-   * fails the files are deleted again, so a failed upload leaves nothing behind.
+   * Processes the image, stores the three files in parallel, then the metadata. If the metadata
+   * write fails the files are deleted again, so a failed upload leaves nothing behind.
    */
   async upload(viewer: Viewer, input: UploadInput): Promise<PhotoView> {
     if (input.bytes.length === 0) throw new InvalidInput(messages.noFile, 'missing_file');
-    const { full, thumb } = await this.images.process(input.bytes, input.format);
+    const { full, medium, thumb } = await this.images.process(input.bytes, input.format);
     const id = newId();
-    const ext = input.format === 'webp' ? 'webp' : 'jpg';
-    const keys = { full: `photos/${id}/full.${ext}`, thumb: `photos/${id}/thumb.${ext}` };
+    const ext = extensionOf(full.contentType);
+    const keys = {
+      full: `photos/${id}/full.${ext}`,
+      medium: `photos/${id}/medium.${ext}`,
+      thumb: `photos/${id}/thumb.${ext}`,
+    };
     await Promise.all([
       this.blobs.put(keys.full, full.bytes, full.contentType),
+      this.blobs.put(keys.medium, medium.bytes, medium.contentType),
       this.blobs.put(keys.thumb, thumb.bytes, thumb.contentType),
     ]);
     try {
@@ -59,6 +82,7 @@ export class PhotoService {
         username: viewer.username,
         topic: input.topic,
         caption: input.caption,
+        alt: input.alt ?? null,
         createdAt: new Date(),
         width: full.width,
         height: full.height,
@@ -67,7 +91,7 @@ export class PhotoService {
       });
       return { ...photo, likedByMe: false };
     } catch (err) {
-      await this.blobs.delete([keys.full, keys.thumb]).catch(() => undefined);
+      await this.blobs.delete(Object.values(keys)).catch(() => undefined);
       throw err;
     }
   }
@@ -107,7 +131,54 @@ export class PhotoService {
     const deleted = await this.photos.delete(id);
     if (!deleted) throw noSuch('photo');
     await this.comments.deleteAllForPhoto(id);
-    await this.blobs.delete([deleted.keys.full, deleted.keys.thumb]);
+    await this.blobs.delete(keysOf(deleted));
+  }
+
+  /** The owner changes caption, topic or alt text; search terms follow in the same write. */
+  async edit(viewer: Viewer, id: string, input: EditInput): Promise<PhotoView> {
+    const photo = await this.photos.get(id);
+    if (!photo) throw noSuch('photo');
+    if (photo.userId !== viewer.id) throw new Forbidden(messages.notOwnerEdit, 'not_owner');
+    const edit: PhotoEdit = {
+      caption: input.caption ?? photo.caption,
+      topic: input.topic !== undefined ? input.topic : photo.topic,
+      alt: input.alt !== undefined ? input.alt : photo.alt,
+    };
+    const updated = await this.photos.update(id, edit, new Date());
+    if (!updated) throw noSuch('photo');
+    const liked = await this.photos.likedBy(viewer.id, [id]);
+    return { ...updated, likedByMe: liked.has(id) };
+  }
+
+  /**
+   * Makes the medium image and the current thumbnail of a photo stored before they existed,
+   * from its full image (`npm run images:backfill`). Returns false when there was nothing to
+   * do (already done, or the photo or its full image is gone). Safe to run again at any point.
+   */
+  async backfillImages(photo: Photo): Promise<boolean> {
+    if (photo.keys.medium !== null) return false;
+    const blob = await this.blobs.open(photo.keys.full);
+    if (!blob) return false;
+    const bytes = await readAll(blob.body);
+    const format = photo.contentType === 'image/webp' ? 'webp' : 'jpeg';
+    const { medium, thumb } = await this.images.process(bytes, format);
+    const ext = extensionOf(photo.contentType);
+    // A new thumbnail key, so browsers that cached the small old one fetch the sharp one.
+    const keys = {
+      full: photo.keys.full,
+      medium: `photos/${photo.id}/medium.${ext}`,
+      thumb: `photos/${photo.id}/thumb-${THUMB_SIZE}.${ext}`,
+    };
+    await Promise.all([
+      this.blobs.put(keys.medium, medium.bytes, medium.contentType),
+      this.blobs.put(keys.thumb, thumb.bytes, thumb.contentType),
+    ]);
+    if (!(await this.photos.setImageKeys(photo.id, keys))) {
+      await this.blobs.delete([keys.medium, keys.thumb]);
+      return false;
+    }
+    if (photo.keys.thumb !== keys.thumb) await this.blobs.delete([photo.keys.thumb]);
+    return true;
   }
 
   async like(viewer: Viewer, id: string): Promise<{ likes: number; liked: boolean }> {
@@ -126,7 +197,14 @@ export class PhotoService {
   async openImage(_viewer: Viewer, id: string, size: ImageSize): Promise<StoredBlob> {
     const photo = await this.photos.get(id);
     if (!photo) throw noSuch('photo');
-    const blob = await this.blobs.open(size === 'full' ? photo.keys.full : photo.keys.thumb);
+    // Before the backfill has reached a photo, its medium size is the full image.
+    const key =
+      size === 'thumb'
+        ? photo.keys.thumb
+        : size === 'medium'
+          ? (photo.keys.medium ?? photo.keys.full)
+          : photo.keys.full;
+    const blob = await this.blobs.open(key);
     if (!blob) throw new NotFound(messages.noSuchPhoto, 'image_not_found');
     return blob;
   }
@@ -146,4 +224,13 @@ export class PhotoService {
       }
     }
   }
+}
+
+const keysOf = (photo: { keys: ImageKeys }): string[] =>
+  [photo.keys.full, photo.keys.medium, photo.keys.thumb].filter((k): k is string => k !== null);
+
+async function readAll(body: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }

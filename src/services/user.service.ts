@@ -1,5 +1,6 @@
 import { NotFound, noSuch } from '../domain/errors';
 import { USER_SEARCH_LIMIT } from '../domain/limits';
+import { MAX_MENTIONS } from '../domain/text';
 import type { User, UserId } from '../domain/types';
 import type { UserStore } from '../ports';
 
@@ -20,6 +21,16 @@ export class UserService {
     const user = await this.users.findById(id);
     if (!user) throw noSuch('user');
     return user;
+  }
+
+  /**
+   * Which of `usernames` (mentions in a text, at most MAX_MENTIONS looked up) name people,
+   * lower-cased: pages link those and leave the rest as text.
+   */
+  async existing(usernames: string[]): Promise<Map<string, User>> {
+    const names = [...new Set(usernames.map((n) => n.toLowerCase()))].slice(0, MAX_MENTIONS);
+    const found = await Promise.all(names.map((n) => this.users.findByUsername(n)));
+    return new Map(found.flatMap((u) => (u ? [[u.username.toLowerCase(), u] as const] : [])));
   }
 
   /** At most 20 users whose name starts with `prefix`; an empty prefix finds nobody. */

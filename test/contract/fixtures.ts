@@ -72,10 +72,15 @@ export function newPhoto(owner: Pick<User, 'id' | 'username'>, over: Partial<New
     username: owner.username,
     topic: null,
     caption: 'a photo',
+    alt: null,
     createdAt: new Date(timeOfId(id)),
     width: 800,
     height: 600,
-    keys: { full: `photos/${id}/full.jpg`, thumb: `photos/${id}/thumb.jpg` },
+    keys: {
+      full: `photos/${id}/full.jpg`,
+      medium: `photos/${id}/medium.jpg`,
+      thumb: `photos/${id}/thumb.jpg`,
+    },
     contentType: 'image/jpeg',
     ...over,
   };

@@ -41,7 +41,7 @@ export function photoStoreContract(make: MakeStorage): void {
         contentType: 'image/webp',
       });
       const created = await photos().create(input);
-      expect(created).toEqual({ ...input, likes: 0, commentCount: 0 });
+      expect(created).toEqual({ ...input, editedAt: null, likes: 0, commentCount: 0 });
       expect(await photos().get(input.id)).toEqual(created);
     });
 

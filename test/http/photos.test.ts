@@ -51,14 +51,17 @@ describe('photos API', () => {
       username: user.username,
       topic: 'Travel',
       caption: 'Harbour at dawn',
+      alt: null,
       timestamp: expect.any(Number),
       created_at: expect.any(String),
+      edited_at: null,
       likes: 0,
       liked_by_me: false,
       comment_count: 0,
       width: 480,
       height: 640,
       thumbnail: `/api/photos/${res.body.id}/image/thumb`,
+      medium: `/api/photos/${res.body.id}/image/medium`,
       fullRes: `/api/photos/${res.body.id}/image/full`,
     });
     expect(new Date(res.body.created_at).getTime()).toBe(res.body.timestamp);
@@ -72,7 +75,7 @@ describe('photos API', () => {
     expect(thumb.headers['x-content-type-options']).toBe('nosniff');
     expect(thumb.headers['cache-control']).toMatch(/private.*immutable/);
     const meta = await sharp(thumb.body as Buffer).metadata();
-    expect([meta.width, meta.height]).toEqual([200, 200]);
+    expect([meta.width, meta.height]).toEqual([400, 400]);
     const full = await agent.get(photo.fullRes).buffer(true).expect(200);
     expect((await sharp(full.body as Buffer).metadata()).exif).toBeUndefined();
     await agent.get(photo.fullRes).set('If-None-Match', String(full.headers.etag)).expect(304);
@@ -190,7 +193,7 @@ describe('photos API', () => {
     await other.agent.post(`/api/photos/${photo.id}/like`).expect(200);
     await other.agent.delete(`/api/photos/${photo.id}`).expect(403);
     const files = filesUnder(t.dataDir).filter((f) => f.includes(photo.id));
-    expect(files).toHaveLength(2);
+    expect(files).toHaveLength(3);
     await owner.agent.delete(`/api/photos/${photo.id}`).expect(204);
     await owner.agent.get(`/api/photos/${photo.id}`).expect(404);
     await owner.agent.get(photo.thumbnail).expect(404);
@@ -226,7 +229,7 @@ describe('photos API', () => {
         () => Promise.resolve(Buffer.from('hello, not an image')),
         'photo.jpg',
         415,
-        /JPEG, PNG, WebP, GIF and AVIF/,
+        /JPEG, PNG, WebP, GIF, AVIF and HEIC/,
       ],
       ['an SVG', () => Promise.resolve(SVG), 'x.svg', 415, /JPEG/],
       [

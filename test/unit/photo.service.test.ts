@@ -12,7 +12,7 @@ const image = (w: number, h: number) => ({
   contentType: 'image/jpeg',
 });
 const images: ImageProcessor = {
-  process: () => Promise.resolve({ full: image(800, 600), thumb: image(200, 200) }),
+  process: () => Promise.resolve({ full: image(800, 600), medium: image(800, 600), thumb: image(400, 400) }),
 };
 
 /** A photo store holding one map; `failCreate` makes the metadata write fail like a store outage. */
@@ -21,7 +21,7 @@ function photoStore(options: { failCreate?: boolean } = {}) {
   const store = {
     create: (p: NewPhoto) => {
       if (options.failCreate) return Promise.reject(new Unavailable('dynamodb'));
-      const photo = { ...p, likes: 0, commentCount: 0 };
+      const photo = { ...p, editedAt: null, likes: 0, commentCount: 0 };
       photos.set(p.id, photo);
       return Promise.resolve(photo);
     },
@@ -50,7 +50,7 @@ const ana = { id: 1, username: 'ana' };
 const bob = { id: 2, username: 'bob' };
 
 describe('PhotoService', () => {
-  it('upload stores both images under server-made keys, then the metadata', async () => {
+  it('upload stores the three images under server-made keys, then the metadata', async () => {
     const { service, blobs } = setup();
     const photo = await service.upload(ana, {
       bytes: Buffer.from('x'),
@@ -60,6 +60,7 @@ describe('PhotoService', () => {
     });
     expect([...blobs.objects.keys()].sort()).toEqual([
       `photos/${photo.id}/full.jpg`,
+      `photos/${photo.id}/medium.jpg`,
       `photos/${photo.id}/thumb.jpg`,
     ]);
     expect(photo).toMatchObject({
@@ -72,7 +73,7 @@ describe('PhotoService', () => {
     });
   });
 
-  it('upload whose metadata write fails deletes both images again and rethrows', async () => {
+  it('upload whose metadata write fails deletes every image again and rethrows', async () => {
     const { service, blobs } = setup({ failCreate: true });
     await expect(
       service.upload(ana, { bytes: Buffer.from('x'), caption: '', topic: null, format: 'jpeg' }),

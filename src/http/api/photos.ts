@@ -8,6 +8,7 @@ import {
   imageSize,
   parse,
   parsePathId,
+  photoEdit,
   photoId,
   uploadFields,
 } from '../../domain/schemas';
@@ -52,6 +53,10 @@ export function photosApi({ services, config }: Container, limits: RateLimits): 
 
   api.get('/photos/:id', async (req, res) => {
     res.json(toPhotoJson(await photos.get(viewer(req), photoIdOf(req))));
+  });
+
+  api.patch('/photos/:id', async (req, res) => {
+    res.json(toPhotoJson(await photos.edit(viewer(req), photoIdOf(req), parse(photoEdit, req.body))));
   });
 
   api.delete('/photos/:id', async (req, res) => {

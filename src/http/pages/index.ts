@@ -7,6 +7,7 @@ import { authPages } from './auth';
 import { chatPages } from './chat';
 import { friendsPages } from './friends';
 import { homePages } from './home';
+import { altOf, imageAttrs } from './images';
 import { photosPages } from './photos';
 import { settingsPages } from './settings';
 import { takeFlash } from './support';
@@ -37,6 +38,8 @@ function pageLocals(services: Services): RequestHandler {
     res.locals.viewer = viewer;
     res.locals.path = req.path;
     res.locals.imageUrl = imageUrl;
+    res.locals.imageAttrs = imageAttrs;
+    res.locals.altOf = altOf;
     res.locals.when = describeTime;
     if (viewer) {
       const [pendingRequests, unread] = await Promise.all([

@@ -1,8 +1,22 @@
 import { Router, type Request, type Response } from 'express';
 import type { Container } from '../../container';
 import { InvalidInput } from '../../domain/errors';
-import { MAX_CAPTION_LENGTH, MAX_COMMENT_LENGTH, MAX_TOPIC_LENGTH } from '../../domain/limits';
-import { commentId, commentText, parse, parsePathId, photoId, uploadFields } from '../../domain/schemas';
+import {
+  MAX_ALT_LENGTH,
+  MAX_CAPTION_LENGTH,
+  MAX_COMMENT_LENGTH,
+  MAX_TOPIC_LENGTH,
+} from '../../domain/limits';
+import {
+  commentId,
+  commentText,
+  parse,
+  parsePathId,
+  photoEdit,
+  photoId,
+  uploadFields,
+} from '../../domain/schemas';
+import { mentionsOf, textParts } from '../../domain/text';
 import type { Viewer } from '../../domain/types';
 import { formatBytes } from '../../lib/bytes';
 import { messages as photoMessages } from '../../services/photo.service';
@@ -13,20 +27,23 @@ import type { RateLimits } from '../middleware/rate-limit';
 import { photoUpload } from '../middleware/upload';
 import { formRoute, requireFormUser, setFlash, typed } from './support';
 
-const ACCEPTED_TYPES = 'image/jpeg,image/png,image/webp,image/gif,image/avif';
+const ACCEPTED_TYPES =
+  'image/jpeg,image/png,image/webp,image/gif,image/avif,image/heic,image/heif,.heic,.heif';
 
 /** The photo id in an address; one that is not an id is "No such photo." (404). */
 const photoIdOf = (req: Request) => parsePathId(photoId, req.params.id, 'photo');
 
 export function photosPages({ services, config }: Container, limits: RateLimits): Router {
   const pages = Router();
-  const { photos, comments } = services;
+  const { photos, comments, users } = services;
   const maxBytes = config.images.maxUploadBytes;
 
   const uploadModel = (req: Request, error: string | null, fileNote: string | null = null) => ({
     title: 'Upload a photo',
     caption: typed(req, 'caption', MAX_CAPTION_LENGTH + 100),
     topic: typed(req, 'topic', MAX_TOPIC_LENGTH + 100),
+    alt: typed(req, 'alt', MAX_ALT_LENGTH + 100),
+    maxAlt: MAX_ALT_LENGTH,
     error,
     fileNote,
     maxBytes,
@@ -36,24 +53,46 @@ export function photosPages({ services, config }: Container, limits: RateLimits)
     accept: ACCEPTED_TYPES,
   });
 
-  /** The photo page: the photo, every comment (oldest first), and what the viewer may delete. */
+  /** The photo page: the photo, every comment (oldest first), and what the viewer may delete or edit. */
   async function renderPhoto(
     req: Request,
     res: Response,
     id: string,
     form: { text: string; error: string | null } = { text: '', error: null },
+    edit: { error: string } | null = null,
   ): Promise<void> {
     const me: Viewer = viewer(req);
     const [photo, list] = await Promise.all([photos.get(me, id), comments.list(me, id)]);
     const isOwner = photo.userId === me.id;
+    const known = await users.existing([photo.caption, ...list.map((c) => c.text)].flatMap(mentionsOf));
+    const parts = (text: string) => textParts(text, (name) => known.has(name));
     res.render('photo', {
       title: photo.caption ? photo.caption.slice(0, 60) : `Photo by ${photo.username}`,
       photo,
       isOwner,
-      comments: list.map((c) => ({ ...c, canDelete: isOwner || c.userId === me.id })),
+      captionParts: parts(photo.caption),
+      comments: list.map((c) => ({ ...c, parts: parts(c.text), canDelete: isOwner || c.userId === me.id })),
       commentText: form.text,
       commentError: form.error,
       maxComment: MAX_COMMENT_LENGTH,
+      edit: edit
+        ? {
+            isOpen: true,
+            error: edit.error,
+            caption: typed(req, 'caption', MAX_CAPTION_LENGTH + 100),
+            topic: typed(req, 'topic', MAX_TOPIC_LENGTH + 100),
+            alt: typed(req, 'alt', MAX_ALT_LENGTH + 100),
+          }
+        : {
+            isOpen: false,
+            error: null,
+            caption: photo.caption,
+            topic: photo.topic ?? '',
+            alt: photo.alt ?? '',
+          },
+      maxCaption: MAX_CAPTION_LENGTH,
+      maxTopic: MAX_TOPIC_LENGTH,
+      maxAlt: MAX_ALT_LENGTH,
     });
   }
 
@@ -141,6 +180,23 @@ export function photosPages({ services, config }: Container, limits: RateLimits)
         return `/photos/${id}#comments`;
       },
       back: (req) => `/photos/${photoIdOf(req)}#comments`,
+    }),
+  );
+
+  // A refused edit shows the form again, open, with the reason; a photo that is gone, the error page.
+  pages.post(
+    '/photos/:id/edit',
+    requireFormUser,
+    formBody,
+    ...formRoute({
+      act: async (req) => {
+        const id = photoIdOf(req);
+        // A form sends every field; an empty topic or alt clears it.
+        await photos.edit(viewer(req), id, parse(photoEdit, req.body));
+        setFlash(req, 'ok', 'Your changes are saved.');
+        return `/photos/${id}`;
+      },
+      show: (req, res, e) => renderPhoto(req, res, photoIdOf(req), undefined, { error: e.message }),
     }),
   );
 

@@ -3,7 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { encodeTime } from 'ulid';
 import { Conflict } from '../../domain/errors';
 import { photoTerms } from '../../domain/search';
-import type { NewPhoto, Page, PageRequest, Photo, UserId } from '../../domain/types';
+import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
 import { Semaphore } from '../../lib/semaphore';
 import type { LikeResult, PhotoStore } from '../../ports';
 import {
@@ -51,9 +51,9 @@ export const MAX_FEED_BUCKETS_PER_PAGE = 24;
 
 /**
  * Search: the most term index entries one page request examines. Candidates come newest first
- * from the partition of one term (the longest word, the most selective guess); the other terms
- * are checked against the `terms` list stored on each candidate's META item (read anyway to
- * show the photo), and the owner filter against the entry's `user_id`. When the bound is hit
+ * from the partition of one term (the longest word, the most selective guess); every term, that
+ * one too (an entry may lag an edit by a moment), is checked against the `terms` list stored on
+ * each candidate's META item (read anyway to show the photo), and the owner filter against the entry's `user_id`. When the bound is hit
  * before the page is full, the page comes back short (perhaps empty) with a cursor at the last
  * entry examined, so following `next` continues the search where it stopped.
  */
@@ -81,12 +81,16 @@ export interface PhotoItem extends Item {
   username: string;
   topic?: string;
   caption: string;
+  alt?: string;
   created_at: string;
+  edited_at?: string;
   width: number;
   height: number;
   likes: number;
   comment_count: number;
   full_key: string;
+  /** Absent on photos stored before the medium size, until the image backfill. */
+  medium_key?: string;
   thumb_key: string;
   content_type: string;
   /** The photo's search terms, for the search's other-term check and for deleting its term items. */
@@ -104,12 +108,14 @@ function toPhotoItem(photo: NewPhoto, terms: string[]): PhotoItem {
     username: photo.username,
     ...(photo.topic !== null ? { topic: photo.topic } : {}),
     caption: photo.caption,
+    ...(photo.alt !== null ? { alt: photo.alt } : {}),
     created_at: photo.createdAt.toISOString(),
     width: photo.width,
     height: photo.height,
     likes: 0,
     comment_count: 0,
     full_key: photo.keys.full,
+    ...(photo.keys.medium !== null ? { medium_key: photo.keys.medium } : {}),
     thumb_key: photo.keys.thumb,
     content_type: photo.contentType,
     terms,
@@ -124,12 +130,14 @@ function toPhoto(item: Item): Photo {
     username: p.username,
     topic: p.topic ?? null,
     caption: p.caption,
+    alt: p.alt ?? null,
     createdAt: new Date(p.created_at),
+    editedAt: p.edited_at ? new Date(p.edited_at) : null,
     likes: Number(p.likes ?? 0),
     commentCount: Number(p.comment_count ?? 0),
     width: Number(p.width),
     height: Number(p.height),
-    keys: { full: p.full_key, thumb: p.thumb_key },
+    keys: { full: p.full_key, medium: p.medium_key ?? null, thumb: p.thumb_key },
     contentType: p.content_type,
   };
 }
@@ -215,7 +223,7 @@ export class DynamoPhotoStore implements PhotoStore {
         failed = await transactWrite(this.doc, core);
       }
       if (failed) throw new Conflict('A photo with this id already exists.', 'photo_exists');
-      return { ...photo, likes: 0, commentCount: 0 };
+      return { ...photo, editedAt: null, likes: 0, commentCount: 0 };
     });
   }
 
@@ -311,7 +319,6 @@ export class DynamoPhotoStore implements PhotoStore {
       const wanted = [...new Set(terms)];
       const lead = leadTerm(wanted);
       if (lead === undefined) return emptyPage<Photo>();
-      const others = wanted.filter((t) => t !== lead);
       const owners = ownerIds ? new Set(ownerIds) : undefined;
       if (owners?.size === 0) return emptyPage<Photo>();
 
@@ -342,7 +349,7 @@ export class DynamoPhotoStore implements PhotoStore {
           const meta = foundItem(metas, photoKey(id));
           if (!meta) continue; // a term entry outliving (or preceding) its photo
           const photoTermSet = new Set(Array.isArray(meta.terms) ? (meta.terms as string[]) : []);
-          if (others.every((t) => photoTermSet.has(t))) matches.push(toPhoto(meta));
+          if (wanted.every((t) => photoTermSet.has(t))) matches.push(toPhoto(meta));
         }
         const last = entries.at(-1);
         if (last) cursor = photoIdOfSortKey(String(last.SK));
@@ -413,6 +420,102 @@ export class DynamoPhotoStore implements PhotoStore {
       ]);
       if (failed?.[1] === 'ConditionalCheckFailed') return null;
       return this.likeResult(photoId, false);
+    });
+  }
+
+  /**
+   * New text and new terms in one transaction with the META update when the change fits its 100
+   * actions (the usual case). A larger change puts the added term items first (search checks
+   * every term against META's list, so an entry ahead of its META matches nothing), commits
+   * META with as many removals as fit, and deletes the remaining removed items right after.
+   */
+  update(id: string, edit: PhotoEdit, editedAt: Date): Promise<Photo | null> {
+    return guard(DYNAMODB, async () => {
+      const item = await this.getMeta(id);
+      if (!item) return null;
+      const before = toPhoto(item);
+      const oldTerms = new Set(Array.isArray(item.terms) ? (item.terms as string[]) : photoTerms(before));
+      const after: Photo = { ...before, ...edit, editedAt };
+      const newTerms = photoTerms(after);
+      const added = newTerms.filter((t) => !oldTerms.has(t));
+      const removed = [...oldTerms].filter((t) => !newTerms.includes(t));
+      const putTerm = (term: string) => ({
+        ...termKey(term, id),
+        type: ENTITY.term,
+        term,
+        photo_id: id,
+        user_id: before.userId,
+      });
+      const sets = ['caption = :caption', 'terms = :terms', 'edited_at = :edited'];
+      const removes: string[] = [];
+      if (edit.topic !== null) sets.push('topic = :topic');
+      else removes.push('topic');
+      if (edit.alt !== null) sets.push('alt = :alt');
+      else removes.push('alt');
+      const metaUpdate = {
+        Update: {
+          TableName: this.table,
+          Key: photoKey(id),
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: {
+            ':caption': edit.caption,
+            ':terms': newTerms,
+            ':edited': editedAt.toISOString(),
+            ...(edit.topic !== null ? { ':topic': edit.topic } : {}),
+            ...(edit.alt !== null ? { ':alt': edit.alt } : {}),
+          },
+        },
+      };
+      const room = MAX_TRANSACTION_ITEMS - 1;
+      const fitsAll = added.length + removed.length <= room;
+      if (!fitsAll) {
+        await batchWrite(
+          this.doc,
+          this.table,
+          added.map((term) => ({ PutRequest: { Item: putTerm(term) } })),
+        );
+      }
+      const inTransaction = fitsAll ? removed : removed.slice(0, room);
+      const failed = await transactWrite(this.doc, [
+        metaUpdate,
+        ...(fitsAll ? added.map((term) => ({ Put: { TableName: this.table, Item: putTerm(term) } })) : []),
+        ...inTransaction.map((term) => ({ Delete: { TableName: this.table, Key: termKey(term, id) } })),
+      ]);
+      if (failed) return null;
+      const rest = removed.slice(inTransaction.length);
+      await batchWrite(
+        this.doc,
+        this.table,
+        rest.map((term) => ({ DeleteRequest: { Key: termKey(term, id) } })),
+      );
+      return after;
+    });
+  }
+
+  setImageKeys(id: string, keys: ImageKeys): Promise<boolean> {
+    return guard(DYNAMODB, async () => {
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: photoKey(id),
+            UpdateExpression:
+              keys.medium !== null
+                ? 'SET thumb_key = :thumb, medium_key = :medium'
+                : 'SET thumb_key = :thumb REMOVE medium_key',
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeValues: {
+              ':thumb': keys.thumb,
+              ...(keys.medium !== null ? { ':medium': keys.medium } : {}),
+            },
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (isConditionFailed(err)) return false;
+        throw err;
+      }
     });
   }
 

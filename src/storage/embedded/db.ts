@@ -144,6 +144,16 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX sessions_user ON sessions (user_id);
     `,
   },
+  {
+    version: 3,
+    name: 'photo alt text, edits and medium images',
+    sql: `
+      ALTER TABLE photos ADD COLUMN alt TEXT;
+      ALTER TABLE photos ADD COLUMN edited_at INTEGER;
+      -- NULL until the medium image exists (photos from before it: npm run images:backfill).
+      ALTER TABLE photos ADD COLUMN medium_key TEXT;
+    `,
+  },
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { photoTerms } from '../../domain/search';
-import type { NewPhoto, Page, PageRequest, Photo, UserId } from '../../domain/types';
+import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
 import type { LikeResult, PhotoStore } from '../../ports';
 import { pinger, run, toPage, type Db, type Statement } from './db';
 
@@ -9,12 +9,15 @@ interface PhotoRow {
   username: string;
   topic: string | null;
   caption: string;
+  alt: string | null;
   created_at: number;
+  edited_at: number | null;
   likes: number;
   comment_count: number;
   width: number;
   height: number;
   full_key: string;
+  medium_key: string | null;
   thumb_key: string;
   content_type: string;
 }
@@ -25,12 +28,14 @@ const toPhoto = (row: PhotoRow): Photo => ({
   username: row.username,
   topic: row.topic,
   caption: row.caption,
+  alt: row.alt,
   createdAt: new Date(row.created_at),
+  editedAt: row.edited_at === null ? null : new Date(row.edited_at),
   likes: row.likes,
   commentCount: row.comment_count,
   width: row.width,
   height: row.height,
-  keys: { full: row.full_key, thumb: row.thumb_key },
+  keys: { full: row.full_key, medium: row.medium_key, thumb: row.thumb_key },
   contentType: row.content_type,
 });
 
@@ -52,7 +57,11 @@ export class SqlitePhotoStore implements PhotoStore {
   private readonly removeLike;
   private readonly likesOf;
   private readonly addLikes;
+  private readonly updateText;
+  private readonly removeTerms;
+  private readonly updateKeys;
   private readonly createTx;
+  private readonly editTx;
   private readonly deleteTx;
   private readonly ownersTx;
   private readonly likeTx;
@@ -61,10 +70,10 @@ export class SqlitePhotoStore implements PhotoStore {
   constructor(private readonly db: Db) {
     this.ping = pinger(db);
     this.insertPhoto = db.prepare<[PhotoRow]>(
-      `INSERT INTO photos (id, user_id, username, topic, caption, created_at, likes, comment_count,
-                           width, height, full_key, thumb_key, content_type)
-       VALUES (:id, :user_id, :username, :topic, :caption, :created_at, 0, 0,
-               :width, :height, :full_key, :thumb_key, :content_type)`,
+      `INSERT INTO photos (id, user_id, username, topic, caption, alt, created_at, edited_at, likes,
+                           comment_count, width, height, full_key, medium_key, thumb_key, content_type)
+       VALUES (:id, :user_id, :username, :topic, :caption, :alt, :created_at, NULL, 0,
+               0, :width, :height, :full_key, :medium_key, :thumb_key, :content_type)`,
     );
     this.insertTerm = db.prepare<[string, string, number]>(
       'INSERT OR IGNORE INTO photo_terms (term, photo_id, user_id) VALUES (?, ?, ?)',
@@ -101,9 +110,26 @@ export class SqlitePhotoStore implements PhotoStore {
       )
       .pluck();
 
+    this.updateText = db.prepare<[PhotoEdit & { id: string; edited_at: number }], PhotoRow>(
+      `UPDATE photos SET caption = :caption, topic = :topic, alt = :alt, edited_at = :edited_at
+       WHERE id = :id RETURNING *`,
+    );
+    this.removeTerms = db.prepare<[string]>('DELETE FROM photo_terms WHERE photo_id = ?');
+    this.updateKeys = db.prepare<[string | null, string, string]>(
+      'UPDATE photos SET medium_key = ?, thumb_key = ? WHERE id = ?',
+    );
+
     this.createTx = db.transaction((photo: NewPhoto) => {
       this.insertPhoto.run(toRow(photo));
       for (const term of photoTerms(photo)) this.insertTerm.run(term, photo.id, photo.userId);
+    });
+    // The text and the search terms change in one transaction: no search sees old terms on new text.
+    this.editTx = db.transaction((id: string, edit: PhotoEdit, editedAt: Date): PhotoRow | undefined => {
+      const row = this.updateText.get({ id, ...edit, edited_at: editedAt.getTime() });
+      if (!row) return undefined;
+      this.removeTerms.run(id);
+      for (const term of photoTerms(toPhoto(row))) this.insertTerm.run(term, id, row.user_id);
+      return row;
     });
     this.deleteTx = db.transaction((id: string): PhotoRow | undefined => {
       const row = this.byId.get(id);
@@ -140,7 +166,7 @@ export class SqlitePhotoStore implements PhotoStore {
   create(photo: NewPhoto): Promise<Photo> {
     return run(() => {
       this.createTx.immediate(photo);
-      return { ...photo, likes: 0, commentCount: 0 };
+      return { ...photo, editedAt: null, likes: 0, commentCount: 0 };
     });
   }
 
@@ -206,6 +232,17 @@ export class SqlitePhotoStore implements PhotoStore {
     return run(() => this.unlikeTx.immediate(photoId, userId));
   }
 
+  update(id: string, edit: PhotoEdit, editedAt: Date): Promise<Photo | null> {
+    return run(() => {
+      const row = this.editTx.immediate(id, edit, editedAt);
+      return row ? toPhoto(row) : null;
+    });
+  }
+
+  setImageKeys(id: string, keys: ImageKeys): Promise<boolean> {
+    return run(() => this.updateKeys.run(keys.medium, keys.thumb, id).changes > 0);
+  }
+
   /** One prepared statement per shape (number of extra terms, owner filter or not), made on first use. */
   private searchStatement(extraTerms: number, byOwner: boolean): Statement<(string | number)[], PhotoRow> {
     const key = `${extraTerms}:${byOwner}`;
@@ -262,12 +299,15 @@ function toRow(photo: NewPhoto): PhotoRow {
     username: photo.username,
     topic: photo.topic,
     caption: photo.caption,
+    alt: photo.alt,
     created_at: photo.createdAt.getTime(),
+    edited_at: null,
     likes: 0,
     comment_count: 0,
     width: photo.width,
     height: photo.height,
     full_key: photo.keys.full,
+    medium_key: photo.keys.medium,
     thumb_key: photo.keys.thumb,
     content_type: photo.contentType,
   };
