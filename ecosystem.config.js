@@ -16,7 +16,10 @@ module.exports = {
       // histograms; pino logs every request and nothing reads those metrics, so they are off.
       // `pm2 monit` still shows CPU and memory.
       pmx: false,
+      // `npm start` is production (view cache, hashed assets cached for a year, Secure cookies
+      // behind a TLS proxy with TRUST_PROXY); `npm run dev` is development.
       env: {
+        NODE_ENV: process.env.NODE_ENV || 'production',
         PORT: process.env.PORT || '8080',
       },
     },

@@ -6,6 +6,7 @@ import type { Container } from './container';
 import type { Viewer } from './domain/types';
 import { NotFound } from './domain/errors';
 import { apiRouter } from './http/api';
+import { createAssets } from './http/assets';
 import { messagesPoll } from './http/api/messages-poll';
 import { errorResolver, renderError, type ResolveError } from './http/errors';
 import { noStoreFor, noStoreWhenSignedIn } from './http/middleware/no-store';
@@ -20,8 +21,6 @@ import { earlyRoutes, type EarlyRoute } from './http/pipeline';
 
 /** Project root: views/ and public/ sit beside src/ and dist/. */
 const ROOT = join(__dirname, '..');
-/** What public/ serves: its two folders and the icon. */
-const ASSET_PATH = /^\/(?:css\/|js\/|favicon\.svg$)/;
 
 /** What node:http calls for each request. */
 export type App = (req: IncomingMessage, res: ServerResponse) => void;
@@ -54,6 +53,7 @@ export interface AppOptions {
 export function createApp(c: Container, options: AppOptions = {}): App {
   const { config, logger, storage } = c;
   const log = requestLog(logger);
+  const isBehindTlsProxy = config.isProduction && config.trustProxy !== false;
   const headers = securityHeaders({
     contentSecurityPolicy: {
       directives: {
@@ -66,10 +66,13 @@ export function createApp(c: Container, options: AppOptions = {}): App {
         frameAncestors: ["'none'"],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
-        upgradeInsecureRequests: config.isProduction ? [] : null,
+        // Only behind a proxy (which terminates TLS in a production set-up): a site served over
+        // plain HTTP, as `npm start` on a fresh clone is, would have its own assets upgraded to
+        // an https:// that nothing answers.
+        upgradeInsecureRequests: isBehindTlsProxy ? [] : null,
       },
     },
-    strictTransportSecurity: config.isProduction,
+    strictTransportSecurity: isBehindTlsProxy,
     // Same-site navigations keep their Referer (pages use it to return after a form post);
     // other sites learn nothing. With no-referrer, browsers send "Origin: null" on form posts.
     referrerPolicy: { policy: 'same-origin' },
@@ -156,11 +159,12 @@ function expressApp(
       checks,
     });
   });
-  const assets = express.static(join(ROOT, 'public'), {
-    maxAge: config.isProduction ? '1d' : 0,
-    index: false,
+  const assets = createAssets(join(ROOT, 'public'), {
+    isHashed: config.env !== 'development',
+    oldNameMaxAge: config.isProduction ? '5m' : 0,
   });
-  app.use((req, res, next) => (ASSET_PATH.test(req.path) ? assets(req, res, next) : next()));
+  app.locals.asset = assets.url;
+  app.use(assets.serve);
 
   app.use(sessionMiddleware(config, sessions));
   app.use(sameOrigin);
