@@ -6,6 +6,7 @@ import type {
   FriendRequest,
   ImageKeys,
   Message,
+  NewMessage,
   NewPhoto,
   Page,
   PageRequest,
@@ -193,15 +194,40 @@ export interface CommentStore extends Pingable {
   deleteAllForPhoto(photoId: string): Promise<number>;
 }
 
+/**
+ * Chat messages and each person's inbox (conversation list).
+ *
+ * Delivery is exact, on every backend and across any number of processes: a poller that walks a
+ * conversation with `after(<id of the last message it has>)` receives every message exactly once,
+ * in the order of `latest`, and `createdAt` never decreases along that order. Why it holds:
+ * - `send` gives each message its place in the conversation from a per-conversation sequence,
+ *   in the same atomic write that makes the message visible (SQLite: one IMMEDIATE transaction
+ *   that reads and moves the conversation's head row; DynamoDB: a TransactWrite that moves the
+ *   conversation's HEAD item on the condition that it still holds the sequence number read, and
+ *   is retried with a fresh read when another send moved it first). So the sequence order is the
+ *   order in which messages become visible, and no message can appear behind one a poller has
+ *   already seen.
+ * - The id is made from that sequence and the time (lib/ulid.ts sequencedId), and the time is
+ *   max(now, the head's last time), so ids, sort keys and `createdAt` all follow the sequence;
+ *   `after(<id>)` turns the id into the sort key without reading anything.
+ * - Ids of messages stored before this scheme (random ULIDs) are still accepted as cursors: a
+ *   conversation's first send under it starts its sequence after the newest stored message.
+ */
 export interface MessageStore extends Pingable {
   /**
-   * Stores the message and updates both people's inbox entries for the conversation:
-   * last message for both, unread + 1 for the receiver.
+   * Stores the message with its id and time (see above) and updates both people's inbox entries
+   * for the conversation: last message for both, unread + 1 for the receiver. With a
+   * `requestKey`, a send whose key this sender already used in the conversation stores nothing
+   * and returns the message stored the first time (a retry after a timeout or a 503 whose first
+   * attempt landed after all).
    */
-  send(message: Message): Promise<Message>;
+  send(message: NewMessage): Promise<Message>;
   /** The latest `limit` messages of the conversation, returned oldest first. */
   latest(conversationId: string, limit: number): Promise<Message[]>;
-  /** Messages strictly newer than the message id `afterId`, oldest first, at most `limit`. One query. */
+  /**
+   * Messages after the message id `afterId`, oldest first, at most `limit`: one indexed read,
+   * none when there is nothing new. `afterId` need not name a stored message.
+   */
   after(conversationId: string, afterId: string, limit: number): Promise<Message[]>;
   /** The user's conversations, the most recently active first, at most `limit`. */
   conversations(userId: UserId, limit: number): Promise<Conversation[]>;

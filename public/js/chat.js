@@ -149,6 +149,16 @@
     }
   });
 
+  /** The message being sent and its idempotency key, until the server answers it for good. */
+  let pending = null;
+  const newKey = function () {
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) {
+      return b.toString(16).padStart(2, '0');
+    }).join('');
+  };
+
   if (form) {
     form.addEventListener('submit', async function (event) {
       event.preventDefault();
@@ -158,12 +168,19 @@
         return;
       }
       sendButton.disabled = true;
+      // One key per message: sending the same text again after a failure is a retry, which the
+      // server stores once even if the first attempt landed after all.
+      if (!pending || pending.text !== text) pending = { text: text, key: newKey() };
       let response;
       try {
         response = await fetch('/api/messages', {
           method: 'POST',
           credentials: 'same-origin',
-          headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+          headers: {
+            Accept: 'application/json',
+            'Content-Type': 'application/json',
+            'Idempotency-Key': pending.key,
+          },
           body: JSON.stringify({ to_user_id: Number(otherId), text: text }),
         });
       } catch {
@@ -172,6 +189,7 @@
         return;
       }
       sendButton.disabled = false;
+      if (response.status < 500) pending = null;
       if (response.status === 201) {
         // Shown at once; lastId moves only by polling, so nobody's earlier message is skipped.
         addMessages([await response.json()], true);

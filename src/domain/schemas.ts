@@ -210,6 +210,16 @@ export const messagesQuery = z.object({
   after: ulid('after').optional(),
 });
 
+/**
+ * An idempotency key: the client's name for one attempt to create something, sent again with
+ * every retry of it (API: the `Idempotency-Key` header; pages: the hidden `request_key` field).
+ */
+export const requestKey = z
+  .string({ error: 'Idempotency-Key must be text' })
+  .regex(/^[A-Za-z0-9_.:-]{8,128}$/, {
+    error: "Idempotency-Key must be 8 to 128 letters, digits, '-', '_', '.' or ':'",
+  });
+
 export const imageSize = z.enum(['thumb', 'medium', 'full'], { error: 'size must be thumb, medium or full' });
 
 /**

@@ -93,7 +93,11 @@ export interface Comment {
 }
 
 export interface Message {
-  /** ULID, time-ordered within and across conversations. */
+  /**
+   * ULID-shaped and given by the store: its time part is `createdAt` and its random part starts
+   * with the message's place in its conversation (lib/ulid.ts sequencedId), so within a
+   * conversation ordering by id is the order in which messages became visible.
+   */
   id: string;
   /** `CONV#<smaller user id>#<larger user id>`, see conversationIdOf(). */
   conversationId: string;
@@ -104,6 +108,12 @@ export interface Message {
   toUsername: string;
   text: string;
   createdAt: Date;
+}
+
+/** A message as MessageService hands it to MessageStore.send, which gives it its id and time. */
+export interface NewMessage extends Omit<Message, 'id' | 'createdAt'> {
+  /** The sender's idempotency key for this send: a retry with the same key is stored once. */
+  requestKey?: string;
 }
 
 export interface Conversation {

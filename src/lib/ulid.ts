@@ -1,4 +1,5 @@
-import { decodeTime, monotonicFactory } from 'ulid';
+import { randomInt } from 'node:crypto';
+import { decodeTime, encodeTime, monotonicFactory } from 'ulid';
 
 /** Time-ordered ids: monotonic within a process, so ids made in one millisecond still sort in order. */
 export const newId: () => string = (() => {
@@ -12,3 +13,25 @@ export const isUlid = (value: string): boolean => ULID_PATTERN.test(value);
 
 /** Milliseconds since the epoch encoded in a ULID. */
 export const timeOfId = (id: string): number => decodeTime(id);
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const SEQUENCE_DIGITS = 10;
+const RANDOM_DIGITS = 6;
+
+/**
+ * A ULID made from a time and a sequence number instead of randomness: the time part is `ms`,
+ * then `seq` in 10 base-32 digits (up to 2^50), then 6 random digits that only keep ids of
+ * different sequences apart. Ids of one sequence whose `ms` never decreases as `seq` grows sort
+ * in sequence order, as strings and by their time.
+ */
+export function sequencedId(ms: number, seq: number): string {
+  if (!Number.isSafeInteger(seq) || seq < 0 || seq >= 32 ** SEQUENCE_DIGITS)
+    throw new RangeError(`sequence number out of range: ${seq}`);
+  let digits = '';
+  for (let rest = seq, i = 0; i < SEQUENCE_DIGITS; i++, rest = Math.floor(rest / 32)) {
+    digits = CROCKFORD[rest % 32]! + digits;
+  }
+  let random = '';
+  for (let i = 0; i < RANDOM_DIGITS; i++) random += CROCKFORD[randomInt(32)]!;
+  return `${encodeTime(ms, 10)}${digits}${random}`;
+}

@@ -8,7 +8,6 @@ import {
   type UserId,
   type Viewer,
 } from '../domain/types';
-import { newId } from '../lib/ulid';
 import type { FriendStore, MessageStore, UserStore } from '../ports';
 
 export const messages = {
@@ -26,18 +25,22 @@ export class MessageService {
     private readonly users: UserStore,
   ) {}
 
-  async send(viewer: Viewer, toUserId: UserId, text: string): Promise<Message> {
+  /**
+   * Sends to a friend. The store gives the message its id and time (ports.ts MessageStore). A
+   * `requestKey` (the client's idempotency key) makes a retry of the same send store nothing new
+   * and answer the message stored the first time.
+   */
+  async send(viewer: Viewer, toUserId: UserId, text: string, requestKey?: string): Promise<Message> {
     if (toUserId === viewer.id) throw new InvalidInput(messages.self, 'self_message');
     const receiver = await this.partner(viewer, toUserId);
     return this.messages.send({
-      id: newId(),
       conversationId: conversationIdOf(viewer.id, toUserId),
       fromUserId: viewer.id,
       fromUsername: viewer.username,
       toUserId,
       toUsername: receiver.username,
       text,
-      createdAt: new Date(),
+      ...(requestKey ? { requestKey } : {}),
     });
   }
 

@@ -13,6 +13,7 @@ import { blobStoreContract } from './blob-store.contract';
 import { commentStoreContract } from './comment-store.contract';
 import { createUser, newPhoto, randomToken } from './fixtures';
 import { friendStoreContract } from './friend-store.contract';
+import { messageDeliveryContract } from './message-delivery.contract';
 import { messageStoreContract } from './message-store.contract';
 import { photoEditContract } from './photo-edit.contract';
 import { photoStoreContract } from './photo-store.contract';
@@ -49,6 +50,12 @@ describe('aws: DynamoPhotoStore edits', () => photoEditContract(make));
 describe('aws: DynamoCommentStore', () => commentStoreContract(make));
 describe('aws: DynamoMessageStore', () => messageStoreContract(make));
 describe('aws: S3BlobStore', () => blobStoreContract(make));
+describe('aws: DynamoMessageStore across processes', () =>
+  messageDeliveryContract(
+    make,
+    () => ({ ...inject('awsEnv'), STORE_TIMEOUT_MS: String(AWS_TEST_TIMEOUT_MS) }),
+    { rounds: 1 },
+  ));
 
 /** A MySQL connection as the test user, without a database selected. */
 async function adminConnection(config: AwsConfig) {

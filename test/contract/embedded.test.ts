@@ -12,6 +12,7 @@ import { blobStoreContract } from './blob-store.contract';
 import { commentStoreContract } from './comment-store.contract';
 import { uniqueUsername } from './fixtures';
 import { friendStoreContract } from './friend-store.contract';
+import { messageDeliveryContract } from './message-delivery.contract';
 import { messageStoreContract } from './message-store.contract';
 import { photoEditContract } from './photo-edit.contract';
 import { photoStoreContract } from './photo-store.contract';
@@ -86,6 +87,12 @@ describe('embedded: SqlitePhotoStore edits', () => photoEditContract(make));
 describe('embedded: SqliteCommentStore', () => commentStoreContract(make));
 describe('embedded: SqliteMessageStore', () => messageStoreContract(make));
 describe('embedded: LocalBlobStore', () => blobStoreContract(make));
+describe('embedded: SqliteMessageStore across processes', () =>
+  messageDeliveryContract(
+    make,
+    () => ({ STORAGE_BACKEND: 'embedded', DATA_DIR: shared, STORE_TIMEOUT_MS: '3000' }),
+    { rounds: 2 },
+  ));
 
 describe('embedded: createEmbeddedStorage', () => {
   it('createEmbeddedStorage in an empty dir makes lumina.sqlite, images/ and records the schema version once', () => {

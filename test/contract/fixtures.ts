@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { beforeAll } from 'vitest';
 import type { Storage } from '../../src/ports';
-import type { Message, NewPhoto, Page, User } from '../../src/domain/types';
+import type { NewMessage, NewPhoto, Page, User } from '../../src/domain/types';
 import { conversationIdOf } from '../../src/domain/types';
 import { newId, timeOfId } from '../../src/lib/ulid';
 
@@ -86,21 +86,21 @@ export function newPhoto(owner: Pick<User, 'id' | 'username'>, over: Partial<New
   };
 }
 
+/** A message as the message service hands it to the store, which gives it its id and time. */
 export function newMessage(
   from: Pick<User, 'id' | 'username'>,
   to: Pick<User, 'id' | 'username'>,
   text: string,
-): Message {
-  const id = newId();
+  requestKey?: string,
+): NewMessage {
   return {
-    id,
     conversationId: conversationIdOf(from.id, to.id),
     fromUserId: from.id,
     fromUsername: from.username,
     toUserId: to.id,
     toUsername: to.username,
     text,
-    createdAt: new Date(timeOfId(id)),
+    ...(requestKey ? { requestKey } : {}),
   };
 }
 

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { conversationIdOf, type Message, type User } from '../../src/domain/types';
-import { newId } from '../../src/lib/ulid';
-import { createUsers, inBatches, newMessage, useStorage, type MakeStorage } from './fixtures';
+import { newId, timeOfId, ULID_PATTERN } from '../../src/lib/ulid';
+import { ascending, createUsers, inBatches, newMessage, useStorage, type MakeStorage } from './fixtures';
 
 export function messageStoreContract(make: MakeStorage): void {
   const storage = useStorage(make);
   const messages = () => storage().messages;
 
-  /** Sends `count` messages from `from` to `to`, `width` at a time; ids are made in order before sending. */
+  /** Sends `count` messages from `from` to `to`, `width` at a time; returns them in the stored order. */
   async function sendMany(from: User, to: User, count: number, width = 25): Promise<Message[]> {
     const drafts = Array.from({ length: count }, (_, i) => newMessage(from, to, `message ${i}`));
-    await inBatches(
+    const sent = await inBatches(
       drafts.map((m) => () => messages().send(m)),
       width,
     );
-    return drafts;
+    return sent.sort((x, y) => (x.id < y.id ? -1 : 1));
   }
 
   describe('MessageStore', () => {
@@ -22,11 +22,50 @@ export function messageStoreContract(make: MakeStorage): void {
       await expect(messages().ping()).resolves.toBeUndefined();
     });
 
-    it('MessageStore.send stores the message and latest returns it unchanged', async () => {
+    it('MessageStore.send stores the message with an id and time it gives, and latest returns it unchanged', async () => {
       const [a, b] = await createUsers(storage(), 2);
-      const message = newMessage(a!, b!, 'Hello — ünïcødé ✓ <b>not html</b>');
-      expect(await messages().send(message)).toEqual(message);
+      const draft = newMessage(a!, b!, 'Hello — ünïcødé ✓ <b>not html</b>');
+      const before = Date.now();
+      const message = await messages().send(draft);
+      expect(message).toEqual({
+        ...draft,
+        id: expect.stringMatching(ULID_PATTERN),
+        createdAt: expect.any(Date),
+      });
+      expect(message.createdAt.getTime()).toBe(timeOfId(message.id));
+      expect(message.createdAt.getTime()).toBeGreaterThanOrEqual(before - 5);
+      expect(message.createdAt.getTime()).toBeLessThanOrEqual(Date.now() + 5);
       expect(await messages().latest(conversationIdOf(a!.id, b!.id), 100)).toEqual([message]);
+    });
+
+    it('MessageStore.send one after another gives ids in send order and times that never decrease', async () => {
+      const [a, b] = await createUsers(storage(), 2);
+      const sent: Message[] = [];
+      for (let i = 0; i < 30; i++)
+        sent.push(await messages().send(newMessage(i % 2 ? a! : b!, i % 2 ? b! : a!, `m${i}`)));
+      expect(sent.map((m) => m.id)).toEqual(ascending(sent.map((m) => m.id)));
+      expect(new Set(sent.map((m) => m.id)).size).toBe(30);
+      for (let i = 1; i < sent.length; i++) expect(sent[i]!.createdAt >= sent[i - 1]!.createdAt).toBe(true);
+      expect(await messages().latest(sent[0]!.conversationId, 100)).toEqual(sent);
+    });
+
+    it('MessageStore.send with a request key already used by the sender stores nothing and returns the first message', async () => {
+      const [a, b] = await createUsers(storage(), 2);
+      const key = `key-${newId()}`;
+      const first = await messages().send(newMessage(a!, b!, 'only once', key));
+      const again = await messages().send(newMessage(a!, b!, 'only once', key));
+      expect(again).toEqual(first);
+      const [retriedAtOnce] = await Promise.all([
+        messages().send(newMessage(a!, b!, 'only once', key)),
+        messages().send(newMessage(a!, b!, 'only once', key)),
+      ]);
+      expect(retriedAtOnce).toEqual(first);
+      expect(await messages().latest(first.conversationId, 100)).toEqual([first]);
+      expect(await messages().unreadTotal(b!.id)).toBe(1);
+      // Keys belong to their sender: the other person's same key is another message.
+      const reply = await messages().send(newMessage(b!, a!, 'mine', key));
+      expect(reply.id).not.toBe(first.id);
+      expect(await messages().latest(first.conversationId, 100)).toEqual([first, reply]);
     });
 
     it('MessageStore.latest with 150 messages returns the latest 100, oldest first', async () => {
@@ -60,22 +99,27 @@ export function messageStoreContract(make: MakeStorage): void {
       expect(await messages().after(conversation, all[1]!.id, 100)).toEqual(all.slice(2));
       expect(await messages().after(conversation, all[1]!.id, 2)).toEqual(all.slice(2, 4));
       expect(await messages().after(conversation, reply.id, 100)).toEqual([]);
+      // Any id is a cursor: one made after the last message, and one made before the first.
       expect(await messages().after(conversation, newId(), 100)).toEqual([]);
+      expect(await messages().after(conversation, '00000000000000000000000000', 100)).toEqual(all);
     });
 
-    it('MessageStore.send by two users 50 each at once stores all 100 exactly once, in id order', async () => {
+    it('MessageStore.send by two users 50 each at once stores all 100 exactly once, in id order, times never decreasing', async () => {
       const [a, b] = await createUsers(storage(), 2);
       const drafts = Array.from({ length: 50 }, (_, i) => [
         newMessage(a!, b!, `a${i}`),
         newMessage(b!, a!, `b${i}`),
       ]).flat();
-      await Promise.all(drafts.map((m) => messages().send(m)));
+      const sent = await Promise.all(drafts.map((m) => messages().send(m)));
       const conversation = conversationIdOf(a!.id, b!.id);
       const stored = await messages().latest(conversation, 100);
-      expect(stored.map((m) => m.id)).toEqual(drafts.map((m) => m.id).sort());
-      expect(await messages().after(conversation, drafts[0]!.id, 200)).toHaveLength(99);
+      expect(stored.map((m) => m.id)).toEqual(ascending(sent.map((m) => m.id)));
+      expect(new Set(stored.map((m) => m.text)).size).toBe(100);
+      for (let i = 1; i < stored.length; i++)
+        expect(stored[i]!.createdAt >= stored[i - 1]!.createdAt).toBe(true);
+      expect(await messages().after(conversation, stored[0]!.id, 200)).toEqual(stored.slice(1));
 
-      const last = drafts.at(-1)!;
+      const last = stored.at(-1)!;
       const [ofA] = await messages().conversations(a!.id, 10);
       expect(ofA?.lastMessage.id).toBe(last.id);
       expect(ofA?.unread).toBe(50);

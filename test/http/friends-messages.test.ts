@@ -264,6 +264,26 @@ describe('messages API', () => {
     expect(after.find((x) => x.user_id === c.user.id)?.unread).toBe(0);
   });
 
+  it('POST /api/messages again with the same Idempotency-Key answers the first message and stores it once', async () => {
+    const c = await signedInAgent(t.app);
+    await befriend(c, a);
+    const send = (key: string, text = 'only once') =>
+      c.agent.post('/api/messages').set('Idempotency-Key', key).send({ to_user_id: a.user.id, text });
+    const first = (await send('retry-key-0001').expect(201)).body;
+    expect((await send('retry-key-0001').expect(201)).body).toEqual(first);
+    const other = (await send('retry-key-0002').expect(201)).body;
+    expect(other.id).not.toBe(first.id);
+    const list = (await a.agent.get(`/api/messages?user_id=${c.user.id}`).expect(200)).body as {
+      id: string;
+    }[];
+    expect(list.map((m) => m.id)).toEqual([first.id, other.id]);
+    for (const bad of ['short', 'has space in it', 'x'.repeat(129), 'ünïcødé-key']) {
+      const res = await send(bad).expect(400);
+      expect(res.body.message).toMatch(/Idempotency-Key/);
+    }
+    expect((await a.agent.get(`/api/messages?user_id=${c.user.id}`).expect(200)).body).toHaveLength(2);
+  });
+
   it('refuses non-friends 403, yourself 400, unknown 404, bad ids and text 400, and stores nothing', async () => {
     const stranger = await signedInAgent(t.app);
     const count = async () =>

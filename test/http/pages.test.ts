@@ -166,4 +166,32 @@ describe('pages', () => {
     expect(chat.text).toContain('hello &lt;script&gt;');
     expectNoInlineCode(chat.text);
   });
+
+  it('the chat form carries a request key, so posting it twice (a retry) stores the message once', async () => {
+    const a = await signedInAgent(t.app);
+    const b = await signedInAgent(t.app);
+    await a.agent.post('/api/friends/request').send({ username: b.user.username }).expect(201);
+    const [incoming] = (await b.agent.get('/api/friends/requests')).body as { id: number }[];
+    await b.agent
+      .post('/api/friends/respond')
+      .send({ request_id: incoming?.id, action: 'accept' })
+      .expect(200);
+    const page = await a.agent.get(`/chat/${b.user.username}`).expect(200);
+    const key = /name="request_key" value="([^"]+)"/.exec(page.text)?.[1];
+    expect(key).toMatch(/^[0-9a-f-]{36}$/);
+    for (let i = 0; i < 2; i++) {
+      await a.agent
+        .post(`/chat/${b.user.username}`)
+        .type('form')
+        .send({ text: 'once', request_key: key })
+        .expect(303);
+    }
+    const list = (await a.agent.get(`/api/messages?user_id=${b.user.id}`).expect(200)).body as {
+      text: string;
+    }[];
+    expect(list.map((m) => m.text)).toEqual(['once']);
+    // A new page is a new form: its key differs.
+    const next = await a.agent.get(`/chat/${b.user.username}`).expect(200);
+    expect(/name="request_key" value="([^"]+)"/.exec(next.text)?.[1]).not.toBe(key);
+  });
 });

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Container } from '../../container';
 import { messageInput, parse } from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
+import { requestKeyOf } from '../request-key';
 import { toConversationJson, toMessageJson } from '../serializers';
 
 /** Sending, and the conversation list. Reading (GET /api/messages, the chat poll) is messages-poll.ts. */
@@ -12,7 +13,8 @@ export function messagesApi({ services }: Container): Router {
 
   api.post('/messages', async (req, res) => {
     const { to_user_id, text } = parse(messageInput, req.body);
-    res.status(201).json(toMessageJson(await messages.send(viewer(req), to_user_id, text)));
+    const message = await messages.send(viewer(req), to_user_id, text, requestKeyOf(req));
+    res.status(201).json(toMessageJson(message));
   });
 
   api.get('/conversations', async (req, res) => {

@@ -2,9 +2,10 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Container } from '../../container';
 import { MAX_MESSAGE_LENGTH } from '../../domain/limits';
-import { messageInput, parse, parsePathId, username } from '../../domain/schemas';
+import { messageInput, parse, parsePathId, requestKey, username } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
 import { formBody } from '../middleware/body';
+import { newRequestKey, REQUEST_KEY_FIELD, requestKeyOf } from '../request-key';
 import { formRoute, requireFormUser, typed } from './support';
 
 const messageForm = z.object({ text: messageInput.shape.text });
@@ -21,7 +22,7 @@ export function chatPages({ services }: Container): Router {
     req: Request,
     res: Response,
     name: string,
-    form: { text: string; error: string | null } = { text: '', error: null },
+    form: { text: string; error: string | null; requestKey?: string } = { text: '', error: null },
   ): Promise<void> {
     const me = viewer(req);
     const { other, messages: list, canSend } = await messages.open(me, name);
@@ -36,6 +37,8 @@ export function chatPages({ services }: Container): Router {
       lastId: list.at(-1)?.id ?? '',
       text: form.text,
       error: form.error,
+      // Kept when the form comes back with an error: posting it again is a retry of the same send.
+      requestKey: form.requestKey ?? newRequestKey(),
       maxMessage: MAX_MESSAGE_LENGTH,
     });
   }
@@ -65,16 +68,23 @@ export function chatPages({ services }: Container): Router {
       act: async (req) => {
         const other = await users.lookup(nameOf(req));
         const { text } = parse(messageForm, req.body);
-        const sent = await messages.send(viewer(req), other.id, text);
+        const sent = await messages.send(viewer(req), other.id, text, requestKeyOf(req));
         return `/chat/${encodeURIComponent(other.username)}#message-${sent.id}`;
       },
       show: (req, res, e) =>
         renderChat(req, res, nameOf(req), {
           text: typed(req, 'text', MAX_MESSAGE_LENGTH + 100),
           error: e.message,
+          ...keptRequestKey(req),
         }),
     }),
   );
 
   return pages;
+}
+
+/** The form's request key, to post again with the form when it comes back with an error. */
+function keptRequestKey(req: Request): { requestKey?: string } {
+  const key = typed(req, REQUEST_KEY_FIELD, 200);
+  return requestKey.safeParse(key).success ? { requestKey: key } : {};
 }

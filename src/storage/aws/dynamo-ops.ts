@@ -39,6 +39,24 @@ export async function transactWrite(
   doc: DynamoDBDocumentClient,
   items: TransactItems,
 ): Promise<string[] | null> {
+  return (await transactWriteWithReasons(doc, items))?.map((r) => r.code) ?? null;
+}
+
+/** Why one item of a cancelled transaction failed, and the item as it was when it asked for it. */
+export interface CancellationReason {
+  code: string;
+  /**
+   * With `ReturnValuesOnConditionCheckFailure: 'ALL_OLD'` on that item, its attributes, still
+   * in DynamoDB's typed form (`{ N: '5' }`): the document client does not convert errors.
+   */
+  item?: Record<string, unknown>;
+}
+
+/** transactWrite(), with each failed item's stored attributes when the item asked for them. */
+export async function transactWriteWithReasons(
+  doc: DynamoDBDocumentClient,
+  items: TransactItems,
+): Promise<CancellationReason[] | null> {
   for (let attempt = 1; ; attempt++) {
     try {
       await doc.send(new TransactWriteCommand({ TransactItems: items }));
@@ -46,8 +64,10 @@ export async function transactWrite(
     } catch (err) {
       const reasons = cancellationReasons(err);
       if (!reasons) throw err;
-      if (reasons.includes('ConditionalCheckFailed')) return reasons;
-      const isConflict = reasons.some((r) => r === 'TransactionConflict' || r === 'ThrottlingError');
+      if (reasons.some((r) => r.code === 'ConditionalCheckFailed')) return reasons;
+      const isConflict = reasons.some(
+        (r) => r.code === 'TransactionConflict' || r.code === 'ThrottlingError',
+      );
       if (!isConflict) throw err;
       if (attempt >= TRANSACTION_ATTEMPTS) throw Object.assign(new Unavailable(DYNAMODB), { cause: err });
       await sleep(backoff(attempt));
@@ -55,10 +75,12 @@ export async function transactWrite(
   }
 }
 
-function cancellationReasons(err: unknown): string[] | null {
+function cancellationReasons(err: unknown): CancellationReason[] | null {
   if (!(err instanceof Error) || err.name !== 'TransactionCanceledException') return null;
-  const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.map((r) => r.Code ?? 'None');
+  const reasons =
+    (err as { CancellationReasons?: { Code?: string; Item?: Record<string, unknown> }[] })
+      .CancellationReasons ?? [];
+  return reasons.map((r) => ({ code: r.Code ?? 'None', ...(r.Item ? { item: r.Item } : {}) }));
 }
 
 export const isConditionFailed = (err: unknown): boolean =>

@@ -72,7 +72,7 @@ export async function createAwsStorage(config: AwsConfig, timeoutMs: number): Pr
     friends: new MysqlFriendStore(db),
     photos,
     comments: new DynamoCommentStore(doc, { comments: tables.comments, photos: tables.photos }),
-    messages: new DynamoMessageStore(doc, tables.messages),
+    messages: new DynamoMessageStore(doc, tables.messages, timeoutMs),
     blobs,
     health: [
       { name: MYSQL, check: mysqlReady },

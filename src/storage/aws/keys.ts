@@ -16,7 +16,10 @@ import { timeOfId } from '../../lib/ulid';
  *   PHOTO#<photoId> COMMENT#<ms13>#<id>   comment
  * lumina_messages
  *   CONV#<lo>#<hi>  MSG#<ms13>#<id>       message
+ *   CONV#<lo>#<hi>  HEAD                  conversation_head: the last place given out, and its time
  *   INBOX#<userId>  CONV#<otherUserId>    inbox: last message and unread count of one conversation
+ * any of the three tables, beside what the request made
+ *   REQUEST#<userId>#<key>  <KIND>        request_key: what a request with an idempotency key made
  */
 
 export interface ItemKey {
@@ -32,7 +35,9 @@ export const ENTITY = {
   feedMarker: 'feed_marker',
   comment: 'comment',
   message: 'message',
+  conversationHead: 'conversation_head',
   inbox: 'inbox',
+  requestKey: 'request_key',
 } as const;
 
 export const GSI1 = 'GSI1';
@@ -114,9 +119,24 @@ export const messageKey = (conversationId: string, messageId: string): ItemKey =
   SK: messageSortKey(messageId),
 });
 
+/** Sorts before every `MSG#` key, so no message query ever meets it. */
+export const conversationHeadKey = (conversationId: string): ItemKey => ({ PK: conversationId, SK: 'HEAD' });
+
 export const inboxPartition = (userId: UserId): string => `INBOX#${userId}`;
 export const INBOX_SORT_PREFIX = 'CONV#';
 export const inboxKey = (userId: UserId, otherUserId: UserId): ItemKey => ({
   PK: inboxPartition(userId),
   SK: `${INBOX_SORT_PREFIX}${otherUserId}`,
+});
+
+// --- request keys (any table) --------------------------------------------------------------
+
+/** One partition per key, so no list ever queries across them. */
+export const requestKeyKey = (
+  userId: UserId,
+  kind: 'MESSAGE' | 'COMMENT' | 'PHOTO',
+  key: string,
+): ItemKey => ({
+  PK: `REQUEST#${userId}#${key}`,
+  SK: kind,
 });

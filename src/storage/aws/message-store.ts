@@ -1,10 +1,13 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Conflict } from '../../domain/errors';
-import type { Conversation, Message, UserId } from '../../domain/types';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Unavailable } from '../../domain/errors';
+import type { Conversation, Message, NewMessage, UserId } from '../../domain/types';
+import { sequencedId, timeOfId } from '../../lib/ulid';
 import type { MessageStore } from '../../ports';
 import { DYNAMODB, guard } from './clients';
-import { isConditionFailed, type Item, queryPages, transactWrite } from './dynamo-ops';
+import { isConditionFailed, type Item, queryPages, transactWriteWithReasons } from './dynamo-ops';
 import {
+  conversationHeadKey,
   ENTITY,
   INBOX_SORT_PREFIX,
   inboxKey,
@@ -12,6 +15,7 @@ import {
   MESSAGE_SORT_PREFIX,
   messageKey,
   messageSortKey,
+  requestKeyKey,
 } from './keys';
 
 /**
@@ -68,11 +72,19 @@ function toMessage(item: Item): Message {
   };
 }
 
+/** Conversations whose head one process keeps in memory (the most recently written). */
+const MAX_REMEMBERED_HEADS = 10_000;
+
 /** Messages and inbox entries in lumina_messages. */
 export class DynamoMessageStore implements MessageStore {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly heads = new Map<string, Head>();
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
+    /** How long a send keeps retrying when other sends of its conversation commit first. */
+    private readonly timeoutMs: number,
   ) {}
 
   ping(): Promise<void> {
@@ -82,49 +94,96 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   /**
-   * One transaction: the message (if its id is new), the sender's inbox entry and the
-   * receiver's (unread + 1). An entry takes the message as its last one only if it is newer
-   * than the entry's last (messages sent at once may commit out of order); when that condition
-   * fails the transaction is retried without moving that entry's last message.
+   * Gives the message the next place in its conversation and stores it in one TransactWrite
+   * (ports.ts MessageStore): the HEAD item moves to the new place on the condition that it still
+   * holds the place read just before, the message is put, both inbox entries are updated, and
+   * with a request key its REQUEST item is put if absent. When another send moved the head first,
+   * the head is read again and the transaction retried (short jittered pauses, within the
+   * store's timeout). Only one send per conversation commits at a time, so each is the newest
+   * of its conversation when it commits and the inbox entries need no "is it newer" condition.
    */
-  send(message: Message): Promise<Message> {
+  send(draft: NewMessage): Promise<Message> {
     return guard(DYNAMODB, async () => {
-      const item: MessageItem = {
-        ...messageKey(message.conversationId, message.id),
-        type: ENTITY.message,
-        id: message.id,
-        from_user_id: message.fromUserId,
-        from_username: message.fromUsername,
-        to_user_id: message.toUserId,
-        to_username: message.toUsername,
-        text: message.text,
-        created_at: message.createdAt.toISOString(),
-      };
-      const putMessage = {
-        Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(PK)' },
-      };
-      let isSenderLast = true;
-      let isReceiverLast = true;
-      for (;;) {
-        const failed = await transactWrite(this.doc, [
-          putMessage,
-          this.receiverUpdate(message, isReceiverLast),
-          ...(isSenderLast ? [this.senderUpdate(message)] : []),
-        ]);
-        if (!failed) return message;
-        if (failed[0] === 'ConditionalCheckFailed') {
-          throw new Conflict('A message with this id already exists.', 'message_exists');
-        }
-        // Only the "newer than the entry's last message" conditions can fail here, and each
-        // retry drops one, so this loop runs at most three times.
-        const isReceiverOlder = failed[1] === 'ConditionalCheckFailed';
-        const isSenderOlder = failed[2] === 'ConditionalCheckFailed';
-        if (!isReceiverOlder && !isSenderOlder)
-          throw new Error(`unexpected cancellation: ${failed.join(', ')}`);
-        if (isReceiverOlder) isReceiverLast = false;
-        if (isSenderOlder) isSenderLast = false;
+      const { requestKey, ...fields } = draft;
+      if (requestKey) {
+        const earlier = await this.sentWithKey(draft.fromUserId, requestKey);
+        if (earlier) return earlier;
       }
+      return this.inLane(draft.conversationId, async () => {
+        const started = Date.now();
+        let head = this.heads.get(draft.conversationId) ?? (await this.readHead(draft.conversationId));
+        for (;;) {
+          const seq = head.seq + 1;
+          const at = Math.max(Date.now(), head.lastAt);
+          const message: Message = { ...fields, id: sequencedId(at, seq), createdAt: new Date(at) };
+          const failed = await transactWriteWithReasons(this.doc, [
+            this.headUpdate(message, head, seq),
+            this.messagePut(message),
+            this.receiverUpdate(message),
+            this.senderUpdate(message),
+            ...(requestKey ? [this.requestKeyPut(message, requestKey)] : []),
+          ]);
+          if (!failed) {
+            this.rememberHead(message.conversationId, { seq, lastAt: at, exists: true });
+            return message;
+          }
+          this.heads.delete(draft.conversationId);
+          if (requestKey && failed[4]?.code === 'ConditionalCheckFailed') {
+            const earlier = await this.sentWithKey(draft.fromUserId, requestKey);
+            if (earlier) return earlier;
+          }
+          if (failed[0]?.code !== 'ConditionalCheckFailed')
+            throw new Error(`unexpected cancellation: ${failed.map((r) => r.code).join(', ')}`);
+          if (Date.now() - started > this.timeoutMs) throw new Unavailable(DYNAMODB);
+          // Another process moved the head first: the failed condition returned it as it is now.
+          const current = failed[0].item && headOf(failed[0].item);
+          head =
+            current && Number.isFinite(current.seq) ? current : await this.readHead(draft.conversationId);
+        }
+      });
     });
+  }
+
+  /**
+   * Runs sends of one conversation one after another within this process, so they never race
+   * each other for the head (only sends from other processes can), and the head this process
+   * wrote last can be used without reading it again.
+   */
+  private inLane<T>(conversationId: string, work: () => Promise<T>): Promise<T> {
+    const lane = this.lanes.get(conversationId) ?? { tail: Promise.resolve(), queued: 0 };
+    lane.queued++;
+    const turn = async () => {
+      lane.queued--;
+      // DynamoDB answers the transaction that committed before the one that lost to it, so a
+      // process sending a burst would send its next one before the loser (another process) can
+      // retry, and win again, every time. A random pause of up to one commit's round trip between
+      // the sends of a burst gives the other process its turn.
+      if (lane.pauseMs) await sleep(Math.random() * lane.pauseMs);
+      const started = Date.now();
+      try {
+        return await work();
+      } finally {
+        lane.pauseMs = lane.queued > 0 ? Math.min(Date.now() - started, 100) : 0;
+      }
+    };
+    const result = lane.tail.then(turn, turn);
+    lane.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.lanes.set(conversationId, lane);
+    const tail = lane.tail;
+    void tail.then(() => {
+      if (lane.tail === tail) this.lanes.delete(conversationId);
+    });
+    return result;
+  }
+
+  /** The head this process last wrote, per conversation; a stale one fails its condition and is read again. */
+  private rememberHead(conversationId: string, head: Head): void {
+    this.heads.delete(conversationId);
+    this.heads.set(conversationId, head);
+    if (this.heads.size > MAX_REMEMBERED_HEADS) this.heads.delete(this.heads.keys().next().value!);
   }
 
   /** Access pattern "latest n messages of a conversation": one Query newest first, reversed. */
@@ -224,14 +283,117 @@ export class DynamoMessageStore implements MessageStore {
     return entries.slice(0, MAX_INBOX_ENTRIES);
   }
 
-  /** The sender's entry: last message if newer; unread starts at 0 and is otherwise unchanged. */
+  /**
+   * The conversation's place counter. A conversation without a HEAD item starts after its
+   * newest stored message (stored before heads existed), a millisecond later so the next id
+   * sorts after it; that costs one extra Query, once per conversation.
+   */
+  private async readHead(conversationId: string): Promise<Head> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: conversationHeadKey(conversationId),
+        ConsistentRead: true,
+      }),
+    );
+    if (Item) return { seq: Number(Item.seq), lastAt: Number(Item.last_at), exists: true };
+    const { Items } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': conversationId, ':prefix': MESSAGE_SORT_PREFIX },
+        ProjectionExpression: 'id, created_at',
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const newest = Items?.[0];
+    if (!newest) return { seq: 0, lastAt: 0, exists: false };
+    const lastAt = Math.max(Date.parse(String(newest.created_at)), timeOfId(String(newest.id)));
+    return { seq: 0, lastAt: lastAt + 1, exists: false };
+  }
+
+  /** Moves HEAD to `seq`, only if no other send moved it since `head` was read. */
+  private headUpdate(message: Message, head: Head, seq: number) {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: conversationHeadKey(message.conversationId),
+        UpdateExpression: 'SET #type = :type, seq = :seq, last_at = :at, last_message_id = :id',
+        ConditionExpression: head.exists ? 'seq = :previous' : 'attribute_not_exists(PK)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: {
+          ':type': ENTITY.conversationHead,
+          ':seq': seq,
+          ':at': message.createdAt.getTime(),
+          ':id': message.id,
+          ...(head.exists ? { ':previous': head.seq } : {}),
+        },
+      },
+    };
+  }
+
+  private messagePut(message: Message) {
+    const item: MessageItem = {
+      ...messageKey(message.conversationId, message.id),
+      type: ENTITY.message,
+      id: message.id,
+      from_user_id: message.fromUserId,
+      from_username: message.fromUsername,
+      to_user_id: message.toUserId,
+      to_username: message.toUsername,
+      text: message.text,
+      created_at: message.createdAt.toISOString(),
+    };
+    return { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
+  }
+
+  /** Remembers which message a request key made, if no send with that key has. */
+  private requestKeyPut(message: Message, requestKey: string) {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: {
+          ...requestKeyKey(message.fromUserId, 'MESSAGE', requestKey),
+          type: ENTITY.requestKey,
+          target_pk: message.conversationId,
+          target_sk: messageSortKey(message.id),
+          created_at: message.createdAt.toISOString(),
+        },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    };
+  }
+
+  /** The message an earlier send with this key stored, or null. */
+  private async sentWithKey(userId: UserId, requestKey: string): Promise<Message | null> {
+    const { Item: key } = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: requestKeyKey(userId, 'MESSAGE', requestKey),
+        ConsistentRead: true,
+      }),
+    );
+    if (!key) return null;
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { PK: String(key.target_pk), SK: String(key.target_sk) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? toMessage(Item) : null;
+  }
+
+  /** The sender's entry: the last message; unread starts at 0 and is otherwise unchanged. */
   private senderUpdate(message: Message) {
     return {
       Update: {
         TableName: this.table,
         Key: inboxKey(message.fromUserId, message.toUserId),
         UpdateExpression: `SET ${ENTRY_FIELDS}, other_username = :otherName, ${LAST_FIELDS}, unread = if_not_exists(unread, :zero)`,
-        ConditionExpression: NEWER_THAN_LAST,
         ExpressionAttributeNames: { '#type': 'type' },
         ExpressionAttributeValues: {
           ...this.entryValues(message.fromUserId, message.toUserId),
@@ -243,18 +405,17 @@ export class DynamoMessageStore implements MessageStore {
     };
   }
 
-  /** The receiver's entry: unread + 1, the sender's name, and the last message if newer. */
-  private receiverUpdate(message: Message, isLast: boolean) {
+  /** The receiver's entry: unread + 1, the sender's name, and the last message. */
+  private receiverUpdate(message: Message) {
     return {
       Update: {
         TableName: this.table,
         Key: inboxKey(message.toUserId, message.fromUserId),
-        UpdateExpression: `SET ${ENTRY_FIELDS}, other_username = :otherName${isLast ? `, ${LAST_FIELDS}` : ''} ADD unread :one`,
-        ...(isLast ? { ConditionExpression: NEWER_THAN_LAST } : {}),
+        UpdateExpression: `SET ${ENTRY_FIELDS}, other_username = :otherName, ${LAST_FIELDS} ADD unread :one`,
         ExpressionAttributeNames: { '#type': 'type' },
         ExpressionAttributeValues: {
           ...this.entryValues(message.toUserId, message.fromUserId),
-          ...(isLast ? lastValues(message) : {}),
+          ...lastValues(message),
           ':otherName': message.fromUsername,
           ':one': 1,
         },
@@ -267,10 +428,28 @@ export class DynamoMessageStore implements MessageStore {
   }
 }
 
+/** Sends of one conversation waiting in this process, and the pause before the next one. */
+interface Lane {
+  tail: Promise<void>;
+  queued: number;
+  pauseMs?: number;
+}
+
+interface Head {
+  seq: number;
+  lastAt: number;
+  exists: boolean;
+}
+
+/** A HEAD item as a failed condition returns it, in DynamoDB's typed form (`{ N: '5' }`). */
+function headOf(item: Record<string, unknown>): Head {
+  const number = (value: unknown) => Number((value as { N?: string } | undefined)?.N ?? value);
+  return { seq: number(item.seq), lastAt: number(item.last_at), exists: true };
+}
+
 const ENTRY_FIELDS = '#type = :inbox, user_id = :me, other_user_id = :other, updated_at = :now';
 const LAST_FIELDS =
   'last_message_id = :id, last_text = :text, last_from_user_id = :from, last_created_at = :at';
-const NEWER_THAN_LAST = 'attribute_not_exists(last_message_id) OR last_message_id < :id';
 
 function lastValues(message: Message) {
   return {

@@ -154,6 +154,30 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE photos ADD COLUMN medium_key TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'message sequence per conversation, request keys',
+    sql: `
+      -- The conversation's head: the last place given out and its time (message-store.ts).
+      CREATE TABLE conversation_heads (
+        conversation_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        last_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      -- What a request carrying an idempotency key made, so a retry returns it instead of making
+      -- another: kind 'message' (parent: conversation), 'comment' (parent: photo), 'photo'.
+      CREATE TABLE request_keys (
+        user_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        parent_id TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, kind, key)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

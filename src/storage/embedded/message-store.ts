@@ -1,6 +1,8 @@
-import type { Conversation, Message, UserId } from '../../domain/types';
+import type { Conversation, Message, NewMessage, UserId } from '../../domain/types';
+import { sequencedId, timeOfId } from '../../lib/ulid';
 import type { MessageStore } from '../../ports';
 import { pinger, run, type Db } from './db';
+import { SqliteRequestKeys } from './request-keys';
 
 interface MessageRow {
   conversation_id: string;
@@ -46,9 +48,26 @@ const toConversation = (row: InboxRow): Conversation => ({
   unread: row.unread,
 });
 
+interface HeadRow {
+  seq: number;
+  last_at: number;
+}
+
+/**
+ * Messages and inbox entries in SQLite. `send` runs in one IMMEDIATE transaction: it reads the
+ * conversation's head (seq, last time), gives the message the next place and a time that never
+ * goes back, and writes message, head and inbox entries together. Holding the write lock, no
+ * other process can commit a message of any conversation in between, so commit order is
+ * sequence order (ports.ts MessageStore).
+ */
 export class SqliteMessageStore implements MessageStore {
   readonly ping: () => Promise<void>;
+  private readonly requestKeys: SqliteRequestKeys;
   private readonly insert;
+  private readonly head;
+  private readonly newestStored;
+  private readonly saveHead;
+  private readonly byId;
   private readonly upsertInbox;
   private readonly newestFirst;
   private readonly newerThan;
@@ -59,6 +78,20 @@ export class SqliteMessageStore implements MessageStore {
 
   constructor(db: Db) {
     this.ping = pinger(db);
+    this.requestKeys = new SqliteRequestKeys(db);
+    this.head = db.prepare<[string], HeadRow>(
+      'SELECT seq, last_at FROM conversation_heads WHERE conversation_id = ?',
+    );
+    this.newestStored = db.prepare<[string], { id: string; created_at: number }>(
+      'SELECT id, created_at FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT 1',
+    );
+    this.saveHead = db.prepare<[string, number, number]>(
+      `INSERT INTO conversation_heads (conversation_id, seq, last_at) VALUES (?, ?, ?)
+       ON CONFLICT (conversation_id) DO UPDATE SET seq = excluded.seq, last_at = excluded.last_at`,
+    );
+    this.byId = db.prepare<[string, string], MessageRow>(
+      'SELECT * FROM messages WHERE conversation_id = ? AND id = ?',
+    );
     this.insert = db.prepare<[MessageRow]>(
       `INSERT INTO messages (conversation_id, id, from_user_id, from_username, to_user_id, to_username, text, created_at)
        VALUES (:conversation_id, :id, :from_user_id, :from_username, :to_user_id, :to_username, :text, :created_at)`,
@@ -96,8 +129,17 @@ export class SqliteMessageStore implements MessageStore {
       .prepare<[number], number>('SELECT coalesce(sum(unread), 0) FROM inbox WHERE user_id = ?')
       .pluck();
 
-    this.sendTx = db.transaction((m: Message) => {
-      const at = m.createdAt.getTime();
+    this.sendTx = db.transaction((draft: NewMessage): Message => {
+      const { requestKey, ...fields } = draft;
+      if (requestKey) {
+        const earlier = this.requestKeys.find(draft.fromUserId, 'message', requestKey);
+        const row = earlier && this.byId.get(earlier.parentId, earlier.targetId);
+        if (row) return toMessage(row);
+      }
+      const head = this.head.get(draft.conversationId) ?? this.firstHead(draft.conversationId);
+      const seq = head.seq + 1;
+      const at = Math.max(Date.now(), head.last_at);
+      const m: Message = { ...fields, id: sequencedId(at, seq), createdAt: new Date(at) };
       this.insert.run({
         conversation_id: m.conversationId,
         id: m.id,
@@ -108,17 +150,32 @@ export class SqliteMessageStore implements MessageStore {
         text: m.text,
         created_at: at,
       });
+      this.saveHead.run(m.conversationId, seq, at);
       const last = { id: m.id, text: m.text, from: m.fromUserId, at };
       this.upsertInbox.run({ ...last, user: m.fromUserId, other: m.toUserId, unread: 0 });
       this.upsertInbox.run({ ...last, user: m.toUserId, other: m.fromUserId, unread: 1 });
+      if (requestKey) {
+        this.requestKeys.record(m.fromUserId, 'message', requestKey, {
+          parentId: m.conversationId,
+          targetId: m.id,
+        });
+      }
+      return m;
     });
   }
 
-  send(message: Message): Promise<Message> {
-    return run(() => {
-      this.sendTx.immediate(message);
-      return message;
-    });
+  /**
+   * The head of a conversation that has none yet: empty, or (messages stored before heads
+   * existed) after its newest message, a millisecond later so the next id sorts after it.
+   */
+  private firstHead(conversationId: string): HeadRow {
+    const newest = this.newestStored.get(conversationId);
+    if (!newest) return { seq: 0, last_at: 0 };
+    return { seq: 0, last_at: Math.max(newest.created_at, timeOfId(newest.id)) + 1 };
+  }
+
+  send(message: NewMessage): Promise<Message> {
+    return run(() => this.sendTx.immediate(message));
   }
 
   latest(conversationId: string, limit: number): Promise<Message[]> {
