@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadConfig } from '../../src/config';
+import { loadConfig, withSessionSecret } from '../../src/config';
 import { conversationIdOf } from '../../src/domain/types';
 import type { Storage } from '../../src/ports';
 import { createStorage } from '../../src/storage';
@@ -43,11 +43,8 @@ async function send(storage: Storage, job: SenderJob, i: number) {
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '') as SenderJob;
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    SESSION_SECRET: 'sender-child-session-secret-0123456789',
-    ...job.env,
-  });
+  const env = { NODE_ENV: 'test', SESSION_SECRET: 'sender-child-session-secret-0123456789', ...job.env };
+  const config = withSessionSecret(loadConfig(env), () => 'unused');
   const storage = await createStorage(config);
   process.stdout.write('ready\n');
   while (!existsSync(job.goFile)) await sleep(2);
