@@ -8,12 +8,31 @@ import { decodeHeic } from './heic-decoder';
 export const messages = {
   unsupported:
     'That file is not a supported image. Accepted types: JPEG, PNG, WebP, GIF, AVIF and HEIC (iPhone photos).',
-  undecodable: 'The image could not be read; the file may be damaged or truncated.',
+  undecodable: 'The image could not be decoded; the file may be damaged or cut short.',
   tooManyPixels: (w: number, h: number, maxPixels: number, maxSide: number) =>
     `The image is ${w}×${h} pixels; the limit is ${Math.round(maxPixels / 1e6)} megapixels and ${maxSide} pixels on a side.`,
 };
 
 const ACCEPTED = new Set(['jpeg', 'png', 'webp', 'gif']);
+
+/**
+ * Whether the bytes start as a file of a type Lumina takes: JPEG, PNG, GIF, WebP, AVIF, HEIC.
+ * When sharp cannot even read the header of such a file, the file is damaged (400), not of
+ * another type (415).
+ */
+function startsLikeAccepted(bytes: Buffer): boolean {
+  const at = (offset: number, text: string) =>
+    bytes.subarray(offset, offset + text.length).toString('latin1') === text;
+  return (
+    (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) ||
+    at(0, '\x89PNG\r\n\x1a\n') ||
+    at(0, 'GIF87a') ||
+    at(0, 'GIF89a') ||
+    (at(0, 'RIFF') && at(8, 'WEBP')) ||
+    (at(4, 'ftyp') &&
+      ['avif', 'avis', 'heic', 'heix', 'hevc', 'heim', 'heis', 'mif1', 'msf1'].some((brand) => at(8, brand)))
+  );
+}
 
 export interface SharpImagesOptions {
   maxPixels: number;
@@ -54,7 +73,9 @@ export class SharpImages implements ImageProcessor {
     try {
       meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     } catch {
-      throw new UnsupportedMedia(messages.unsupported);
+      throw startsLikeAccepted(bytes)
+        ? new InvalidInput(messages.undecodable, 'undecodable_image')
+        : new UnsupportedMedia(messages.unsupported);
     }
     const isHeif = meta.format === 'heif';
     const isAvif = isHeif && meta.compression === 'av1';

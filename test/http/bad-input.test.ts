@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import sharp from 'sharp';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app';
 import { loadConfig, withSessionSecret } from '../../src/config';
+import { messages as imageMessages } from '../../src/adapters/sharp-images';
 import { createContainer, type Container } from '../../src/container';
 import { randomSecret } from '../../src/lib/secret-file';
 import { PASSWORD, sessionCookie, signedInAgent } from '../support/app';
@@ -149,6 +151,46 @@ describe('bad input', () => {
       expect(logged()?.msg).toBe('request aborted');
       expect(errorLines()).toEqual([]);
       expect(await photosOf(agent)).toEqual([]);
+    });
+  });
+
+  describe('images of an accepted type that cannot be decoded in full', () => {
+    const sos = (jpeg: Buffer) => jpeg.indexOf(Buffer.from([0xff, 0xda]));
+    const damaged: [string, (jpeg: Buffer, other: { webp: Buffer; gif: Buffer }) => Buffer][] = [
+      ['a JPEG that is only a header', (jpeg) => jpeg.subarray(0, sos(jpeg))],
+      ['a JPEG cut short after a header declaring its size', (jpeg) => jpeg.subarray(0, sos(jpeg) + 40)],
+      ['a JPEG cut in half', (jpeg) => jpeg.subarray(0, jpeg.length >> 1)],
+      ['a WebP cut in half', (_, o) => o.webp.subarray(0, o.webp.length >> 1)],
+      ['a GIF cut in half', (_, o) => o.gif.subarray(0, o.gif.length >> 1)],
+    ];
+    let jpeg: Buffer;
+    let other: { webp: Buffer; gif: Buffer };
+    beforeAll(async () => {
+      jpeg = await makeJpeg(320, 240);
+      other = {
+        webp: await sharp(jpeg).webp().toBuffer(),
+        gif: await sharp(jpeg).gif().toBuffer(),
+      };
+    });
+
+    it.each(damaged)(
+      '%s is 400 "could not be decoded" on the API and the form, storing nothing',
+      async (_, cut) => {
+        const { agent } = await signedInAgent(app);
+        const bytes = cut(jpeg, other);
+        const res = await agent.post('/api/photos').attach('photo', bytes, 'photo.jpg').expect(400);
+        expect(res.body).toEqual({ message: imageMessages.undecodable, code: 'undecodable_image' });
+        const page = await agent.post('/upload').attach('photo', bytes, 'photo.jpg').expect(400);
+        expect(page.text).toContain('could not be decoded');
+        expect(await photosOf(agent)).toEqual([]);
+      },
+    );
+
+    it('a file of a type Lumina does not take is still 415', async () => {
+      const { agent } = await signedInAgent(app);
+      const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>');
+      const res = await agent.post('/api/photos').attach('photo', svg, 'photo.jpg').expect(415);
+      expect(res.body.code).toBe('unsupported_media_type');
     });
   });
 
