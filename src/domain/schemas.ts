@@ -30,6 +30,22 @@ const text = (field: string, min: number, max: number) =>
     })
     .max(max, { error: `${field} must be at most ${max} characters` });
 
+/**
+ * A character a reader sees: a letter, digit, punctuation mark or symbol that is not
+ * default-ignorable (zero-width spaces and joiners, U+FEFF, the Hangul fillers U+3164 and U+FFA0,
+ * tag characters) and not a symbol drawn blank (U+2800 BRAILLE PATTERN BLANK, U+1D159 MUSICAL
+ * SYMBOL NULL NOTEHEAD). Spaces of every kind, controls, format characters, lone combining marks
+ * and private-use characters are not.
+ */
+const VISIBLE = /(?![\p{Default_Ignorable_Code_Point}\u2800\u{1D159}])[\p{L}\p{N}\p{P}\p{S}]/u;
+
+/** Whether a person would see anything of `value` (see VISIBLE). */
+export const hasVisible = (value: string): boolean => VISIBLE.test(value);
+
+/** Text people write to each other: 1 to `max` characters, at least one of them visible. */
+const visibleText = (field: string, max: number) =>
+  text(field, 1, max).refine(hasVisible, { error: `${field} must have at least one visible character` });
+
 export const username = z
   .string({ error: 'username must be text' })
   .max(200, { error: 'username must be 3–30 letters, digits, _ or .' })
@@ -182,7 +198,7 @@ export const toFeedInput = (q: FeedQuery): FeedInput => ({
   ...(q.before ? { before: q.before } : {}),
 });
 
-export const commentText = z.object({ text: text('text', 1, MAX_COMMENT_LENGTH) });
+export const commentText = z.object({ text: visibleText('text', MAX_COMMENT_LENGTH) });
 
 export const friendRequestInput = z.union(
   [z.object({ username }), z.object({ user_id: strictUserId('user_id') })],
@@ -200,9 +216,7 @@ export const requestDirection = z
 
 export const messageInput = z.object({
   to_user_id: strictUserId('to_user_id'),
-  text: text('text', 1, MAX_MESSAGE_LENGTH).refine((s) => s.trim().length > 0, {
-    error: 'text must not be blank',
-  }),
+  text: visibleText('text', MAX_MESSAGE_LENGTH),
 });
 
 export const messagesQuery = z.object({

@@ -194,6 +194,66 @@ describe('bad input', () => {
     });
   });
 
+  describe('comments and messages that show nothing', () => {
+    const INVISIBLE = [
+      ' \t\n ',
+      '\u200b\u200b',
+      '\u2800',
+      '\u3164',
+      '\ufeff',
+      '\u00a0\u3000\u2028',
+      '\u200d\u2060\u180e',
+      '\u115f\u1160\uffa0',
+      '\u0301',
+      '\u{E0041}\u{1D159}',
+    ];
+
+    it.each(INVISIBLE)(
+      'a comment of only %j is 400 and adds nothing, on the API and the form',
+      async (text) => {
+        const { agent } = await signedInAgent(app);
+        const photo = (
+          await agent
+            .post('/api/photos')
+            .attach('photo', await makeJpeg(32, 32), 'a.jpg')
+            .expect(201)
+        ).body as { id: string };
+        const res = await agent.post(`/api/photos/${photo.id}/comments`).send({ text }).expect(400);
+        expect(res.body.message).toBe('text must have at least one visible character');
+        const page = await agent.post(`/photos/${photo.id}/comments`).type('form').send({ text }).expect(400);
+        expect(page.text).toContain('text must have at least one visible character');
+        expect((await agent.get(`/api/photos/${photo.id}/comments`).expect(200)).body).toEqual([]);
+      },
+    );
+
+    it.each(INVISIBLE)(
+      'a message of only %j is 400 and sends nothing, on the API and the form',
+      async (text) => {
+        const a = await signedInAgent(app);
+        const b = await signedInAgent(app);
+        await a.agent.post('/api/friends/request').send({ user_id: b.user.id }).expect(201);
+        await b.agent.post('/api/friends/request').send({ user_id: a.user.id }).expect(201);
+        const res = await a.agent.post('/api/messages').send({ to_user_id: b.user.id, text }).expect(400);
+        expect(res.body.message).toBe('text must have at least one visible character');
+        await a.agent.post(`/chat/${b.user.username}`).type('form').send({ text }).expect(400);
+        expect((await b.agent.get(`/api/messages?user_id=${a.user.id}`).expect(200)).body).toEqual([]);
+      },
+    );
+
+    it('text with one visible character among invisible ones is taken', async () => {
+      const { agent } = await signedInAgent(app);
+      const photo = (
+        await agent
+          .post('/api/photos')
+          .attach('photo', await makeJpeg(32, 32), 'a.jpg')
+          .expect(201)
+      ).body as { id: string };
+      for (const text of ['\u200b.\u200b', '😀', 'e\u0301', '\u2800ok']) {
+        await agent.post(`/api/photos/${photo.id}/comments`).send({ text }).expect(201);
+      }
+    });
+  });
+
   describe('ids', () => {
     const OUT_OF_RANGE = ['ZZZZZZZZZZZZZZZZZZZZZZZZZZ', '7ZZZZZZZZZZZZZZZZZZZZZZZZZ'];
 
