@@ -80,6 +80,16 @@ const commonSchema = z
     RATE_LIMIT_SIGNUP_WINDOW_SECONDS: seconds(60 * 60),
     RATE_LIMIT_UPLOAD_MAX: int(60, 1),
     RATE_LIMIT_UPLOAD_WINDOW_SECONDS: seconds(60 * 60),
+    RATE_LIMIT_COMMENT_MAX: int(30, 1),
+    RATE_LIMIT_COMMENT_WINDOW_SECONDS: seconds(5 * 60),
+    RATE_LIMIT_MESSAGE_MAX: int(60, 1),
+    RATE_LIMIT_MESSAGE_WINDOW_SECONDS: seconds(60),
+    RATE_LIMIT_FRIEND_REQUEST_MAX: int(30, 1),
+    RATE_LIMIT_FRIEND_REQUEST_WINDOW_SECONDS: seconds(60 * 60),
+    RATE_LIMIT_LIKE_MAX: int(120, 1),
+    RATE_LIMIT_LIKE_WINDOW_SECONDS: seconds(60),
+    RATE_LIMIT_REPORT_MAX: int(20, 1),
+    RATE_LIMIT_REPORT_WINDOW_SECONDS: seconds(60 * 60),
   })
   .transform((e) => ({
     env: e.NODE_ENV,
@@ -117,6 +127,14 @@ const commonSchema = z
       },
       signup: { max: e.RATE_LIMIT_SIGNUP_MAX, windowMs: e.RATE_LIMIT_SIGNUP_WINDOW_SECONDS },
       upload: { max: e.RATE_LIMIT_UPLOAD_MAX, windowMs: e.RATE_LIMIT_UPLOAD_WINDOW_SECONDS },
+      comment: { max: e.RATE_LIMIT_COMMENT_MAX, windowMs: e.RATE_LIMIT_COMMENT_WINDOW_SECONDS },
+      message: { max: e.RATE_LIMIT_MESSAGE_MAX, windowMs: e.RATE_LIMIT_MESSAGE_WINDOW_SECONDS },
+      friendRequest: {
+        max: e.RATE_LIMIT_FRIEND_REQUEST_MAX,
+        windowMs: e.RATE_LIMIT_FRIEND_REQUEST_WINDOW_SECONDS,
+      },
+      like: { max: e.RATE_LIMIT_LIKE_MAX, windowMs: e.RATE_LIMIT_LIKE_WINDOW_SECONDS },
+      report: { max: e.RATE_LIMIT_REPORT_MAX, windowMs: e.RATE_LIMIT_REPORT_WINDOW_SECONDS },
     },
   }));
 

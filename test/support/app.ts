@@ -31,6 +31,7 @@ export async function makeTestApp(
       RATE_LIMIT_SIGNUP_MAX: '1000',
       RATE_LIMIT_LOGIN_IP_MAX: '1000',
       RATE_LIMIT_UPLOAD_MAX: '1000',
+      RATE_LIMIT_MESSAGE_MAX: '1000',
       ...env,
     }),
     randomSecret,

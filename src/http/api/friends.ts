@@ -9,14 +9,15 @@ import {
   respondInput,
 } from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
+import type { RateLimits } from '../middleware/rate-limit';
 import { toFriendJson, toFriendRequestJson } from '../serializers';
 
-export function friendsApi({ services }: Container): Router {
+export function friendsApi({ services }: Container, limits: RateLimits): Router {
   const api = Router();
   const { friends } = services;
   api.use('/friends', requireUser);
 
-  api.post('/friends/request', async (req, res) => {
+  api.post('/friends/request', limits.friendRequest, async (req, res) => {
     const input = parse(friendRequestInput, req.body);
     const target = 'username' in input ? { username: input.username } : { userId: input.user_id };
     const request = await friends.request(viewer(req), target);

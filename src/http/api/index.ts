@@ -27,10 +27,10 @@ export function apiRouter(c: Container, limits: RateLimits): Router {
   // The areas' paths do not overlap, so their order only decides how many route tables a request
   // walks before its own: the most frequent first (chat, then photos and images). The chat poll
   // itself, GET /api/messages, never gets here: see messages-poll.ts.
-  api.use(messagesApi(c));
+  api.use(messagesApi(c, limits));
   api.use(photosApi(c, limits));
   api.use(usersApi(c));
-  api.use(friendsApi(c));
+  api.use(friendsApi(c, limits));
   api.use(authApi(c, limits));
   api.use(accountApi(c, limits));
   api.use((req, _res, next) =>

@@ -70,11 +70,11 @@ export function photosApi({ services, config }: Container, limits: RateLimits): 
     sendBlob(req, res, blob);
   });
 
-  api.post('/photos/:id/like', async (req, res) => {
+  api.post('/photos/:id/like', limits.like, async (req, res) => {
     res.json(await photos.like(viewer(req), photoIdOf(req)));
   });
 
-  api.delete('/photos/:id/like', async (req, res) => {
+  api.delete('/photos/:id/like', limits.like, async (req, res) => {
     res.json(await photos.unlike(viewer(req), photoIdOf(req)));
   });
 
@@ -82,7 +82,7 @@ export function photosApi({ services, config }: Container, limits: RateLimits): 
     res.json((await comments.list(viewer(req), photoIdOf(req))).map(toCommentJson));
   });
 
-  api.post('/photos/:id/comments', async (req, res) => {
+  api.post('/photos/:id/comments', limits.comment, async (req, res) => {
     const id = photoIdOf(req);
     const { text } = parse(commentText, req.body);
     res.status(201).json(toCommentJson(await comments.add(viewer(req), id, text)));

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import { RateLimited } from '../../domain/errors';
+import type { Config } from '../../config';
 import type { RateLimitStore } from '../../ports';
 import { viewerOf } from './session';
 
@@ -76,23 +77,34 @@ export interface RateLimits {
   upload: RequestHandler;
   /** Wrong current passwords (change password), counted per person like failed log-ins. */
   passwordByUser: RequestHandler;
+  comment: RequestHandler;
+  message: RequestHandler;
+  friendRequest: RequestHandler;
+  like: RequestHandler;
+  report: RequestHandler;
 }
 
-export function createRateLimits(
-  counters: RateLimitStore,
-  limits: {
-    login: { max: number; ipMax: number; windowMs: number };
-    signup: { max: number; windowMs: number };
-    upload: { max: number; windowMs: number };
-  },
-): RateLimits {
-  const tooMany = 'Too many attempts. Please wait and try again.';
+export const messages = {
+  tooManyAttempts: 'Too many attempts. Please wait and try again.',
+  signup: 'Too many sign-ups from this address. Please try again later.',
+  upload: 'Too many uploads. Please wait a while before posting more photos.',
+  comment: 'You are commenting very quickly. Please wait a moment and try again.',
+  message: 'You are sending messages very quickly. Please wait a moment and try again.',
+  friendRequest: 'You have sent many friend requests. Please wait a while before sending more.',
+  like: 'You are liking very quickly. Please wait a moment and try again.',
+  report: 'You have sent many reports. Please wait a while before sending more.',
+};
+
+export function createRateLimits(counters: RateLimitStore, limits: Config['rateLimits']): RateLimits {
+  /** A limit per signed-in person (their routes sit behind requireUser). */
+  const perUser = (name: string, limit: { max: number; windowMs: number }, message: string) =>
+    limiter(counters, { name, ...limit, message, key: (req) => String(viewerOf(req)?.id ?? ipOf(req)) });
   return {
     loginByUser: limiter(counters, {
       name: 'login-user',
       max: limits.login.max,
       windowMs: limits.login.windowMs,
-      message: tooMany,
+      message: messages.tooManyAttempts,
       key: (req) => `${ipOf(req)}|${usernameOf(req)}`,
       onlyFailures: true,
     }),
@@ -100,30 +112,28 @@ export function createRateLimits(
       name: 'login-ip',
       max: limits.login.ipMax,
       windowMs: limits.login.windowMs,
-      message: tooMany,
+      message: messages.tooManyAttempts,
       key: ipOf,
     }),
     signup: limiter(counters, {
       name: 'signup-ip',
-      max: limits.signup.max,
-      windowMs: limits.signup.windowMs,
-      message: 'Too many sign-ups from this address. Please try again later.',
+      ...limits.signup,
+      message: messages.signup,
       key: ipOf,
     }),
     passwordByUser: limiter(counters, {
       name: 'password-user',
       max: limits.login.max,
       windowMs: limits.login.windowMs,
-      message: tooMany,
+      message: messages.tooManyAttempts,
       key: (req) => String(viewerOf(req)?.id ?? ipOf(req)),
       onlyFailures: true,
     }),
-    upload: limiter(counters, {
-      name: 'upload-user',
-      max: limits.upload.max,
-      windowMs: limits.upload.windowMs,
-      message: 'Too many uploads. Please wait a while before posting more photos.',
-      key: (req) => String(viewerOf(req)?.id ?? ipOf(req)),
-    }),
+    upload: perUser('upload-user', limits.upload, messages.upload),
+    comment: perUser('comment-user', limits.comment, messages.comment),
+    message: perUser('message-user', limits.message, messages.message),
+    friendRequest: perUser('friend-request-user', limits.friendRequest, messages.friendRequest),
+    like: perUser('like-user', limits.like, messages.like),
+    report: perUser('report-user', limits.report, messages.report),
   };
 }

@@ -5,6 +5,7 @@ import { MAX_MESSAGE_LENGTH } from '../../domain/limits';
 import { messageInput, parse, parsePathId, requestKey, username } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
 import { formBody } from '../middleware/body';
+import type { RateLimits } from '../middleware/rate-limit';
 import { newRequestKey, REQUEST_KEY_FIELD, requestKeyOf } from '../request-key';
 import { formRoute, requireFormUser, typed } from './support';
 
@@ -13,7 +14,7 @@ const messageForm = z.object({ text: messageInput.shape.text });
 /** The name in a chat's address; one that cannot be a username is "No such user." (404). */
 const nameOf = (req: Request) => parsePathId(username, req.params.username, 'user');
 
-export function chatPages({ services }: Container): Router {
+export function chatPages({ services }: Container, limits: RateLimits): Router {
   const pages = Router();
   const { messages, friends, users } = services;
 
@@ -64,6 +65,7 @@ export function chatPages({ services }: Container): Router {
     '/chat/:username',
     requireFormUser,
     formBody,
+    limits.message,
     ...formRoute({
       act: async (req) => {
         const other = await users.lookup(nameOf(req));

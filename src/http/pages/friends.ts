@@ -5,6 +5,7 @@ import type { FriendRequest, User, Viewer } from '../../domain/types';
 import { parse, parsePathId, respondInput, userId, username } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
 import { formBody } from '../middleware/body';
+import type { RateLimits } from '../middleware/rate-limit';
 import { formRoute, localPath, requireFormUser, setFlash, typed } from './support';
 import type { FriendState } from './users';
 
@@ -31,7 +32,7 @@ const searchQuery = z.object({
 const otherName = (me: Viewer, r: FriendRequest) =>
   r.requesterId === me.id ? r.receiverUsername : r.requesterUsername;
 
-export function friendsPages({ services }: Container): Router {
+export function friendsPages({ services }: Container, limits: RateLimits): Router {
   const pages = Router();
   const { friends, users } = services;
   /** Buttons on profiles and search results send `return_to`, so the person lands where they clicked. */
@@ -69,6 +70,7 @@ export function friendsPages({ services }: Container): Router {
     '/friends/request',
     requireFormUser,
     formBody,
+    limits.friendRequest,
     ...formRoute({
       act: async (req) => {
         const me = viewer(req);

@@ -21,8 +21,8 @@ export function pageRouter(c: Container, limits: RateLimits): Router {
   pages.use(homePages(c));
   pages.use(photosPages(c, limits));
   pages.use(usersPages(c));
-  pages.use(friendsPages(c));
-  pages.use(chatPages(c));
+  pages.use(friendsPages(c, limits));
+  pages.use(chatPages(c, limits));
   pages.use(settingsPages(c, limits));
   return pages;
 }

@@ -136,24 +136,29 @@ export function photosPages({ services, config }: Container, limits: RateLimits)
     await renderPhoto(req, res, photoIdOf(req));
   });
 
-  // Like and unlike fail only when the photo is gone, which the error page reports.
-  pages.post('/photos/:id/like', requireFormUser, async (req, res) => {
-    const id = photoIdOf(req);
-    await photos.like(viewer(req), id);
-    res.redirect(303, `/photos/${id}#like-form`);
-  });
-
-  pages.post('/photos/:id/unlike', requireFormUser, async (req, res) => {
-    const id = photoIdOf(req);
-    await photos.unlike(viewer(req), id);
-    res.redirect(303, `/photos/${id}#like-form`);
-  });
+  // A like refused (too many) is a notice by the button; a photo that is gone, its page says so.
+  for (const action of ['like', 'unlike'] as const) {
+    pages.post(
+      `/photos/:id/${action}`,
+      requireFormUser,
+      limits.like,
+      ...formRoute({
+        act: async (req) => {
+          const id = photoIdOf(req);
+          await photos[action](viewer(req), id);
+          return `/photos/${id}#like-form`;
+        },
+        back: (req) => `/photos/${photoIdOf(req)}#like-form`,
+      }),
+    );
+  }
 
   // A refused comment shows on the photo page again; if the photo is gone, showing it says so.
   pages.post(
     '/photos/:id/comments',
     requireFormUser,
     formBody,
+    limits.comment,
     ...formRoute({
       act: async (req) => {
         const id = photoIdOf(req);
