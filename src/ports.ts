@@ -186,8 +186,14 @@ export interface CommentStore extends Pingable {
    */
   add(comment: Comment): Promise<Comment>;
   get(photoId: string, commentId: string): Promise<Comment | null>;
-  /** Oldest first, strictly newer than `after` (a comment id) when given, at most `limit`. */
-  list(photoId: string, page: { limit: number; after?: string }): Promise<Page<Comment>>;
+  /**
+   * One page of the photo's comments counted from the newest: the `limit` newest comments
+   * strictly older than `page.before` (a comment id or cursor) when given, returned oldest first.
+   * `next` is the cursor of the page before it (earlier comments), null when there is none.
+   * Order is by id; a comment's `createdAt` is the time in its id (CommentService makes both at
+   * once), so this is the order of `createdAt`, ties broken by id.
+   */
+  list(photoId: string, page: PageRequest): Promise<Page<Comment>>;
   /** Deletes one comment and takes one off the photo's count. Returns whether it existed. */
   delete(photoId: string, commentId: string): Promise<boolean>;
   /** Deletes every comment of the photo, however many pages, also after the photo itself is gone. Returns how many. */

@@ -81,10 +81,10 @@
     jsError.hidden = !message;
   }
 
-  function updateCount() {
-    const n = list.querySelectorAll('.comment').length;
-    count.textContent = String(n);
-    empty.hidden = n > 0;
+  /** The heading counts every comment of the photo; the list shows one page of them. */
+  function updateCount(delta) {
+    count.textContent = String(Math.max(0, (Number(count.textContent) || 0) + delta));
+    empty.hidden = list.querySelector('.comment') !== null;
   }
 
   /** The same markup the server renders, built with textContent only. */
@@ -146,10 +146,15 @@
       commentSubmit.disabled = false;
       if (response.status === 201) {
         const comment = await response.json();
+        if (list.dataset.latest !== 'true') {
+          // An earlier page is shown: the new comment lives on the latest one.
+          window.location.assign('/photos/' + encodeURIComponent(photoId) + '#comment-' + comment.id);
+          return;
+        }
         list.append(commentElement(comment));
         commentText.value = '';
         showError('');
-        updateCount();
+        updateCount(1);
         return;
       }
       if (response.status >= 500) {
@@ -174,7 +179,7 @@
       );
       if (response.status === 204 || response.status === 404) {
         item.remove();
-        updateCount();
+        updateCount(-1);
         return;
       }
       if (response.status >= 500) throw new Error('HTTP ' + response.status);

@@ -165,6 +165,14 @@ export const photoEdit = z
 
 export const scope = z.enum(['home', 'profile', 'all'], { error: 'scope must be home, profile or all' });
 
+/** `limit` of a paged list: 1 to MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE when absent. */
+const pageLimit = z.coerce
+  .number({ error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+  .int({ error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+  .min(1, { error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+  .max(MAX_PAGE_SIZE, { error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+  .default(DEFAULT_PAGE_SIZE);
+
 export const feedQuery = z.object({
   scope: scope.default('home'),
   user_id: userId.optional(),
@@ -178,12 +186,7 @@ export const feedQuery = z.object({
     .trim()
     .max(200, { error: 'q must be at most 200 characters' })
     .optional(),
-  limit: z.coerce
-    .number({ error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
-    .int({ error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
-    .min(1, { error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
-    .max(MAX_PAGE_SIZE, { error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
-    .default(DEFAULT_PAGE_SIZE),
+  limit: pageLimit,
   before: ulid('before').optional(),
 });
 export type FeedQuery = z.infer<typeof feedQuery>;
@@ -196,6 +199,12 @@ export const toFeedInput = (q: FeedQuery): FeedInput => ({
   ...(q.q ? { q: q.q } : {}),
   limit: q.limit,
   ...(q.before ? { before: q.before } : {}),
+});
+
+/** GET /api/photos/:id/comments (and the photo page's `before`): one page, counted from the newest. */
+export const commentsQuery = z.object({
+  limit: pageLimit,
+  before: ulid('before').optional(),
 });
 
 export const commentText = z.object({ text: visibleText('text', MAX_COMMENT_LENGTH) });

@@ -1,14 +1,11 @@
 import { Forbidden, noSuch } from '../domain/errors';
-import type { Comment, Viewer } from '../domain/types';
-import { newId } from '../lib/ulid';
+import type { Comment, Page, PageRequest, Viewer } from '../domain/types';
+import { newId, timeOfId } from '../lib/ulid';
 import type { CommentStore, PhotoStore } from '../ports';
 
 export const messages = {
   notAllowed: 'Only the author or the photo owner can delete this comment.',
 };
-
-/** Comments shown on a photo page: every one, oldest first, read in pages of this size. */
-const LIST_PAGE = 500;
 
 export class CommentService {
   constructor(
@@ -16,27 +13,23 @@ export class CommentService {
     private readonly photos: PhotoStore,
   ) {}
 
-  async list(_viewer: Viewer, photoId: string): Promise<Comment[]> {
+  /** One page of a photo's comments from the newest, oldest first within it (CommentStore.list). */
+  async list(_viewer: Viewer, photoId: string, page: PageRequest): Promise<Page<Comment>> {
     const photo = await this.photos.get(photoId);
     if (!photo) throw noSuch('photo');
-    const all: Comment[] = [];
-    let after: string | undefined;
-    do {
-      const page = await this.comments.list(photoId, { limit: LIST_PAGE, ...(after ? { after } : {}) });
-      all.push(...page.items);
-      after = page.next ?? undefined;
-    } while (after);
-    return all;
+    return this.comments.list(photoId, page);
   }
 
   add(viewer: Viewer, photoId: string, text: string): Promise<Comment> {
+    // The time is the id's own, so ordering by id is ordering by time.
+    const id = newId();
     return this.comments.add({
-      id: newId(),
+      id,
       photoId,
       userId: viewer.id,
       username: viewer.username,
       text,
-      createdAt: new Date(),
+      createdAt: new Date(timeOfId(id)),
     });
   }
 

@@ -81,7 +81,7 @@ export function commentStoreContract(make: MakeStorage): void {
       expect(await comments().get(photo.id, newId())).toBeNull();
     });
 
-    it('CommentStore.list returns comments oldest first, and pages with after', async () => {
+    it('CommentStore.list returns the newest page oldest first, and earlier pages with before', async () => {
       const { photo, fan } = await photoWithPeople();
       const added = await addInOrder(photo, fan, 5);
       const { photo: other } = await photoWithPeople();
@@ -90,20 +90,48 @@ export function commentStoreContract(make: MakeStorage): void {
       const all = await comments().list(photo.id, { limit: 10 });
       expect(all).toEqual({ items: added, next: null });
 
-      const pages = await walkPages((after) => comments().list(photo.id, { limit: 2, after }));
-      expect(pages.map((p) => p.items.length)).toEqual([2, 2, 1]);
-      expect(pages.flatMap((p) => p.items.map((c) => c.id))).toEqual(ascending(added.map((c) => c.id)));
-      expect(pages[0]!.next).toBe(added[1]!.id);
+      const latest = await comments().list(photo.id, { limit: 2 });
+      expect(latest).toEqual({ items: added.slice(3), next: added[3]!.id });
+      const pages = await walkPages((before) => comments().list(photo.id, { limit: 2, before }));
+      expect(pages.map((p) => p.items.map((c) => c.text))).toEqual([
+        ['comment 3', 'comment 4'],
+        ['comment 1', 'comment 2'],
+        ['comment 0'],
+      ]);
+      expect(pages.reverse().flatMap((p) => p.items.map((c) => c.id))).toEqual(
+        ascending(added.map((c) => c.id)),
+      );
 
-      const rest = await comments().list(photo.id, { limit: 10, after: added[2]!.id });
-      expect(rest).toEqual({ items: added.slice(3), next: null });
+      const earlier = await comments().list(photo.id, { limit: 10, before: added[2]!.id });
+      expect(earlier).toEqual({ items: added.slice(0, 2), next: null });
+      // Any id is a cursor: one made now is after every comment, one of time 0 before all.
+      expect((await comments().list(photo.id, { limit: 10, before: newId() })).items).toEqual(added);
+      expect(await comments().list(photo.id, { limit: 10, before: '00000000000000000000000000' })).toEqual({
+        items: [],
+        next: null,
+      });
     });
 
     it('CommentStore.list with exactly a full last page returns next null', async () => {
       const { photo, fan } = await photoWithPeople();
       await addInOrder(photo, fan, 4);
-      const pages = await walkPages((after) => comments().list(photo.id, { limit: 2, after }));
+      const pages = await walkPages((before) => comments().list(photo.id, { limit: 2, before }));
       expect(pages.map((p) => p.items.length)).toEqual([2, 2]);
+    });
+
+    it('CommentStore.list of 120 comments in pages of 50 sees each once: 50, 50, 20', async () => {
+      const { photo, owner, fan } = await photoWithPeople();
+      const added = await inBatches(
+        Array.from(
+          { length: 120 },
+          (_, i) => () => comments().add(newComment(photo, i % 2 ? owner : fan, `p${i}`)),
+        ),
+        20,
+      );
+      const pages = await walkPages((before) => comments().list(photo.id, { limit: 50, before }));
+      expect(pages.map((p) => p.items.length)).toEqual([50, 50, 20]);
+      const ids = pages.reverse().flatMap((p) => p.items.map((c) => c.id));
+      expect(ids).toEqual(ascending(added.map((c) => c.id)));
     });
 
     it("CommentStore.delete removes one comment and takes one off the photo's count", async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId, timeOfId } from '../../src/lib/ulid';
 import { makeTestApp, signedInAgent, type TestApp } from '../support/app';
 import { makeJpeg, pngDeclaring, SVG } from '../support/images';
 
@@ -183,6 +184,74 @@ describe('photos API', () => {
     await owner.agent.delete(`/api/photos/${photo.id}/comments/${second.id}`).expect(204);
     await owner.agent.delete(`/api/photos/${photo.id}/comments/${second.id}`).expect(404);
     expect((await owner.agent.get(`/api/photos/${photo.id}/comments`)).body).toEqual([]);
+  });
+
+  it('GET /api/photos/:id/comments: the newest 50 oldest first, Link rel=next to earlier pages, limit and before checked', async () => {
+    const owner = await signedInAgent(t.app);
+    const photo = (await upload(owner.agent).expect(201)).body;
+    const added: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const id = newId();
+      added.push(id);
+      await t.container.storage.comments.add({
+        id,
+        photoId: photo.id,
+        userId: owner.user.id,
+        username: owner.user.username,
+        text: `c${i}`,
+        createdAt: new Date(timeOfId(id)),
+      });
+    }
+    const pages: string[][] = [];
+    let url: string | undefined = `/api/photos/${photo.id}/comments`;
+    for (let guard = 0; url && guard < 10; guard++) {
+      const res: request.Response = await owner.agent.get(url).expect(200);
+      pages.push(res.body.map((c: { id: string }) => c.id));
+      url = /<([^>]+)>; rel="next"/.exec(String(res.headers.link ?? ''))?.[1];
+    }
+    expect(pages.map((p) => p.length)).toEqual([50, 50, 20]);
+    expect(pages[0]).toEqual(added.slice(70));
+    expect(pages.reverse().flat()).toEqual(added);
+
+    const two = await owner.agent.get(`/api/photos/${photo.id}/comments?limit=2`).expect(200);
+    expect(two.body.map((c: { text: string }) => c.text)).toEqual(['c118', 'c119']);
+    expect(two.headers.link).toBe(
+      `</api/photos/${photo.id}/comments?limit=2&before=${added[118]}>; rel="next"`,
+    );
+    for (const bad of ['limit=0', 'limit=101', 'limit=x', 'before=garbage']) {
+      const res = await owner.agent.get(`/api/photos/${photo.id}/comments?${bad}`).expect(400);
+      expect(res.body.message).toMatch(/limit|before/);
+    }
+  });
+
+  it('the photo page shows the latest 50 comments with a link to earlier ones that works without scripts', async () => {
+    const owner = await signedInAgent(t.app);
+    const photo = (await upload(owner.agent).expect(201)).body;
+    const added: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const id = newId();
+      added.push(id);
+      await t.container.storage.comments.add({
+        id,
+        photoId: photo.id,
+        userId: owner.user.id,
+        username: owner.user.username,
+        text: `page comment ${i}`,
+        createdAt: new Date(timeOfId(id)),
+      });
+    }
+    const shown = (html: string) => [...html.matchAll(/data-comment-id="([^"]+)"/g)].map((m) => m[1]);
+    const latest = await owner.agent.get(`/photos/${photo.id}`).expect(200);
+    expect(shown(latest.text)).toEqual(added.slice(10));
+    expect(latest.text).toContain('id="comment-count" class="muted">60<');
+    const earlier = /id="comments-earlier" href="([^"]+)"/.exec(latest.text)?.[1];
+    expect(earlier).toBe(`/photos/${photo.id}?before=${added[10]}#comments`);
+    expect(latest.text).not.toContain('id="comments-latest"');
+
+    const page = await owner.agent.get(earlier!.replace('#comments', '')).expect(200);
+    expect(shown(page.text)).toEqual(added.slice(0, 10));
+    expect(page.text).not.toContain('id="comments-earlier"');
+    expect(page.text).toContain(`id="comments-latest" href="/photos/${photo.id}#comments"`);
   });
 
   it('DELETE /api/photos/:id by another user is 403; by the owner 204 and the images, likes and comments are gone', async () => {

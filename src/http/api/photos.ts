@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import type { Container } from '../../container';
 import {
   commentId,
+  commentsQuery,
   commentText,
   feedQuery,
   toFeedInput,
@@ -79,7 +80,10 @@ export function photosApi({ services, config }: Container, limits: RateLimits): 
   });
 
   api.get('/photos/:id/comments', async (req, res) => {
-    res.json((await comments.list(viewer(req), photoIdOf(req))).map(toCommentJson));
+    const id = photoIdOf(req);
+    const page = await comments.list(viewer(req), id, parse(commentsQuery, req.query));
+    if (page.next) res.set('Link', nextLink(req, page.next));
+    res.json(page.items.map(toCommentJson));
   });
 
   api.post('/photos/:id/comments', limits.comment, async (req, res) => {

@@ -9,6 +9,7 @@ import {
 } from '../../domain/limits';
 import {
   commentId,
+  commentsQuery,
   commentText,
   parse,
   parsePathId,
@@ -53,7 +54,7 @@ export function photosPages({ services, config }: Container, limits: RateLimits)
     accept: ACCEPTED_TYPES,
   });
 
-  /** The photo page: the photo, every comment (oldest first), and what the viewer may delete or edit. */
+  /** The photo page: the photo, a page of comments (oldest first), and what the viewer may delete or edit. */
   async function renderPhoto(
     req: Request,
     res: Response,
@@ -62,7 +63,12 @@ export function photosPages({ services, config }: Container, limits: RateLimits)
     edit: { error: string } | null = null,
   ): Promise<void> {
     const me: Viewer = viewer(req);
-    const [photo, list] = await Promise.all([photos.get(me, id), comments.list(me, id)]);
+    // The latest page of comments, or with ?before= an earlier one (links work without scripts).
+    const page = parse(commentsQuery, req.method === 'GET' ? req.query : {});
+    const [photo, { items: list, next }] = await Promise.all([
+      photos.get(me, id),
+      comments.list(me, id, page),
+    ]);
     const isOwner = photo.userId === me.id;
     const known = await users.existing([photo.caption, ...list.map((c) => c.text)].flatMap(mentionsOf));
     const parts = (text: string) => textParts(text, (name) => known.has(name));
@@ -72,6 +78,8 @@ export function photosPages({ services, config }: Container, limits: RateLimits)
       isOwner,
       captionParts: parts(photo.caption),
       comments: list.map((c) => ({ ...c, parts: parts(c.text), canDelete: isOwner || c.userId === me.id })),
+      commentsEarlier: next ? `/photos/${photo.id}?before=${next}#comments` : null,
+      isLatestComments: page.before === undefined,
       commentText: form.text,
       commentError: form.error,
       maxComment: MAX_COMMENT_LENGTH,

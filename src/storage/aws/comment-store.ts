@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Conflict, noSuch } from '../../domain/errors';
-import type { Comment, Page } from '../../domain/types';
+import type { Comment, Page, PageRequest } from '../../domain/types';
 import type { CommentStore } from '../../ports';
 import { DYNAMODB, guard } from './clients';
 import { deleteQueried, type Item, transactWrite } from './dynamo-ops';
@@ -90,18 +90,22 @@ export class DynamoCommentStore implements CommentStore {
     });
   }
 
-  /** Access pattern "comments of a photo, oldest first": one Query of limit + 1 after the cursor. */
-  list(photoId: string, page: { limit: number; after?: string }): Promise<Page<Comment>> {
+  /**
+   * Access pattern "comments of a photo, a page from the newest": one Query newest first of
+   * limit + 1 below the cursor (the extra one only says there is more), returned oldest first.
+   */
+  list(photoId: string, page: PageRequest): Promise<Page<Comment>> {
     return guard(DYNAMODB, async () => {
       const { Items } = await this.doc.send(
         new QueryCommand({
           TableName: this.tables.comments,
-          ...(page.after
+          ...(page.before
             ? {
-                KeyConditionExpression: 'PK = :pk AND SK > :after',
+                KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :before',
                 ExpressionAttributeValues: {
                   ':pk': commentPartition(photoId),
-                  ':after': commentSortKey(page.after),
+                  ':first': COMMENT_SORT_PREFIX,
+                  ':before': commentSortKey(page.before),
                 },
               }
             : {
@@ -111,14 +115,16 @@ export class DynamoCommentStore implements CommentStore {
                   ':prefix': COMMENT_SORT_PREFIX,
                 },
               }),
-          ScanIndexForward: true,
-          Limit: page.limit + 1,
+          ScanIndexForward: false,
+          // BETWEEN includes the cursor's own key, if a comment has it: one more to drop.
+          Limit: page.limit + (page.before ? 2 : 1),
           ConsistentRead: true,
         }),
       );
-      const all = (Items ?? []).map(toComment);
-      const items = all.slice(0, page.limit);
-      return { items, next: all.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+      const newestFirst = (Items ?? []).map(toComment).filter((c) => c.id !== page.before);
+      const items = newestFirst.slice(0, page.limit);
+      const next = newestFirst.length > page.limit ? (items.at(-1)?.id ?? null) : null;
+      return { items: items.reverse(), next };
     });
   }
 

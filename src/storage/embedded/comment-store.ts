@@ -1,7 +1,10 @@
 import { noSuch } from '../../domain/errors';
-import type { Comment, Page } from '../../domain/types';
+import type { Comment, Page, PageRequest } from '../../domain/types';
 import type { CommentStore } from '../../ports';
 import { pinger, run, toPage, type Db } from './db';
+
+/** Sorts after every ULID, so "older than NEWEST" means "from the newest". */
+const NEWEST = '~';
 
 interface CommentRow {
   id: string;
@@ -25,7 +28,7 @@ export class SqliteCommentStore implements CommentStore {
   readonly ping: () => Promise<void>;
   private readonly insert;
   private readonly byId;
-  private readonly oldest;
+  private readonly newest;
   private readonly remove;
   private readonly removeAll;
   private readonly addToCount;
@@ -43,8 +46,8 @@ export class SqliteCommentStore implements CommentStore {
     this.byId = db.prepare<[string, string], CommentRow>(
       'SELECT * FROM comments WHERE photo_id = ? AND id = ?',
     );
-    this.oldest = db.prepare<[string, string, number], CommentRow>(
-      'SELECT * FROM comments WHERE photo_id = ? AND id > ? ORDER BY id LIMIT +?',
+    this.newest = db.prepare<[string, string, number], CommentRow>(
+      'SELECT * FROM comments WHERE photo_id = ? AND id < ? ORDER BY id DESC LIMIT +?',
     );
     this.remove = db.prepare<[string, string]>('DELETE FROM comments WHERE photo_id = ? AND id = ?');
     this.removeAll = db.prepare<[string]>('DELETE FROM comments WHERE photo_id = ?');
@@ -91,10 +94,15 @@ export class SqliteCommentStore implements CommentStore {
     });
   }
 
-  list(photoId: string, page: { limit: number; after?: string }): Promise<Page<Comment>> {
-    return run(() =>
-      toPage(this.oldest.all(photoId, page.after ?? '', page.limit + 1).map(toComment), page.limit),
-    );
+  /** The newest limit + 1 before the cursor, newest first; the extra one only says there is more. */
+  list(photoId: string, page: PageRequest): Promise<Page<Comment>> {
+    return run(() => {
+      const { items, next } = toPage(
+        this.newest.all(photoId, page.before ?? NEWEST, page.limit + 1).map(toComment),
+        page.limit,
+      );
+      return { items: items.reverse(), next };
+    });
   }
 
   delete(photoId: string, commentId: string): Promise<boolean> {
