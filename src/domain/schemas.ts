@@ -182,9 +182,9 @@ export const feedQuery = z.object({
     .max(MAX_TOPIC_LENGTH, { error: `topic must be at most ${MAX_TOPIC_LENGTH} characters` })
     .optional(),
   q: z
-    .string({ error: 'q must be text' })
+    .string({ error: 'Search must be text.' })
     .trim()
-    .max(200, { error: 'q must be at most 200 characters' })
+    .max(200, { error: 'Search words must be at most 200 characters in all.' })
     .optional(),
   limit: pageLimit,
   before: ulid('before').optional(),
@@ -211,7 +211,7 @@ export const commentText = z.object({ text: visibleText('text', MAX_COMMENT_LENG
 
 export const friendRequestInput = z.union(
   [z.object({ username }), z.object({ user_id: strictUserId('user_id') })],
-  { error: 'send username or user_id' },
+  { error: 'Say who to ask: send a username or a user_id.' },
 );
 
 export const respondInput = z.object({
@@ -264,7 +264,7 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<
   const issue = result.error.issues[0];
   const field = issue?.path.join('.') ?? '';
   if (field === '' && issue?.code === 'invalid_type' && schema instanceof z.ZodObject) {
-    throw new InvalidInput('the request body must be a JSON object');
+    throw new InvalidInput('The request body must be a JSON object.');
   }
   const sentence = issue?.message ?? 'the request is invalid';
   const startsWithField = field !== '' && sentence.startsWith(String(issue?.path[0]));

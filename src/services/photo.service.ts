@@ -26,8 +26,8 @@ export const messages = {
   noSuchPhoto: 'No such photo.',
   notOwner: 'Only the owner can delete this photo.',
   notOwnerEdit: 'Only the owner can edit this photo.',
-  emptyQuery: 'q must contain a word of at least two letters or digits',
-  noFile: 'photo: choose an image file to upload',
+  emptyQuery: 'Search needs a word of at least two letters or digits.',
+  noFile: 'Choose a photo to upload.',
 };
 
 export interface UploadInput {

@@ -254,6 +254,27 @@ describe('bad input', () => {
     });
   });
 
+  describe('sentences for people', () => {
+    it('a search with no word says so in words, on the API and the feed page', async () => {
+      const { agent } = await signedInAgent(app);
+      const res = await agent.get('/api/photos?scope=all&q=%21%21').expect(400);
+      expect(res.body.message).toBe('Search needs a word of at least two letters or digits.');
+      const page = await agent.get('/feed?scope=all&q=%21%21').expect(400);
+      expect(page.text).toContain('Search needs a word of at least two letters or digits.');
+    });
+
+    it('an upload with no file, or a file in another field, says what to send', async () => {
+      const { agent } = await signedInAgent(app);
+      const none = await agent.post('/api/photos').field('caption', 'x').expect(400);
+      expect(none.body).toEqual({ message: 'Choose a photo to upload.', code: 'missing_file' });
+      const elsewhere = await agent
+        .post('/api/photos')
+        .attach('picture', await makeJpeg(16, 16), 'a.jpg')
+        .expect(400);
+      expect(elsewhere.body.message).toBe('Send the photo in the "photo" field, not in "picture".');
+    });
+  });
+
   describe('ids', () => {
     const OUT_OF_RANGE = ['ZZZZZZZZZZZZZZZZZZZZZZZZZZ', '7ZZZZZZZZZZZZZZZZZZZZZZZZZ'];
 

@@ -14,6 +14,7 @@ import {
   uploadFields,
 } from '../../domain/schemas';
 import { InvalidInput } from '../../domain/errors';
+import { messages as photoMessages } from '../../services/photo.service';
 import { requireUser, viewer } from '../middleware/auth';
 import type { RateLimits } from '../middleware/rate-limit';
 import { photoUpload } from '../middleware/upload';
@@ -36,7 +37,7 @@ export function photosApi({ services, config }: Container, limits: RateLimits): 
   api.use('/photos', requireUser);
 
   api.post('/photos', limits.upload, photoUpload(config.images.maxUploadBytes), async (req, res) => {
-    if (!req.file) throw new InvalidInput('photo: choose an image file to upload', 'missing_file');
+    if (!req.file) throw new InvalidInput(photoMessages.noFile, 'missing_file');
     const fields = parse(uploadFields, req.body);
     const photo = await photos.upload(viewer(req), {
       bytes: req.file.buffer,

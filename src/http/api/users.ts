@@ -13,7 +13,9 @@ const lookupQuery = z.object({
     .max(200, { error: 'username is too long' }),
 });
 const searchQuery = z.object({
-  q: z.string({ error: 'q is required' }).max(100, { error: 'q must be at most 100 characters' }),
+  q: z
+    .string({ error: 'Search needs the start of a username (q).' })
+    .max(100, { error: 'Search for a name of at most 100 characters.' }),
 });
 
 export function usersApi({ services }: Container): Router {

@@ -4,8 +4,10 @@ import { AppError, InvalidInput, PayloadTooLarge } from '../../domain/errors';
 import { formatBytes } from '../../lib/bytes';
 
 export const messages = {
-  tooLarge: (maxBytes: number) => `photo: the file is larger than the ${formatBytes(maxBytes)} limit`,
-  unexpectedFile: (field: string) => `${field}: unexpected file field; send the image as "photo"`,
+  tooLarge: (maxBytes: number) => `The photo is larger than the ${formatBytes(maxBytes)} limit.`,
+  unexpectedFile: (field: string) => `Send the photo in the "photo" field, not in "${field}".`,
+  tooManyParts: 'The upload has too many parts: send one photo with its caption, topic and alt text.',
+  fieldTooLong: (field: string) => `The upload's ${field} field is too long.`,
   malformed: 'The upload could not be read: the form data was incomplete or malformed. Please try again.',
   aborted: 'The upload was interrupted before it finished.',
 };
@@ -38,7 +40,17 @@ function uploadError(err: unknown, req: Request, maxBytes: number): AppError {
       return new PayloadTooLarge(messages.tooLarge(maxBytes), 'file_too_large');
     if (err.code === 'LIMIT_UNEXPECTED_FILE')
       return new InvalidInput(messages.unexpectedFile(err.field ?? 'file'));
-    return new InvalidInput(`upload: ${err.message.toLowerCase()}`);
+    if (err.code === 'LIMIT_FIELD_VALUE' || err.code === 'LIMIT_FIELD_KEY') {
+      return new InvalidInput(messages.fieldTooLong(err.field ?? 'a'));
+    }
+    if (
+      err.code === 'LIMIT_PART_COUNT' ||
+      err.code === 'LIMIT_FILE_COUNT' ||
+      err.code === 'LIMIT_FIELD_COUNT'
+    ) {
+      return new InvalidInput(messages.tooManyParts);
+    }
+    return new InvalidInput(messages.malformed, 'malformed_upload');
   }
   // The client went away before the body ended: nobody reads the answer, and it is no fault of ours.
   if (!req.readableEnded && (req.destroyed || req.socket.destroyed)) {

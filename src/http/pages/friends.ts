@@ -23,9 +23,9 @@ const requestForm = z.object({ username });
 const respondForm = z.object({ request_id: rowId('request_id'), action: respondInput.shape.action });
 const searchQuery = z.object({
   q: z
-    .string({ error: 'q must be text' })
+    .string({ error: 'Search must be text.' })
     .trim()
-    .max(100, { error: 'q must be at most 100 characters' })
+    .max(100, { error: 'Search for a name of at most 100 characters.' })
     .default(''),
 });
 
