@@ -1,13 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Four projects, all run by `npm test`:
- * - unit: domain and services against in-memory fakes; no disk, no network.
- * - contract: every storage port against BOTH backends, plus test/aws (server processes on the aws
- *   backend: shared sessions, outages); globalSetup starts MariaDB, DynamoDB Local and s3rver on loopback.
- * - http: supertest on createApp() with the embedded backend in a temp dir.
+ * The test projects, by size; `npm test` runs them all:
+ * - unit: domain and services against in-memory fakes; no I/O.
+ * - contract: every storage port against BOTH backends (a temp dir; the aws servers).
+ * - http / http-aws: supertest on createApp(), no listening ports of its own, once per backend:
+ *   test/support/app.ts reads `httpBackend`, so every HTTP test covers both.
+ * - process: real processes (dist/main.js, PM2, outages) on ports the OS picks.
  * - browser: Playwright drives Debian's chromium against the built dist/main.js.
+ * The projects that reach the aws backend share one global setup: throwaway MariaDB, DynamoDB
+ * Local and s3rver on loopback, killed at the end (test/support/services-setup.ts).
  */
+const awsServices = ['test/support/services-setup.ts'];
+
 export default defineConfig({
   test: {
     reporters: ['default'],
@@ -16,14 +21,40 @@ export default defineConfig({
       {
         test: {
           name: 'contract',
-          include: ['test/contract/**/*.test.ts', 'test/aws/**/*.test.ts'],
-          globalSetup: ['test/support/services-setup.ts'],
+          include: ['test/contract/**/*.test.ts'],
+          globalSetup: awsServices,
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'http',
+          include: ['test/http/**/*.test.ts'],
+          provide: { httpBackend: 'embedded' },
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'http-aws',
+          include: ['test/http/**/*.test.ts'],
+          provide: { httpBackend: 'aws' },
+          globalSetup: awsServices,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'process',
+          include: ['test/process/**/*.test.ts'],
+          globalSetup: awsServices,
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
           fileParallelism: false,
         },
       },
-      { test: { name: 'http', include: ['test/http/**/*.test.ts'], testTimeout: 20_000 } },
       {
         test: {
           name: 'browser',

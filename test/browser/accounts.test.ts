@@ -14,14 +14,13 @@ import {
   type Lumina,
 } from '../support/browser';
 
-const PORT = 18401;
 
 describe('accounts in the browser', () => {
   let lumina: Lumina;
   let browser: Browser;
 
   beforeAll(async () => {
-    [lumina, browser] = await Promise.all([startLumina(PORT), launchBrowser()]);
+    [lumina, browser] = await Promise.all([startLumina(), launchBrowser()]);
   });
   afterAll(async () => {
     await browser?.close();

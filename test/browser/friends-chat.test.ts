@@ -11,7 +11,6 @@ import {
   type Problems,
 } from '../support/browser';
 
-const PORT = 18403;
 /** The chat page polls every 3 s; a new message must show on the other side within this. */
 const LIVE_MS = 4_000;
 
@@ -66,7 +65,7 @@ describe('friends and chat in the browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    [lumina, browser] = await Promise.all([startLumina(PORT), launchBrowser()]);
+    [lumina, browser] = await Promise.all([startLumina(), launchBrowser()]);
   });
   afterAll(async () => {
     await browser?.close();

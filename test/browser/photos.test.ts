@@ -18,7 +18,6 @@ import {
 } from '../support/browser';
 import { makeJpeg } from '../support/images';
 
-const PORT = 18402;
 const PHOTO_PATH = /\/photos\/([0-9A-HJKMNP-TV-Z]{26})$/;
 const XSS = '<script>alert(1)</script>';
 
@@ -131,7 +130,7 @@ describe('photos in the browser', () => {
 
   beforeAll(async () => {
     const [server, chromium, jpeg] = await Promise.all([
-      startLumina(PORT),
+      startLumina(),
       launchBrowser(),
       makeJpeg(800, 600, { gps: true }),
     ]);

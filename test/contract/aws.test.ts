@@ -1,14 +1,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import mysql from 'mysql2/promise';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { startMariaDb, stopMariaDb } from '../../scripts/lib/local-services';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { AwsConfig } from '../../src/config';
 import { Unavailable } from '../../src/domain/errors';
 import type { Storage } from '../../src/ports';
 import { createAwsStorage } from '../../src/storage/aws';
 import { createMysqlPool } from '../../src/storage/aws/clients';
 import { migrate, MIGRATIONS } from '../../src/storage/aws/migrations';
-import { AWS_TEST_TIMEOUT_MS, awsTestConfig } from '../support/aws-env';
+import { AWS_TEST_TIMEOUT_MS, awsConfigOf, awsTestConfig, freshAwsEnv, ownMariaDb } from '../support/aws-env';
 import { blobStoreContract } from './blob-store.contract';
 import { commentStoreContract } from './comment-store.contract';
 import { createUser, newPhoto, randomToken } from './fixtures';
@@ -176,11 +175,11 @@ describe('aws: unreachable services', () => {
 
 describe('aws: MariaDB outage', () => {
   it('MySQL stores during a MariaDB outage throw Unavailable(mysql) quickly, and work again once it is back', async () => {
-    const storage = await open(awsTestConfig(), 2000);
+    // A MariaDB of this test's own: stopping the shared one would fail the tests running beside it.
+    const mariadb = await ownMariaDb();
+    const storage = await open(awsConfigOf(await freshAwsEnv(mariadb.env)), 2000);
     const user = await createUser(storage);
-    // The port the global setup started it on (it may have had to pick a free one).
-    const ports = { mysql: Number(inject('awsEnv').MYSQL_PORT) };
-    await stopMariaDb({ log: () => undefined });
+    await mariadb.server.stop();
     try {
       const { error, ms } = await failure(storage.users.findById(user.id));
       expect(error).toBeInstanceOf(Unavailable);
@@ -191,10 +190,14 @@ describe('aws: MariaDB outage', () => {
         Unavailable,
       );
     } finally {
-      await startMariaDb({ ports, log: () => undefined });
+      await mariadb.server.start();
     }
-    // The pool drops the dead connections and makes new ones: no restart of the app needed.
-    expect(await storage.users.findById(user.id)).toEqual(user);
-    await expect(storage.users.ping()).resolves.toBeUndefined();
+    try {
+      // The pool drops the dead connections and makes new ones: no restart of the app needed.
+      expect(await storage.users.findById(user.id)).toEqual(user);
+      await expect(storage.users.ping()).resolves.toBeUndefined();
+    } finally {
+      await mariadb.close();
+    }
   }, 90_000);
 });

@@ -1,26 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import request from 'supertest';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, timeOfId } from '../../src/lib/ulid';
 import { makeTestApp, signedInAgent, type TestApp } from '../support/app';
 import { makeJpeg, pngDeclaring, SVG } from '../support/images';
+import { recordsMentioning, storedObjectKeys } from '../support/stores';
 
 type Agent = Awaited<ReturnType<typeof signedInAgent>>['agent'];
-
-/** Every file under a folder, recursively: shows that refused uploads leave no orphan images. */
-function filesUnder(dir: string): string[] {
-  try {
-    return readdirSync(dir).flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? filesUnder(path) : [path];
-    });
-  } catch {
-    return [];
-  }
-}
 
 describe('photos API', () => {
   let t: TestApp;
@@ -254,20 +241,25 @@ describe('photos API', () => {
     expect(page.text).toContain(`id="comments-latest" href="/photos/${photo.id}#comments"`);
   });
 
-  it('DELETE /api/photos/:id by another user is 403; by the owner 204 and the images, likes and comments are gone', async () => {
+  it('DELETE /api/photos/:id by another user is 403; by the owner 204 and the images, likes, comments and terms are gone', async () => {
     const owner = await signedInAgent(t.app);
     const other = await signedInAgent(t.app);
-    const photo = (await upload(owner.agent).expect(201)).body;
+    const photo = (await upload(owner.agent, { caption: 'Gone #harbour lights', topic: 'Night' }).expect(201))
+      .body;
     await other.agent.post(`/api/photos/${photo.id}/comments`).send({ text: 'nice' }).expect(201);
     await other.agent.post(`/api/photos/${photo.id}/like`).expect(200);
     await other.agent.delete(`/api/photos/${photo.id}`).expect(403);
-    const files = filesUnder(t.dataDir).filter((f) => f.includes(photo.id));
-    expect(files).toHaveLength(3);
+    // Read from the backend's own tables and files, not through the app: what a delete must remove.
+    const stored = await recordsMentioning(t, photo.id);
+    expect(stored.filter((r) => r.startsWith('object:'))).toHaveLength(3);
+    expect(stored.some((r) => r.includes('nice'))).toBe(true); // the comment
+    expect(stored.some((r) => r.includes(String(other.user.id)) && !r.includes('nice'))).toBe(true); // the like
+    expect(stored.some((r) => r.includes('harbour') && !r.includes('Gone'))).toBe(true); // a search term
     await owner.agent.delete(`/api/photos/${photo.id}`).expect(204);
     await owner.agent.get(`/api/photos/${photo.id}`).expect(404);
     await owner.agent.get(photo.thumbnail).expect(404);
     await owner.agent.get(`/api/photos/${photo.id}/comments`).expect(404);
-    expect(filesUnder(t.dataDir).filter((f) => f.includes(photo.id))).toEqual([]);
+    expect(await recordsMentioning(t, photo.id)).toEqual([]);
   });
 
   it('XSS and SQL in captions and comments are stored verbatim', async () => {
@@ -284,7 +276,7 @@ describe('photos API', () => {
     let agent: Agent;
     let before: { files: number; photos: number };
     const count = async () => ({
-      files: filesUnder(t.dataDir).filter((f) => f.includes('images')).length,
+      files: (await storedObjectKeys(t)).length,
       photos: ((await agent.get('/api/photos?scope=profile&limit=100')).body as unknown[]).length,
     });
     beforeAll(async () => {

@@ -1,15 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app';
-import { loadConfig, withSessionSecret } from '../../src/config';
-import { randomSecret } from '../../src/lib/secret-file';
-import { createContainer, type Container } from '../../src/container';
-import { PASSWORD, sessionCookie, username } from '../support/app';
+import type { App } from '../../src/app';
+import type { Container } from '../../src/container';
+import { makeTestApp, PASSWORD, sessionCookie, username, type TestApp } from '../support/app';
 
 interface Line {
   level: number;
@@ -23,7 +18,7 @@ interface Line {
 /** The app with a logger at `info` whose lines are kept in memory. */
 describe('request log', () => {
   const lines: Line[] = [];
-  const dataDir = mkdtempSync(join(tmpdir(), 'lumina-log-'));
+  let t: TestApp;
   let container: Container;
   let app: App;
   beforeAll(async () => {
@@ -35,17 +30,11 @@ describe('request log', () => {
         done();
       },
     });
-    const config = withSessionSecret(
-      loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, BCRYPT_COST: '4', LOG_LEVEL: 'info' }),
-      randomSecret,
-    );
-    container = await createContainer(config, pino({ level: 'info' }, sink));
-    app = createApp(container);
+    t = await makeTestApp({ LOG_LEVEL: 'info' }, {}, pino({ level: 'info' }, sink));
+    ({ app, container } = t);
   });
-  afterAll(async () => {
-    await container.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  // The last test closes the stores itself; a second close throws on the aws backend.
+  afterAll(() => t.close().catch(() => undefined));
   beforeEach(() => {
     lines.length = 0;
   });

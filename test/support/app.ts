@@ -2,26 +2,44 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { inject } from 'vitest';
 import { createApp, type App } from '../../src/app';
 import { loadConfig, withSessionSecret, type Config } from '../../src/config';
 import { createContainer, type Container, type ContainerOverrides } from '../../src/container';
-import { createLogger } from '../../src/lib/logger';
+import { createLogger, type Logger } from '../../src/lib/logger';
 import { randomSecret } from '../../src/lib/secret-file';
+import { freshAwsEnv } from './aws-env';
+
+export type Backend = 'embedded' | 'aws';
+
+/**
+ * The backend of this run of the HTTP suite. vitest.config.mts runs test/http twice, once per
+ * backend (projects `http` and `http-aws`), so every test written on makeTestApp() covers both.
+ */
+export const BACKEND: Backend = inject('httpBackend') ?? 'embedded';
 
 export interface TestApp {
   app: App;
   container: Container;
   config: Config;
+  backend: Backend;
   dataDir: string;
   close(): Promise<void>;
 }
 
-/** The real app on the embedded backend in a fresh temp dir, with cheap bcrypt and silent logs. */
+/**
+ * The real app on this run's backend, in an empty world of its own: a fresh temp DATA_DIR, and
+ * on aws a fresh database, tables and bucket on the test servers. Cheap bcrypt, silent logs.
+ * `env` wins over all of it (STORAGE_BACKEND=embedded keeps a test on SQLite).
+ */
 export async function makeTestApp(
   env: Record<string, string> = {},
   overrides: ContainerOverrides = {},
+  logger: Logger = createLogger('silent'),
 ): Promise<TestApp> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'lumina-http-'));
+  const backend: Backend = (env.STORAGE_BACKEND as Backend | undefined) ?? BACKEND;
+  const aws = backend === 'aws' && !env.MYSQL_HOST ? await freshAwsEnv() : {};
   const config = withSessionSecret(
     loadConfig({
       NODE_ENV: 'test',
@@ -32,19 +50,24 @@ export async function makeTestApp(
       RATE_LIMIT_LOGIN_IP_MAX: '1000',
       RATE_LIMIT_UPLOAD_MAX: '1000',
       RATE_LIMIT_MESSAGE_MAX: '1000',
+      ...aws,
       ...env,
     }),
     randomSecret,
   );
-  const container = await createContainer(config, createLogger('silent'), overrides);
+  const container = await createContainer(config, logger, overrides);
   return {
     app: createApp(container),
     container,
     config,
+    backend,
     dataDir,
     close: async () => {
-      await container.close();
-      if (!env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await container.close();
+      } finally {
+        if (!env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }

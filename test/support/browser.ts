@@ -41,14 +41,14 @@ export interface Lumina {
 }
 
 /**
- * dist/main.js on 127.0.0.1:`port` with an empty temp DATA_DIR. The sign-up and upload limits are
+ * dist/main.js on 127.0.0.1 (a port the OS picks) with an empty temp DATA_DIR. The sign-up and upload limits are
  * raised so a journey never meets them; the login limits keep their defaults.
  */
-export async function startLumina(port: number, env: Record<string, string> = {}): Promise<Lumina> {
+export async function startLumina(env: Record<string, string> = {}): Promise<Lumina> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lumina-browser-'));
   let server: ServerProcess;
   try {
-    server = await startServer(port, {
+    server = await startServer({
       DATA_DIR: dataDir,
       RATE_LIMIT_SIGNUP_MAX: '1000',
       RATE_LIMIT_UPLOAD_MAX: '1000',

@@ -1,67 +1,46 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { answers200, freePort, LOOPBACK, startChild } from '../../scripts/lib/processes';
 
 const ROOT = join(__dirname, '..', '..');
 export const MAIN = join(ROOT, 'dist', 'main.js');
 
 export interface ServerProcess {
   url: string;
+  port: number;
   process: ChildProcess;
   output: () => string;
   stop(): Promise<void>;
 }
 
 /**
- * Runs the built server (dist/main.js, as PM2 runs it) in a child process on loopback and waits
- * until /healthz answers. `npm test` builds before the tests run.
+ * Runs the built server (dist/main.js, as PM2 runs it) in a child process on 127.0.0.1, on a
+ * port the OS picks, and waits until /healthz answers. `npm test` builds before the tests run.
  */
-export async function startServer(port: number, env: Record<string, string>): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does)`);
-  const child = spawn(process.execPath, [MAIN], {
+  const port = await freePort();
+  const child = await startChild('dist/main.js', process.execPath, [MAIN], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'test',
-      HOST: '127.0.0.1',
+      HOST: LOOPBACK,
       PORT: String(port),
       LOG_LEVEL: 'warn',
       BCRYPT_COST: '4',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    isReady: () => answers200(port, '/healthz'),
+    readyTimeoutMs: 30_000,
   });
-  let log = '';
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${log}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not answer /healthz within 30 s:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
   return {
-    url,
-    process: child,
-    output: () => log,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 12_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    url: `http://${LOOPBACK}:${port}`,
+    port,
+    process: child.process,
+    output: () => child.output(),
+    // main.ts waits up to 10 s for in-flight requests; past that the helper kills it.
+    stop: () => child.stop(12_000),
   };
 }
 

@@ -1,28 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ProvidedContext } from 'vitest';
-import { loadConfig } from '../../src/config';
 import { setupAwsResources } from '../../scripts/lib/aws-setup';
-import { startServices, stopServices, type ServiceName } from '../../scripts/lib/local-services';
+import {
+  ensureInstalled,
+  mariaDbPassword,
+  servicesEnv,
+  startDynamoDb,
+  startMariaDb,
+  startS3,
+  type LocalServer,
+} from '../../scripts/lib/local-services';
+import { loadConfig } from '../../src/config';
 import './aws-env';
 
 /**
- * Global setup of the `contract` project: starts MariaDB, DynamoDB Local and s3rver on loopback
- * (installing what is missing), prepares the tests' own database, tables and bucket, and
- * provides their environment as `awsEnv` (see aws-env.ts). A server that cannot be started fails
- * the run: a skipped backend is an untested backend. Teardown stops only what this run started,
- * so servers a developer brought up with `npm run services:up` keep running.
+ * Global setup of the projects that reach the aws backend (contract, http on aws, process):
+ * throwaway MariaDB and DynamoDB Local children and an in-process s3rver, in a temp folder, on
+ * ports the OS picks, provided to the tests as `awsEnv` (see aws-env.ts). A server that cannot
+ * be started fails the run: a skipped backend is an untested backend. Teardown kills them and
+ * removes the folder, so nothing outlives the run and two checkouts never meet.
  *
- * The tests use their own names (database lumina_test, tables lumina_test_*, bucket
- * lumina-test), so they never touch the data of a site running on the same servers. That data
- * outlives a run; every contract test makes its own, with names no other run will pick.
+ * Several projects list this file; vitest runs each project's global setup in this one process,
+ * so the first starts the servers and the others share them (counted on globalThis).
  */
 
-const TEST_NAMES = {
-  MYSQL_DATABASE: 'lumina_test',
-  DYNAMODB_PHOTOS_TABLE: 'lumina_test_photos',
-  DYNAMODB_COMMENTS_TABLE: 'lumina_test_comments',
-  DYNAMODB_MESSAGES_TABLE: 'lumina_test_messages',
-  S3_BUCKET: 'lumina-test',
-};
+const TEST_NAMES = { database: 'lumina_test', tablePrefix: 'lumina_test_', bucket: 'lumina-test' };
+
+interface Running {
+  env: Record<string, string>;
+  users: number;
+  stop(): Promise<void>;
+}
+
+const KEY = Symbol.for('lumina.test-services');
+type Shared = typeof globalThis & { [KEY]?: Promise<Running> };
 
 /** The part of vitest's TestProject a global setup uses (vitest/node has no CommonJS types). */
 interface GlobalSetupProject {
@@ -33,35 +46,47 @@ const log = (line: string): void => {
   process.stderr.write(`[services] ${line}\n`);
 };
 
-export default async function setup(project: GlobalSetupProject): Promise<() => Promise<void>> {
+async function start(): Promise<Running> {
   const startedAt = Date.now();
-  const { env: serverEnv, started } = await startServices({ log, isPortFallback: true });
-  const stop = async (only: ServiceName[]) => {
-    if (only.length > 0) await stopServices({ log, only });
+  const dir = mkdtempSync(join(tmpdir(), 'lumina-services-'));
+  const binaries = await ensureInstalled(log);
+  const results = await Promise.allSettled([
+    startMariaDb(binaries, join(dir, 'mariadb')),
+    startDynamoDb(binaries),
+    startS3(join(dir, 's3')),
+  ]);
+  const servers = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const stop = async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const env: Record<string, string> = { ...serverEnv, ...TEST_NAMES };
-    const config = loadConfig({
-      ...env,
-      NODE_ENV: 'test',
-      SESSION_SECRET: 'contract-tests-session-secret-0123456789',
-    });
-    if (config.storage.backend !== 'aws')
-      throw new Error('the services environment does not select the aws backend');
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+    if (failures.length > 0) throw new Error(failures.join('\n\n'));
+    const [mariadb, dynamodb, s3] = servers as [LocalServer, LocalServer, LocalServer];
+    const ports = { mysql: mariadb.port, dynamodb: dynamodb.port, s3: s3.port };
+    const env = servicesEnv(ports, mariaDbPassword(join(dir, 'mariadb')), TEST_NAMES);
+    const config = loadConfig({ ...env, NODE_ENV: 'test' });
+    if (config.storage.backend !== 'aws') throw new Error('the services environment does not select aws');
     await setupAwsResources(config.storage.aws, { timeoutMs: 10_000, createDatabase: true, log });
-    project.provide('awsEnv', env);
-    // Test workers start after this and inherit it, so startMariaDb() and friends called in a
-    // test (outage tests) find the ports used here, which may not be the defaults.
-    const { mysql, dynamodb, s3 } = config.storage.aws;
-    process.env.LUMINA_MYSQL_PORT = String(mysql.port);
-    process.env.LUMINA_DYNAMODB_PORT = new URL(dynamodb.endpoint ?? '').port;
-    process.env.LUMINA_S3_PORT = new URL(s3.endpoint ?? '').port;
     log(
-      `ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (started: ${started.join(', ') || 'none'})`,
+      `mariadb :${ports.mysql}, dynamodb :${ports.dynamodb}, s3 :${ports.s3} ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
     );
+    return { env, users: 0, stop };
   } catch (err) {
-    await stop(started);
+    await stop();
     throw err;
   }
-  return () => stop(started);
+}
+
+export default async function setup(project: GlobalSetupProject): Promise<() => Promise<void>> {
+  const shared = globalThis as Shared;
+  const running = await (shared[KEY] ??= start());
+  running.users++;
+  project.provide('awsEnv', running.env);
+  return async () => {
+    if (--running.users > 0) return;
+    delete shared[KEY];
+    await running.stop();
+  };
 }

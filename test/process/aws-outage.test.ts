@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startMariaDb, startS3, stopMariaDb, stopS3 } from '../../scripts/lib/local-services';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshAwsEnv, ownMariaDb, ownS3, type OwnServer } from '../support/aws-env';
 import { makeJpeg } from '../support/images';
 import { Client, startServer, type ServerProcess } from '../support/server-process';
 
@@ -11,20 +11,23 @@ import { Client, startServer, type ServerProcess } from '../support/server-proce
 describe('aws backend: two server processes, outages and recovery', () => {
   let a: ServerProcess;
   let b: ServerProcess;
-  const quiet = { log: () => undefined };
+  // MariaDB and S3 of this file's own, since it stops them; DynamoDB Local is the shared one.
+  let mariadb: OwnServer;
+  let s3: OwnServer;
 
   beforeAll(async () => {
+    [mariadb, s3] = await Promise.all([ownMariaDb(), ownS3()]);
     const env = {
-      ...inject('awsEnv'),
+      ...(await freshAwsEnv({ ...mariadb.env, ...s3.env })),
       SESSION_SECRET: 'aws-process-test-secret-0123456789abcdef',
       STORE_TIMEOUT_MS: '2000',
       DATA_DIR: `/tmp/lumina-aws-${randomBytes(4).toString('hex')}`,
     };
-    [a, b] = await Promise.all([startServer(18311, env), startServer(18312, env)]);
+    [a, b] = await Promise.all([startServer(env), startServer(env)]);
   }, 90_000);
   afterAll(async () => {
-    await Promise.all([startMariaDb(quiet), startS3(quiet)]);
     await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([mariadb?.close(), s3?.close()]);
   }, 90_000);
 
   it('a session made by one process is honoured by the other (sessions live in MySQL)', async () => {
@@ -48,7 +51,7 @@ describe('aws backend: two server processes, outages and recovery', () => {
     });
     expect(account.status).toBe(201);
 
-    await stopMariaDb(quiet);
+    await mariadb.server.stop();
     try {
       const started = Date.now();
       const me = await user.call('GET', '/api/auth/me');
@@ -69,7 +72,7 @@ describe('aws backend: two server processes, outages and recovery', () => {
       expect(ready.body.unavailable).toEqual(['mysql']);
       expect((await user.call('GET', '/healthz')).status).toBe(200);
     } finally {
-      await startMariaDb(quiet);
+      await mariadb.server.start();
     }
 
     let recovered = 0;
@@ -121,14 +124,14 @@ describe('aws backend: two server processes, outages and recovery', () => {
       });
       return { status: res.status, body: (await res.json()) as { message?: string } };
     };
-    await stopS3(quiet);
+    await s3.server.stop();
     try {
       const refused = await upload();
       expect(refused.status).toBe(503);
       expect(refused.body.message).toMatch(/s3/i);
       expect((await user.call('GET', '/api/photos?scope=profile')).body).toEqual([]);
     } finally {
-      await startS3(quiet);
+      await s3.server.start();
     }
     const ok = await upload();
     expect(ok.status).toBe(201);

@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, runOrThrow } from '../../scripts/lib/processes';
 import { MAIN } from '../support/server-process';
 
-const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
-const PM2 = join(ROOT, 'node_modules', '.bin', 'pm2');
-const PORT = 18350;
+const PM2 = join(ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
 
 /**
  * The production process model: ecosystem.config.js under PM2, two cluster workers on one port,
@@ -17,20 +14,24 @@ const PORT = 18350;
  */
 describe('PM2 with ecosystem.config.js', () => {
   const home = mkdtempSync(join(tmpdir(), 'lumina-pm2-'));
-  const env = {
+  let port = 0;
+  const env = () => ({
     PATH: process.env.PATH ?? '',
     HOME: home,
     PM2_HOME: join(home, 'pm2'),
-    PORT: String(PORT),
+    PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: join(home, 'data'),
     LOG_LEVEL: 'warn',
     NODE_ENV: 'test',
-  };
-  const pm2 = (...args: string[]) => run(PM2, args, { cwd: ROOT, env, timeout: 60_000 });
+  });
+  const pm2 = async (...args: string[]) => ({
+    stdout: await runOrThrow(process.execPath, [PM2, ...args], { cwd: ROOT, env: env(), timeoutMs: 60_000 }),
+  });
 
   beforeAll(async () => {
     expect(MAIN).toBeTruthy();
+    port = await freePort();
     await pm2('start', 'ecosystem.config.js');
   }, 90_000);
   afterAll(async () => {
@@ -40,7 +41,11 @@ describe('PM2 with ecosystem.config.js', () => {
 
   const online = async () => {
     const { stdout } = await pm2('jlist');
-    const list = JSON.parse(stdout) as { name: string; pm2_env: { status: string; exec_mode: string } }[];
+    // The JSON is the last line (output and errors come together).
+    const list = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as {
+      name: string;
+      pm2_env: { status: string; exec_mode: string };
+    }[];
     return list.filter(
       (p) => p.name === 'lumina' && p.pm2_env.status === 'online' && p.pm2_env.exec_mode === 'cluster_mode',
     );
@@ -48,7 +53,7 @@ describe('PM2 with ecosystem.config.js', () => {
 
   it('runs two online cluster workers that serve the landing page on one port', async () => {
     await expect.poll(async () => (await online()).length, { timeout: 30_000, interval: 500 }).toBe(2);
-    const res = await fetch(`http://127.0.0.1:${PORT}/`);
+    const res = await fetch(`http://127.0.0.1:${port}/`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Lumina');
   }, 60_000);
@@ -63,7 +68,7 @@ describe('PM2 with ecosystem.config.js', () => {
       // Bounded by the reload (stop) and by a deadline, whichever comes first.
       while (!stop && Date.now() < deadline) {
         try {
-          const res = await fetch(`http://127.0.0.1:${PORT}/healthz`, {
+          const res = await fetch(`http://127.0.0.1:${port}/healthz`, {
             signal: AbortSignal.timeout(10_000),
           });
           if (res.status !== 200) failures.push(`status ${res.status}`);
