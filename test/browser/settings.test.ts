@@ -14,7 +14,6 @@ import {
   type Lumina,
 } from '../support/browser';
 
-const PORT = 18431;
 /** The phone width the settings page is checked at. */
 const PHONE_390 = { width: 390, height: 844 } as const;
 
@@ -50,7 +49,7 @@ describe('settings in the browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    [lumina, browser] = await Promise.all([startLumina(PORT), launchBrowser()]);
+    [lumina, browser] = await Promise.all([startLumina(), launchBrowser()]);
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import mysql from 'mysql2/promise';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { AwsConfig } from '../../src/config';
 import { Unavailable } from '../../src/domain/errors';
 import type { Storage } from '../../src/ports';

@@ -44,7 +44,14 @@ export interface Lumina {
  * dist/main.js on 127.0.0.1 (a port the OS picks) with an empty temp DATA_DIR. The sign-up and upload limits are
  * raised so a journey never meets them; the login limits keep their defaults.
  */
-export async function startLumina(env: Record<string, string> = {}): Promise<Lumina> {
+export function startLumina(env?: Record<string, string>): Promise<Lumina>;
+/** @deprecated The OS picks the port (see lumina.url); the number is ignored. */
+export function startLumina(port: number, env?: Record<string, string>): Promise<Lumina>;
+export async function startLumina(
+  first: Record<string, string> | number = {},
+  second: Record<string, string> = {},
+): Promise<Lumina> {
+  const env = typeof first === 'number' ? second : first;
   const dataDir = mkdtempSync(join(tmpdir(), 'lumina-browser-'));
   let server: ServerProcess;
   try {

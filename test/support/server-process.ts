@@ -18,7 +18,14 @@ export interface ServerProcess {
  * Runs the built server (dist/main.js, as PM2 runs it) in a child process on 127.0.0.1, on a
  * port the OS picks, and waits until /healthz answers. `npm test` builds before the tests run.
  */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+export function startServer(env: Record<string, string>): Promise<ServerProcess>;
+/** @deprecated The OS picks the port (see server.port); the number is ignored. */
+export function startServer(port: number, env: Record<string, string>): Promise<ServerProcess>;
+export async function startServer(
+  first: Record<string, string> | number,
+  second: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const env = typeof first === 'number' ? second : first;
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does)`);
   const port = await freePort();
   const child = await startChild('dist/main.js', process.execPath, [MAIN], {

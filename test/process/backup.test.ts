@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,16 +12,6 @@ const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 const SECRET = 'backup-test-secret-0123456789abcdef';
 const PASSWORD = 'a long password';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 
 /** `npm run backup|restore -- <dir>` as an operator runs it, against DATA_DIR. */
 const script = (command: 'backup' | 'restore', dir: string, dataDir: string) =>
@@ -80,7 +69,7 @@ describe('npm run backup / restore on the embedded backend', () => {
 
   it('a backup taken under a write load restores every user, photo (bytes too), comment and message acknowledged before it began', async () => {
     const dataDir = temp('lumina-backup-site-');
-    const site = await startServer(await freePort(), { DATA_DIR: dataDir, SESSION_SECRET: SECRET });
+    const site = await startServer({ DATA_DIR: dataDir, SESSION_SECRET: SECRET });
     servers.push(site);
 
     const people = await Promise.all(
@@ -189,7 +178,7 @@ describe('npm run backup / restore on the embedded backend', () => {
     // Restoring over a site is refused and changes nothing.
     await expect(script('restore', backupDir, restoredDir)).rejects.toThrow(/already holds a site/);
 
-    const restored = await startServer(await freePort(), { DATA_DIR: restoredDir, SESSION_SECRET: SECRET });
+    const restored = await startServer({ DATA_DIR: restoredDir, SESSION_SECRET: SECRET });
     servers.push(restored);
     const visitor = new Client(restored.url);
     expect(
