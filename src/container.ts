@@ -10,12 +10,14 @@ import { FriendService } from './services/friend.service';
 import { HealthService } from './services/health.service';
 import { MessageService } from './services/message.service';
 import { PhotoService } from './services/photo.service';
+import { ProfileService } from './services/profile.service';
 import { UserService } from './services/user.service';
 import { createStorage } from './storage';
 
 export interface Services {
   auth: AuthService;
   account: AccountService;
+  profiles: ProfileService;
   users: UserService;
   photos: PhotoService;
   comments: CommentService;
@@ -58,6 +60,7 @@ export async function createContainer(
   const services: Services = {
     auth: new AuthService(users, passwords),
     account: new AccountService(users, storage.sessions, passwords),
+    profiles: new ProfileService(users, photos, friends, blobs, images),
     users: new UserService(users),
     photos: new PhotoService(photos, comments, blobs, images, friends, users),
     comments: new CommentService(comments, photos),

@@ -48,6 +48,15 @@ export interface UserStore extends Pingable {
   searchByPrefix(prefix: string, limit: number): Promise<User[]>;
   /** Replaces the password hash; false when there is no such user. */
   setPasswordHash(id: UserId, passwordHash: string): Promise<boolean>;
+  /** The users among `ids` that exist, in no particular order; at most 100 ids per call. */
+  findByIds(ids: UserId[]): Promise<User[]>;
+  /** Sets the bio; the updated user, or null when there is no such user. */
+  setBio(id: UserId, bio: string): Promise<User | null>;
+  /**
+   * Compare-and-set of the avatar id: sets `to` only while the user's avatar id is still `from`
+   * (null for none). False when it was not (another change came first) or the user is missing.
+   */
+  replaceAvatar(id: UserId, from: string | null, to: string | null): Promise<boolean>;
 }
 
 /** A stored session: its opaque JSON and when the record expires. */
@@ -160,6 +169,8 @@ export interface PhotoStore extends Pingable {
    * to `ownerIds` when given (an empty list matches nothing). Served from term index entries, never a scan.
    */
   search(terms: string[], ownerIds: UserId[] | undefined, page: PageRequest): Promise<Page<Photo>>;
+  /** How many photos the user has; read from the owner's index (a count query, no photo items). */
+  countByOwner(userId: UserId): Promise<number>;
   /** Ids among `photoIds` that `userId` has liked. */
   likedBy(userId: UserId, photoIds: string[]): Promise<Set<string>>;
   /** Adds the user's like once; liking again changes nothing. Null if the photo does not exist. */
@@ -285,6 +296,11 @@ export interface ImageProcessor {
    * `format` picks the output encoding.
    */
   process(bytes: Buffer, format: 'jpeg' | 'webp'): Promise<ProcessedImages>;
+  /**
+   * The same checks as `process` (type from the bytes, pixel limits before decoding, orientation,
+   * metadata stripped), then from one decode two square JPEG avatars, cover-cropped: 320 and 64 px.
+   */
+  avatar(bytes: Buffer): Promise<{ large: ProcessedImage; small: ProcessedImage }>;
 }
 
 export interface PasswordHasher {

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { InvalidInput, PayloadTooLarge, UnsupportedMedia } from '../domain/errors';
-import { HEIC_DECODE_TIMEOUT_MS, MAX_FULL_SIDE, MEDIUM_SIDE, THUMB_SIZE } from '../domain/limits';
+import { AVATAR_SIZES, HEIC_DECODE_TIMEOUT_MS, MAX_FULL_SIDE, MEDIUM_SIDE, THUMB_SIZE } from '../domain/limits';
 import { Semaphore } from '../lib/semaphore';
 import type { ImageProcessor, ProcessedImage, ProcessedImages } from '../ports';
 import { decodeHeic } from './heic-decoder';
@@ -66,6 +66,41 @@ export class SharpImages implements ImageProcessor {
       throw new PayloadTooLarge(messages.tooManyPixels(width, height, maxPixels, maxSide), 'image_too_large');
     }
     return this.gate.run(() => this.render(bytes, kind, format));
+  }
+
+  async avatar(bytes: Buffer): Promise<{ large: ProcessedImage; small: ProcessedImage }> {
+    const { width, height, kind } = await this.inspect(bytes);
+    const { maxPixels, maxSide } = this.options;
+    if (width * height > maxPixels || width > maxSide || height > maxSide) {
+      throw new PayloadTooLarge(messages.tooManyPixels(width, height, maxPixels, maxSide), 'image_too_large');
+    }
+    return this.gate.run(async () => {
+      let large: { data: Buffer; info: sharp.OutputInfo };
+      try {
+        // The photos' decode (orientation applied, HEIC too), cropped to the centre square,
+        // scaled, flattened; nothing of the original's metadata is written out.
+        large = await (
+          await this.decode(bytes, kind)
+        )
+          .resize(AVATAR_SIZES.large, AVATAR_SIZES.large, { fit: 'cover' })
+          .flatten({ background: '#ffffff' })
+          .jpeg({ quality: 85 })
+          .toBuffer({ resolveWithObject: true });
+      } catch {
+        throw new InvalidInput(messages.undecodable, 'undecodable_image');
+      }
+      const small = await sharp(large.data)
+        .resize(AVATAR_SIZES.small, AVATAR_SIZES.small)
+        .jpeg({ quality: 85 })
+        .toBuffer({ resolveWithObject: true });
+      const image = (out: { data: Buffer; info: sharp.OutputInfo }): ProcessedImage => ({
+        bytes: out.data,
+        width: out.info.width,
+        height: out.info.height,
+        contentType: 'image/jpeg',
+      });
+      return { large: image(large), small: image(small) };
+    });
   }
 
   private async inspect(bytes: Buffer): Promise<{ width: number; height: number; kind: Kind }> {

@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'request_not_found'
   | 'not_friends'
   | 'session_not_found'
+  | 'avatar_not_found'
   // 409
   | 'conflict'
   | 'username_taken'

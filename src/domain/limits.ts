@@ -18,3 +18,6 @@ export const THUMB_SIZE = 400;
 export const MAX_ALT_LENGTH = 1000;
 /** How long one HEIC decode may run (in a worker thread) before it is stopped. */
 export const HEIC_DECODE_TIMEOUT_MS = 20_000;
+export const MAX_BIO_LENGTH = 150;
+/** Avatars are square: `large` on the profile header, `small` everywhere a name is shown. */
+export const AVATAR_SIZES = { large: 320, small: 64 } as const;

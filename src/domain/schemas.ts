@@ -5,6 +5,7 @@ import type { FeedInput } from './types';
 import {
   DEFAULT_PAGE_SIZE,
   MAX_ALT_LENGTH,
+  MAX_BIO_LENGTH,
   MAX_CAPTION_LENGTH,
   MAX_COMMENT_LENGTH,
   MAX_MESSAGE_LENGTH,
@@ -270,3 +271,12 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<
   const startsWithField = field !== '' && sentence.startsWith(String(issue?.path[0]));
   throw new InvalidInput(field && !startsWithField ? `${field}: ${sentence}` : sentence);
 }
+
+export const profileInput = z.object({
+  bio: z
+    .string({ error: 'bio must be text' })
+    .trim()
+    .max(MAX_BIO_LENGTH, { error: `bio must be at most ${MAX_BIO_LENGTH} characters` }),
+});
+
+export const avatarSize = z.enum(['small', 'large'], { error: 'size must be small or large' });

@@ -7,7 +7,17 @@ export interface User {
   username: string;
   email: string;
   createdAt: Date;
+  /** Up to 150 characters; '' when none. */
+  bio: string;
+  /** The ULID in the keys of the person's avatar images (avatarKeysOf), or null without one. */
+  avatarId: string | null;
 }
+
+export type AvatarSize = 'large' | 'small';
+
+/** Where a person's avatar images live: server-made keys, a new id for every upload. */
+export const avatarKeyOf = (userId: UserId, avatarId: string, size: AvatarSize, extension = 'jpg'): string =>
+  `avatars/${userId}/${avatarId}/${size}.${extension}`;
 
 export interface UserCredentials extends User {
   passwordHash: string;

@@ -6,10 +6,15 @@ import type { StoredBlob } from '../ports';
  * Streams stored image bytes. Keys never change content (a new upload gets a new key), so the
  * answer is cacheable for a year by this browser only (images need a session), and revalidates by ETag.
  */
-export function sendBlob(req: Request, res: Response, blob: StoredBlob): void {
+export function sendBlob(
+  req: Request,
+  res: Response,
+  blob: StoredBlob,
+  cacheControl = 'private, max-age=31536000, immutable',
+): void {
   res.set({
     'Content-Type': blob.contentType,
-    'Cache-Control': 'private, max-age=31536000, immutable',
+    'Cache-Control': cacheControl,
     ETag: blob.etag,
     'X-Content-Type-Options': 'nosniff',
   });

@@ -1,18 +1,46 @@
 import type { SessionView } from '../services/account.service';
-import type { Comment, Conversation, Friend, FriendRequest, Message, PhotoView, User } from '../domain/types';
+import type { Profile } from '../services/profile.service';
+import type {
+  AvatarSize,
+  Comment,
+  Conversation,
+  Friend,
+  FriendRequest,
+  Message,
+  PhotoView,
+  User,
+} from '../domain/types';
 
 /** Domain objects to API JSON: the snake_case field names of API.md live here and nowhere else. */
 
 export const imageUrl = (photoId: string, size: 'thumb' | 'medium' | 'full') =>
   `/api/photos/${photoId}/image/${size}`;
 
-export const toUserJson = (u: Pick<User, 'id' | 'username'>) => ({ id: u.id, username: u.username });
+/**
+ * `/api/users/:id/avatar/:size`, or null without an avatar. The avatar's id rides along as `v`, so
+ * a new picture is a new URL and the old one may be cached for good.
+ */
+export const avatarUrl = (u: Pick<User, 'id' | 'avatarId'>, size: AvatarSize = 'small'): string | null =>
+  u.avatarId ? `/api/users/${u.id}/avatar/${size}?v=${u.avatarId}` : null;
+
+export const toUserJson = (u: User) => ({ id: u.id, username: u.username, avatar: avatarUrl(u), bio: u.bio });
 
 export const toMeJson = (u: User) => ({
   id: u.id,
   username: u.username,
   email: u.email,
   created_at: u.createdAt.toISOString(),
+  avatar: avatarUrl(u),
+  bio: u.bio,
+});
+
+export const toProfileJson = (p: Profile) => ({
+  ...toUserJson(p.user),
+  avatar_large: avatarUrl(p.user, 'large'),
+  created_at: p.user.createdAt.toISOString(),
+  photo_count: p.photoCount,
+  friend_count: p.friendCount,
+  relation: p.relation,
 });
 
 export const toPhotoJson = (p: PhotoView) => ({

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,14 +7,17 @@ import {
   DESKTOP,
   PASSWORD,
   launchBrowser,
+  naturalWidth,
   newSession,
   screenshot,
   signUpThroughForm,
   startLumina,
   submitLogin,
+  tempFiles,
   uniqueName,
   type Lumina,
 } from '../support/browser';
+import { makeJpeg } from '../support/images';
 
 /** The phone width the settings page is checked at. */
 const PHONE_390 = { width: 390, height: 844 } as const;
@@ -118,6 +123,42 @@ describe('settings in the browser', () => {
     await expect(laptop.page.locator('#flash').textContent()).resolves.toContain('That device is logged out');
     await phone.page.goto(`${base}/settings`);
     expect(new URL(phone.page.url()).pathname).toBe('/login');
+
+    // Profile: a picture and a bio through the forms (no JavaScript); the profile header shows both.
+    const files = tempFiles();
+    try {
+      const picture = join(files.dir, 'me.jpg');
+      writeFileSync(picture, await makeJpeg(600, 400, { orientation: 6 }));
+      await laptop.page.goto(`${base}/settings`);
+      await laptop.page.locator('#avatar').setInputFiles(picture);
+      await Promise.all([
+        laptop.page.waitForURL(`${base}/settings`),
+        laptop.page.locator('#avatar-submit').click(),
+      ]);
+      await expect(laptop.page.locator('#flash').textContent()).resolves.toContain('Your picture is changed');
+      await laptop.page.locator('#bio').fill('Lakes, light and long walks.');
+      await Promise.all([
+        laptop.page.waitForURL(`${base}/settings`),
+        laptop.page.locator('#profile-submit').click(),
+      ]);
+      await expect(laptop.page.locator('#flash').textContent()).resolves.toContain('Your bio is saved');
+    } finally {
+      files.cleanup();
+    }
+    // The password change logged this device out too.
+    expect(await submitLogin(viewer.page, base, name, 'a brand new passphrase')).toBe(303);
+    await viewer.page.goto(`${base}/users/${name}`);
+    await expect(viewer.page.locator('#profile-bio').textContent()).resolves.toBe(
+      'Lakes, light and long walks.',
+    );
+    await expect(viewer.page.locator('#profile-counts').textContent()).resolves.toMatch(
+      /0\s*photos.*0\s*friends/,
+    );
+    expect(await naturalWidth(viewer.page, '.profile-avatar img.avatar')).toBe(320);
+    expect(await naturalWidth(viewer.page, '#nav-user-link img.avatar, .nav-username img.avatar')).toBe(64);
+    expect(await shootAndCheck(viewer.page, 'profile-with-avatar')).toEqual([]);
+    await viewer.page.goto(`${base}/settings`);
+    expect(await shootAndCheck(viewer.page, 'settings-with-avatar')).toEqual([]);
 
     for (const s of [laptop, phone, viewer]) {
       expect(s.problems).toEqual({ scriptErrors: [], offHost: [], dialogs: [] });

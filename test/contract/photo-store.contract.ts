@@ -77,6 +77,16 @@ export function photoStoreContract(make: MakeStorage): void {
       expect(await photos().delete(newId())).toBeNull();
     });
 
+    it("PhotoStore.countByOwner counts the owner's photos only, and follows deletes", async () => {
+      const [a, b, nobody] = await createUsers(storage(), 3);
+      const mine = await createInOrder([a!, b!, a!, a!]);
+      expect(await photos().countByOwner(a!.id)).toBe(3);
+      expect(await photos().countByOwner(b!.id)).toBe(1);
+      expect(await photos().countByOwner(nobody!.id)).toBe(0);
+      await photos().delete(mine[0]!.id);
+      expect(await photos().countByOwner(a!.id)).toBe(2);
+    });
+
     it('PhotoStore.listByOwners walks every photo of the owners exactly once, newest first', async () => {
       const [a, b, stranger] = await createUsers(storage(), 3);
       const mine = await createInOrder([a!, b!, stranger!, a!, a!, b!, stranger!, b!, a!]);

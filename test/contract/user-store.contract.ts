@@ -1,3 +1,4 @@
+import { newId } from '../../src/lib/ulid';
 import { describe, expect, it } from 'vitest';
 import { Conflict } from '../../src/domain/errors';
 import { createUser, randomToken, settle, uniqueUsername, useStorage, type MakeStorage } from './fixtures';
@@ -122,6 +123,40 @@ export function userStoreContract(make: MakeStorage): void {
 
     it('UserStore.searchByPrefix with no match returns an empty list', async () => {
       expect(await users().searchByPrefix(`z${randomToken(12)}`, 20)).toEqual([]);
+    });
+
+    it('UserStore: a new user has an empty bio and no avatar', async () => {
+      const user = await createUser(storage(), `n${randomToken(8)}`);
+      expect(user).toMatchObject({ bio: '', avatarId: null });
+      expect(await users().findById(user.id)).toMatchObject({ bio: '', avatarId: null });
+    });
+
+    it('UserStore.setBio stores the bio (unicode kept) and returns the user; a missing user returns null', async () => {
+      const user = await createUser(storage(), `b${randomToken(8)}`);
+      const bio = 'Lakes, light & ünïcødé 🌅';
+      expect(await users().setBio(user.id, bio)).toMatchObject({ id: user.id, bio });
+      expect((await users().findByUsername(user.username))?.bio).toBe(bio);
+      expect(await users().setBio(2_000_000_000, 'x')).toBeNull();
+    });
+
+    it('UserStore.replaceAvatar swaps only from the expected id, NULL included', async () => {
+      const user = await createUser(storage(), `a${randomToken(8)}`);
+      const [first, second] = [newId(), newId()];
+      expect(await users().replaceAvatar(user.id, 'not-the-current', first)).toBe(false);
+      expect(await users().replaceAvatar(user.id, null, first)).toBe(true);
+      expect((await users().findById(user.id))?.avatarId).toBe(first);
+      expect(await users().replaceAvatar(user.id, null, second)).toBe(false);
+      expect(await users().replaceAvatar(user.id, first, second)).toBe(true);
+      expect(await users().replaceAvatar(user.id, second, null)).toBe(true);
+      expect((await users().findById(user.id))?.avatarId).toBeNull();
+      expect(await users().replaceAvatar(2_000_000_000, null, first)).toBe(false);
+    });
+
+    it('UserStore.findByIds returns the users that exist among the ids, once each', async () => {
+      const [a, b] = [await createUser(storage()), await createUser(storage())];
+      const found = await users().findByIds([a.id, b.id, a.id, 2_000_000_000]);
+      expect(found.map((u) => u.id).sort((x, y) => x - y)).toEqual([a.id, b.id].sort((x, y) => x - y));
+      expect(await users().findByIds([])).toEqual([]);
     });
 
     it('UserStore.setPasswordHash replaces the hash of that user only; a missing user returns false', async () => {

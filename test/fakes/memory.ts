@@ -16,7 +16,7 @@ export class MemoryUserStore implements UserStore {
     if (this.rows.some((u) => u.username.toLowerCase() === input.username.toLowerCase())) {
       return Promise.reject(new Conflict('That username is taken.', 'username_taken'));
     }
-    const row = { id: this.rows.length + 1, createdAt: new Date(), ...input };
+    const row = { id: this.rows.length + 1, createdAt: new Date(), bio: '', avatarId: null, ...input };
     this.rows.push(row);
     return Promise.resolve(strip(row));
   }
@@ -46,6 +46,23 @@ export class MemoryUserStore implements UserStore {
         .slice(0, limit)
         .map(strip),
     );
+  }
+
+  findByIds(ids: UserId[]) {
+    return Promise.resolve(this.rows.filter((u) => ids.includes(u.id)).map(strip));
+  }
+
+  setBio(id: UserId, bio: string) {
+    const row = this.rows.find((u) => u.id === id);
+    if (row) row.bio = bio;
+    return Promise.resolve(row ? strip(row) : null);
+  }
+
+  replaceAvatar(id: UserId, from: string | null, to: string | null) {
+    const row = this.rows.find((u) => u.id === id);
+    if (!row || row.avatarId !== from) return Promise.resolve(false);
+    row.avatarId = to;
+    return Promise.resolve(true);
   }
 
   setPasswordHash(id: UserId, passwordHash: string) {

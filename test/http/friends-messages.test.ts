@@ -32,7 +32,12 @@ describe('users API', () => {
     for (let i = 0; i < 22; i++) await signedInAgent(t.app, `zq_prefix_${i}`);
     const res = await agent.get('/api/users/search?q=zq_pre').expect(200);
     expect(res.body).toHaveLength(20);
-    expect(res.body[0]).toEqual({ id: expect.any(Number), username: expect.stringMatching(/^zq_prefix_/) });
+    expect(res.body[0]).toEqual({
+      id: expect.any(Number),
+      username: expect.stringMatching(/^zq_prefix_/),
+      avatar: null,
+      bio: '',
+    });
     await agent.get('/api/users/search').expect(400);
     await request(t.app).get('/api/users/search?q=zq').expect(401);
   });

@@ -268,7 +268,14 @@ describe('docs/openapi.json', () => {
 describe('response schemas match the serializers', () => {
   const createdAt = new Date('2024-05-01T12:34:56.789Z');
   const photoId = newId();
-  const user: User = { id: 7, username: 'ana.maria_1', email: 'ana.maria_1@lumina.local', createdAt };
+  const user: User = {
+    id: 7,
+    username: 'ana.maria_1',
+    email: 'ana.maria_1@lumina.local',
+    createdAt,
+    bio: 'Lakes and light.',
+    avatarId: null,
+  };
   const photo: PhotoView = {
     id: photoId,
     userId: 7,

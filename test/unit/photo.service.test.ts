@@ -13,6 +13,7 @@ const image = (w: number, h: number) => ({
 });
 const images: ImageProcessor = {
   process: () => Promise.resolve({ full: image(800, 600), medium: image(800, 600), thumb: image(400, 400) }),
+  avatar: () => Promise.resolve({ large: image(320, 320), small: image(64, 64) }),
 };
 
 /** A photo store holding one map; `failCreate` makes the metadata write fail like a store outage. */

@@ -29,7 +29,7 @@ export function apiRouter(c: Container, limits: RateLimits): Router {
   // itself, GET /api/messages, never gets here: see messages-poll.ts.
   api.use(messagesApi(c, limits));
   api.use(photosApi(c, limits));
-  api.use(usersApi(c));
+  api.use(usersApi(c, limits));
   api.use(friendsApi(c, limits));
   api.use(authApi(c, limits));
   api.use(accountApi(c, limits));

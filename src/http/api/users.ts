@@ -1,9 +1,13 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Container } from '../../container';
-import { parse } from '../../domain/schemas';
-import { requireUser } from '../middleware/auth';
-import { toUserJson } from '../serializers';
+import { InvalidInput, NotFound } from '../../domain/errors';
+import { avatarSize, parse, parsePathId, profileInput, userId } from '../../domain/schemas';
+import { requireUser, viewer } from '../middleware/auth';
+import type { RateLimits } from '../middleware/rate-limit';
+import { photoUpload } from '../middleware/upload';
+import { sendBlob } from '../send-blob';
+import { toProfileJson, toUserJson } from '../serializers';
 
 const lookupQuery = z.object({
   username: z
@@ -18,9 +22,32 @@ const searchQuery = z.object({
     .max(100, { error: 'Search for a name of at most 100 characters.' }),
 });
 
-export function usersApi({ services }: Container): Router {
+/** An address naming a user by a number that cannot be one is "No such user." (404). */
+const userIdOf = (req: Request) => parsePathId(userId, req.params.id, 'user');
+
+export function usersApi({ services, config }: Container, limits: RateLimits): Router {
   const api = Router();
+  const { profiles } = services;
   api.use('/users', requireUser);
+
+  api.patch('/users/me', async (req, res) => {
+    res.json(toUserJson(await profiles.setBio(viewer(req), parse(profileInput, req.body).bio)));
+  });
+
+  api.put(
+    '/users/me/avatar',
+    limits.upload,
+    photoUpload(config.images.maxUploadBytes, 'avatar'),
+    async (req, res) => {
+      if (!req.file) throw new InvalidInput('avatar: choose an image file to upload', 'missing_file');
+      res.json(toUserJson(await profiles.setAvatar(viewer(req), req.file.buffer)));
+    },
+  );
+
+  api.delete('/users/me/avatar', async (req, res) => {
+    await profiles.removeAvatar(viewer(req));
+    res.status(204).end();
+  });
 
   api.get('/users/lookup', async (req, res) => {
     res.json(toUserJson(await services.users.lookup(parse(lookupQuery, req.query).username)));
@@ -28,6 +55,18 @@ export function usersApi({ services }: Container): Router {
 
   api.get('/users/search', async (req, res) => {
     res.json((await services.users.search(parse(searchQuery, req.query).q)).map(toUserJson));
+  });
+
+  api.get('/users/:id', async (req, res) => {
+    res.json(toProfileJson(await profiles.get(viewer(req), userIdOf(req))));
+  });
+
+  api.get('/users/:id/avatar/:size', async (req, res) => {
+    const size = parsePathId(avatarSize, req.params.size, 'user');
+    const { user, blob } = await profiles.openAvatar(userIdOf(req), size);
+    if (!blob) throw new NotFound('This person has no picture.', 'avatar_not_found');
+    // The URL the API hands out carries the avatar's id: that one never changes, any other may.
+    sendBlob(req, res, blob, req.query.v === user.avatarId ? undefined : 'private, max-age=60');
   });
 
   return api;

@@ -3,9 +3,14 @@ import multer, { MulterError } from 'multer';
 import { AppError, InvalidInput, PayloadTooLarge } from '../../domain/errors';
 import { formatBytes } from '../../lib/bytes';
 
+/** What the person calls the file of an upload field. */
+const nounOf = (field: string) => (field === 'avatar' ? 'picture' : 'photo');
+
 export const messages = {
-  tooLarge: (maxBytes: number) => `The photo is larger than the ${formatBytes(maxBytes)} limit.`,
-  unexpectedFile: (field: string) => `Send the photo in the "photo" field, not in "${field}".`,
+  tooLarge: (maxBytes: number, field = 'photo') =>
+    `The ${nounOf(field)} is larger than the ${formatBytes(maxBytes)} limit.`,
+  unexpectedFile: (field: string, expected = 'photo') =>
+    `Send the ${nounOf(expected)} in the "${expected}" field, not in "${field}".`,
   tooManyParts: 'The upload has too many parts: send one photo with its caption, topic and alt text.',
   fieldTooLong: (field: string) => `The upload's ${field} field is too long.`,
   malformed: 'The upload could not be read: the form data was incomplete or malformed. Please try again.',
@@ -21,25 +26,25 @@ export const messages = {
  * failure is the client's (a body without a boundary, a truncated part, a malformed part
  * header, a connection closed half-way) and answers 4xx.
  */
-export function photoUpload(maxBytes: number): RequestHandler {
+export function photoUpload(maxBytes: number, field = 'photo'): RequestHandler {
   const parse = multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: maxBytes, files: 1, fields: 10, fieldSize: 64 * 1024, parts: 12 },
-  }).single('photo');
+  }).single(field);
   return (req, res, next) => {
     parse(req, res, (err?: unknown) => {
-      next(err === undefined ? undefined : uploadError(err, req, maxBytes));
+      next(err === undefined ? undefined : uploadError(err, req, maxBytes, field));
     });
   };
 }
 
-function uploadError(err: unknown, req: Request, maxBytes: number): AppError {
+function uploadError(err: unknown, req: Request, maxBytes: number, field: string): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof MulterError) {
     if (err.code === 'LIMIT_FILE_SIZE')
-      return new PayloadTooLarge(messages.tooLarge(maxBytes), 'file_too_large');
+      return new PayloadTooLarge(messages.tooLarge(maxBytes, field), 'file_too_large');
     if (err.code === 'LIMIT_UNEXPECTED_FILE')
-      return new InvalidInput(messages.unexpectedFile(err.field ?? 'file'));
+      return new InvalidInput(messages.unexpectedFile(err.field ?? 'file', field));
     if (err.code === 'LIMIT_FIELD_VALUE' || err.code === 'LIMIT_FIELD_KEY') {
       return new InvalidInput(messages.fieldTooLong(err.field ?? 'a'));
     }

@@ -1,17 +1,23 @@
 import { Router, type Request, type Response } from 'express';
 import type { Container } from '../../container';
-import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from '../../domain/limits';
-import { parse, passwordChange } from '../../domain/schemas';
+import { InvalidInput } from '../../domain/errors';
+import { MAX_BIO_LENGTH, MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from '../../domain/limits';
+import { parse, passwordChange, profileInput } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
 import type { RateLimits } from '../middleware/rate-limit';
 import { signIn, signOut } from '../middleware/session';
 import { sessionHandleOf } from '../../services/account.service';
 import { formBody } from '../middleware/body';
-import { formRoute, requireFormUser, setFlash } from './support';
+import { photoUpload } from '../middleware/upload';
+import { formRoute, requireFormUser, setFlash, typed } from './support';
 
 const rules = { minPassword: MIN_PASSWORD_LENGTH, maxPasswordBytes: MAX_PASSWORD_BYTES };
 
 export const messages = {
+  profileSaved: 'Your bio is saved.',
+  avatarSaved: 'Your picture is changed.',
+  avatarRemoved: 'Your picture is removed.',
+  noFile: 'avatar: choose an image file to upload',
   passwordChanged: 'Your password is changed. Every other device is logged out.',
   sessionEnded: 'That device is logged out.',
   othersEnded: (n: number) =>
@@ -19,22 +25,66 @@ export const messages = {
 };
 
 /** Which form of the page a failure belongs to, so its sentence shows beside that form. */
-type FormName = 'password';
+type FormName = 'password' | 'profile' | 'avatar';
 
 /** /settings: the person's own account (password and sessions). Works without JavaScript. */
-export function settingsPages({ services }: Container, limits: RateLimits): Router {
+export function settingsPages({ services, config }: Container, limits: RateLimits): Router {
   const pages = Router();
-  const { account } = services;
+  const { account, profiles, users } = services;
 
   const render = async (req: Request, res: Response, errors: Partial<Record<FormName, string>> = {}) => {
     const me = viewer(req);
-    const sessions = await account.listSessions(me, req.sessionID);
-    res.render('settings', { title: 'Settings', sessions, errors, rules });
+    const [sessions, user] = await Promise.all([account.listSessions(me, req.sessionID), users.get(me.id)]);
+    const bio = errors.profile !== undefined ? typed(req, 'bio', 1000) : user.bio;
+    res.render('settings', { title: 'Settings', user, bio, sessions, errors, rules, maxBio: MAX_BIO_LENGTH });
   };
 
   pages.get('/settings', requirePageUser, async (req, res) => {
     await render(req, res);
   });
+
+  pages.post(
+    '/settings/profile',
+    requireFormUser,
+    formBody,
+    ...formRoute({
+      act: async (req) => {
+        await profiles.setBio(viewer(req), parse(profileInput, req.body).bio);
+        setFlash(req, 'ok', messages.profileSaved);
+        return '/settings';
+      },
+      show: (req, res, e) => render(req, res, { profile: e.message }),
+    }),
+  );
+
+  pages.post(
+    '/settings/avatar',
+    requireFormUser,
+    limits.upload,
+    photoUpload(config.images.maxUploadBytes, 'avatar'),
+    ...formRoute({
+      act: async (req) => {
+        if (!req.file) throw new InvalidInput(messages.noFile, 'missing_file');
+        await profiles.setAvatar(viewer(req), req.file.buffer);
+        setFlash(req, 'ok', messages.avatarSaved);
+        return '/settings';
+      },
+      show: (req, res, e) => render(req, res, { avatar: e.message }),
+    }),
+  );
+
+  pages.post(
+    '/settings/avatar/remove',
+    requireFormUser,
+    ...formRoute({
+      act: async (req) => {
+        await profiles.removeAvatar(viewer(req));
+        setFlash(req, 'ok', messages.avatarRemoved);
+        return '/settings';
+      },
+      back: () => '/settings',
+    }),
+  );
 
   pages.post(
     '/settings/password',

@@ -1,8 +1,11 @@
 import { Router } from 'express';
 import type { Container } from '../../container';
 import type { FriendRequest, Viewer } from '../../domain/types';
-import { feedQuery, parse, parsePathId, username } from '../../domain/schemas';
+import { noSuch } from '../../domain/errors';
+import { avatarSize, feedQuery, parse, parsePathId, userId, username } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
+import { viewerOf } from '../middleware/session';
+import { sendBlob } from '../send-blob';
 
 const profileQuery = feedQuery.pick({ before: true, limit: true });
 
@@ -23,20 +26,22 @@ export function usersPages({ services }: Container): Router {
     const name = parsePathId(username, req.params.username, 'user');
     const q = parse(profileQuery, req.query);
     const me = viewer(req);
-    const user = await services.users.lookup(name);
-    const [page, relation] = await Promise.all([
+    const found = await services.users.lookup(name);
+    const [page, profile] = await Promise.all([
       services.photos.list(me, {
         scope: 'profile',
-        userId: user.id,
+        userId: found.id,
         limit: q.limit,
         ...(q.before ? { before: q.before } : {}),
       }),
-      services.friends.relationship(me, user.id),
+      services.profiles.get(me, found.id),
     ]);
+    const { user, request: relation } = profile;
     const base = `/users/${encodeURIComponent(user.username)}`;
     res.render('profile', {
       title: user.username,
       user,
+      profile,
       state: friendStateOf(me, user.id, relation),
       request: relation,
       photos: page.items,
@@ -46,5 +51,38 @@ export function usersPages({ services }: Container): Router {
     });
   });
 
+  // The picture of a person wherever a page names them (views/partials/avatar.ejs): theirs, or
+  // their initial drawn here, so a page never needs to know which. Only for signed-in people.
+  pages.get('/users/:id/avatar/:size', async (req, res) => {
+    if (!viewerOf(req)) throw noSuch('user');
+    const id = parsePathId(userId, req.params.id, 'user');
+    const size = parsePathId(avatarSize, req.params.size, 'user');
+    const { user, blob } = await services.profiles.openAvatar(id, size);
+    const isCurrent = user.avatarId !== null && req.query.v === user.avatarId;
+    const cacheControl = isCurrent ? undefined : 'private, max-age=300';
+    if (blob) return sendBlob(req, res, blob, cacheControl);
+    res.set({
+      'Content-Type': 'image/svg+xml',
+      'Cache-Control': cacheControl ?? 'private, max-age=300',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.send(initialSvg(user.id, user.username));
+  });
+
   return pages;
+}
+
+/** A round badge with the person's initial, its colour picked by their id (a name is [A-Za-z0-9_.]). */
+function initialSvg(id: number, name: string): string {
+  const letter = name
+    .charAt(0)
+    .toUpperCase()
+    .replace(/[^A-Z0-9_.]/g, '?');
+  const hue = (id * 47) % 360;
+  return (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">' +
+    `<circle cx="32" cy="32" r="32" fill="hsl(${hue} 45% 38%)"/>` +
+    '<text x="32" y="32" dy="0.35em" text-anchor="middle" font-family="system-ui, sans-serif" ' +
+    `font-size="30" font-weight="700" fill="#ffffff">${letter}</text></svg>`
+  );
 }

@@ -76,6 +76,11 @@ export const MIGRATIONS: readonly string[] = [
   // 6: records made before 5 learn their owner from their own data.
   `UPDATE sessions SET user_id = CAST(JSON_EXTRACT(data, '$.userId') AS UNSIGNED)
     WHERE JSON_VALID(data) AND JSON_EXTRACT(data, '$.userId') IS NOT NULL`,
+
+  // 7: profiles. The bio is at most 150 characters (utf8mb4, so up to 600 bytes).
+  `ALTER TABLE users
+    ADD COLUMN bio VARCHAR(150) NOT NULL DEFAULT '',
+    ADD COLUMN avatar_id CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NULL`,
 ];
 
 /** Seconds to wait for another process that is migrating the same database. */

@@ -548,6 +548,29 @@ export class DynamoPhotoStore implements PhotoStore {
     return Item ?? null;
   }
 
+  /** Access pattern "how many photos one owner has": a COUNT query on the owner's index partition. */
+  countByOwner(userId: UserId): Promise<number> {
+    return guard(DYNAMODB, async () => {
+      let count = 0;
+      let startKey: Item | undefined;
+      do {
+        const result = await this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'PK = :owner AND begins_with(SK, :photo)',
+            ExpressionAttributeValues: { ':owner': ownerPartition(userId), ':photo': PHOTO_SORT_PREFIX },
+            Select: 'COUNT',
+            ConsistentRead: true,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        count += result.Count ?? 0;
+        startKey = result.LastEvaluatedKey;
+      } while (startKey);
+      return count;
+    });
+  }
+
   /** Access pattern "photos of one owner, newest first": ids only. */
   private async queryOwnerIndex(owner: UserId, before: string | undefined, limit: number): Promise<string[]> {
     const { Items } = await this.doc.send(

@@ -15,6 +15,8 @@ interface UserRow extends RowDataPacket {
   email: string;
   password_hash: string;
   created_at: Date;
+  bio: string;
+  avatar_id: string | null;
 }
 
 const toUser = (row: UserRow): User => ({
@@ -22,7 +24,12 @@ const toUser = (row: UserRow): User => ({
   username: row.username,
   email: row.email,
   createdAt: row.created_at,
+  bio: row.bio,
+  avatarId: row.avatar_id,
 });
+
+/** Every column a User needs (not the password hash). */
+const USER_COLUMNS = 'id, username, email, created_at, bio, avatar_id';
 
 const toCredentials = (row: UserRow): UserCredentials => ({
   ...toUser(row),
@@ -51,7 +58,14 @@ export class MysqlUserStore implements UserStore {
         'INSERT INTO users (username, email, password_hash, created_at) VALUES (?, ?, ?, ?)',
         [input.username, input.email, input.passwordHash, createdAt],
       );
-      return { id: result.insertId, username: input.username, email: input.email, createdAt };
+      return {
+        id: result.insertId,
+        username: input.username,
+        email: input.email,
+        createdAt,
+        bio: '',
+        avatarId: null,
+      };
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       // Report the name whenever it is the name that clashes, whichever unique key MySQL checked first.
@@ -74,17 +88,14 @@ export class MysqlUserStore implements UserStore {
   }
 
   async findById(id: UserId): Promise<User | null> {
-    const [row] = await this.db.query<UserRow[]>(
-      'SELECT id, username, email, created_at FROM users WHERE id = ?',
-      [id],
-    );
+    const [row] = await this.db.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [id]);
     return row ? toUser(row) : null;
   }
 
   async searchByPrefix(prefix: string, limit: number): Promise<User[]> {
     // A range on the lower-cased name's index, read in order and stopped at the limit.
     const rows = await this.db.query<UserRow[]>(
-      `SELECT id, username, email, created_at FROM users
+      `SELECT ${USER_COLUMNS} FROM users
        WHERE username_lower LIKE ? ESCAPE '!'
        ORDER BY username_lower, id
        LIMIT ?`,
@@ -101,9 +112,31 @@ export class MysqlUserStore implements UserStore {
     return result.affectedRows > 0;
   }
 
+  async findByIds(ids: UserId[]): Promise<User[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE id IN (?)`, [
+      [...new Set(ids)],
+    ]);
+    return rows.map(toUser);
+  }
+
+  async setBio(id: UserId, bio: string): Promise<User | null> {
+    await this.db.query<ResultSetHeader>('UPDATE users SET bio = ? WHERE id = ?', [bio, id]);
+    return this.findById(id);
+  }
+
+  async replaceAvatar(id: UserId, from: string | null, to: string | null): Promise<boolean> {
+    // `<=>` is MySQL's NULL-safe equality: "no avatar yet" is a value the swap can expect.
+    const result = await this.db.query<ResultSetHeader>(
+      'UPDATE users SET avatar_id = ? WHERE id = ? AND avatar_id <=> ?',
+      [to, id, from],
+    );
+    return result.affectedRows > 0;
+  }
+
   private async byUsername(username: string): Promise<UserRow | undefined> {
     const [row] = await this.db.query<UserRow[]>(
-      'SELECT id, username, email, password_hash, created_at FROM users WHERE username = ?',
+      `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = ?`,
       [username],
     );
     return row;

@@ -178,6 +178,14 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    name: 'profiles: bio and avatar',
+    sql: `
+      ALTER TABLE users ADD COLUMN bio TEXT NOT NULL DEFAULT '';
+      ALTER TABLE users ADD COLUMN avatar_id TEXT;
+    `,
+  },
 ];
 
 /**

@@ -60,6 +60,7 @@ export class SqlitePhotoStore implements PhotoStore {
   private readonly updateText;
   private readonly removeTerms;
   private readonly updateKeys;
+  private readonly countOfOwner;
   private readonly createTx;
   private readonly editTx;
   private readonly deleteTx;
@@ -118,6 +119,7 @@ export class SqlitePhotoStore implements PhotoStore {
     this.updateKeys = db.prepare<[string | null, string, string]>(
       'UPDATE photos SET medium_key = ?, thumb_key = ? WHERE id = ?',
     );
+    this.countOfOwner = db.prepare<[number], number>('SELECT count(*) FROM photos WHERE user_id = ?').pluck();
 
     this.createTx = db.transaction((photo: NewPhoto) => {
       this.insertPhoto.run(toRow(photo));
@@ -196,6 +198,11 @@ export class SqlitePhotoStore implements PhotoStore {
       const { items, next } = this.ownersTx.deferred(owners, page);
       return { items: items.map(toPhoto), next };
     });
+  }
+
+  /** A count over the (user_id, id) index. */
+  countByOwner(userId: UserId): Promise<number> {
+    return run(() => this.countOfOwner.get(userId) ?? 0);
   }
 
   listAll(page: PageRequest): Promise<Page<Photo>> {

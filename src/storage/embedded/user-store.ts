@@ -14,6 +14,8 @@ interface UserRow {
   email: string;
   password_hash: string;
   created_at: number;
+  bio: string;
+  avatar_id: string | null;
 }
 
 const toUser = (row: UserRow): User => ({
@@ -21,6 +23,8 @@ const toUser = (row: UserRow): User => ({
   username: row.username,
   email: row.email,
   createdAt: new Date(row.created_at),
+  bio: row.bio,
+  avatarId: row.avatar_id,
 });
 
 const toCredentials = (row: UserRow): UserCredentials => ({
@@ -38,6 +42,9 @@ export class SqliteUserStore implements UserStore {
   private readonly byId;
   private readonly byPrefix;
   private readonly updateHash;
+  private readonly byIdList;
+  private readonly updateBio;
+  private readonly swapAvatar;
 
   constructor(db: Db) {
     this.ping = pinger(db);
@@ -51,6 +58,33 @@ export class SqliteUserStore implements UserStore {
       "SELECT * FROM users WHERE username LIKE ? ESCAPE '\\' ORDER BY username LIMIT +?",
     );
     this.updateHash = db.prepare<[string, number]>('UPDATE users SET password_hash = ? WHERE id = ?');
+    this.byIdList = db.prepare<[string], UserRow>(
+      'SELECT * FROM users WHERE id IN (SELECT value FROM json_each(?))',
+    );
+    this.updateBio = db.prepare<[string, number], UserRow>(
+      'UPDATE users SET bio = ? WHERE id = ? RETURNING *',
+    );
+    // `IS` compares NULL with NULL as equal, so "no avatar yet" is a value the swap can expect.
+    this.swapAvatar = db.prepare<[string | null, number, string | null]>(
+      'UPDATE users SET avatar_id = ? WHERE id = ? AND avatar_id IS ?',
+    );
+  }
+
+  findByIds(ids: UserId[]): Promise<User[]> {
+    return run(() =>
+      ids.length === 0 ? [] : this.byIdList.all(JSON.stringify([...new Set(ids)])).map(toUser),
+    );
+  }
+
+  setBio(id: UserId, bio: string): Promise<User | null> {
+    return run(() => {
+      const row = this.updateBio.get(bio, id);
+      return row ? toUser(row) : null;
+    });
+  }
+
+  replaceAvatar(id: UserId, from: string | null, to: string | null): Promise<boolean> {
+    return run(() => this.swapAvatar.run(to, id, from).changes > 0);
   }
 
   setPasswordHash(id: UserId, passwordHash: string): Promise<boolean> {
