@@ -1,19 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import sharp from 'sharp';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app';
-import { loadConfig, withSessionSecret } from '../../src/config';
+import type { App } from '../../src/app';
 import { messages as imageMessages } from '../../src/adapters/sharp-images';
-import { createContainer, type Container } from '../../src/container';
-import { randomSecret } from '../../src/lib/secret-file';
-import { PASSWORD, sessionCookie, signedInAgent } from '../support/app';
+import { makeTestApp, PASSWORD, sessionCookie, signedInAgent, type TestApp } from '../support/app';
 import { makeJpeg } from '../support/images';
 
 interface Line {
@@ -25,8 +19,7 @@ interface Line {
 /** Issue 9 §3: holes bad input found. Each is a clear 4xx, changes nothing, and logs below error. */
 describe('bad input', () => {
   const lines: Line[] = [];
-  const dataDir = mkdtempSync(join(tmpdir(), 'lumina-bad-'));
-  let container: Container;
+  let t: TestApp;
   let app: App;
   beforeAll(async () => {
     const sink = new Writable({
@@ -37,24 +30,10 @@ describe('bad input', () => {
         done();
       },
     });
-    const config = withSessionSecret(
-      loadConfig({
-        NODE_ENV: 'test',
-        DATA_DIR: dataDir,
-        BCRYPT_COST: '4',
-        LOG_LEVEL: 'info',
-        RATE_LIMIT_SIGNUP_MAX: '1000',
-        RATE_LIMIT_UPLOAD_MAX: '1000',
-      }),
-      randomSecret,
-    );
-    container = await createContainer(config, pino({ level: 'info' }, sink));
-    app = createApp(container);
+    t = await makeTestApp({ LOG_LEVEL: 'info' }, {}, pino({ level: 'info' }, sink));
+    app = t.app;
   });
-  afterAll(async () => {
-    await container.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => t.close());
   beforeEach(() => {
     lines.length = 0;
   });
@@ -285,6 +264,14 @@ describe('bad input', () => {
         const b = await signedInAgent(app);
         const feed = await a.agent.get(`/api/photos?scope=all&before=${id}`).expect(400);
         expect(feed.body).toEqual({ message: 'before is not a valid id', code: 'invalid_input' });
+        const photo = (
+          await a.agent
+            .post('/api/photos')
+            .attach('photo', await makeJpeg(16, 16), 'a.jpg')
+            .expect(201)
+        ).body as { id: string };
+        const comments = await a.agent.get(`/api/photos/${photo.id}/comments?before=${id}`).expect(400);
+        expect(comments.body.message).toMatch(/^before/);
         const poll = await a.agent.get(`/api/messages?user_id=${b.user.id}&after=${id}`).expect(400);
         expect(poll.body.message).toMatch(/^after/);
         await a.agent.get(`/feed?scope=all&before=${id}`).expect(400);

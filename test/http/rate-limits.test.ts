@@ -5,7 +5,16 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../../src/http/middleware/rate-limit';
 import { makeJpeg } from '../support/images';
-import { makeTestApp, sessionCookie, signedInAgent, username, PASSWORD, type TestApp } from '../support/app';
+import {
+  BACKEND,
+  makeTestApp,
+  sessionCookie,
+  signedInAgent,
+  username,
+  PASSWORD,
+  type TestApp,
+} from '../support/app';
+import { freshAwsEnv } from '../support/aws-env';
 
 /**
  * Per-person limits on comments, messages, friend requests and likes: 429 with Retry-After,
@@ -29,8 +38,10 @@ describe('per-person rate limits', () => {
   let one: TestApp;
   let two: TestApp;
   beforeAll(async () => {
-    one = await makeTestApp(env);
-    two = await makeTestApp(env);
+    // Two apps on one store, as two workers are: one data folder, and on aws one database.
+    const shared = BACKEND === 'aws' ? { ...env, ...(await freshAwsEnv()) } : env;
+    one = await makeTestApp(shared);
+    two = await makeTestApp(shared);
   });
   afterAll(async () => {
     await one.close();
