@@ -1,22 +1,26 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { avatarKeyOf } from '../../src/domain/types';
 import { makeJpeg, makePng, pngDeclaring, SVG } from '../support/images';
 import { makeTestApp, signedInAgent, type TestApp } from '../support/app';
 
 type Agent = ReturnType<typeof request.agent>;
 
-/** Every object file under the data dir's avatars/ folder (the embedded blob store). */
-function avatarFiles(t: TestApp, userId: number): string[] {
-  try {
-    return readdirSync(join(t.dataDir, 'images', 'avatars', String(userId)), { recursive: true })
-      .map(String)
-      .filter((f) => f.endsWith('.jpg'));
-  } catch {
-    return [];
+/** The avatar id in a user object's avatar URL (`...?v=<id>`). */
+const idOf = (avatarUrl: string): string => new URL(avatarUrl, 'http://x').searchParams.get('v')!;
+
+/** How many of the two objects of that avatar the backend's blob store holds (either backend). */
+async function avatarObjects(t: TestApp, userId: number, avatarId: string): Promise<number> {
+  let found = 0;
+  for (const size of ['large', 'small'] as const) {
+    const blob = await t.container.storage.blobs.open(avatarKeyOf(userId, avatarId, size));
+    if (blob) {
+      blob.body.destroy();
+      found++;
+    }
   }
+  return found;
 }
 
 const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
@@ -89,7 +93,7 @@ describe('profile API: bio, avatar, user objects', () => {
     expect(meta.orientation ?? 1).toBe(1);
     const small = (await getImage(agent, `/api/users/${user.id}/avatar/small`)).body as Buffer;
     expect(await sharp(small).metadata()).toMatchObject({ width: 64, height: 64 });
-    expect(avatarFiles(t, user.id)).toHaveLength(2);
+    expect(await avatarObjects(t, user.id, idOf(res.body.avatar))).toBe(2);
   });
 
   it('PUT /api/users/me/avatar again replaces the images and deletes the old ones; DELETE removes them', async () => {
@@ -98,17 +102,16 @@ describe('profile API: bio, avatar, user objects', () => {
       .put('/api/users/me/avatar')
       .attach('avatar', await makePng(100, 100), 'a.png')
       .expect(200);
-    const before = avatarFiles(t, user.id);
+    expect(await avatarObjects(t, user.id, idOf(first.body.avatar))).toBe(2);
     const second = await agent
       .put('/api/users/me/avatar')
       .attach('avatar', await makeJpeg(90, 90), 'b.jpg')
       .expect(200);
     expect(second.body.avatar).not.toBe(first.body.avatar);
-    const after = avatarFiles(t, user.id);
-    expect(after).toHaveLength(2);
-    expect(after.some((f) => before.includes(f))).toBe(false);
+    expect(await avatarObjects(t, user.id, idOf(first.body.avatar))).toBe(0);
+    expect(await avatarObjects(t, user.id, idOf(second.body.avatar))).toBe(2);
     await agent.delete('/api/users/me/avatar').expect(204);
-    expect(avatarFiles(t, user.id)).toEqual([]);
+    expect(await avatarObjects(t, user.id, idOf(second.body.avatar))).toBe(0);
     expect((await agent.get('/api/auth/me').expect(200)).body.avatar).toBeNull();
     await agent.get(`/api/users/${user.id}/avatar/small`).expect(404);
     await agent.delete('/api/users/me/avatar').expect(204);
@@ -137,7 +140,7 @@ describe('profile API: bio, avatar, user objects', () => {
         .expect(status);
       expect(res.body).toEqual({ message: expect.any(String), code: expect.any(String) });
       expect((await agent.get('/api/auth/me').expect(200)).body.avatar).toBe(ok.body.avatar);
-      expect(avatarFiles(t, user.id)).toHaveLength(2);
+      expect(await avatarObjects(t, user.id, idOf(ok.body.avatar))).toBe(2);
     },
   );
 
