@@ -11,6 +11,7 @@ import {
 import type { BlobStore, FriendStore, ImageProcessor, PhotoStore, StoredBlob, UserStore } from '../ports';
 
 export const messages = {
+  noFile: 'Choose a picture to upload as your avatar.',
   avatarRace: 'Your picture was changed at the same moment from somewhere else. Please try again.',
 };
 

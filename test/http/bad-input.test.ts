@@ -251,6 +251,8 @@ describe('bad input', () => {
         .attach('picture', await makeJpeg(16, 16), 'a.jpg')
         .expect(400);
       expect(elsewhere.body.message).toBe('Send the photo in the "photo" field, not in "picture".');
+      const avatar = await agent.put('/api/users/me/avatar').field('bio', 'x').expect(400);
+      expect(avatar.body).toEqual({ message: 'Choose a picture to upload as your avatar.', code: 'missing_file' });
     });
   });
 

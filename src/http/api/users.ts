@@ -6,6 +6,7 @@ import { avatarSize, parse, parsePathId, profileInput, userId } from '../../doma
 import { requireUser, viewer } from '../middleware/auth';
 import type { RateLimits } from '../middleware/rate-limit';
 import { photoUpload } from '../middleware/upload';
+import { messages as profileMessages } from '../../services/profile.service';
 import { sendBlob } from '../send-blob';
 import { toProfileJson, toUserJson } from '../serializers';
 
@@ -39,7 +40,7 @@ export function usersApi({ services, config }: Container, limits: RateLimits): R
     limits.upload,
     photoUpload(config.images.maxUploadBytes, 'avatar'),
     async (req, res) => {
-      if (!req.file) throw new InvalidInput('avatar: choose an image file to upload', 'missing_file');
+      if (!req.file) throw new InvalidInput(profileMessages.noFile, 'missing_file');
       res.json(toUserJson(await profiles.setAvatar(viewer(req), req.file.buffer)));
     },
   );

@@ -7,6 +7,7 @@ import { requirePageUser, viewer } from '../middleware/auth';
 import type { RateLimits } from '../middleware/rate-limit';
 import { signIn, signOut } from '../middleware/session';
 import { sessionHandleOf } from '../../services/account.service';
+import { messages as profileMessages } from '../../services/profile.service';
 import { formBody } from '../middleware/body';
 import { photoUpload } from '../middleware/upload';
 import { formRoute, requireFormUser, setFlash, typed } from './support';
@@ -17,7 +18,6 @@ export const messages = {
   profileSaved: 'Your bio is saved.',
   avatarSaved: 'Your picture is changed.',
   avatarRemoved: 'Your picture is removed.',
-  noFile: 'avatar: choose an image file to upload',
   passwordChanged: 'Your password is changed. Every other device is logged out.',
   sessionEnded: 'That device is logged out.',
   othersEnded: (n: number) =>
@@ -64,7 +64,7 @@ export function settingsPages({ services, config }: Container, limits: RateLimit
     photoUpload(config.images.maxUploadBytes, 'avatar'),
     ...formRoute({
       act: async (req) => {
-        if (!req.file) throw new InvalidInput(messages.noFile, 'missing_file');
+        if (!req.file) throw new InvalidInput(profileMessages.noFile, 'missing_file');
         await profiles.setAvatar(viewer(req), req.file.buffer);
         setFlash(req, 'ok', messages.avatarSaved);
         return '/settings';
