@@ -2,7 +2,7 @@ import { BcryptPasswords } from './adapters/bcrypt-passwords';
 import { SharpImages } from './adapters/sharp-images';
 import type { Config } from './config';
 import type { Logger } from './lib/logger';
-import type { ImageProcessor, PasswordHasher, Storage } from './ports';
+import type { ImageProcessor, PasswordHasher, Storage, StoreCallListener } from './ports';
 import { AccountService } from './services/account.service';
 import { AuthService } from './services/auth.service';
 import { CommentService } from './services/comment.service';
@@ -36,6 +36,8 @@ export interface Container {
 
 export interface ContainerOverrides {
   storage?: Storage;
+  /** Told of every backend call of the storage made here (ports.ts StoreCall). */
+  onStoreCall?: StoreCallListener;
   images?: ImageProcessor;
   passwords?: PasswordHasher;
 }
@@ -46,7 +48,7 @@ export async function createContainer(
   logger: Logger,
   overrides: ContainerOverrides = {},
 ): Promise<Container> {
-  const storage = overrides.storage ?? (await createStorage(config));
+  const storage = overrides.storage ?? (await createStorage(config, { onCall: overrides.onStoreCall }));
   const images =
     overrides.images ??
     new SharpImages({

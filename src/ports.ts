@@ -115,6 +115,12 @@ export interface RateLimitStore {
   /** Takes one hit back (used after a successful login); never below zero. */
   decrement(key: string): Promise<void>;
   reset(key: string): Promise<void>;
+  /**
+   * Deletes every counter whose window ended before `before`; returns how many. Both backends
+   * also call it by themselves, in the background, about once in 500 increments (for windows
+   * that ended over a day ago), so the table stays small without a timer.
+   */
+  prune(before: Date): Promise<number>;
 }
 
 /**
@@ -307,6 +313,27 @@ export interface PasswordHasher {
   hash(password: string): Promise<string>;
   verify(password: string, hash: string): Promise<boolean>;
 }
+
+/**
+ * One call of a backend, reported at its client boundary: a SQLite statement run, a MySQL query,
+ * a DynamoDB or S3 command, a file operation of the image folder. `store` names the backing
+ * service as Unavailable does (`sqlite`, `disk`, `mysql`, `dynamodb`, `s3`); `operation` is the
+ * command (`Query`, `GetObject`) or the statement's verb and table (`SELECT photos`). `ok` is false
+ * when the call failed (unreachable, timed out, throttled, refused as malformed); a refused
+ * condition or a unique-key clash is the service's answer, so ok. `readUnits` and
+ * `writeUnits` are DynamoDB's ConsumedCapacity for the call, where the service reports it.
+ */
+export interface StoreCall {
+  store: string;
+  operation: string;
+  ms: number;
+  ok: boolean;
+  readUnits?: number;
+  writeUnits?: number;
+}
+
+/** Called once per backend call, synchronously, after the call settled; it must not throw. */
+export type StoreCallListener = (call: StoreCall) => void;
 
 /** Everything a backend provides; built by storage/index.ts createStorage(). */
 export interface Storage {

@@ -2,7 +2,9 @@ import { UpdateContinuousBackupsCommand, type DynamoDBClient } from '@aws-sdk/cl
 import { PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
 import type { AwsConfig } from '../../src/config';
-import { createDynamoDbClient, createMysqlPool, createS3Client } from '../../src/storage/aws/clients';
+import { createDynamoDbClient } from '../../src/storage/aws/dynamo-client';
+import { createMysqlPool } from '../../src/storage/aws/mysql-client';
+import { createS3Client } from '../../src/storage/aws/s3-client';
 import { migrate } from '../../src/storage/aws/migrations';
 import { ensureBucket, ensureTables } from '../../src/storage/aws/tables';
 

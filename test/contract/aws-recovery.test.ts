@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { enableBucketVersioning, enableTableRecovery } from '../../scripts/lib/aws-setup';
-import { createDynamoDbClient, createS3Client } from '../../src/storage/aws/clients';
+import { createDynamoDbClient } from '../../src/storage/aws/dynamo-client';
+import { createS3Client } from '../../src/storage/aws/s3-client';
 import { AWS_TEST_TIMEOUT_MS, awsTestConfig } from '../support/aws-env';
 
 /** The input of every command a client sends, recorded before it goes out. */

@@ -3,9 +3,9 @@ import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { AwsConfig } from '../../src/config';
 import { Unavailable } from '../../src/domain/errors';
-import type { Storage } from '../../src/ports';
+import type { Storage, StoreCall, StoreCallListener } from '../../src/ports';
 import { createAwsStorage } from '../../src/storage/aws';
-import { createMysqlPool } from '../../src/storage/aws/clients';
+import { createMysqlPool } from '../../src/storage/aws/mysql-client';
 import { migrate, MIGRATIONS } from '../../src/storage/aws/migrations';
 import { AWS_TEST_TIMEOUT_MS, awsConfigOf, awsTestConfig, freshAwsEnv, ownMariaDb } from '../support/aws-env';
 import { blobStoreContract } from './blob-store.contract';
@@ -18,6 +18,7 @@ import { photoEditContract } from './photo-edit.contract';
 import { photoStoreContract } from './photo-store.contract';
 import { rateLimitStoreContract } from './rate-limit-store.contract';
 import { sessionStoreContract } from './session-store.contract';
+import { storeCallContract } from './store-calls.contract';
 import { userStoreContract } from './user-store.contract';
 
 /**
@@ -27,8 +28,12 @@ import { userStoreContract } from './user-store.contract';
 
 const opened: Storage[] = [];
 
-async function open(config: AwsConfig = awsTestConfig(), timeoutMs = AWS_TEST_TIMEOUT_MS): Promise<Storage> {
-  const storage = await createAwsStorage(config, timeoutMs);
+async function open(
+  config: AwsConfig = awsTestConfig(),
+  timeoutMs = AWS_TEST_TIMEOUT_MS,
+  onCall?: StoreCallListener,
+): Promise<Storage> {
+  const storage = await createAwsStorage(config, { timeoutMs, onCall });
   opened.push(storage);
   return storage;
 }
@@ -55,6 +60,11 @@ describe('aws: DynamoMessageStore across processes', () =>
     () => ({ ...inject('awsEnv'), STORE_TIMEOUT_MS: String(AWS_TEST_TIMEOUT_MS) }),
     { rounds: 1 },
   ));
+describe('aws: store calls', () =>
+  storeCallContract((onCall) => open(awsTestConfig(), AWS_TEST_TIMEOUT_MS, onCall), {
+    stores: ['mysql', 'dynamodb', 's3'],
+    reportsCapacity: true,
+  }));
 
 /** A MySQL connection as the test user, without a database selected. */
 async function adminConnection(config: AwsConfig) {
@@ -145,7 +155,10 @@ describe('aws: unreachable services', () => {
     async (_, listen) => {
       const server = await listen();
       try {
-        const storage = await open(pointedAt(awsTestConfig(), server.port), timeoutMs);
+        const reported: StoreCall[] = [];
+        const storage = await open(pointedAt(awsTestConfig(), server.port), timeoutMs, (call) =>
+          reported.push(call),
+        );
         const owner = { id: 1, username: 'nobody' };
         const calls: [string, () => Promise<unknown>][] = [
           ['mysql', () => storage.users.findById(1)],
@@ -162,6 +175,7 @@ describe('aws: unreachable services', () => {
           expect(error, store).toMatchObject({ store, status: 503 });
           // Two SDK attempts at most, each bounded by the timeout, plus slack for a busy machine.
           expect(ms, store).toBeLessThan(3 * timeoutMs + 1500);
+          expect(reported, store).toContainEqual(expect.objectContaining({ store, ok: false }));
         }
         for (const { name, check } of storage.health) {
           await expect(check.ping(), name).rejects.toMatchObject({ store: name });

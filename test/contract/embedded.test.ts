@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidInput, Unavailable } from '../../src/domain/errors';
-import type { Storage } from '../../src/ports';
+import type { Storage, StoreCall, StoreCallListener } from '../../src/ports';
 import { createEmbeddedStorage } from '../../src/storage/embedded';
-import { SCHEMA_VERSION } from '../../src/storage/embedded/db';
+import { SCHEMA_VERSION } from '../../src/storage/embedded/migrations';
 import { blobStoreContract } from './blob-store.contract';
 import { commentStoreContract } from './comment-store.contract';
 import { uniqueUsername } from './fixtures';
@@ -18,6 +18,7 @@ import { photoEditContract } from './photo-edit.contract';
 import { photoStoreContract } from './photo-store.contract';
 import { rateLimitStoreContract } from './rate-limit-store.contract';
 import { sessionStoreContract } from './session-store.contract';
+import { storeCallContract } from './store-calls.contract';
 import { userStoreContract } from './user-store.contract';
 
 const tempDirs: string[] = [];
@@ -29,8 +30,8 @@ function freshDir(): string {
   return dir;
 }
 
-function open(dataDir: string, timeoutMs = 3000): Storage {
-  const storage = createEmbeddedStorage({ dataDir, timeoutMs });
+function open(dataDir: string, timeoutMs = 3000, onCall?: StoreCallListener): Storage {
+  const storage = createEmbeddedStorage({ dataDir, timeoutMs, onCall });
   opened.push(storage);
   return storage;
 }
@@ -93,6 +94,11 @@ describe('embedded: SqliteMessageStore across processes', () =>
     () => ({ STORAGE_BACKEND: 'embedded', DATA_DIR: shared, STORE_TIMEOUT_MS: '3000' }),
     { rounds: 2 },
   ));
+describe('embedded: store calls', () =>
+  storeCallContract((onCall) => Promise.resolve(open(freshDir(), 3000, onCall)), {
+    stores: ['sqlite', 'disk'],
+    reportsCapacity: false,
+  }));
 
 describe('embedded: createEmbeddedStorage', () => {
   it('createEmbeddedStorage in an empty dir makes lumina.sqlite, images/ and records the schema version once', () => {
@@ -130,7 +136,8 @@ describe('embedded: createEmbeddedStorage', () => {
 
   it('a write while another connection holds the write lock past the timeout throws Unavailable(sqlite)', async () => {
     const dir = freshDir();
-    const storage = open(dir, 150);
+    const calls: StoreCall[] = [];
+    const storage = open(dir, 150, (call) => calls.push(call));
     const other = new Database(join(dir, 'lumina.sqlite'));
     other.exec('BEGIN IMMEDIATE');
     try {
@@ -143,6 +150,9 @@ describe('embedded: createEmbeddedStorage', () => {
       await expect(write).rejects.toBeInstanceOf(Unavailable);
       await expect(write).rejects.toMatchObject({ store: 'sqlite', status: 503 });
       expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+      expect(calls).toContainEqual(
+        expect.objectContaining({ store: 'sqlite', operation: 'INSERT users', ok: false }),
+      );
       // Reads are not blocked by a writer in WAL mode.
       await expect(storage.users.findByUsername('nobody')).resolves.toBeNull();
     } finally {

@@ -76,5 +76,19 @@ export function rateLimitStoreContract(make: MakeStorage): void {
       expect((await limits().increment(k, 60_000)).count).toBe(1);
       await expect(limits().reset(key())).resolves.toBeUndefined();
     });
+
+    it('RateLimitStore.prune deletes the windows that ended before the date and keeps the live ones', async () => {
+      const ended = key();
+      const live = key();
+      await limits().increment(ended, 1);
+      await limits().increment(live, 60_000);
+      await sleep(50);
+      const before = new Date();
+      expect(await limits().prune(before)).toBeGreaterThanOrEqual(1);
+      // Nothing that ended before `before` is left to delete.
+      expect(await limits().prune(before)).toBe(0);
+      expect((await limits().increment(live, 60_000)).count).toBe(2);
+      expect((await limits().increment(ended, 60_000)).count).toBe(1);
+    });
   });
 }

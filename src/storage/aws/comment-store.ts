@@ -1,10 +1,17 @@
-import { DeleteCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Conflict, noSuch } from '../../domain/errors';
 import type { Comment, Page, PageRequest } from '../../domain/types';
 import type { CommentStore } from '../../ports';
-import { DYNAMODB, guard } from './clients';
-import { deleteQueried, type Item, transactWrite } from './dynamo-ops';
-import { COMMENT_SORT_PREFIX, commentKey, commentPartition, commentSortKey, ENTITY, photoKey } from './keys';
+import { byId, oldestFirst, toPage } from '../paging';
+import type { DynamoClient, Item } from './dynamo-client';
+import {
+  COMMENT_SORT_PREFIX,
+  commentKey,
+  commentPartition,
+  commentSortKey,
+  ENTITY,
+  photoKey,
+  pingKey,
+} from './keys';
 
 export interface CommentItem extends Item {
   PK: string;
@@ -36,130 +43,108 @@ function toComment(item: Item): Comment {
  */
 export class DynamoCommentStore implements CommentStore {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly db: DynamoClient,
     private readonly tables: { comments: string; photos: string },
   ) {}
 
-  ping(): Promise<void> {
-    return guard(DYNAMODB, async () => {
-      await this.doc.send(
-        new GetCommand({ TableName: this.tables.comments, Key: { PK: 'PING', SK: 'PING' } }),
-      );
-    });
+  async ping(): Promise<void> {
+    await this.db.get({ TableName: this.tables.comments, Key: pingKey() });
   }
 
   /** One transaction across both tables: the comment, and comment_count + 1 if the photo exists. */
-  add(comment: Comment): Promise<Comment> {
-    return guard(DYNAMODB, async () => {
-      const item: CommentItem = {
-        ...commentKey(comment.photoId, comment.id),
-        type: ENTITY.comment,
-        id: comment.id,
-        photo_id: comment.photoId,
-        user_id: comment.userId,
-        username: comment.username,
-        text: comment.text,
-        created_at: comment.createdAt.toISOString(),
-      };
-      const failed = await transactWrite(this.doc, [
-        {
-          Put: {
-            TableName: this.tables.comments,
-            Item: item,
-            ConditionExpression: 'attribute_not_exists(PK)',
-          },
+  async add(comment: Comment): Promise<Comment> {
+    const item: CommentItem = {
+      ...commentKey(comment.photoId, comment.id),
+      type: ENTITY.comment,
+      id: comment.id,
+      photo_id: comment.photoId,
+      user_id: comment.userId,
+      username: comment.username,
+      text: comment.text,
+      created_at: comment.createdAt.toISOString(),
+    };
+    const failed = await this.db.transact({
+      comment: {
+        Put: {
+          TableName: this.tables.comments,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(PK)',
         },
-        this.addToCount(comment.photoId, 1),
-      ]);
-      if (failed?.[1] === 'ConditionalCheckFailed') throw noSuch('photo');
-      if (failed) throw new Conflict('A comment with this id already exists.', 'comment_exists');
-      return comment;
+      },
+      photo: this.addToCount(comment.photoId, 1),
     });
+    if (failed?.has('photo')) throw noSuch('photo');
+    if (failed) throw new Conflict('A comment with this id already exists.', 'comment_exists');
+    return comment;
   }
 
-  get(photoId: string, commentId: string): Promise<Comment | null> {
-    return guard(DYNAMODB, async () => {
-      const { Item } = await this.doc.send(
-        new GetCommand({
-          TableName: this.tables.comments,
-          Key: commentKey(photoId, commentId),
-          ConsistentRead: true,
-        }),
-      );
-      return Item ? toComment(Item) : null;
+  async get(photoId: string, commentId: string): Promise<Comment | null> {
+    const item = await this.db.get({
+      TableName: this.tables.comments,
+      Key: commentKey(photoId, commentId),
+      ConsistentRead: true,
     });
+    return item ? toComment(item) : null;
   }
 
   /**
    * Access pattern "comments of a photo, a page from the newest": one Query newest first of
    * limit + 1 below the cursor (the extra one only says there is more), returned oldest first.
    */
-  list(photoId: string, page: PageRequest): Promise<Page<Comment>> {
-    return guard(DYNAMODB, async () => {
-      const { Items } = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tables.comments,
-          ...(page.before
-            ? {
-                KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :before',
-                ExpressionAttributeValues: {
-                  ':pk': commentPartition(photoId),
-                  ':first': COMMENT_SORT_PREFIX,
-                  ':before': commentSortKey(page.before),
-                },
-              }
-            : {
-                KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-                ExpressionAttributeValues: {
-                  ':pk': commentPartition(photoId),
-                  ':prefix': COMMENT_SORT_PREFIX,
-                },
-              }),
-          ScanIndexForward: false,
-          // BETWEEN includes the cursor's own key, if a comment has it: one more to drop.
-          Limit: page.limit + (page.before ? 2 : 1),
-          ConsistentRead: true,
-        }),
-      );
-      const newestFirst = (Items ?? []).map(toComment).filter((c) => c.id !== page.before);
-      const items = newestFirst.slice(0, page.limit);
-      const next = newestFirst.length > page.limit ? (items.at(-1)?.id ?? null) : null;
-      return { items: items.reverse(), next };
+  async list(photoId: string, page: PageRequest): Promise<Page<Comment>> {
+    const { items } = await this.db.query({
+      TableName: this.tables.comments,
+      ...(page.before
+        ? {
+            KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :before',
+            ExpressionAttributeValues: {
+              ':pk': commentPartition(photoId),
+              ':first': COMMENT_SORT_PREFIX,
+              ':before': commentSortKey(page.before),
+            },
+          }
+        : {
+            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+            ExpressionAttributeValues: {
+              ':pk': commentPartition(photoId),
+              ':prefix': COMMENT_SORT_PREFIX,
+            },
+          }),
+      ScanIndexForward: false,
+      // BETWEEN includes the cursor's own key, if a comment has it: one more to drop.
+      Limit: page.limit + (page.before ? 2 : 1),
+      ConsistentRead: true,
     });
+    const newestFirst = items.map(toComment).filter((c) => c.id !== page.before);
+    return oldestFirst(toPage(newestFirst, page.limit, byId));
   }
 
   /**
    * One transaction: delete the comment if it exists, and comment_count − 1 on the photo. A
    * comment whose photo is already gone is still deleted (there is no count left to keep).
    */
-  delete(photoId: string, commentId: string): Promise<boolean> {
-    return guard(DYNAMODB, async () => {
-      const key = commentKey(photoId, commentId);
-      const failed = await transactWrite(this.doc, [
-        {
-          Delete: { TableName: this.tables.comments, Key: key, ConditionExpression: 'attribute_exists(PK)' },
-        },
-        this.addToCount(photoId, -1),
-      ]);
-      if (!failed) return true;
-      if (failed[0] === 'ConditionalCheckFailed') return false;
-      const { Attributes } = await this.doc.send(
-        new DeleteCommand({ TableName: this.tables.comments, Key: key, ReturnValues: 'ALL_OLD' }),
-      );
-      return Attributes !== undefined;
+  async delete(photoId: string, commentId: string): Promise<boolean> {
+    const key = commentKey(photoId, commentId);
+    const failed = await this.db.transact({
+      comment: {
+        Delete: { TableName: this.tables.comments, Key: key, ConditionExpression: 'attribute_exists(PK)' },
+      },
+      photo: this.addToCount(photoId, -1),
     });
+    if (!failed) return true;
+    if (failed.has('comment')) return false;
+    // Only the photo is gone: delete the comment alone.
+    return (await this.db.delete({ TableName: this.tables.comments, Key: key })) !== null;
   }
 
   /** Queries the photo's partition page by page (keys only) and batch-deletes what it finds. */
   deleteAllForPhoto(photoId: string): Promise<number> {
-    return guard(DYNAMODB, () =>
-      deleteQueried(this.doc, {
-        TableName: this.tables.comments,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': commentPartition(photoId), ':prefix': COMMENT_SORT_PREFIX },
-        ConsistentRead: true,
-      }),
-    );
+    return this.db.deleteQueried({
+      TableName: this.tables.comments,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': commentPartition(photoId), ':prefix': COMMENT_SORT_PREFIX },
+      ConsistentRead: true,
+    });
   }
 
   private addToCount(photoId: string, delta: 1 | -1) {

@@ -2,7 +2,7 @@ import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Conflict } from '../../domain/errors';
 import type { Friend, FriendRequest, FriendRequestStatus, UserId } from '../../domain/types';
 import type { FriendStore } from '../../ports';
-import { isDuplicateKey, type MysqlClient, type Sql } from './clients';
+import type { MysqlClient, Sql } from './mysql-client';
 
 const messages = {
   requestExists: 'You are already friends or have a pending request.',
@@ -68,7 +68,7 @@ export class MysqlFriendStore implements FriendStore {
         return created;
       });
     } catch (err) {
-      if (isDuplicateKey(err)) throw new Conflict(messages.requestExists, 'friend_request_exists');
+      if (err instanceof Conflict) throw new Conflict(messages.requestExists, 'friend_request_exists');
       throw err;
     }
   }

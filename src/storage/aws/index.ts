@@ -1,47 +1,54 @@
 import type { AwsConfig } from '../../config';
 import { Unavailable } from '../../domain/errors';
-import type { Pingable, Storage } from '../../ports';
+import type { Pingable, Storage, StoreCallListener } from '../../ports';
 import { S3BlobStore } from './blob-store';
-import {
-  createDynamoDbClient,
-  createMysqlPool,
-  createS3Client,
-  documentClient,
-  DYNAMODB,
-  guard,
-  MYSQL,
-  MysqlClient,
-  S3,
-} from './clients';
 import { DynamoCommentStore } from './comment-store';
+import { createDynamoDbClient, DynamoClient } from './dynamo-client';
+import { DYNAMODB, MYSQL, S3, translateError } from './errors';
 import { MysqlFriendStore } from './friend-store';
 import { DynamoMessageStore } from './message-store';
 import { migrate } from './migrations';
+import { createMysqlPool, MysqlClient } from './mysql-client';
 import { DynamoPhotoStore } from './photo-store';
 import { MysqlRateLimitStore } from './rate-limit-store';
+import { createS3Client, S3Bucket } from './s3-client';
 import { MysqlSessionStore } from './session-store';
 import { MysqlUserStore } from './user-store';
 
+export interface AwsStorageOptions {
+  /** Every client gives up after this long (see sdk-config.ts, mysql-client.ts). */
+  timeoutMs: number;
+  /** Told of every MySQL statement, DynamoDB command and S3 command. */
+  onCall?: StoreCallListener;
+}
+
 /**
  * The AWS backend: users, friends, sessions and rate limits in MySQL; photos, likes, comments
- * and messages in DynamoDB; image bytes in S3. Every client gives up after `timeoutMs`.
+ * and messages in DynamoDB; image bytes in S3. Each service has one client (mysql-client.ts,
+ * dynamo-client.ts, s3-client.ts) that bounds its calls in time, reports them and translates
+ * their failures (errors.ts); the stores use nothing else.
  *
  * The MySQL schema is migrated here. If MySQL cannot be reached yet, start-up goes on (a store
  * that is down shows in /readyz, it does not stop the start) and the `mysql` readiness check
  * migrates before it reports ready. Tables and bucket are made by scripts/setup-aws.ts.
  */
-export async function createAwsStorage(config: AwsConfig, timeoutMs: number): Promise<Storage> {
+export async function createAwsStorage(config: AwsConfig, options: AwsStorageOptions): Promise<Storage> {
+  const { timeoutMs, onCall } = options;
   const pool = createMysqlPool(config.mysql, timeoutMs);
-  const db = new MysqlClient(pool, timeoutMs);
-  const dynamo = createDynamoDbClient(config, timeoutMs);
-  const doc = documentClient(dynamo);
-  const s3 = createS3Client(config, timeoutMs);
+  const mysql = new MysqlClient(pool, timeoutMs, onCall);
+  const dynamoClient = createDynamoDbClient(config, timeoutMs);
+  const dynamo = new DynamoClient(dynamoClient, onCall);
+  const s3Client = createS3Client(config, timeoutMs);
   const { tables } = config.dynamodb;
 
   let isMigrated = false;
   const migrateOnce = async (): Promise<void> => {
     if (isMigrated) return;
-    await guard(MYSQL, () => migrate(pool));
+    try {
+      await migrate(pool);
+    } catch (err) {
+      throw translateError(MYSQL, err);
+    }
     isMigrated = true;
   };
   try {
@@ -49,15 +56,15 @@ export async function createAwsStorage(config: AwsConfig, timeoutMs: number): Pr
   } catch (err) {
     if (!(err instanceof Unavailable)) {
       await pool.end().catch(() => undefined);
-      dynamo.destroy();
-      s3.destroy();
+      dynamoClient.destroy();
+      s3Client.destroy();
       throw err;
     }
   }
 
-  const users = new MysqlUserStore(db);
-  const photos = new DynamoPhotoStore(doc, tables.photos);
-  const blobs = new S3BlobStore(s3, config.s3.bucket);
+  const users = new MysqlUserStore(mysql);
+  const photos = new DynamoPhotoStore(dynamo, tables.photos);
+  const blobs = new S3BlobStore(new S3Bucket(s3Client, config.s3.bucket, onCall));
   const mysqlReady: Pingable = {
     ping: async () => {
       await migrateOnce();
@@ -67,12 +74,12 @@ export async function createAwsStorage(config: AwsConfig, timeoutMs: number): Pr
 
   return {
     users,
-    sessions: new MysqlSessionStore(db),
-    rateLimits: new MysqlRateLimitStore(db),
-    friends: new MysqlFriendStore(db),
+    sessions: new MysqlSessionStore(mysql),
+    rateLimits: new MysqlRateLimitStore(mysql),
+    friends: new MysqlFriendStore(mysql),
     photos,
-    comments: new DynamoCommentStore(doc, { comments: tables.comments, photos: tables.photos }),
-    messages: new DynamoMessageStore(doc, tables.messages, timeoutMs),
+    comments: new DynamoCommentStore(dynamo, { comments: tables.comments, photos: tables.photos }),
+    messages: new DynamoMessageStore(dynamo, tables.messages, timeoutMs),
     blobs,
     health: [
       { name: MYSQL, check: mysqlReady },
@@ -80,9 +87,9 @@ export async function createAwsStorage(config: AwsConfig, timeoutMs: number): Pr
       { name: S3, check: blobs },
     ],
     close: async () => {
-      dynamo.destroy();
-      s3.destroy();
-      await db.close();
+      dynamoClient.destroy();
+      s3Client.destroy();
+      await mysql.close();
     },
   };
 }

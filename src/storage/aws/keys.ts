@@ -50,6 +50,9 @@ const MSG = 'MSG#';
 /** 13-digit zero-padded milliseconds of a ULID, so sort keys order by time even before the id. */
 export const paddedTimeOf = (id: string): string => String(timeOfId(id)).padStart(13, '0');
 
+/** What ping() reads in a table: an item that never exists (a read is a read, found or not). */
+export const pingKey = (): ItemKey => ({ PK: 'PING', SK: 'PING' });
+
 // --- lumina_photos -------------------------------------------------------------------------
 
 export const photoPartition = (photoId: string): string => `${PHOTO}${photoId}`;
@@ -59,6 +62,24 @@ export const photoKey = (photoId: string): ItemKey => ({ PK: photoPartition(phot
 export const photoSortKey = (photoId: string): string => `${PHOTO}${photoId}`;
 export const PHOTO_SORT_PREFIX = PHOTO;
 export const photoIdOfSortKey = (sk: string): string => sk.slice(PHOTO.length);
+
+/**
+ * The key condition "photos of a partition of `PHOTO#<id>` sort keys (an owner's index, a term),
+ * newest first, strictly older than `before` if given".
+ */
+export function newestPhotosOf(pk: string, before: string | undefined) {
+  return before
+    ? {
+        KeyConditionExpression: 'PK = :pk AND SK < :before',
+        ExpressionAttributeValues: { ':pk': pk, ':before': photoSortKey(before) },
+        ScanIndexForward: false,
+      }
+    : {
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': PHOTO },
+        ScanIndexForward: false,
+      };
+}
 
 export const ownerPartition = (userId: UserId): string => `USER#${userId}`;
 export const ownerIndexKey = (userId: UserId, photoId: string): ItemKey => ({

@@ -1,11 +1,10 @@
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Unavailable } from '../../domain/errors';
 import type { Conversation, Message, NewMessage, UserId } from '../../domain/types';
 import { sequencedId, timeOfId } from '../../lib/ulid';
 import type { MessageStore } from '../../ports';
-import { DYNAMODB, guard } from './clients';
-import { isConditionFailed, type Item, queryPages, transactWriteWithReasons } from './dynamo-ops';
+import type { DynamoClient, Item } from './dynamo-client';
+import { DYNAMODB } from './errors';
 import {
   conversationHeadKey,
   ENTITY,
@@ -15,6 +14,7 @@ import {
   MESSAGE_SORT_PREFIX,
   messageKey,
   messageSortKey,
+  pingKey,
   requestKeyKey,
 } from './keys';
 
@@ -81,16 +81,14 @@ export class DynamoMessageStore implements MessageStore {
   private readonly heads = new Map<string, Head>();
 
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly db: DynamoClient,
     private readonly table: string,
     /** How long a send keeps retrying when other sends of its conversation commit first. */
     private readonly timeoutMs: number,
   ) {}
 
-  ping(): Promise<void> {
-    return guard(DYNAMODB, async () => {
-      await this.doc.send(new GetCommand({ TableName: this.table, Key: { PK: 'PING', SK: 'PING' } }));
-    });
+  async ping(): Promise<void> {
+    await this.db.get({ TableName: this.table, Key: pingKey() });
   }
 
   /**
@@ -102,45 +100,42 @@ export class DynamoMessageStore implements MessageStore {
    * store's timeout). Only one send per conversation commits at a time, so each is the newest
    * of its conversation when it commits and the inbox entries need no "is it newer" condition.
    */
-  send(draft: NewMessage): Promise<Message> {
-    return guard(DYNAMODB, async () => {
-      const { requestKey, ...fields } = draft;
-      if (requestKey) {
-        const earlier = await this.sentWithKey(draft.fromUserId, requestKey);
-        if (earlier) return earlier;
-      }
-      return this.inLane(draft.conversationId, async () => {
-        const started = Date.now();
-        let head = this.heads.get(draft.conversationId) ?? (await this.readHead(draft.conversationId));
-        for (;;) {
-          const seq = head.seq + 1;
-          const at = Math.max(Date.now(), head.lastAt);
-          const message: Message = { ...fields, id: sequencedId(at, seq), createdAt: new Date(at) };
-          const failed = await transactWriteWithReasons(this.doc, [
-            this.headUpdate(message, head, seq),
-            this.messagePut(message),
-            this.receiverUpdate(message),
-            this.senderUpdate(message),
-            ...(requestKey ? [this.requestKeyPut(message, requestKey)] : []),
-          ]);
-          if (!failed) {
-            this.rememberHead(message.conversationId, { seq, lastAt: at, exists: true });
-            return message;
-          }
-          this.heads.delete(draft.conversationId);
-          if (requestKey && failed[4]?.code === 'ConditionalCheckFailed') {
-            const earlier = await this.sentWithKey(draft.fromUserId, requestKey);
-            if (earlier) return earlier;
-          }
-          if (failed[0]?.code !== 'ConditionalCheckFailed')
-            throw new Error(`unexpected cancellation: ${failed.map((r) => r.code).join(', ')}`);
-          if (Date.now() - started > this.timeoutMs) throw new Unavailable(DYNAMODB);
-          // Another process moved the head first: the failed condition returned it as it is now.
-          const current = failed[0].item && headOf(failed[0].item);
-          head =
-            current && Number.isFinite(current.seq) ? current : await this.readHead(draft.conversationId);
+  async send(draft: NewMessage): Promise<Message> {
+    const { requestKey, ...fields } = draft;
+    if (requestKey) {
+      const earlier = await this.sentWithKey(draft.fromUserId, requestKey);
+      if (earlier) return earlier;
+    }
+    return this.inLane(draft.conversationId, async () => {
+      const started = Date.now();
+      let head = this.heads.get(draft.conversationId) ?? (await this.readHead(draft.conversationId));
+      for (;;) {
+        const seq = head.seq + 1;
+        const at = Math.max(Date.now(), head.lastAt);
+        const message: Message = { ...fields, id: sequencedId(at, seq), createdAt: new Date(at) };
+        const failed = await this.db.transact({
+          head: this.headUpdate(message, head, seq),
+          message: this.messagePut(message),
+          receiver: this.receiverUpdate(message),
+          sender: this.senderUpdate(message),
+          requestKey: requestKey ? this.requestKeyPut(message, requestKey) : undefined,
+        });
+        if (!failed) {
+          this.rememberHead(message.conversationId, { seq, lastAt: at, exists: true });
+          return message;
         }
-      });
+        this.heads.delete(draft.conversationId);
+        if (requestKey && failed.has('requestKey')) {
+          const earlier = await this.sentWithKey(draft.fromUserId, requestKey);
+          if (earlier) return earlier;
+        }
+        if (!failed.has('head')) throw new Error(`unexpected cancellation: ${[...failed.keys()].join(', ')}`);
+        if (Date.now() - started > this.timeoutMs) throw new Unavailable(DYNAMODB);
+        // Another process moved the head first: the failed condition returned it as it is now.
+        const previous = failed.get('head');
+        const current = previous && headOf(previous);
+        head = current && Number.isFinite(current.seq) ? current : await this.readHead(draft.conversationId);
+      }
     });
   }
 
@@ -187,89 +182,69 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   /** Access pattern "latest n messages of a conversation": one Query newest first, reversed. */
-  latest(conversationId: string, limit: number): Promise<Message[]> {
-    return guard(DYNAMODB, async () => {
-      const { Items } = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': conversationId, ':prefix': MESSAGE_SORT_PREFIX },
-          ScanIndexForward: false,
-          Limit: limit,
-          ConsistentRead: true,
-        }),
-      );
-      return (Items ?? []).map(toMessage).reverse();
+  async latest(conversationId: string, limit: number): Promise<Message[]> {
+    const { items } = await this.db.query({
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': conversationId, ':prefix': MESSAGE_SORT_PREFIX },
+      ScanIndexForward: false,
+      Limit: limit,
+      ConsistentRead: true,
     });
+    return items.map(toMessage).reverse();
   }
 
   /** Access pattern "chat poll": one Query for sort keys after the last seen message, oldest first. */
-  after(conversationId: string, afterId: string, limit: number): Promise<Message[]> {
-    return guard(DYNAMODB, async () => {
-      const { Items } = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND SK > :after',
-          ExpressionAttributeValues: { ':pk': conversationId, ':after': messageSortKey(afterId) },
-          ScanIndexForward: true,
-          Limit: limit,
-          ConsistentRead: true,
-        }),
-      );
-      return (Items ?? []).map(toMessage);
+  async after(conversationId: string, afterId: string, limit: number): Promise<Message[]> {
+    const { items } = await this.db.query({
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND SK > :after',
+      ExpressionAttributeValues: { ':pk': conversationId, ':after': messageSortKey(afterId) },
+      ScanIndexForward: true,
+      Limit: limit,
+      ConsistentRead: true,
     });
+    return items.map(toMessage);
   }
 
-  conversations(userId: UserId, limit: number): Promise<Conversation[]> {
-    return guard(DYNAMODB, async () => {
-      const entries = (await this.readInbox(userId)) as InboxItem[];
-      entries.sort((a, b) =>
-        a.last_message_id < b.last_message_id ? 1 : a.last_message_id > b.last_message_id ? -1 : 0,
-      );
-      return entries.slice(0, limit).map((e) => ({
-        userId: Number(e.other_user_id),
-        username: e.other_username,
-        lastMessage: {
-          id: e.last_message_id,
-          text: e.last_text,
-          fromUserId: Number(e.last_from_user_id),
-          createdAt: new Date(e.last_created_at),
-        },
-        unread: Number(e.unread ?? 0),
-      }));
-    });
+  async conversations(userId: UserId, limit: number): Promise<Conversation[]> {
+    const entries = (await this.readInbox(userId)) as InboxItem[];
+    entries.sort((a, b) =>
+      a.last_message_id < b.last_message_id ? 1 : a.last_message_id > b.last_message_id ? -1 : 0,
+    );
+    return entries.slice(0, limit).map((e) => ({
+      userId: Number(e.other_user_id),
+      username: e.other_username,
+      lastMessage: {
+        id: e.last_message_id,
+        text: e.last_text,
+        fromUserId: Number(e.last_from_user_id),
+        createdAt: new Date(e.last_created_at),
+      },
+      unread: Number(e.unread ?? 0),
+    }));
   }
 
   /** Sets unread to 0 on an existing inbox entry; no entry, nothing to do. */
-  markRead(userId: UserId, otherUserId: UserId): Promise<void> {
-    return guard(DYNAMODB, async () => {
-      try {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: inboxKey(userId, otherUserId),
-            UpdateExpression: 'SET unread = :zero',
-            ConditionExpression: 'attribute_exists(PK)',
-            ExpressionAttributeValues: { ':zero': 0 },
-          }),
-        );
-      } catch (err) {
-        if (!isConditionFailed(err)) throw err;
-      }
+  async markRead(userId: UserId, otherUserId: UserId): Promise<void> {
+    await this.db.update({
+      TableName: this.table,
+      Key: inboxKey(userId, otherUserId),
+      UpdateExpression: 'SET unread = :zero',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':zero': 0 },
     });
   }
 
-  unreadTotal(userId: UserId): Promise<number> {
-    return guard(DYNAMODB, async () => {
-      const entries = await this.readInbox(userId, 'unread');
-      return entries.reduce((sum, e) => sum + Number(e.unread ?? 0), 0);
-    });
+  async unreadTotal(userId: UserId): Promise<number> {
+    const entries = await this.readInbox(userId, 'unread');
+    return entries.reduce((sum, e) => sum + Number(e.unread ?? 0), 0);
   }
 
   /** Access pattern "a user's inbox": the INBOX partition, page by page, at most MAX_INBOX_ENTRIES. */
   private async readInbox(userId: UserId, projection?: string): Promise<Item[]> {
     const entries: Item[] = [];
-    for await (const items of queryPages(this.doc, {
+    for await (const items of this.db.queryPages({
       TableName: this.table,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues: { ':pk': inboxPartition(userId), ':prefix': INBOX_SORT_PREFIX },
@@ -289,26 +264,22 @@ export class DynamoMessageStore implements MessageStore {
    * sorts after it; that costs one extra Query, once per conversation.
    */
   private async readHead(conversationId: string): Promise<Head> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: conversationHeadKey(conversationId),
-        ConsistentRead: true,
-      }),
-    );
+    const Item = await this.db.get({
+      TableName: this.table,
+      Key: conversationHeadKey(conversationId),
+      ConsistentRead: true,
+    });
     if (Item) return { seq: Number(Item.seq), lastAt: Number(Item.last_at), exists: true };
-    const { Items } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': conversationId, ':prefix': MESSAGE_SORT_PREFIX },
-        ProjectionExpression: 'id, created_at',
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      }),
-    );
-    const newest = Items?.[0];
+    const { items } = await this.db.query({
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': conversationId, ':prefix': MESSAGE_SORT_PREFIX },
+      ProjectionExpression: 'id, created_at',
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    });
+    const newest = items[0];
     if (!newest) return { seq: 0, lastAt: 0, exists: false };
     const lastAt = Math.max(Date.parse(String(newest.created_at)), timeOfId(String(newest.id)));
     return { seq: 0, lastAt: lastAt + 1, exists: false };
@@ -369,21 +340,17 @@ export class DynamoMessageStore implements MessageStore {
 
   /** The message an earlier send with this key stored, or null. */
   private async sentWithKey(userId: UserId, requestKey: string): Promise<Message | null> {
-    const { Item: key } = await this.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: requestKeyKey(userId, 'MESSAGE', requestKey),
-        ConsistentRead: true,
-      }),
-    );
+    const key = await this.db.get({
+      TableName: this.table,
+      Key: requestKeyKey(userId, 'MESSAGE', requestKey),
+      ConsistentRead: true,
+    });
     if (!key) return null;
-    const { Item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { PK: String(key.target_pk), SK: String(key.target_sk) },
-        ConsistentRead: true,
-      }),
-    );
+    const Item = await this.db.get({
+      TableName: this.table,
+      Key: { PK: String(key.target_pk), SK: String(key.target_sk) },
+      ConsistentRead: true,
+    });
     return Item ? toMessage(Item) : null;
   }
 
@@ -441,10 +408,9 @@ interface Head {
   exists: boolean;
 }
 
-/** A HEAD item as a failed condition returns it, in DynamoDB's typed form (`{ N: '5' }`). */
-function headOf(item: Record<string, unknown>): Head {
-  const number = (value: unknown) => Number((value as { N?: string } | undefined)?.N ?? value);
-  return { seq: number(item.seq), lastAt: number(item.last_at), exists: true };
+/** A HEAD item as a failed condition returns it. */
+function headOf(item: Item): Head {
+  return { seq: Number(item.seq), lastAt: Number(item.last_at), exists: true };
 }
 
 const ENTRY_FIELDS = '#type = :inbox, user_id = :me, other_user_id = :other, updated_at = :now';

@@ -1,14 +1,12 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { RateLimitStore } from '../../ports';
-import type { MysqlClient } from './clients';
+import { PRUNE_BATCH, pruneAge, pruneInBatches, shouldSweep } from '../rate-limit-sweep';
+import type { MysqlClient } from './mysql-client';
 
 interface CounterRow extends RowDataPacket {
   hits: number;
   reset_at: Date;
 }
-
-/** One increment in this many also clears windows that ended long ago, so the table stays small. */
-const SWEEP_EVERY = 500;
 
 /**
  * Fixed-window counters in MySQL, shared by every worker and instance. Windows are timed by the
@@ -37,7 +35,7 @@ export class MysqlRateLimitStore implements RateLimitStore {
       return counter;
     });
     if (!row) throw new Error(`rate limit counter ${key} vanished inside its transaction`);
-    if (Math.floor(Math.random() * SWEEP_EVERY) === 0) this.sweep();
+    if (shouldSweep()) this.prune(pruneAge()).catch(() => undefined);
     return { count: row.hits, resetAt: row.reset_at };
   }
 
@@ -52,10 +50,14 @@ export class MysqlRateLimitStore implements RateLimitStore {
     await this.db.query<ResultSetHeader>('DELETE FROM rate_limits WHERE rl_key = ?', [key]);
   }
 
-  /** Best effort, in the background: a failed sweep is retried by a later one. */
-  private sweep(): void {
-    this.db
-      .query<ResultSetHeader>('DELETE FROM rate_limits WHERE reset_at < NOW(3) - INTERVAL 1 DAY LIMIT 1000')
-      .catch(() => undefined);
+  /** A batch at a time (by the reset_at index), so one prune never holds many row locks for long. */
+  prune(before: Date): Promise<number> {
+    return pruneInBatches(async () => {
+      const { affectedRows } = await this.db.query<ResultSetHeader>(
+        `DELETE FROM rate_limits WHERE reset_at < ? LIMIT ${PRUNE_BATCH}`,
+        [before],
+      );
+      return affectedRows;
+    });
   }
 }

@@ -1,7 +1,7 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { UserId } from '../../domain/types';
 import type { SessionInfo, SessionOwner, SessionRecord, SessionStore } from '../../ports';
-import type { MysqlClient } from './clients';
+import type { MysqlClient } from './mysql-client';
 
 interface SessionRow extends RowDataPacket {
   data: string;

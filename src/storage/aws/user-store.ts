@@ -2,7 +2,8 @@ import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Conflict } from '../../domain/errors';
 import type { User, UserCredentials, UserId } from '../../domain/types';
 import type { UserStore } from '../../ports';
-import { isDuplicateKey, type MysqlClient } from './clients';
+import { isClashOn } from '../clash';
+import type { MysqlClient } from './mysql-client';
 
 const messages = {
   usernameTaken: 'That username is taken.',
@@ -67,10 +68,10 @@ export class MysqlUserStore implements UserStore {
         avatarId: null,
       };
     } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+      if (!(err instanceof Conflict)) throw err;
       // Report the name whenever it is the name that clashes, whichever unique key MySQL checked first.
       const isNameTaken =
-        isDuplicateKey(err, 'users_username_unique') || (await this.findByUsername(input.username)) !== null;
+        isClashOn(err, 'users_username_unique') || (await this.findByUsername(input.username)) !== null;
       throw isNameTaken
         ? new Conflict(messages.usernameTaken, 'username_taken')
         : new Conflict(messages.emailTaken, 'email_taken');

@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { InvalidInput, Unavailable } from '../../domain/errors';
-import type { BlobStore, StoredBlob } from '../../ports';
-
-/** The name /readyz and Unavailable errors use for the image folder. */
-export const DISK = 'disk';
+import type { BlobStore, StoreCallListener, StoredBlob } from '../../ports';
+import { timed } from '../store-calls';
+import { DISK, fileErrorCode as codeOf, translateDiskError as translate } from './errors';
 
 /** The content type of an object follows from its key's extension, so nothing is stored beside the bytes. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -21,28 +20,23 @@ const CONTENT_TYPES: Record<string, string> = {
 const KEY_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
 const MAX_KEY_LENGTH = 512;
 
-const codeOf = (err: unknown): string | undefined =>
-  err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-
 const isMissing = (err: unknown): boolean => {
   const code = codeOf(err);
   return code === 'ENOENT' || code === 'ENOTDIR';
 };
 
-/** Disk trouble (full, read-only, permissions, I/O) is the store being unavailable, not a bug. */
-function translate(err: unknown): unknown {
-  const code = codeOf(err);
-  if (code && ['EACCES', 'EPERM', 'ENOSPC', 'EROFS', 'EIO', 'EDQUOT', 'EMFILE', 'ENFILE'].includes(code)) {
-    return new Unavailable(DISK);
-  }
-  return err;
-}
-
-/** Images in a folder on the local disk; both PM2 workers share it. */
+/**
+ * Images in a folder on the local disk; both PM2 workers share it. The folder is its own client:
+ * each method is one reported call (`put`, `open`, `delete`) and translates what the file
+ * system throws (errors.ts).
+ */
 export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
 
-  constructor(private readonly root: string) {
+  constructor(
+    private readonly root: string,
+    private readonly onCall?: StoreCallListener,
+  ) {
     this.tmpDir = join(root, '.tmp');
   }
 
@@ -55,7 +49,19 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /** Written to a temporary file and renamed into place, so a reader sees the old bytes or the new, never half. */
-  async put(key: string, bytes: Buffer, contentType: string): Promise<void> {
+  put(key: string, bytes: Buffer, contentType: string): Promise<void> {
+    return timed(this.onCall, { store: DISK, operation: 'put' }, () => this.write(key, bytes, contentType));
+  }
+
+  open(key: string): Promise<StoredBlob | null> {
+    return timed(this.onCall, { store: DISK, operation: 'open' }, () => this.read(key));
+  }
+
+  delete(keys: string[]): Promise<void> {
+    return timed(this.onCall, { store: DISK, operation: 'delete' }, () => this.remove(keys));
+  }
+
+  private async write(key: string, bytes: Buffer, contentType: string): Promise<void> {
     const path = this.pathOf(key);
     const expected = CONTENT_TYPES[extname(key).toLowerCase()];
     if (expected !== contentType) {
@@ -83,7 +89,7 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async open(key: string): Promise<StoredBlob | null> {
+  private async read(key: string): Promise<StoredBlob | null> {
     const path = this.pathOf(key);
     let handle;
     try {
@@ -108,7 +114,7 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async delete(keys: string[]): Promise<void> {
+  private async remove(keys: string[]): Promise<void> {
     const paths = keys.map((key) => this.pathOf(key));
     try {
       await Promise.all(paths.map((path) => unlink(path).catch(ignoreMissing)));

@@ -1,7 +1,8 @@
 import { noSuch } from '../../domain/errors';
 import type { Comment, Page, PageRequest } from '../../domain/types';
 import type { CommentStore } from '../../ports';
-import { pinger, run, toPage, type Db } from './db';
+import { byId, oldestFirst, toPage } from '../paging';
+import { run, type SqliteClient } from './sqlite-client';
 
 /** Sorts after every ULID, so "older than NEWEST" means "from the newest". */
 const NEWEST = '~';
@@ -37,8 +38,8 @@ export class SqliteCommentStore implements CommentStore {
   private readonly deleteTx;
   private readonly deleteAllTx;
 
-  constructor(db: Db) {
-    this.ping = pinger(db);
+  constructor(db: SqliteClient) {
+    this.ping = db.pinger();
     this.insert = db.prepare<[CommentRow]>(
       `INSERT INTO comments (photo_id, id, user_id, username, text, created_at)
        VALUES (:photo_id, :id, :user_id, :username, :text, :created_at)`,
@@ -96,13 +97,15 @@ export class SqliteCommentStore implements CommentStore {
 
   /** The newest limit + 1 before the cursor, newest first; the extra one only says there is more. */
   list(photoId: string, page: PageRequest): Promise<Page<Comment>> {
-    return run(() => {
-      const { items, next } = toPage(
-        this.newest.all(photoId, page.before ?? NEWEST, page.limit + 1).map(toComment),
-        page.limit,
-      );
-      return { items: items.reverse(), next };
-    });
+    return run(() =>
+      oldestFirst(
+        toPage(
+          this.newest.all(photoId, page.before ?? NEWEST, page.limit + 1).map(toComment),
+          page.limit,
+          byId,
+        ),
+      ),
+    );
   }
 
   delete(photoId: string, commentId: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { Conflict } from '../../domain/errors';
 import type { Friend, FriendRequest, FriendRequestStatus, UserId } from '../../domain/types';
 import type { FriendStore } from '../../ports';
-import { isUniqueViolation, pinger, run, type Db } from './db';
+import { run, type SqliteClient } from './sqlite-client';
 
 const messages = {
   requestExists: 'You are already friends or have a pending request.',
@@ -58,8 +58,8 @@ export class SqliteFriendStore implements FriendStore {
   private readonly acceptTx;
   private readonly createTx;
 
-  constructor(db: Db) {
-    this.ping = pinger(db);
+  constructor(db: SqliteClient) {
+    this.ping = db.pinger();
     this.insert = db.prepare<[number, number, number], { id: number }>(
       `INSERT INTO friend_requests (requester_id, receiver_id, status, created_at)
        VALUES (?, ?, 'pending', ?) RETURNING id`,
@@ -116,7 +116,7 @@ export class SqliteFriendStore implements FriendStore {
     return run(
       () => toRequest(this.createTx.immediate(requesterId, receiverId)),
       (err) =>
-        isUniqueViolation(err) ? new Conflict(messages.requestExists, 'friend_request_exists') : undefined,
+        err instanceof Conflict ? new Conflict(messages.requestExists, 'friend_request_exists') : undefined,
     );
   }
 

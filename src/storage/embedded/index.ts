@@ -1,20 +1,23 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Storage } from '../../ports';
-import { LocalBlobStore, DISK } from './blob-store';
+import type { Storage, StoreCallListener } from '../../ports';
+import { LocalBlobStore } from './blob-store';
 import { SqliteCommentStore } from './comment-store';
-import { openDatabase, SQLITE } from './db';
+import { DISK, SQLITE } from './errors';
 import { SqliteFriendStore } from './friend-store';
 import { SqliteMessageStore } from './message-store';
 import { SqlitePhotoStore } from './photo-store';
 import { SqliteRateLimitStore } from './rate-limit-store';
 import { SqliteSessionStore } from './session-store';
+import { SqliteClient } from './sqlite-client';
 import { SqliteUserStore } from './user-store';
 
 export interface EmbeddedStorageOptions {
   dataDir: string;
   /** SQLite busy timeout: how long a write waits for the other worker's lock before Unavailable. */
   timeoutMs: number;
+  /** Told of every statement run and file operation. */
+  onCall?: StoreCallListener;
 }
 
 /**
@@ -25,10 +28,10 @@ export function createEmbeddedStorage(options: EmbeddedStorageOptions): Storage 
   mkdirSync(options.dataDir, { recursive: true });
   const imagesDir = join(options.dataDir, 'images');
   mkdirSync(imagesDir, { recursive: true });
-  const db = openDatabase(join(options.dataDir, 'lumina.sqlite'), options.timeoutMs);
+  const db = SqliteClient.open(join(options.dataDir, 'lumina.sqlite'), options.timeoutMs, options.onCall);
 
   const users = new SqliteUserStore(db);
-  const blobs = new LocalBlobStore(imagesDir);
+  const blobs = new LocalBlobStore(imagesDir, options.onCall);
   return {
     users,
     sessions: new SqliteSessionStore(db),
@@ -43,7 +46,7 @@ export function createEmbeddedStorage(options: EmbeddedStorageOptions): Storage 
       { name: DISK, check: blobs },
     ],
     close: () => {
-      if (db.open) db.close();
+      db.close();
       return Promise.resolve();
     },
   };

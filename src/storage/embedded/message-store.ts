@@ -1,7 +1,7 @@
 import type { Conversation, Message, NewMessage, UserId } from '../../domain/types';
 import { sequencedId, timeOfId } from '../../lib/ulid';
 import type { MessageStore } from '../../ports';
-import { pinger, run, type Db } from './db';
+import { run, type SqliteClient } from './sqlite-client';
 import { SqliteRequestKeys } from './request-keys';
 
 interface MessageRow {
@@ -76,8 +76,8 @@ export class SqliteMessageStore implements MessageStore {
   private readonly unreadSum;
   private readonly sendTx;
 
-  constructor(db: Db) {
-    this.ping = pinger(db);
+  constructor(db: SqliteClient) {
+    this.ping = db.pinger();
     this.requestKeys = new SqliteRequestKeys(db);
     this.head = db.prepare<[string], HeadRow>(
       'SELECT seq, last_at FROM conversation_heads WHERE conversation_id = ?',

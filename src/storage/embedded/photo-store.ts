@@ -1,7 +1,8 @@
 import { photoTerms } from '../../domain/search';
 import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
 import type { LikeResult, PhotoStore } from '../../ports';
-import { pinger, run, toPage, type Db, type Statement } from './db';
+import { byId, toPage } from '../paging';
+import { run, type SqliteClient, type SqlStatement } from './sqlite-client';
 
 interface PhotoRow {
   id: string;
@@ -44,7 +45,7 @@ const NEWEST = '~';
 
 export class SqlitePhotoStore implements PhotoStore {
   readonly ping: () => Promise<void>;
-  private readonly searches = new Map<string, Statement<(string | number)[], PhotoRow>>();
+  private readonly searches = new Map<string, SqlStatement<(string | number)[], PhotoRow>>();
   private readonly insertPhoto;
   private readonly insertTerm;
   private readonly byId;
@@ -68,8 +69,8 @@ export class SqlitePhotoStore implements PhotoStore {
   private readonly likeTx;
   private readonly unlikeTx;
 
-  constructor(private readonly db: Db) {
-    this.ping = pinger(db);
+  constructor(private readonly db: SqliteClient) {
+    this.ping = db.pinger();
     this.insertPhoto = db.prepare<[PhotoRow]>(
       `INSERT INTO photos (id, user_id, username, topic, caption, alt, created_at, edited_at, likes,
                            comment_count, width, height, full_key, medium_key, thumb_key, content_type)
@@ -206,7 +207,9 @@ export class SqlitePhotoStore implements PhotoStore {
   }
 
   listAll(page: PageRequest): Promise<Page<Photo>> {
-    return run(() => toPage(this.newest.all(page.before ?? NEWEST, page.limit + 1).map(toPhoto), page.limit));
+    return run(() =>
+      toPage(this.newest.all(page.before ?? NEWEST, page.limit + 1).map(toPhoto), page.limit, byId),
+    );
   }
 
   /**
@@ -221,7 +224,7 @@ export class SqlitePhotoStore implements PhotoStore {
       if (ownerIds) params.push(JSON.stringify([...new Set(ownerIds)]));
       params.push(page.limit + 1);
       const rows = this.searchStatement(rest.length, ownerIds !== undefined).all(...params);
-      return toPage(rows.map(toPhoto), page.limit);
+      return toPage(rows.map(toPhoto), page.limit, byId);
     });
   }
 
@@ -251,7 +254,7 @@ export class SqlitePhotoStore implements PhotoStore {
   }
 
   /** One prepared statement per shape (number of extra terms, owner filter or not), made on first use. */
-  private searchStatement(extraTerms: number, byOwner: boolean): Statement<(string | number)[], PhotoRow> {
+  private searchStatement(extraTerms: number, byOwner: boolean): SqlStatement<(string | number)[], PhotoRow> {
     const key = `${extraTerms}:${byOwner}`;
     let statement = this.searches.get(key);
     if (!statement) {

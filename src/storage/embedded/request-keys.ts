@@ -1,5 +1,5 @@
 import type { UserId } from '../../domain/types';
-import type { Db } from './db';
+import type { SqliteClient } from './sqlite-client';
 
 /** What kind of record a request with an idempotency key made. */
 export type RequestKind = 'message' | 'comment' | 'photo';
@@ -18,7 +18,7 @@ export class SqliteRequestKeys {
   private readonly byKey;
   private readonly insert;
 
-  constructor(db: Db) {
+  constructor(db: SqliteClient) {
     this.byKey = db.prepare<[number, string, string], { parent_id: string; target_id: string }>(
       'SELECT parent_id, target_id FROM request_keys WHERE user_id = ? AND kind = ? AND key = ?',
     );

@@ -1,6 +1,6 @@
 import type { UserId } from '../../domain/types';
 import type { SessionInfo, SessionOwner, SessionRecord, SessionStore } from '../../ports';
-import { pinger, run, type Db } from './db';
+import { run, type SqliteClient } from './sqlite-client';
 
 interface SessionRow {
   sid: string;
@@ -20,8 +20,8 @@ export class SqliteSessionStore implements SessionStore {
   private readonly byUser;
   private readonly removeByUser;
 
-  constructor(db: Db) {
-    this.ping = pinger(db);
+  constructor(db: SqliteClient) {
+    this.ping = db.pinger();
     this.select = db.prepare<[string, number], { data: string; expires_at: number }>(
       'SELECT data, expires_at FROM sessions WHERE sid = ? AND expires_at > ?',
     );

@@ -1,7 +1,8 @@
 import { Conflict } from '../../domain/errors';
 import type { User, UserCredentials, UserId } from '../../domain/types';
 import type { UserStore } from '../../ports';
-import { isUniqueViolation, pinger, run, type Db } from './db';
+import { isClashOn } from '../clash';
+import { run, type SqliteClient } from './sqlite-client';
 
 const messages = {
   usernameTaken: 'That username is taken.',
@@ -46,8 +47,8 @@ export class SqliteUserStore implements UserStore {
   private readonly updateBio;
   private readonly swapAvatar;
 
-  constructor(db: Db) {
-    this.ping = pinger(db);
+  constructor(db: SqliteClient) {
+    this.ping = db.pinger();
     this.insert = db.prepare<[string, string, string, number], UserRow>(
       'INSERT INTO users (username, email, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING *',
     );
@@ -95,10 +96,10 @@ export class SqliteUserStore implements UserStore {
     return run(
       () => toUser(this.insert.get(input.username, input.email, input.passwordHash, Date.now())!),
       (err) => {
-        if (!isUniqueViolation(err)) return undefined;
+        if (!(err instanceof Conflict)) return undefined;
         // Report the name whenever it is the name that clashes, whichever index SQLite checked first.
         const nameTaken =
-          /users\.username/.test(String(err)) || this.byUsername.get(input.username) !== undefined;
+          isClashOn(err, 'users.username') || this.byUsername.get(input.username) !== undefined;
         return nameTaken
           ? new Conflict(messages.usernameTaken, 'username_taken')
           : new Conflict(messages.emailTaken, 'email_taken');

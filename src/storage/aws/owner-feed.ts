@@ -1,0 +1,73 @@
+import type { Page, PageRequest, Photo, UserId } from '../../domain/types';
+import { Semaphore } from '../../lib/semaphore';
+import { emptyPage, itself, toPage } from '../paging';
+import type { DynamoClient, Item } from './dynamo-client';
+import { newestPhotosOf, ownerPartition, photoIdOfSortKey, photoKey } from './keys';
+import { toPhoto } from './photo-item';
+
+/** Owners' index partitions queried at once. */
+const OWNER_QUERY_CONCURRENCY = 16;
+
+/**
+ * Access pattern "photos of some owners, newest first" (Home and Profile feeds): each owner's
+ * index partition (`USER#<id>`, `PHOTO#<id>`) newest first, merged by id, then the page's META
+ * items in one batch.
+ */
+export class OwnerFeed {
+  constructor(
+    private readonly db: DynamoClient,
+    private readonly table: string,
+  ) {}
+
+  /** Page + 1 ids from each owner (at most 16 queries in flight), then the page's photos in order. */
+  async list(ownerIds: UserId[], page: PageRequest): Promise<Page<Photo>> {
+    const owners = [...new Set(ownerIds)];
+    if (owners.length === 0) return emptyPage();
+    const want = page.limit + 1;
+    const gate = new Semaphore(OWNER_QUERY_CONCURRENCY);
+    const perOwner = await Promise.all(
+      owners.map((owner) => gate.run(() => this.idsOf(owner, page.before, want))),
+    );
+    const ids = toPage([...new Set(perOwner.flat())].sort().reverse().slice(0, want), page.limit, itself);
+    return { items: await this.photos(ids.items), next: ids.next };
+  }
+
+  /** Access pattern "how many photos one owner has": a COUNT query on the owner's index partition. */
+  async count(owner: UserId): Promise<number> {
+    let count = 0;
+    let startKey: Item | undefined;
+    do {
+      const result = await this.db.query({
+        TableName: this.table,
+        ...newestPhotosOf(ownerPartition(owner), undefined),
+        Select: 'COUNT',
+        ConsistentRead: true,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      });
+      count += result.count;
+      startKey = result.lastKey;
+    } while (startKey);
+    return count;
+  }
+
+  /** One owner's photo ids, newest first, below the cursor. */
+  private async idsOf(owner: UserId, before: string | undefined, limit: number): Promise<string[]> {
+    const { items } = await this.db.query({
+      TableName: this.table,
+      ...newestPhotosOf(ownerPartition(owner), before),
+      ProjectionExpression: 'SK',
+      Limit: limit,
+      ConsistentRead: true,
+    });
+    return items.map((item) => photoIdOfSortKey(String(item.SK)));
+  }
+
+  /** The META items of `ids`, in the order of `ids`; ids whose photo is gone are skipped. */
+  private async photos(ids: string[]): Promise<Photo[]> {
+    const found = await this.db.batchGet(this.table, ids.map(photoKey));
+    return ids.flatMap((id) => {
+      const item = found.get(photoKey(id));
+      return item ? [toPhoto(item)] : [];
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import type { NewPhoto, Photo } from '../../domain/types';
+import type { Item } from './dynamo-client';
+import { allFeedBucket, ENTITY, photoKey } from './keys';
+
+/** A photo's META item in lumina_photos: the record every list shows. */
+export interface PhotoItem extends Item {
+  PK: string;
+  SK: string;
+  type: typeof ENTITY.photo;
+  GSI1PK: string;
+  GSI1SK: string;
+  id: string;
+  user_id: number;
+  username: string;
+  topic?: string;
+  caption: string;
+  alt?: string;
+  created_at: string;
+  edited_at?: string;
+  width: number;
+  height: number;
+  likes: number;
+  comment_count: number;
+  full_key: string;
+  /** Absent on photos stored before the medium size, until the image backfill. */
+  medium_key?: string;
+  thumb_key: string;
+  content_type: string;
+  /** The photo's search terms, for the search's other-term check and for deleting its term items. */
+  terms: string[];
+}
+
+export function toPhotoItem(photo: NewPhoto, terms: string[]): PhotoItem {
+  return {
+    ...photoKey(photo.id),
+    type: ENTITY.photo,
+    GSI1PK: allFeedBucket(photo.id),
+    GSI1SK: photo.id,
+    id: photo.id,
+    user_id: photo.userId,
+    username: photo.username,
+    ...(photo.topic !== null ? { topic: photo.topic } : {}),
+    caption: photo.caption,
+    ...(photo.alt !== null ? { alt: photo.alt } : {}),
+    created_at: photo.createdAt.toISOString(),
+    width: photo.width,
+    height: photo.height,
+    likes: 0,
+    comment_count: 0,
+    full_key: photo.keys.full,
+    ...(photo.keys.medium !== null ? { medium_key: photo.keys.medium } : {}),
+    thumb_key: photo.keys.thumb,
+    content_type: photo.contentType,
+    terms,
+  };
+}
+
+export function toPhoto(item: Item): Photo {
+  const p = item as PhotoItem;
+  return {
+    id: p.id,
+    userId: Number(p.user_id),
+    username: p.username,
+    topic: p.topic ?? null,
+    caption: p.caption,
+    alt: p.alt ?? null,
+    createdAt: new Date(p.created_at),
+    editedAt: p.edited_at ? new Date(p.edited_at) : null,
+    likes: Number(p.likes ?? 0),
+    commentCount: Number(p.comment_count ?? 0),
+    width: Number(p.width),
+    height: Number(p.height),
+    keys: { full: p.full_key, medium: p.medium_key ?? null, thumb: p.thumb_key },
+    contentType: p.content_type,
+  };
+}
