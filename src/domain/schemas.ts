@@ -50,8 +50,8 @@ const visibleText = (field: string, max: number) =>
 export const username = z
   .string({ error: 'username must be text' })
   .max(200, { error: 'username must be 3–30 letters, digits, _ or .' })
-  .transform((s) => s.trim())
-  .pipe(z.string().regex(USERNAME_PATTERN, { error: 'username must be 3–30 letters, digits, _ or .' }));
+  .trim()
+  .regex(USERNAME_PATTERN, { error: 'username must be 3–30 letters, digits, _ or .' });
 
 /** The rules of a new password (sign-up and change), with sentences naming `field`. */
 const newPassword = (field: string) =>
@@ -63,6 +63,9 @@ const newPassword = (field: string) =>
     })
     .refine((s) => !isCommonPassword(s), {
       error: `${field} is one of the most common passwords, which attackers try first: please choose another`,
+    })
+    .meta({
+      description: `At least ${MIN_PASSWORD_LENGTH} characters and at most ${MAX_PASSWORD_BYTES} bytes; not one of the most common passwords.`,
     });
 
 export const password = newPassword('password');
@@ -126,7 +129,11 @@ export function isId(value: string): boolean {
 }
 
 export const ulid = (field: string) =>
-  z.string({ error: `${field} must be an id` }).refine(isId, { error: `${field} is not a valid id` });
+  z
+    .string({ error: `${field} must be an id` })
+    // The pattern is what the OpenAPI document shows; isId adds the time bound.
+    .regex(ULID_PATTERN, { error: `${field} is not a valid id` })
+    .refine(isId, { error: `${field} is not a valid id` });
 
 export const photoId = ulid('photo id');
 export const commentId = ulid('comment id');
@@ -148,9 +155,10 @@ export const topic = z
   .transform((s) => (s === '' ? null : s));
 
 export const uploadFields = z.object({
-  caption: z.string({ error: 'caption must be text' }).default('').pipe(caption),
-  topic: z.string({ error: 'topic must be text' }).default('').pipe(topic),
-  alt: z.string({ error: 'alt must be text' }).default('').pipe(alt),
+  caption: caption.default(''),
+  // prefault: a missing topic is parsed as '', which the schema turns into null.
+  topic: topic.prefault(''),
+  alt: alt.prefault(''),
 });
 
 /** PATCH /api/photos/:id: the fields to change, at least one. null clears topic or alt. */
@@ -243,6 +251,22 @@ export const requestKey = z
   .regex(/^[A-Za-z0-9_.:-]{8,128}$/, {
     error: "Idempotency-Key must be 8 to 128 letters, digits, '-', '_', '.' or ':'",
   });
+
+/** GET /api/users/lookup: an exact username, compared without regard to case. */
+export const lookupQuery = z.object({
+  username: z
+    .string({ error: 'username is required' })
+    .trim()
+    .min(1, { error: 'username is required' })
+    .max(200, { error: 'username is too long' }),
+});
+
+/** GET /api/users/search: a prefix; one a username cannot start with finds nobody. */
+export const searchQuery = z.object({
+  q: z
+    .string({ error: 'Search needs the start of a username (q).' })
+    .max(100, { error: 'Search for a name of at most 100 characters.' }),
+});
 
 export const imageSize = z.enum(['thumb', 'medium', 'full'], { error: 'size must be thumb, medium or full' });
 

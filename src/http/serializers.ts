@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { SessionView } from '../services/account.service';
 import type { Profile } from '../services/profile.service';
 import type {
@@ -10,8 +11,29 @@ import type {
   PhotoView,
   User,
 } from '../domain/types';
+import { ULID_PATTERN } from '../lib/ulid';
 
-/** Domain objects to API JSON: the snake_case field names of API.md live here and nowhere else. */
+/**
+ * Domain objects to API JSON: the snake_case field names of API.md live here and nowhere else.
+ *
+ * Each answer has a zod schema beside its serializer, and the serializer's return type is that
+ * schema's type, so a field added to one and not the other fails the type check. The schemas are
+ * what the OpenAPI document shows (http/openapi.ts) and what the HTTP tests check every answer
+ * against.
+ */
+
+const userIdJson = z.number().int().positive();
+const ulidJson = z.string().regex(ULID_PATTERN);
+/** Milliseconds since the epoch. */
+const timestampJson = z.number().int().meta({ description: 'Milliseconds since the epoch.' });
+const dateTimeJson = z.iso.datetime();
+const urlPath = z.string().meta({ description: 'A URL on this server the browser can load.' });
+
+/** Every /api error, whatever the status: exactly these two fields. */
+export const errorJson = z.object({
+  message: z.string().meta({ description: 'A sentence for people; it names the field at fault.' }),
+  code: z.string().meta({ description: 'A machine code, such as invalid_input or photo_not_found.' }),
+});
 
 export const imageUrl = (photoId: string, size: 'thumb' | 'medium' | 'full') =>
   `/api/photos/${photoId}/image/${size}`;
@@ -23,9 +45,31 @@ export const imageUrl = (photoId: string, size: 'thumb' | 'medium' | 'full') =>
 export const avatarUrl = (u: Pick<User, 'id' | 'avatarId'>, size: AvatarSize = 'small'): string | null =>
   u.avatarId ? `/api/users/${u.id}/avatar/${size}?v=${u.avatarId}` : null;
 
-export const toUserJson = (u: User) => ({ id: u.id, username: u.username, avatar: avatarUrl(u), bio: u.bio });
+const avatarJson = urlPath.nullable().meta({ description: 'The small (64 px) picture; null without one.' });
 
-export const toMeJson = (u: User) => ({
+/** A person, wherever one is returned. */
+export const userJson = z.object({
+  id: userIdJson,
+  username: z.string(),
+  avatar: avatarJson,
+  bio: z.string(),
+});
+export const toUserJson = (u: User): z.infer<typeof userJson> => ({
+  id: u.id,
+  username: u.username,
+  avatar: avatarUrl(u),
+  bio: u.bio,
+});
+
+export const meJson = z.object({
+  id: userIdJson,
+  username: z.string(),
+  email: z.string(),
+  created_at: dateTimeJson,
+  avatar: avatarJson,
+  bio: z.string(),
+});
+export const toMeJson = (u: User): z.infer<typeof meJson> => ({
   id: u.id,
   username: u.username,
   email: u.email,
@@ -34,7 +78,15 @@ export const toMeJson = (u: User) => ({
   bio: u.bio,
 });
 
-export const toProfileJson = (p: Profile) => ({
+/** GET /api/users/:id: the person, their counts, and how the viewer stands with them. */
+export const profileJson = userJson.extend({
+  avatar_large: urlPath.nullable().meta({ description: 'The large (320 px) picture; null without one.' }),
+  created_at: dateTimeJson,
+  photo_count: z.number().int().nonnegative(),
+  friend_count: z.number().int().nonnegative(),
+  relation: z.enum(['self', 'friends', 'request_sent', 'request_received', 'none']),
+});
+export const toProfileJson = (p: Profile): z.infer<typeof profileJson> => ({
   ...toUserJson(p.user),
   avatar_large: avatarUrl(p.user, 'large'),
   created_at: p.user.createdAt.toISOString(),
@@ -43,7 +95,26 @@ export const toProfileJson = (p: Profile) => ({
   relation: p.relation,
 });
 
-export const toPhotoJson = (p: PhotoView) => ({
+export const photoJson = z.object({
+  id: ulidJson,
+  user_id: userIdJson,
+  username: z.string(),
+  topic: z.string().nullable(),
+  caption: z.string(),
+  alt: z.string().nullable().meta({ description: 'Alt text; null when none was given.' }),
+  timestamp: timestampJson,
+  created_at: dateTimeJson,
+  edited_at: dateTimeJson.nullable().meta({ description: 'When caption, topic or alt last changed.' }),
+  likes: z.number().int().nonnegative(),
+  liked_by_me: z.boolean(),
+  comment_count: z.number().int().nonnegative(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  thumbnail: urlPath,
+  medium: urlPath,
+  fullRes: urlPath,
+});
+export const toPhotoJson = (p: PhotoView): z.infer<typeof photoJson> => ({
   id: p.id,
   user_id: p.userId,
   username: p.username,
@@ -63,7 +134,19 @@ export const toPhotoJson = (p: PhotoView) => ({
   fullRes: imageUrl(p.id, 'full'),
 });
 
-export const toCommentJson = (c: Comment) => ({
+/** What PhotoService.like and unlike return, sent as it is. */
+export const likeResultJson = z.object({ likes: z.number().int().nonnegative(), liked: z.boolean() });
+
+export const commentJson = z.object({
+  id: ulidJson,
+  photo_id: ulidJson,
+  user_id: userIdJson,
+  username: z.string(),
+  text: z.string(),
+  timestamp: timestampJson,
+  created_at: dateTimeJson,
+});
+export const toCommentJson = (c: Comment): z.infer<typeof commentJson> => ({
   id: c.id,
   photo_id: c.photoId,
   user_id: c.userId,
@@ -73,7 +156,16 @@ export const toCommentJson = (c: Comment) => ({
   created_at: c.createdAt.toISOString(),
 });
 
-export const toFriendRequestJson = (r: FriendRequest) => ({
+export const friendRequestJson = z.object({
+  id: userIdJson,
+  requester_id: userIdJson,
+  requester_username: z.string(),
+  receiver_id: userIdJson,
+  receiver_username: z.string(),
+  status: z.enum(['pending', 'accepted']),
+  created_at: dateTimeJson,
+});
+export const toFriendRequestJson = (r: FriendRequest): z.infer<typeof friendRequestJson> => ({
   id: r.id,
   requester_id: r.requesterId,
   requester_username: r.requesterUsername,
@@ -83,9 +175,37 @@ export const toFriendRequestJson = (r: FriendRequest) => ({
   created_at: r.createdAt.toISOString(),
 });
 
-export const toFriendJson = (f: Friend) => ({ id: f.id, username: f.username, since: f.since.toISOString() });
+/** POST /api/friends/request: `accepted` when the other person had already asked. */
+export const friendRequestCreatedJson = z.object({
+  id: userIdJson,
+  status: z.enum(['pending', 'accepted']),
+});
+/** POST /api/friends/respond. */
+export const respondResultJson = z.object({ id: userIdJson, status: z.enum(['accepted', 'declined']) });
 
-export const toMessageJson = (m: Message) => ({
+export const friendJson = z.object({ id: userIdJson, username: z.string(), since: dateTimeJson });
+export const toFriendJson = (f: Friend): z.infer<typeof friendJson> => ({
+  id: f.id,
+  username: f.username,
+  since: f.since.toISOString(),
+});
+
+export const messageJson = z.object({
+  id: ulidJson,
+  conversation_id: z
+    .string()
+    .regex(/^CONV#\d+#\d+$/)
+    .meta({
+      description: '`CONV#<smaller user id>#<larger user id>`.',
+    }),
+  from_user_id: userIdJson,
+  from_username: z.string(),
+  to_user_id: userIdJson,
+  text: z.string(),
+  timestamp: timestampJson,
+  created_at: dateTimeJson,
+});
+export const toMessageJson = (m: Message): z.infer<typeof messageJson> => ({
   id: m.id,
   conversation_id: m.conversationId,
   from_user_id: m.fromUserId,
@@ -96,7 +216,19 @@ export const toMessageJson = (m: Message) => ({
   created_at: m.createdAt.toISOString(),
 });
 
-export const toConversationJson = (c: Conversation) => ({
+export const conversationJson = z.object({
+  user_id: userIdJson,
+  username: z.string(),
+  last_message: z.object({
+    id: ulidJson,
+    text: z.string(),
+    from_user_id: userIdJson,
+    timestamp: timestampJson,
+    created_at: dateTimeJson,
+  }),
+  unread: z.number().int().nonnegative(),
+});
+export const toConversationJson = (c: Conversation): z.infer<typeof conversationJson> => ({
   user_id: c.userId,
   username: c.username,
   last_message: {
@@ -109,10 +241,29 @@ export const toConversationJson = (c: Conversation) => ({
   unread: c.unread,
 });
 
-export const toSessionJson = (s: SessionView) => ({
+/** GET /api/auth/sessions: `id` is an opaque handle, never the session id itself. */
+export const sessionJson = z.object({
+  id: z.string(),
+  device: z.string(),
+  created_at: dateTimeJson,
+  last_used_at: dateTimeJson,
+  current: z.boolean(),
+});
+export const toSessionJson = (s: SessionView): z.infer<typeof sessionJson> => ({
   id: s.id,
   device: s.device,
   created_at: s.createdAt.toISOString(),
   last_used_at: s.lastUsedAt.toISOString(),
   current: s.isCurrent,
+});
+
+/** GET /healthz. */
+export const healthJson = z.object({ status: z.literal('ok') });
+
+/** GET /readyz: every store by name; `message` and `unavailable` only when one does not answer. */
+export const readinessJson = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  message: z.string().optional(),
+  unavailable: z.array(z.string()).optional(),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean() })),
 });

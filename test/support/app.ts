@@ -8,6 +8,7 @@ import { loadConfig, withSessionSecret, type Config } from '../../src/config';
 import { createContainer, type Container, type ContainerOverrides } from '../../src/container';
 import { createLogger, type Logger } from '../../src/lib/logger';
 import { randomSecret } from '../../src/lib/secret-file';
+import { checkedApp } from './api-contract';
 import { freshAwsEnv } from './aws-env';
 
 export type Backend = 'embedded' | 'aws';
@@ -57,7 +58,8 @@ export async function makeTestApp(
   );
   const container = await createContainer(config, logger, overrides);
   return {
-    app: createApp(container),
+    // Every answer is checked against the OpenAPI document (api-contract.ts).
+    app: checkedApp(createApp(container)),
     container,
     config,
     backend,

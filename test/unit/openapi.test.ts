@@ -1,5 +1,3 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type {
   Comment,
@@ -10,8 +8,8 @@ import type {
   PhotoView,
   User,
 } from '../../src/domain/types';
-import { MESSAGES_POLL_PATH } from '../../src/http/api/messages-poll';
-import { newId } from '../../src/lib/ulid';
+import { operations, type Operation } from '../../src/http/api/operations';
+import { buildOpenApiDocument, openApiDocument, type OpenApiOperation } from '../../src/http/openapi';
 import {
   toCommentJson,
   toConversationJson,
@@ -22,246 +20,157 @@ import {
   toPhotoJson,
   toUserJson,
 } from '../../src/http/serializers';
+import { newId } from '../../src/lib/ulid';
+import { answerChecker, schemaChecker, type SentAnswer } from '../support/api-contract';
 
 /**
- * docs/openapi.json against the code: every $ref resolves, the documented routes are exactly the
- * registered ones, and the response schemas describe exactly what the serializers produce.
+ * The generated OpenAPI document (src/http/openapi.ts from src/http/api/operations.ts), and the
+ * checker every HTTP test's answers go through (test/support/api-contract.ts). That the document
+ * lists exactly the routes Express registers is test/http/openapi.test.ts.
  */
 
-const ROOT = join(__dirname, '..', '..');
+const doc = openApiDocument();
 
-interface Schema {
-  $ref?: string;
-  type?: string | string[];
-  const?: unknown;
-  enum?: unknown[];
-  pattern?: string;
-  format?: string;
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  required?: string[];
-  properties?: Record<string, Schema>;
-  additionalProperties?: boolean | Schema;
-  items?: Schema;
-  anyOf?: Schema[];
-}
-
-interface Parameter {
-  $ref?: string;
-  name?: string;
-  in?: string;
-}
-
-interface Operation {
-  operationId?: string;
-  parameters?: Parameter[];
-  responses?: Record<string, { $ref?: string; headers?: Record<string, unknown> }>;
-}
-
-type PathItem = Record<string, unknown> & { parameters?: Parameter[] };
-
-interface OpenApiDoc {
-  openapi: string;
-  paths: Record<string, PathItem>;
-  components: {
-    schemas: Record<string, Schema>;
-    securitySchemes?: Record<string, { type?: string; in?: string; name?: string }>;
-  } & Record<string, Record<string, unknown>>;
-}
-
-const doc = JSON.parse(readFileSync(join(ROOT, 'docs', 'openapi.json'), 'utf8')) as OpenApiDoc;
-
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-
-/** Follows a local JSON pointer such as `#/components/schemas/Photo`; undefined when it leads nowhere. */
-function resolvePointer(ref: string): unknown {
-  if (!ref.startsWith('#/')) return undefined;
-  let node: unknown = doc;
-  for (const raw of ref.slice(2).split('/')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (node === null || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, key))
-      return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
-}
-
-function collectRefs(node: unknown, at: string, out: { ref: string; at: string }[]): void {
-  if (Array.isArray(node)) {
-    node.forEach((child, i) => collectRefs(child, `${at}/${i}`, out));
-    return;
-  }
-  if (node === null || typeof node !== 'object') return;
-  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-    if (key === '$ref' && typeof value === 'string') out.push({ ref: value, at });
-    else collectRefs(value, `${at}/${key}`, out);
-  }
-}
-
-function deref<T extends { $ref?: string }>(node: T): T {
-  return node.$ref ? deref(resolvePointer(node.$ref) as T) : node;
-}
-
-function operations(): { method: string; path: string; op: Operation; item: PathItem }[] {
-  return Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item)
-      .filter(([method]) => HTTP_METHODS.includes(method))
-      .map(([method, op]) => ({ method, path, op: op as Operation, item })),
+const allOperations = () =>
+  Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, op]) => ({ method, path, op })),
   );
-}
 
-/** Routes as the code registers them: `api.get('/photos/:id', …)` → `GET /api/photos/{id}`. */
-function registeredRoutes(): string[] {
-  const toOpenApi = (path: string) => path.replace(/:([A-Za-z_]\w*)/g, '{$1}');
-  const scan = (file: string, receiver: string, prefix: string): string[] => {
-    const source = readFileSync(file, 'utf8');
-    const call = new RegExp(
-      `\\b${receiver}\\.(get|post|put|patch|delete)\\(\\s*(\\[[^\\]]*\\]|'[^']*'|"[^"]*"|\`[^\`]*\`)`,
-      'g',
-    );
-    const routes: string[] = [];
-    for (const match of source.matchAll(call)) {
-      const [, method = '', first = ''] = match;
-      for (const literal of first.matchAll(/'([^']*)'|"([^"]*)"|`([^`]*)`/g)) {
-        const path = literal[1] ?? literal[2] ?? literal[3] ?? '';
-        routes.push(`${method.toUpperCase()} ${prefix}${toOpenApi(path)}`);
-      }
-    }
-    return routes;
-  };
-  const apiDir = join(ROOT, 'src', 'http', 'api');
-  const apiRoutes = readdirSync(apiDir)
-    .filter((name) => name.endsWith('.ts'))
-    .flatMap((name) => scan(join(apiDir, name), 'api', '/api'));
-  // The probes are registered on the app itself, outside /api.
-  const appRoutes = scan(join(ROOT, 'src', 'app.ts'), 'app', '');
-  // The chat poll is answered before Express (messages-poll.ts).
-  const pollRoute = `GET ${MESSAGES_POLL_PATH}`;
-  return [...apiRoutes, ...appRoutes, pollRoute].sort();
-}
-
-/** A small JSON Schema check, enough to say a serializer's output fits its documented schema. */
-function problems(schemaOrRef: Schema, value: unknown, at = '$'): string[] {
-  const schema = deref(schemaOrRef);
-  if (schema.anyOf) {
-    return schema.anyOf.some((s) => problems(s, value, at).length === 0)
-      ? []
-      : [`${at}: matches no anyOf branch`];
-  }
-  const out: string[] = [];
-  const kindOf = (v: unknown): string[] => {
-    if (v === null) return ['null'];
-    if (Array.isArray(v)) return ['array'];
-    if (typeof v === 'number') return Number.isInteger(v) ? ['integer', 'number'] : ['number'];
-    return [typeof v];
-  };
-  if (schema.type !== undefined) {
-    const allowed = Array.isArray(schema.type) ? schema.type : [schema.type];
-    if (!kindOf(value).some((k) => allowed.includes(k)))
-      out.push(`${at}: ${JSON.stringify(value)} is not ${allowed.join('|')}`);
-  }
-  if ('const' in schema && value !== schema.const)
-    out.push(`${at}: expected ${JSON.stringify(schema.const)}`);
-  if (schema.enum && !schema.enum.includes(value)) out.push(`${at}: ${JSON.stringify(value)} not in enum`);
-  if (typeof value === 'string') {
-    if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value))
-      out.push(`${at}: ${value} does not match ${schema.pattern}`);
-    if (schema.minLength !== undefined && value.length < schema.minLength) out.push(`${at}: too short`);
-    if (schema.maxLength !== undefined && value.length > schema.maxLength) out.push(`${at}: too long`);
-    if (schema.format === 'date-time' && new Date(value).toISOString() !== value)
-      out.push(`${at}: not an ISO 8601 date-time`);
-  }
-  if (typeof value === 'number') {
-    if (schema.minimum !== undefined && value < schema.minimum) out.push(`${at}: below ${schema.minimum}`);
-    if (schema.maximum !== undefined && value > schema.maximum) out.push(`${at}: above ${schema.maximum}`);
-  }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const obj = value as Record<string, unknown>;
-    for (const key of schema.required ?? []) if (!(key in obj)) out.push(`${at}.${key}: missing`);
-    for (const [key, child] of Object.entries(obj)) {
-      const sub = schema.properties?.[key];
-      if (sub) out.push(...problems(sub, child, `${at}.${key}`));
-      else if (schema.additionalProperties === false) out.push(`${at}.${key}: not documented`);
-    }
-  }
-  if (Array.isArray(value) && schema.items)
-    value.forEach((item, i) => out.push(...problems(schema.items as Schema, item, `${at}[${i}]`)));
+function collectRefs(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((child) => collectRefs(child, out));
+  else if (node !== null && typeof node === 'object')
+    for (const [key, value] of Object.entries(node))
+      if (key === '$ref' && typeof value === 'string') out.push(value);
+      else collectRefs(value, out);
   return out;
 }
 
-describe('docs/openapi.json', () => {
-  it('is an OpenAPI 3.1 document', () => {
-    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
-    expect(Object.keys(doc.paths).length).toBeGreaterThan(0);
+function resolve(ref: string): unknown {
+  let node: unknown = doc;
+  for (const key of ref.replace(/^#\//, '').split('/'))
+    node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+  return node;
+}
+
+describe('the generated OpenAPI document', () => {
+  it('is OpenAPI 3.1 and serializes to plain JSON', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
   });
 
-  it('resolves every $ref to an existing component', () => {
-    const refs: { ref: string; at: string }[] = [];
-    collectRefs(doc, '#', refs);
-    expect(refs.length).toBeGreaterThan(0);
-    const broken = refs.filter(
-      ({ ref }) => !ref.startsWith('#/components/') || resolvePointer(ref) === undefined,
-    );
-    expect(broken).toEqual([]);
+  it('has one operation per entry of operations.ts, each with a unique operationId', () => {
+    const ids = allOperations().map(({ op }) => op.operationId);
+    expect(ids).toHaveLength(operations.length);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('declares the session cookie as the cookieAuth scheme', () => {
-    expect(doc.components.securitySchemes?.cookieAuth).toMatchObject({
+  it('resolves every $ref to a component', () => {
+    const refs = collectRefs(doc);
+    expect(refs.length).toBeGreaterThan(20);
+    expect(refs.filter((ref) => !ref.startsWith('#/components/') || resolve(ref) === undefined)).toEqual([]);
+  });
+
+  it('compiles every schema under ajv (JSON Schema 2020-12, strict)', () => {
+    expect(() => answerChecker(doc)).not.toThrow();
+  });
+
+  it('declares the session cookie as the cookieAuth scheme, and no security on public operations', () => {
+    expect(doc.components.securitySchemes.cookieAuth).toMatchObject({
       type: 'apiKey',
       in: 'cookie',
       name: 'lumina.sid',
     });
+    expect(doc.paths['/api/auth/signup']?.post?.security).toEqual([]);
+    expect(doc.paths['/api/photos']?.get?.security).toBeUndefined();
   });
 
-  it('documents exactly the routes the API routers and the app register, with the same methods', () => {
-    const registered = registeredRoutes();
-    // Guard against a regex that silently finds nothing.
-    expect(registered.length).toBeGreaterThanOrEqual(25);
-    expect(registered).toContain('GET /api/photos/{id}/image/{size}');
-    expect(registered).toContain('GET /healthz');
-    const documented = operations()
-      .map(({ method, path }) => `${method.toUpperCase()} ${path}`)
-      .sort();
-    expect(documented.filter((r) => !registered.includes(r))).toEqual([]); // documented but not registered
-    expect(registered.filter((r) => !documented.includes(r))).toEqual([]); // registered but not documented
-    expect(new Set(registered).size).toBe(registered.length);
-  });
-
-  it('declares every path parameter, and gives each operation a unique id and a success response', () => {
-    const ids = new Set<string>();
-    for (const { method, path, op, item } of operations()) {
+  it('declares every path parameter with a schema, and gives every operation a success answer', () => {
+    for (const { method, path, op } of allOperations()) {
       const where = `${method.toUpperCase()} ${path}`;
-      const declared = [...(item.parameters ?? []), ...(op.parameters ?? [])]
-        .map((p) => deref(p))
-        .filter((p) => p.in === 'path')
-        .map((p) => p.name);
       const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      const declared = (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
       expect(declared.sort(), where).toEqual(inPath.sort());
-      expect(op.operationId, where).toBeTruthy();
-      expect(ids.has(op.operationId ?? ''), `${where}: duplicate operationId`).toBe(false);
-      ids.add(op.operationId ?? '');
       expect(
-        Object.keys(op.responses ?? {}).some((status) => /^2\d\d$/.test(status)),
+        Object.keys(op.responses).some((status) => /^2\d\d$/.test(status)),
         where,
       ).toBe(true);
     }
   });
 
-  it('documents 403 on every unsafe /api method, 401 on every protected /api call, Retry-After on every 429', () => {
-    const open = new Set(['POST /api/auth/signup', 'POST /api/auth/login', 'POST /api/auth/logout']);
-    for (const { method, path, op } of operations()) {
+  it('documents 401 on protected calls, 403 on unsafe methods, 415, 500 and 503 on every /api operation', () => {
+    const isPublic = (op: OpenApiOperation) => op.security?.length === 0;
+    for (const { method, path, op } of allOperations()) {
       if (!path.startsWith('/api/')) continue;
       const where = `${method.toUpperCase()} ${path}`;
-      const responses = op.responses ?? {};
-      if (method !== 'get') expect(responses['403'], where).toBeDefined();
-      if (!open.has(where)) expect(responses['401'], where).toBeDefined();
-      const tooMany = responses['429'];
-      if (tooMany) expect(Object.keys(deref(tooMany).headers ?? {}), where).toContain('Retry-After');
+      const statuses = Object.keys(op.responses);
+      if (!isPublic(op)) expect(statuses, where).toContain('401');
+      if (method !== 'get') expect(statuses, where).toContain('403');
+      expect(statuses, where).toEqual(expect.arrayContaining(['415', '500', '503']));
+      for (const [status, answer] of Object.entries(op.responses))
+        if (/^[45]/.test(status))
+          expect(answer.content?.['application/json']?.schema, `${where} ${status}`).toEqual({
+            $ref: '#/components/schemas/Error',
+          });
     }
-    const photos = doc.paths['/api/photos']?.get as Operation | undefined;
-    expect(Object.keys(photos?.responses?.['200']?.headers ?? {})).toContain('Link');
+  });
+
+  it('documents Retry-After on every 429, Link on the feed, and the query parameters of the feed', () => {
+    const limited = allOperations().filter(({ op }) => op.responses['429']);
+    expect(limited.map(({ op }) => op.operationId).sort()).toEqual([
+      'addComment',
+      'changePassword',
+      'likePhoto',
+      'login',
+      'requestFriend',
+      'sendMessage',
+      'setAvatar',
+      'signup',
+      'unlikePhoto',
+      'uploadPhoto',
+    ]);
+    for (const { op } of limited)
+      expect(Object.keys(op.responses['429']?.headers ?? {})).toContain('Retry-After');
+    const feed = doc.paths['/api/photos']?.get;
+    expect(Object.keys(feed?.responses['200']?.headers ?? {})).toContain('Link');
+    expect(feed?.parameters?.map((p) => p.name)).toEqual([
+      'scope',
+      'user_id',
+      'topic',
+      'q',
+      'limit',
+      'before',
+    ]);
+    expect(feed?.parameters?.find((p) => p.name === 'limit')?.schema).toMatchObject({
+      minimum: 1,
+      maximum: 100,
+      default: 50,
+    });
+  });
+
+  it('writes request bodies as the schemas accept them, with their limits', () => {
+    const { SignupInput, MessageInput } = doc.components.schemas;
+    expect(SignupInput).toMatchObject({
+      required: ['username', 'password'],
+      properties: { username: { pattern: '^[A-Za-z0-9_.]{3,30}$' }, password: { minLength: 8 } },
+    });
+    expect(MessageInput).toMatchObject({ properties: { text: { minLength: 1, maxLength: 2000 } } });
+    const upload = doc.paths['/api/photos']?.post?.requestBody?.content['multipart/form-data']?.schema;
+    expect(upload).toMatchObject({
+      required: ['photo'],
+      properties: { caption: { maxLength: 2200 }, topic: { maxLength: 50 }, photo: { type: 'string' } },
+    });
+  });
+
+  it('refuses to build an operation whose path parameter has no schema', () => {
+    const broken: Operation = {
+      method: 'get',
+      path: '/api/things/:id',
+      id: 'getThing',
+      tag: 'photos',
+      summary: 'A thing',
+      responses: {},
+    };
+    expect(() => buildOpenApiDocument([broken])).toThrow(/getThing.*id/);
   });
 });
 
@@ -335,6 +244,7 @@ describe('response schemas match the serializers', () => {
       'Photo',
       toPhotoJson({ ...photo, topic: null, caption: '', likedByMe: false, likes: 0, commentCount: 0 }),
     ],
+    ['Photo', toPhotoJson({ ...photo, alt: 'A lake at dusk', editedAt: createdAt })],
     ['Comment', toCommentJson(comment)],
     ['Message', toMessageJson(message)],
     ['FriendRequest', toFriendRequestJson(request)],
@@ -345,25 +255,118 @@ describe('response schemas match the serializers', () => {
   ];
 
   it.each(cases)('%s: required properties are exactly the serialized keys', (name, json) => {
-    const schema = doc.components.schemas[name];
-    expect(schema, name).toBeDefined();
+    const schema = doc.components.schemas[name] as { required?: string[]; properties?: object };
     const keys = Object.keys(json).sort();
-    expect([...(schema?.required ?? [])].sort()).toEqual(keys);
-    expect(Object.keys(schema?.properties ?? {}).sort()).toEqual(keys);
+    expect([...(schema.required ?? [])].sort()).toEqual(keys);
+    expect(Object.keys(schema.properties ?? {}).sort()).toEqual(keys);
   });
 
-  it.each(cases)('%s: the serialized sample fits the schema', (name, json) => {
-    expect(problems({ $ref: `#/components/schemas/${name}` }, json)).toEqual([]);
-  });
-
-  it('Conversation.last_message documents exactly the nested keys', () => {
-    const nested = toConversationJson(conversation).last_message;
-    const schema = deref(doc.components.schemas.Conversation?.properties?.last_message ?? {});
-    expect([...(schema.required ?? [])].sort()).toEqual(Object.keys(nested).sort());
+  const fits = schemaChecker(doc);
+  it.each(cases)('%s: the serialized sample fits the document', (name, json) => {
+    expect(fits({ $ref: `#/components/schemas/${name}` }, json)).toEqual([]);
   });
 
   it('Error is exactly {message, code}', () => {
-    expect([...(doc.components.schemas.Error?.required ?? [])].sort()).toEqual(['code', 'message']);
-    expect(Object.keys(doc.components.schemas.Error?.properties ?? {}).sort()).toEqual(['code', 'message']);
+    const schema = doc.components.schemas.Error as { required?: string[]; properties?: object };
+    expect([...(schema.required ?? [])].sort()).toEqual(['code', 'message']);
+    expect(Object.keys(schema.properties ?? {}).sort()).toEqual(['code', 'message']);
+  });
+});
+
+describe('the answer checker', () => {
+  const check = answerChecker(doc);
+  const photo = toPhotoJson({
+    id: newId(),
+    userId: 7,
+    username: 'ana',
+    topic: null,
+    caption: '',
+    alt: null,
+    createdAt: new Date(),
+    editedAt: null,
+    likes: 0,
+    commentCount: 0,
+    width: 10,
+    height: 10,
+    keys: { full: 'f', medium: 'm', thumb: 't' },
+    contentType: 'image/jpeg',
+    likedByMe: false,
+  });
+  const answer = (overrides: Partial<SentAnswer> & { json?: unknown }): SentAnswer => {
+    const { json, ...rest } = overrides;
+    const body = Buffer.from(JSON.stringify(json ?? photo));
+    return {
+      method: 'GET',
+      path: `/api/photos/${photo.id}`,
+      status: 200,
+      contentType: 'application/json; charset=utf-8',
+      length: body.length,
+      body,
+      ...rest,
+    };
+  };
+
+  it('accepts a documented answer', () => {
+    expect(check(answer({}))).toEqual([]);
+  });
+
+  it('names a missing field, a wrong type and a field the document does not list', () => {
+    const { likes: _likes, ...missing } = photo;
+    expect(check(answer({ json: missing })).join('\n')).toMatch(/required.*likes/);
+    expect(check(answer({ json: { ...photo, width: 'wide' } })).join('\n')).toMatch(
+      /\/width must be integer/,
+    );
+    expect(check(answer({ json: { ...photo, extra: 1 } })).join('\n')).toMatch(/additional.*extra/);
+    expect(check(answer({ json: [photo] })).join('\n')).toMatch(/must be object/);
+  });
+
+  it('refuses an undocumented status, path or method, a wrong content type, and a body on a 204', () => {
+    expect(check(answer({ status: 418 }))).toEqual([expect.stringMatching(/status 418 not documented/)]);
+    expect(check(answer({ path: '/api/nothing-here' }))).toEqual([
+      expect.stringMatching(/path not in the OpenAPI document/),
+    ]);
+    expect(check(answer({ method: 'PUT' }))).toEqual([
+      expect.stringMatching(/method not in the OpenAPI document/),
+    ]);
+    expect(check(answer({ contentType: 'text/html' }))).toEqual([
+      expect.stringMatching(/content type text\/html/),
+    ]);
+    expect(check(answer({ method: 'DELETE', status: 204, length: 2 }))).toEqual([
+      expect.stringMatching(/without a body/),
+    ]);
+  });
+
+  it('checks an error answer as {message, code}', () => {
+    expect(
+      check(answer({ status: 404, json: { message: 'No such photo.', code: 'photo_not_found' } })),
+    ).toEqual([]);
+    expect(check(answer({ status: 404, json: { error: 'nope' } })).join('\n')).toMatch(/required.*message/);
+  });
+
+  it('lets an unknown /api path answer only the unknown-endpoint 404 (or 401) the document describes', () => {
+    const unknown = { path: '/api/nope', contentType: 'application/json' };
+    expect(
+      check(
+        answer({ ...unknown, status: 404, json: { message: 'No API endpoint.', code: 'no_such_endpoint' } }),
+      ),
+    ).toEqual([]);
+    expect(
+      check(
+        answer({
+          ...unknown,
+          status: 401,
+          json: { message: 'authentication required', code: 'unauthenticated' },
+        }),
+      ),
+    ).toEqual([]);
+    expect(check(answer({ ...unknown, status: 404, json: { message: 'gone', code: 'gone' } }))).toHaveLength(
+      1,
+    );
+    expect(check(answer({ ...unknown, status: 200, json: {} }))).toHaveLength(1);
+  });
+
+  it('leaves pages alone but not JSON outside /api', () => {
+    expect(check(answer({ path: '/login', contentType: 'text/html', json: '<html>' }))).toEqual([]);
+    expect(check(answer({ path: '/secret.json', json: {} }))).toHaveLength(1);
   });
 });

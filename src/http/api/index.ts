@@ -4,6 +4,7 @@ import { NotFound, UnsupportedMedia } from '../../domain/errors';
 import { jsonBody } from '../middleware/body';
 import type { RateLimits } from '../middleware/rate-limit';
 import { hasBody } from '../node-http';
+import { openApiDocument } from '../openapi';
 import { accountApi } from './account';
 import { authApi } from './auth';
 import { friendsApi } from './friends';
@@ -23,6 +24,9 @@ export function apiRouter(c: Container, limits: RateLimits): Router {
         ? new UnsupportedMedia('Send the request body as application/json.', 'unsupported_body_type')
         : undefined,
     );
+  });
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
   });
   // The areas' paths do not overlap, so their order only decides how many route tables a request
   // walks before its own: the most frequent first (chat, then photos and images). The chat poll

@@ -4,7 +4,7 @@ import type { MessageService } from '../../services/message.service';
 import type { EarlyRoute } from '../pipeline';
 import { toMessageJson } from '../serializers';
 
-/** The route's path; docs/openapi.json documents it. */
+/** The route's path; api/operations.ts documents it. */
 export const MESSAGES_POLL_PATH = '/api/messages';
 
 /**

@@ -1,27 +1,21 @@
 import { Router, type Request } from 'express';
-import { z } from 'zod';
 import type { Container } from '../../container';
 import { InvalidInput, NotFound } from '../../domain/errors';
-import { avatarSize, parse, parsePathId, profileInput, userId } from '../../domain/schemas';
+import {
+  avatarSize,
+  lookupQuery,
+  parse,
+  parsePathId,
+  profileInput,
+  searchQuery,
+  userId,
+} from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
 import type { RateLimits } from '../middleware/rate-limit';
 import { photoUpload } from '../middleware/upload';
 import { messages as profileMessages } from '../../services/profile.service';
 import { sendBlob } from '../send-blob';
 import { toProfileJson, toUserJson } from '../serializers';
-
-const lookupQuery = z.object({
-  username: z
-    .string({ error: 'username is required' })
-    .trim()
-    .min(1, { error: 'username is required' })
-    .max(200, { error: 'username is too long' }),
-});
-const searchQuery = z.object({
-  q: z
-    .string({ error: 'Search needs the start of a username (q).' })
-    .max(100, { error: 'Search for a name of at most 100 characters.' }),
-});
 
 /** An address naming a user by a number that cannot be one is "No such user." (404). */
 const userIdOf = (req: Request) => parsePathId(userId, req.params.id, 'user');
