@@ -171,8 +171,8 @@ function expressApp(
   app.use(noStoreWhenSignedIn);
 
   const limits = createRateLimits(storage.rateLimits, config.rateLimits);
-  app.use('/api', apiRouter(c, limits));
-  app.use(pageRouter(c, limits));
+  app.use('/api', apiRouter(services, config, limits));
+  app.use(pageRouter(services, config, limits));
   app.use((_req, _res, next) => next(new NotFound('There is nothing at this address.', 'page_not_found')));
   // One handler for every error, wherever it was thrown (session store, sameOrigin, a route).
   app.use(renderError(resolveError));

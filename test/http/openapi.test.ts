@@ -64,7 +64,7 @@ describe('the OpenAPI document and the routes', () => {
     const express = await expressOf(createApp(t.container));
     const all = routesOf(express.router);
     const limits = createRateLimits(t.container.storage.rateLimits, t.config.rateLimits);
-    const pages = new Set(routesOf(pageRouter(t.container, limits)));
+    const pages = new Set(routesOf(pageRouter(t.container.services, t.config, limits)));
     const early = earlyRouteTable(t.container).map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
     const registered = [...all.filter((route) => !pages.has(route)), ...early].sort();
     // Guard against a walk that silently finds nothing.

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Container } from '../../container';
+import type { Services } from '../../container';
 import { parse, passwordChange } from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
 import type { RateLimits } from '../middleware/rate-limit';
@@ -7,7 +7,7 @@ import { signIn } from '../middleware/session';
 import { toSessionJson } from '../serializers';
 
 /** The signed-in person's password and sessions (API.md "Account and sessions"). */
-export function accountApi({ services }: Container, limits: RateLimits): Router {
+export function accountApi(services: Pick<Services, 'account'>, limits: RateLimits): Router {
   const api = Router();
   const { account } = services;
 

@@ -1,12 +1,17 @@
 import { Router } from 'express';
-import type { Container } from '../../container';
+import type { Config } from '../../config';
+import type { Services } from '../../container';
 import { credentials, loginInput, parse } from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
 import type { RateLimits } from '../middleware/rate-limit';
 import { signIn, signOut } from '../middleware/session';
 import { toMeJson, toUserJson } from '../serializers';
 
-export function authApi({ services, config }: Container, limits: RateLimits): Router {
+export function authApi(
+  services: Pick<Services, 'auth' | 'users'>,
+  config: Pick<Config, 'session'>,
+  limits: RateLimits,
+): Router {
   const api = Router();
 
   api.post('/auth/signup', limits.signup, async (req, res) => {

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Container } from '../../container';
+import type { Services } from '../../container';
 import {
   friendRequestInput,
   idParam,
@@ -12,7 +12,7 @@ import { requireUser, viewer } from '../middleware/auth';
 import type { RateLimits } from '../middleware/rate-limit';
 import { toFriendJson, toFriendRequestJson } from '../serializers';
 
-export function friendsApi({ services }: Container, limits: RateLimits): Router {
+export function friendsApi(services: Pick<Services, 'friends'>, limits: RateLimits): Router {
   const api = Router();
   const { friends } = services;
   api.use('/friends', requireUser);

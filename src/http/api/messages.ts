@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Container } from '../../container';
+import type { Services } from '../../container';
 import { messageInput, parse } from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
 import type { RateLimits } from '../middleware/rate-limit';
@@ -7,7 +7,7 @@ import { requestKeyOf } from '../request-key';
 import { toConversationJson, toMessageJson } from '../serializers';
 
 /** Sending, and the conversation list. Reading (GET /api/messages, the chat poll) is messages-poll.ts. */
-export function messagesApi({ services }: Container, limits: RateLimits): Router {
+export function messagesApi(services: Pick<Services, 'messages'>, limits: RateLimits): Router {
   const api = Router();
   const { messages } = services;
   api.use(['/messages', '/conversations'], requireUser);

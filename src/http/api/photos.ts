@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
-import type { Container } from '../../container';
+import type { Config } from '../../config';
+import type { Services } from '../../container';
 import {
   commentId,
   commentsQuery,
@@ -31,7 +32,11 @@ function nextLink(req: Request, next: string): string {
   return `<${url.pathname}${url.search}>; rel="next"`;
 }
 
-export function photosApi({ services, config }: Container, limits: RateLimits): Router {
+export function photosApi(
+  services: Pick<Services, 'photos' | 'comments'>,
+  config: Pick<Config, 'images'>,
+  limits: RateLimits,
+): Router {
   const api = Router();
   const { photos, comments } = services;
   api.use('/photos', requireUser);

@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
-import type { Container } from '../../container';
+import type { Config } from '../../config';
+import type { Services } from '../../container';
 import { InvalidInput, NotFound } from '../../domain/errors';
 import {
   avatarSize,
@@ -20,7 +21,11 @@ import { toProfileJson, toUserJson } from '../serializers';
 /** An address naming a user by a number that cannot be one is "No such user." (404). */
 const userIdOf = (req: Request) => parsePathId(userId, req.params.id, 'user');
 
-export function usersApi({ services, config }: Container, limits: RateLimits): Router {
+export function usersApi(
+  services: Pick<Services, 'users' | 'profiles'>,
+  config: Pick<Config, 'images'>,
+  limits: RateLimits,
+): Router {
   const api = Router();
   const { profiles } = services;
   api.use('/users', requireUser);

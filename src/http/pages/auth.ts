@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import type { Container } from '../../container';
+import type { Config } from '../../config';
+import type { Services } from '../../container';
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from '../../domain/limits';
 import { credentials, loginInput, parse } from '../../domain/schemas';
 import { formBody } from '../middleware/body';
@@ -21,7 +22,11 @@ function renderLogin(res: Response, username: string, next: string, error: strin
 const nextOf = (value: unknown) => localPath(value, '/');
 const typedNext = (req: Request) => nextOf(typed(req, 'next', 2000));
 
-export function authPages({ services, config }: Container, limits: RateLimits): Router {
+export function authPages(
+  services: Pick<Services, 'auth'>,
+  config: Pick<Config, 'session'>,
+  limits: RateLimits,
+): Router {
   const pages = Router();
 
   pages.get('/signup', (req, res) => {

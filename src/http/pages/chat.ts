@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Container } from '../../container';
+import type { Services } from '../../container';
 import { MAX_MESSAGE_LENGTH } from '../../domain/limits';
 import { messageInput, parse, parsePathId, requestKey, username } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
@@ -14,7 +14,10 @@ const messageForm = z.object({ text: messageInput.shape.text });
 /** The name in a chat's address; one that cannot be a username is "No such user." (404). */
 const nameOf = (req: Request) => parsePathId(username, req.params.username, 'user');
 
-export function chatPages({ services }: Container, limits: RateLimits): Router {
+export function chatPages(
+  services: Pick<Services, 'messages' | 'friends' | 'users'>,
+  limits: RateLimits,
+): Router {
   const pages = Router();
   const { messages, friends, users } = services;
 

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { Container } from '../../container';
+import type { Services } from '../../container';
 import type { FriendRequest, User, Viewer } from '../../domain/types';
 import { parse, parsePathId, respondInput, userId, username } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
@@ -32,7 +32,7 @@ const searchQuery = z.object({
 const otherName = (me: Viewer, r: FriendRequest) =>
   r.requesterId === me.id ? r.receiverUsername : r.requesterUsername;
 
-export function friendsPages({ services }: Container, limits: RateLimits): Router {
+export function friendsPages(services: Pick<Services, 'friends' | 'users'>, limits: RateLimits): Router {
   const pages = Router();
   const { friends, users } = services;
   /** Buttons on profiles and search results send `return_to`, so the person lands where they clicked. */

@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { Container } from '../../container';
+import type { Services } from '../../container';
 import { feedQuery, parse, toFeedInput, type FeedQuery } from '../../domain/schemas';
 import type { Page, PhotoView } from '../../domain/types';
 import { requirePageUser, viewer } from '../middleware/auth';
@@ -24,7 +24,7 @@ export function feedUrl(
   return `/feed?${params.toString()}`;
 }
 
-export function homePages({ services }: Container): Router {
+export function homePages(services: Pick<Services, 'photos'>): Router {
   const pages = Router();
   const { photos } = services;
 

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
-import type { Container, Services } from '../../container';
+import type { Config } from '../../config';
+import type { Services } from '../../container';
 import type { RateLimits } from '../middleware/rate-limit';
 import { viewerOf } from '../middleware/session';
 import { imageUrl } from '../serializers';
@@ -13,17 +14,23 @@ import { settingsPages } from './settings';
 import { takeFlash } from './support';
 import { usersPages } from './users';
 
-/** Server-rendered pages (EJS). Work without JavaScript; public/js only enhances. */
-export function pageRouter(c: Container, limits: RateLimits): Router {
+/** The settings the pages' routers read. */
+export type PagesConfig = Pick<Config, 'images' | 'session'>;
+
+/**
+ * Server-rendered pages (EJS). Work without JavaScript; public/js only enhances. Each area's
+ * router receives the services it uses (and the settings it reads), nothing else.
+ */
+export function pageRouter(services: Services, config: PagesConfig, limits: RateLimits): Router {
   const pages = Router();
-  pages.use(pageLocals(c.services));
-  pages.use(authPages(c, limits));
-  pages.use(homePages(c));
-  pages.use(photosPages(c, limits));
-  pages.use(usersPages(c));
-  pages.use(friendsPages(c, limits));
-  pages.use(chatPages(c, limits));
-  pages.use(settingsPages(c, limits));
+  pages.use(pageLocals(services));
+  pages.use(authPages(services, config, limits));
+  pages.use(homePages(services));
+  pages.use(photosPages(services, config, limits));
+  pages.use(usersPages(services));
+  pages.use(friendsPages(services, limits));
+  pages.use(chatPages(services, limits));
+  pages.use(settingsPages(services, config, limits));
   return pages;
 }
 
@@ -32,7 +39,7 @@ export function pageRouter(c: Container, limits: RateLimits): Router {
  * the current path, a pending notice, and the view helpers. The error page renders with
  * whatever was set before a failure, so templates read these through `locals`.
  */
-function pageLocals(services: Services): RequestHandler {
+function pageLocals(services: Pick<Services, 'friends' | 'messages'>): RequestHandler {
   return async (req, res, next) => {
     const viewer = viewerOf(req) ?? null;
     res.locals.viewer = viewer;

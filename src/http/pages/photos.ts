@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import type { Container } from '../../container';
+import type { Config } from '../../config';
+import type { Services } from '../../container';
 import { InvalidInput } from '../../domain/errors';
 import {
   MAX_ALT_LENGTH,
@@ -34,7 +35,11 @@ const ACCEPTED_TYPES =
 /** The photo id in an address; one that is not an id is "No such photo." (404). */
 const photoIdOf = (req: Request) => parsePathId(photoId, req.params.id, 'photo');
 
-export function photosPages({ services, config }: Container, limits: RateLimits): Router {
+export function photosPages(
+  services: Pick<Services, 'photos' | 'comments' | 'users'>,
+  config: Pick<Config, 'images'>,
+  limits: RateLimits,
+): Router {
   const pages = Router();
   const { photos, comments, users } = services;
   const maxBytes = config.images.maxUploadBytes;

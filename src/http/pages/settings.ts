@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import type { Container } from '../../container';
+import type { Config } from '../../config';
+import type { Services } from '../../container';
 import { InvalidInput } from '../../domain/errors';
 import { MAX_BIO_LENGTH, MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from '../../domain/limits';
 import { parse, passwordChange, profileInput } from '../../domain/schemas';
@@ -28,7 +29,11 @@ export const messages = {
 type FormName = 'password' | 'profile' | 'avatar';
 
 /** /settings: the person's own account (password and sessions). Works without JavaScript. */
-export function settingsPages({ services, config }: Container, limits: RateLimits): Router {
+export function settingsPages(
+  services: Pick<Services, 'account' | 'profiles' | 'users'>,
+  config: Pick<Config, 'images'>,
+  limits: RateLimits,
+): Router {
   const pages = Router();
   const { account, profiles, users } = services;
 

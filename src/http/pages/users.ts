@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Container } from '../../container';
+import type { Services } from '../../container';
 import type { FriendRequest, Viewer } from '../../domain/types';
 import { noSuch } from '../../domain/errors';
 import { avatarSize, feedQuery, parse, parsePathId, userId, username } from '../../domain/schemas';
@@ -19,7 +19,7 @@ export function friendStateOf(me: Viewer, otherId: number, relation: FriendReque
   return relation.requesterId === me.id ? 'outgoing' : 'incoming';
 }
 
-export function usersPages({ services }: Container): Router {
+export function usersPages(services: Pick<Services, 'photos' | 'profiles' | 'users'>): Router {
   const pages = Router();
 
   pages.get('/users/:username', requirePageUser, async (req, res) => {
