@@ -3,7 +3,10 @@ import { Conflict } from '../../src/domain/errors';
 import type { FriendRequest, User, UserCredentials, UserId } from '../../src/domain/types';
 import type { BlobStore, FriendStore, PasswordHasher, StoredBlob, UserStore } from '../../src/ports';
 
-/** In-memory fakes of the ports, for service unit tests: no disk, no network. */
+/**
+ * In-memory fakes of the ports, for service unit tests: no disk, no network. They pass the same
+ * contracts as both backends (test/contract/memory.test.ts).
+ */
 
 export class MemoryUserStore implements UserStore {
   private readonly rows: UserCredentials[] = [];
@@ -74,6 +77,10 @@ export class MemoryUserStore implements UserStore {
 
 const strip = ({ passwordHash: _h, ...user }: UserCredentials): User => user;
 
+/** The row belongs to the unordered pair {a, b}. */
+const isPair = (row: FriendRequest, a: UserId, b: UserId): boolean =>
+  (row.requesterId === a && row.receiverId === b) || (row.requesterId === b && row.receiverId === a);
+
 export class MemoryFriendStore implements FriendStore {
   private rows: FriendRequest[] = [];
   private nextId = 1;
@@ -85,10 +92,11 @@ export class MemoryFriendStore implements FriendStore {
   }
 
   async create(requesterId: UserId, receiverId: UserId): Promise<FriendRequest> {
-    if (await this.findBetween(requesterId, receiverId)) {
+    const [a, b] = await Promise.all([this.users.findById(requesterId), this.users.findById(receiverId)]);
+    // Checked and inserted with no await between: two racing creates cannot both pass.
+    if (this.rows.some((r) => isPair(r, requesterId, receiverId))) {
       throw new Conflict('You are already friends or have a pending request.', 'friend_request_exists');
     }
-    const [a, b] = await Promise.all([this.users.findById(requesterId), this.users.findById(receiverId)]);
     const row: FriendRequest = {
       id: this.nextId++,
       requesterId,
@@ -109,9 +117,7 @@ export class MemoryFriendStore implements FriendStore {
   }
 
   findBetween(a: UserId, b: UserId) {
-    const row = this.rows.find(
-      (r) => (r.requesterId === a && r.receiverId === b) || (r.requesterId === b && r.receiverId === a),
-    );
+    const row = this.rows.find((r) => isPair(r, a, b));
     return Promise.resolve(row ? { ...row } : null);
   }
 
