@@ -50,8 +50,6 @@ export interface OpenApiDocument {
 }
 
 const COMPONENTS = '#/components/schemas/';
-/** The media types images are stored with (IMAGE_FORMAT). */
-const IMAGE_TYPES = ['image/jpeg', 'image/webp'];
 
 const DESCRIPTION = `The JSON API of Lumina. All \`/api/*\` answers are JSON except image bytes; every error is exactly \`{message, code}\` (\`Error\`): a sentence for people and a machine code.
 
@@ -184,7 +182,7 @@ function sharedAnswers(op: Operation): Record<number, string> {
   const shared: Record<number, string> = {};
   if (!op.isPublic) shared[401] = 'No signed-in session.';
   if (op.method !== 'get') shared[403] = 'An unsafe method sent from another site (`cross_site`).';
-  if (op.query || op.headers) shared[400] = 'A query parameter or header is invalid: the sentence names it.';
+  if (op.query) shared[400] = 'A query parameter is invalid: the sentence names it.';
   if (op.body) {
     shared[400] = 'The body is not valid JSON, or a field is invalid: the sentence names it.';
     shared[413] = 'The JSON body is larger than JSON_BODY_LIMIT.';
@@ -208,7 +206,7 @@ function buildDocument(ops: Operation[]): OpenApiDocument {
     description,
     ...(headers ? { headers: headerRefs(headers) } : {}),
     ...('json' in body ? { content: { 'application/json': { schema: responses.write(body.json) } } } : {}),
-    ...('image' in body ? { content: Object.fromEntries(IMAGE_TYPES.map((type) => [type, {}])) } : {}),
+    ...('image' in body ? { content: Object.fromEntries(body.image.map((type) => [type, {}])) } : {}),
   });
 
   const operation = (op: Operation): OpenApiOperation => {

@@ -62,10 +62,16 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type HeaderName =
   'Set-Cookie' | 'Link' | 'Location' | 'RateLimit' | 'RateLimit-Policy' | 'ETag' | 'Cache-Control';
 
-/** One answer of an operation: JSON of a schema, image bytes, or an empty body. */
+/** One answer of an operation: JSON of a schema, image bytes of the listed types, or an empty body. */
 export type Answer = { description: string; headers?: HeaderName[] } & (
-  { json: z.ZodType } | { image: true } | { empty: true }
+  { json: z.ZodType } | { image: readonly string[] } | { empty: true }
 );
+
+/** Photos are stored as JPEG, or WebP with IMAGE_FORMAT=webp; avatars always as JPEG. */
+const PHOTO_TYPES = ['image/jpeg', 'image/webp'] as const;
+const AVATAR_TYPES = ['image/jpeg'] as const;
+/** A conditional GET: the ETag of an earlier answer, for a 304. */
+const ifNoneMatch = z.string().optional().meta({ description: 'An ETag from an earlier answer.' });
 
 export interface Operation {
   method: Method;
@@ -273,13 +279,14 @@ export const operations: Operation[] = [
     tag: 'users',
     summary: "Set one's picture",
     description:
-      'The same rules as photo uploads; stored small (64 px) and large (320 px). Counted with uploads (RATE_LIMIT_UPLOAD_*).',
+      'The same image pipeline as photos: type from the bytes, pixel limits before decoding, orientation applied, metadata stripped; square 320 and 64 px JPEGs. The old images are deleted. Counted with uploads (RATE_LIMIT_UPLOAD_*).',
     isLimited: true,
     upload: { fields: z.object({}), file: 'avatar' },
     responses: {
       200: json(userJson, 'The person, with the new avatar URL.'),
       400: failure('No file, or a file that cannot be decoded.'),
       413: failure('The file is larger than UPLOAD_MAX_BYTES.'),
+      409: failure('Changed at the same moment from elsewhere.'),
       415: failure('The file is not an image of an accepted type.'),
     },
   },
@@ -337,11 +344,12 @@ export const operations: Operation[] = [
     description:
       "With the `v` the user object's avatar URL carries, cached for a year; without it (or with an old one), for a minute.",
     params: { id: userId, size: avatarSize },
+    headers: { 'If-None-Match': ifNoneMatch },
     query: z.object({
       v: z.string().optional().meta({ description: "The avatar's id, from the avatar URL." }),
     }),
     responses: {
-      200: { description: 'The picture.', image: true, headers: ['ETag', 'Cache-Control'] },
+      200: { description: 'The picture.', image: AVATAR_TYPES, headers: ['ETag', 'Cache-Control'] },
       304: empty('Not modified (If-None-Match matched the ETag).', ['ETag', 'Cache-Control']),
       404: failure('No such user, no picture, or a size other than small or large.'),
     },
@@ -428,8 +436,9 @@ export const operations: Operation[] = [
     description:
       'Streamed from storage with an ETag and a year-long private cache; HEAD answers the headers only. The content type is the one the photo was stored with.',
     params: { id: photoId, size: imageSize },
+    headers: { 'If-None-Match': ifNoneMatch },
     responses: {
-      200: { description: 'The image.', image: true, headers: ['ETag', 'Cache-Control'] },
+      200: { description: 'The image.', image: PHOTO_TYPES, headers: ['ETag', 'Cache-Control'] },
       304: empty('Not modified (If-None-Match matched the ETag).', ['ETag', 'Cache-Control']),
       400: failure('A size other than thumb or full.'),
       404: photoNotFound,
