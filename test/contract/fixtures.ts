@@ -63,9 +63,18 @@ export async function createUsers(storage: Storage, count: number): Promise<User
   return Promise.all(Array.from({ length: count }, () => createUser(storage)));
 }
 
-/** A photo record as the photo service would make it: a fresh ULID and the time inside it. */
+let photoCount = 0;
+
+/**
+ * A photo record with a fresh ULID. Its `createdAt` is deliberately NOT the time inside the id:
+ * it runs backwards against creation order (each photo a second earlier than the one before,
+ * three minutes ahead of its id, with a millisecond part of its own), so a store that lists by
+ * `createdAt` where the port says id, or that derives `createdAt` from the id instead of keeping
+ * it, fails the suite. The photo service gives both the same time; the stores must not rely on it.
+ */
 export function newPhoto(owner: Pick<User, 'id' | 'username'>, over: Partial<NewPhoto> = {}): NewPhoto {
   const id = over.id ?? newId();
+  photoCount += 1;
   return {
     id,
     userId: owner.id,
@@ -73,7 +82,7 @@ export function newPhoto(owner: Pick<User, 'id' | 'username'>, over: Partial<New
     topic: null,
     caption: 'a photo',
     alt: null,
-    createdAt: new Date(timeOfId(id)),
+    createdAt: new Date(timeOfId(id) + 180_000 - photoCount * 1000 + (photoCount % 997)),
     width: 800,
     height: 600,
     keys: {

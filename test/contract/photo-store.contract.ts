@@ -247,6 +247,32 @@ export function photoStoreContract(make: MakeStorage): void {
       expect([...(await photos().likedBy(other!.id, [photo.id]))]).toEqual([photo.id]);
     });
 
+    it('PhotoStore lists are newest first by id even where createdAt runs the other way, and keep each createdAt as stored', async () => {
+      const owner = await createUser(storage());
+      const word = uniqueWord();
+      const created = await createInOrder([owner, owner, owner], `out of order ${word}`);
+      // The fixture's times run against the ids: each photo is older than the one made before it.
+      for (let i = 1; i < created.length; i++) {
+        expect(created[i]!.createdAt.getTime()).toBeLessThan(created[i - 1]!.createdAt.getTime());
+      }
+      const expected = [...created].reverse();
+      const byOwner = await photos().listByOwners([owner.id], { limit: 10 });
+      const found = await photos().search(queryTerms(word), undefined, { limit: 10 });
+      expect(byOwner.items).toEqual(expected);
+      expect(found.items).toEqual(expected);
+      // The All feed holds other tests' photos too (and lags on DynamoDB's index): only these three.
+      await expect
+        .poll(
+          async () =>
+            (await photos().listAll({ limit: 50 })).items.filter((p) => p.caption === created[0]!.caption),
+          {
+            timeout: 5000,
+          },
+        )
+        .toEqual(expected);
+      for (const photo of created) expect(await photos().get(photo.id)).toEqual(photo);
+    });
+
     it('PhotoStore.like and unlike on a missing photo return null', async () => {
       const fan = await createUser(storage());
       expect(await photos().like(newId(), fan.id)).toBeNull();
