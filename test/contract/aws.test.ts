@@ -1,16 +1,19 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import mysql from 'mysql2/promise';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsConfig } from '../../src/config';
 import { Unavailable } from '../../src/domain/errors';
 import type { Storage, StoreCall, StoreCallListener } from '../../src/ports';
 import { createAwsStorage } from '../../src/storage/aws';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
 import { migrate, MIGRATIONS } from '../../src/storage/aws/migrations';
+import type { Photo } from '../../src/domain/types';
+import { startDynamoDbFaults, type DynamoDbFaults } from '../support/dynamodb-faults';
 import { AWS_TEST_TIMEOUT_MS, awsConfigOf, awsTestConfig, freshAwsEnv, ownMariaDb } from '../support/aws-env';
 import { blobStoreContract } from './blob-store.contract';
 import { commentStoreContract } from './comment-store.contract';
-import { createUser, newPhoto, randomToken } from './fixtures';
+import { createUser, createUsers, newPhoto, randomToken, uniqueWord } from './fixtures';
 import { friendStoreContract } from './friend-store.contract';
 import { messageDeliveryContract } from './message-delivery.contract';
 import { messageStoreContract } from './message-store.contract';
@@ -27,6 +30,7 @@ import { userStoreContract } from './user-store.contract';
  */
 
 const opened: Storage[] = [];
+const idsOf = (photos: Photo[]) => photos.map((p) => p.id);
 
 async function open(
   config: AwsConfig = awsTestConfig(),
@@ -214,4 +218,101 @@ describe('aws: MariaDB outage', () => {
       await mariadb.close();
     }
   }, 90_000);
+});
+
+describe('aws: DynamoDB retry paths, with the contention answers DynamoDB Local never gives', () => {
+  let faults: DynamoDbFaults;
+  let storage: Storage;
+  beforeAll(async () => {
+    const config = awsTestConfig();
+    faults = await startDynamoDbFaults(config.dynamodb.endpoint ?? '');
+    storage = await open({ ...config, dynamodb: { ...config.dynamodb, endpoint: faults.endpoint } });
+  });
+  afterAll(() => faults.close());
+  afterEach(() => {
+    for (const operation of ['TransactWriteItems', 'BatchWriteItem', 'BatchGetItem'] as const)
+      faults.fail(operation, 0);
+  });
+
+  it('PhotoStore.like by 30 users at once while 20 of the transactions are cancelled for TransactionConflict counts exactly 30', async () => {
+    const owner = await createUser(storage);
+    const fans = await createUsers(storage, 30);
+    const photo = await storage.photos.create(newPhoto(owner));
+    const before = faults.count('TransactWriteItems');
+    faults.fail('TransactWriteItems', 20);
+    const results = await Promise.all(fans.map((fan) => storage.photos.like(photo.id, fan.id)));
+    const after = faults.count('TransactWriteItems');
+    expect(after.faked - before.faked).toBe(20);
+    expect(after.calls - before.calls).toBe(50);
+    expect(results.every((r) => r?.liked === true)).toBe(true);
+    expect((await storage.photos.get(photo.id))?.likes).toBe(30);
+    const liked = await Promise.all(fans.map((fan) => storage.photos.likedBy(fan.id, [photo.id])));
+    expect(liked.every((set) => set.has(photo.id))).toBe(true);
+  });
+
+  it('PhotoStore.like whose transaction conflicts on every attempt throws Unavailable(dynamodb) and stores no like', async () => {
+    const [owner, fan] = await createUsers(storage, 2);
+    const photo = await storage.photos.create(newPhoto(owner!));
+    faults.fail('TransactWriteItems', 1000);
+    await expect(storage.photos.like(photo.id, fan!.id)).rejects.toMatchObject({
+      store: 'dynamodb',
+      status: 503,
+    });
+    faults.fail('TransactWriteItems', 0);
+    expect((await storage.photos.get(photo.id))?.likes).toBe(0);
+    expect((await storage.photos.likedBy(fan!.id, [photo.id])).size).toBe(0);
+  });
+
+  it('PhotoStore.delete whose term deletes come back unprocessed twice still removes every term', async () => {
+    const owner = await createUser(storage);
+    const words = Array.from({ length: 6 }, () => uniqueWord());
+    const photo = await storage.photos.create(newPhoto(owner, { caption: words.join(' ') }));
+    for (const word of words) {
+      expect(idsOf((await storage.photos.search([word], undefined, { limit: 5 })).items)).toEqual([photo.id]);
+    }
+    const before = faults.count('BatchWriteItem');
+    faults.fail('BatchWriteItem', 2);
+    expect(await storage.photos.delete(photo.id)).toMatchObject({ id: photo.id });
+    expect(faults.count('BatchWriteItem').faked - before.faked).toBe(2);
+    const client = new DynamoDBClient({
+      region: awsTestConfig().region,
+      endpoint: awsTestConfig().dynamodb.endpoint,
+      credentials: { ...awsTestConfig().credentials! },
+    });
+    try {
+      // Read the table itself: a term item left behind would match nothing, but it would stay.
+      const { Items } = await client.send(
+        new ScanCommand({
+          TableName: awsTestConfig().dynamodb.tables.photos,
+          FilterExpression: 'contains(#pk, :id) OR contains(#sk, :id)',
+          ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
+          ExpressionAttributeValues: { ':id': { S: photo.id } },
+        }),
+      );
+      expect(Items ?? []).toEqual([]);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('PhotoStore.listByOwners whose batch read comes back unprocessed twice returns the whole page', async () => {
+    const owner = await createUser(storage);
+    const created: Photo[] = [];
+    for (let i = 0; i < 5; i++) created.push(await storage.photos.create(newPhoto(owner)));
+    const before = faults.count('BatchGetItem');
+    faults.fail('BatchGetItem', 2);
+    const page = await storage.photos.listByOwners([owner.id], { limit: 10 });
+    expect(faults.count('BatchGetItem').faked - before.faked).toBe(2);
+    expect(page.items).toEqual([...created].reverse());
+  });
+
+  it('PhotoStore.listByOwners whose batch reads stay unprocessed throws Unavailable(dynamodb)', async () => {
+    const owner = await createUser(storage);
+    await storage.photos.create(newPhoto(owner));
+    faults.fail('BatchGetItem', 1000);
+    await expect(storage.photos.listByOwners([owner.id], { limit: 10 })).rejects.toMatchObject({
+      store: 'dynamodb',
+      status: 503,
+    });
+  });
 });
