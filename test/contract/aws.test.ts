@@ -19,6 +19,7 @@ import { messageDeliveryContract } from './message-delivery.contract';
 import { messageStoreContract } from './message-store.contract';
 import { photoEditContract } from './photo-edit.contract';
 import { photoStoreContract } from './photo-store.contract';
+import { raceContract } from './race.contract';
 import { rateLimitStoreContract } from './rate-limit-store.contract';
 import { sessionStoreContract } from './session-store.contract';
 import { storeCallContract } from './store-calls.contract';
@@ -69,6 +70,8 @@ describe('aws: store calls', () =>
     stores: ['mysql', 'dynamodb', 's3'],
     reportsCapacity: true,
   }));
+describe('aws: two processes at once', () =>
+  raceContract(make, () => ({ ...inject('awsEnv'), STORE_TIMEOUT_MS: String(AWS_TEST_TIMEOUT_MS) })));
 
 /** A MySQL connection as the test user, without a database selected. */
 async function adminConnection(config: AwsConfig) {

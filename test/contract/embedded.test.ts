@@ -13,6 +13,7 @@ import { commentStoreContract } from './comment-store.contract';
 import { uniqueUsername } from './fixtures';
 import { friendStoreContract } from './friend-store.contract';
 import { messageDeliveryContract } from './message-delivery.contract';
+import { raceContract } from './race.contract';
 import { messageStoreContract } from './message-store.contract';
 import { photoEditContract } from './photo-edit.contract';
 import { photoStoreContract } from './photo-store.contract';
@@ -99,6 +100,8 @@ describe('embedded: store calls', () =>
     stores: ['sqlite', 'disk'],
     reportsCapacity: false,
   }));
+describe('embedded: two processes at once', () =>
+  raceContract(make, () => ({ STORAGE_BACKEND: 'embedded', DATA_DIR: shared, STORE_TIMEOUT_MS: '3000' })));
 
 describe('embedded: createEmbeddedStorage', () => {
   it('createEmbeddedStorage in an empty dir makes lumina.sqlite, images/ and records the schema version once', () => {
