@@ -115,6 +115,10 @@ export class ClusterServer {
         isReady: async (output) =>
           /bare-server \(\w+\) ready/.test(output) && answers200(this.port, this.probePath),
         readyTimeoutMs: 30_000,
+        // Its own session, as PM2's daemon has: Linux's autogroup scheduler shares the CPU
+        // between sessions, so otherwise these servers would share one slice with the load
+        // generator while the PM2 app had one of its own, and the ratios would measure that.
+        detached: true,
       },
     );
   }

@@ -93,6 +93,8 @@ export interface StartOptions {
   /** One probe, given what the child printed so far: resolves true once the server answers. */
   isReady: (output: string) => Promise<boolean>;
   readyTimeoutMs: number;
+  /** In a session of its own (setsid), so Linux's autogroup scheduler gives it its own CPU share. */
+  detached?: boolean;
 }
 
 const OUTPUT_LIMIT = 64 * 1024;
@@ -118,6 +120,7 @@ export async function startChild(
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached === true,
   });
   live.add(child);
   let log = '';
