@@ -4,6 +4,7 @@ import compression from 'compression';
 import express from 'express';
 import type { Container } from './container';
 import type { Viewer } from './domain/types';
+import type { StoreCallListener } from './ports';
 import { NotFound } from './domain/errors';
 import { apiRouter } from './http/api';
 import { createAssets } from './http/assets';
@@ -11,7 +12,8 @@ import { messagesPoll } from './http/api/messages-poll';
 import { errorResolver, renderError, type ResolveError } from './http/errors';
 import { noStoreFor, noStoreWhenSignedIn } from './http/middleware/no-store';
 import { createRateLimits } from './http/middleware/rate-limit';
-import { requestLog } from './http/middleware/request-log';
+import { requestLog, tallyStoreCall, withStoreCallTally } from './http/middleware/request-log';
+import { Metrics, metricsRoute } from './http/metrics';
 import { forbiddenCrossSite, sameOrigin } from './http/middleware/same-origin';
 import { securityHeaders } from './http/middleware/security-headers';
 import { PortSessionStore, sessionMiddleware, viewerReader } from './http/middleware/session';
@@ -35,6 +37,8 @@ export function earlyRouteTable(c: Container): EarlyRoute[] {
 }
 
 export interface AppOptions {
+  /** The process's metrics (main.ts makes them before the container, for its store calls). */
+  metrics?: Metrics;
   /**
    * Serve the early routes as the first Express routes instead (ahead of the session middleware,
    * with the same shared code around them): the other design, which `npm run bench` measures
@@ -89,10 +93,13 @@ export function createApp(c: Container, options: AppOptions = {}): App {
   const resolveError = errorResolver(logger);
   const readViewer = viewerReader(config, sessions);
   const table = earlyRouteTable(c);
+  const metrics = options.metrics ?? new Metrics();
+  if (c.images.queueDepth) metrics.watchImageQueue(c.images.queueDepth.bind(c.images));
   const app = expressApp(
     c,
     sessions,
     resolveError,
+    metrics,
     options.earlyRoutesInExpress ? expressRoutes(table, readViewer) : undefined,
   );
   const early = earlyRoutes(options.earlyRoutesInExpress ? [] : table, {
@@ -101,11 +108,22 @@ export function createApp(c: Container, options: AppOptions = {}): App {
     resolveError,
   });
   return (req, res) => {
-    log(req, res);
-    for (const [name, value] of headers) res.setHeader(name, value);
-    compress(req, res, () => {
-      if (!early(req, res)) app(req, res);
+    withStoreCallTally(req, () => {
+      log(req, res);
+      metrics.observe(req, res);
+      for (const [name, value] of headers) res.setHeader(name, value);
+      compress(req, res, () => {
+        if (!early(req, res)) app(req, res);
+      });
     });
+  };
+}
+
+/** What the container tells of each backend call: the request's tally (its log line) and the metrics. */
+export function storeCallListener(metrics: Metrics): StoreCallListener {
+  return (call) => {
+    tallyStoreCall(call);
+    metrics.onStoreCall(call);
   };
 }
 
@@ -132,6 +150,7 @@ function expressApp(
   c: Container,
   sessions: PortSessionStore,
   resolveError: ResolveError,
+  metrics: Metrics,
   firstRoutes: express.Router | undefined,
 ): express.Express {
   const { config, logger, services, storage } = c;
@@ -148,6 +167,8 @@ function expressApp(
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Not public: only with METRICS_TOKEN set, and then only for its bearer (404 without it).
+  if (config.metricsToken) app.get('/metrics', metricsRoute(metrics, config.metricsToken));
   app.get('/readyz', async (_req, res) => {
     const { ready, checks, failures } = await services.health.readiness();
     for (const { name, error } of failures)

@@ -36,6 +36,12 @@ const sessionSecret = optionalString.refine(
   `must be a random value of at least ${MIN_SECRET_LENGTH} characters (or unset, to have one generated into DATA_DIR)`,
 );
 
+/** The bearer token /metrics answers (unset: /metrics is 404); long enough not to be guessed. */
+const metricsToken = optionalString.refine(
+  (token) => token === undefined || token.length >= 16,
+  'must be at least 16 characters (or unset, so /metrics is not served)',
+);
+
 /** Express's `trust proxy`: false, true, a hop count or a list of addresses. */
 const trustProxy = z
   .string()
@@ -73,6 +79,7 @@ const commonSchema = z
     IMAGE_CONCURRENCY: int(2, 1),
     IMAGE_FORMAT: z.enum(['jpeg', 'webp']).default('jpeg'),
     STORE_TIMEOUT_MS: int(3000, 100),
+    METRICS_TOKEN: metricsToken,
     RATE_LIMIT_LOGIN_MAX: int(10, 1),
     RATE_LIMIT_LOGIN_IP_MAX: int(50, 1),
     RATE_LIMIT_LOGIN_WINDOW_SECONDS: seconds(15 * 60),
@@ -102,6 +109,8 @@ const commonSchema = z
     /** Absolute. */
     dataDir: e.DATA_DIR,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
+    /** Undefined: /metrics is not served. */
+    metricsToken: e.METRICS_TOKEN,
     session: {
       /** Undefined when SESSION_SECRET is unset: start-up supplies one (withSessionSecret()). */
       secret: e.SESSION_SECRET,

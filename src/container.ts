@@ -31,6 +31,8 @@ export interface Container {
   logger: Logger;
   storage: Storage;
   services: Services;
+  /** The image processor the photo service uses (its queue depth goes to /metrics). */
+  images: ImageProcessor;
   close(): Promise<void>;
 }
 
@@ -70,5 +72,5 @@ export async function createContainer(
     messages: new MessageService(messages, friends, users),
     health: new HealthService(storage.health),
   };
-  return { config, logger, storage, services, close: () => storage.close() };
+  return { config, logger, storage, services, images, close: () => storage.close() };
 }

@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { createApp } from './app';
+import { createApp, storeCallListener } from './app';
 import { ConfigError, loadConfig, SESSION_SECRET_FILE, withSessionSecret } from './config';
 import { createContainer } from './container';
+import { Metrics } from './http/metrics';
 import { createLogger } from './lib/logger';
 import { readOrCreateSecret } from './lib/secret-file';
 
@@ -23,8 +24,10 @@ async function main(): Promise<void> {
   // the other worker) reads it back.
   const config = withSessionSecret(env, () => readOrCreateSecret(join(env.dataDir, SESSION_SECRET_FILE)));
   const logger = createLogger(config.logLevel);
-  const container = await createContainer(config, logger);
-  const app = createApp(container);
+  // Every worker of this site publishes its figures in DATA_DIR/metrics; /metrics adds them up.
+  const metrics = new Metrics({ shareDir: join(config.dataDir, 'metrics') });
+  const container = await createContainer(config, logger, { onStoreCall: storeCallListener(metrics) });
+  const app = createApp(container, { metrics });
   let stopping = false;
   // While stopping, every answer tells the client to close its connection: a keep-alive client
   // then opens its next request on a live worker instead of racing our close of an idle socket.
@@ -60,8 +63,7 @@ async function main(): Promise<void> {
       sweep.unref();
       server.close(() => {
         clearInterval(sweep);
-        container
-          .close()
+        Promise.all([metrics.close(), container.close()])
           .catch((err: unknown) => logger.error({ err }, 'closing stores failed'))
           .finally(() => process.exit(code));
       });

@@ -307,6 +307,8 @@ export interface ImageProcessor {
    * metadata stripped), then from one decode two square JPEG avatars, cover-cropped: 320 and 64 px.
    */
   avatar(bytes: Buffer): Promise<{ large: ProcessedImage; small: ProcessedImage }>;
+  /** Images being processed or waiting for their turn in this process (for /metrics). */
+  queueDepth?(): number;
 }
 
 export interface PasswordHasher {

@@ -59,6 +59,10 @@ export class SharpImages implements ImageProcessor {
     sharp.cache(false);
   }
 
+  queueDepth(): number {
+    return this.gate.depth;
+  }
+
   async process(bytes: Buffer, format: 'jpeg' | 'webp'): Promise<ProcessedImages> {
     const { width, height, kind } = await this.inspect(bytes);
     const { maxPixels, maxSide } = this.options;

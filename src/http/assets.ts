@@ -45,10 +45,13 @@ export function createAssets(
   const serve: RequestHandler = (req, res, next) => {
     const original = toPlain.get(req.path);
     if (original !== undefined) {
+      req.routeLabel = 'static';
       req.url = original;
       return hashed(req, res, next);
     }
-    return ASSET_PATH.test(req.path) ? plain(req, res, next) : next();
+    if (!ASSET_PATH.test(req.path)) return next();
+    req.routeLabel = 'static';
+    return plain(req, res, next);
   };
 
   return {

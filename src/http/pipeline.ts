@@ -6,13 +6,6 @@ import { forbiddenCrossSite } from './middleware/same-origin';
 import { noStoreFor } from './middleware/no-store';
 import { hasBody, sendJson } from './node-http';
 
-declare module 'node:http' {
-  interface IncomingMessage {
-    /** The early route that answered the request (see EarlyRoute), for the metrics' route label. */
-    earlyRoute?: string;
-  }
-}
-
 /**
  * A route answered before Express, from the table createApp passes to `earlyRoutes`.
  *
@@ -55,7 +48,6 @@ export function earlyRoutes(
   // Options as Express's router gives its routes: case-insensitive, trailing slash allowed.
   const table = routes.map((route) => ({
     route,
-    name: earlyRouteName(route),
     matches: match(route.path, { sensitive: false, trailing: true, end: true }),
   }));
 
@@ -86,7 +78,7 @@ export function earlyRoutes(
     const path = mark === -1 ? url : url.slice(0, mark);
     const found = table.find((t) => t.route.method === method && t.matches(path) !== false);
     if (!found) return false;
-    req.earlyRoute = found.name;
+    req.routeLabel = found.route.path;
     void answer(req, res, found.route, mark === -1 ? '' : url.slice(mark + 1));
     return true;
   };

@@ -5,6 +5,11 @@ export class Semaphore {
 
   constructor(private readonly limit: number) {}
 
+  /** Jobs running or waiting now. */
+  get depth(): number {
+    return this.active + this.waiting.length;
+  }
+
   async run<T>(job: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));

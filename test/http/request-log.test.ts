@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app';
 import type { Container } from '../../src/container';
 import { makeTestApp, PASSWORD, sessionCookie, username, type TestApp } from '../support/app';
+import { tallyStoreCall } from '../../src/http/middleware/request-log';
 
 interface Line {
   level: number;
@@ -13,6 +14,7 @@ interface Line {
   req?: { method: string; url: string };
   res?: { statusCode: number };
   responseTime?: number;
+  store_calls?: Record<string, number>;
 }
 
 /** The app with a logger at `info` whose lines are kept in memory. */
@@ -30,7 +32,11 @@ describe('request log', () => {
         done();
       },
     });
-    t = await makeTestApp({ LOG_LEVEL: 'info' }, {}, pino({ level: 'info' }, sink));
+    t = await makeTestApp(
+      { LOG_LEVEL: 'info' },
+      { onStoreCall: tallyStoreCall },
+      pino({ level: 'info' }, sink),
+    );
     ({ app, container } = t);
   });
   // The last test closes the stores itself; a second close throws on the aws backend.
@@ -87,6 +93,33 @@ describe('request log', () => {
         res: { statusCode: 200 },
       }),
     ]);
+  });
+
+  it("a line counts the request's own store calls by store and operation, and only its own", async () => {
+    const signup = await request(app)
+      .post('/api/auth/signup')
+      .send({ username: username('calls'), password: PASSWORD })
+      .expect(201);
+    const cookie = sessionCookie(signup)!;
+    const me = signup.body as { id: number };
+    lines.length = 0;
+    // Several at once: each line must count its own calls, not its neighbours'.
+    await Promise.all([
+      request(app).get(`/api/messages?user_id=${me.id}`).set('Cookie', cookie).expect(200),
+      request(app).get('/api/auth/me').set('Cookie', cookie).expect(200),
+      request(app).get('/healthz').expect(200),
+    ]);
+    const byUrl = new Map(requestLines().map((l) => [l.req!.url, l]));
+    const total = (url: string) =>
+      Object.values(byUrl.get(url)?.store_calls ?? {}).reduce((sum, n) => sum + n, 0);
+    for (const url of [`/api/messages?user_id=${me.id}`, '/api/auth/me']) {
+      expect(Object.keys(byUrl.get(url)?.store_calls ?? {})).not.toHaveLength(0);
+      for (const key of Object.keys(byUrl.get(url)!.store_calls!)) expect(key).toMatch(/^[\w-]+\.\S/);
+    }
+    // Reading the session is one call, the poll needs more; /healthz touches no store.
+    expect(total('/api/auth/me')).toBeGreaterThanOrEqual(1);
+    expect(total(`/api/messages?user_id=${me.id}`)).toBeGreaterThan(total('/api/auth/me'));
+    expect(byUrl.get('/healthz')?.store_calls).toBeUndefined();
   });
 
   it('an answer of 500 or more is logged at error level', async () => {

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,10 +8,33 @@ import { MAIN } from '../support/server-process';
 
 const ROOT = join(__dirname, '..', '..');
 const PM2 = join(ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
+const METRICS_TOKEN = 'pm2-test-metrics-token-0123456789';
+
+/** One GET on a fresh connection (no keep-alive), so PM2 spreads them over its workers. */
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${path} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /**
  * The production process model: ecosystem.config.js under PM2, two cluster workers on one port,
  * and a rolling reload that drops no request. A private PM2_HOME keeps it away from any other PM2.
+ * As `npm start` on a fresh clone: no NODE_ENV (the ecosystem file makes it production) and no
+ * SESSION_SECRET (generated into DATA_DIR).
  */
 describe('PM2 with ecosystem.config.js', () => {
   const home = mkdtempSync(join(tmpdir(), 'lumina-pm2-'));
@@ -23,7 +47,7 @@ describe('PM2 with ecosystem.config.js', () => {
     HOST: '127.0.0.1',
     DATA_DIR: join(home, 'data'),
     LOG_LEVEL: 'warn',
-    NODE_ENV: 'test',
+    METRICS_TOKEN,
   });
   const pm2 = async (...args: string[]) => ({
     stdout: await runOrThrow(process.execPath, [PM2, ...args], { cwd: ROOT, env: env(), timeoutMs: 60_000 }),
@@ -56,6 +80,43 @@ describe('PM2 with ecosystem.config.js', () => {
     const res = await fetch(`http://127.0.0.1:${port}/`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Lumina');
+  }, 60_000);
+
+  it('with no configuration runs in production: a generated secret kept in DATA_DIR, compressed pages, hashed assets', async () => {
+    const secretFile = join(env().DATA_DIR, 'session-secret');
+    expect(existsSync(secretFile)).toBe(true);
+    expect(readFileSync(secretFile, 'utf8').trim().length).toBeGreaterThanOrEqual(32);
+    const res = await fetch(`http://127.0.0.1:${port}/login`, { headers: { 'Accept-Encoding': 'br' } });
+    expect(res.headers.get('content-encoding')).toBe('br');
+    const css = /href="(\/css\/site\.[0-9a-f]{10}\.css)"/.exec(await res.text())?.[1];
+    expect(css).toBeDefined();
+    const asset = await fetch(`http://127.0.0.1:${port}${css}`);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // Production caching: the plain names are kept only briefly.
+    const plain = await fetch(`http://127.0.0.1:${port}/css/site.css`);
+    expect(plain.headers.get('cache-control')).toBe('public, max-age=300');
+  }, 60_000);
+
+  it('/metrics counts the requests of both workers together, whichever worker answers the scrape', async () => {
+    await expect.poll(async () => (await online()).length, { timeout: 30_000, interval: 500 }).toBe(2);
+    const readyz = async (token: string) => {
+      const res = await get(port, '/metrics', { Authorization: `Bearer ${token}` });
+      if (res.status !== 200) return res.status;
+      const line = res.body
+        .split('\n')
+        .find((l) => l.startsWith('lumina_http_requests_total{') && l.includes('route="/readyz"'));
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    };
+    expect(await readyz('wrong-token')).toBe(401);
+    const sent = 40;
+    for (let i = 0; i < sent; i++) expect((await get(port, '/readyz')).status).toBe(200);
+    // PM2 shares the fresh connections out between the workers; every scrape (they alternate
+    // between the workers too) must count all of them once the other worker's figures are
+    // published (every 2 s). With only its own figures, a worker counts about half.
+    await expect.poll(() => readyz(METRICS_TOKEN), { timeout: 15_000, interval: 500 }).toBe(sent);
+    // A worker's published figures are at most one interval old: after that, every scrape agrees.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    for (let i = 0; i < 4; i++) expect(await readyz(METRICS_TOKEN)).toBe(sent);
   }, 60_000);
 
   it('pm2 reload replaces both workers while every request in flight still gets an answer', async () => {

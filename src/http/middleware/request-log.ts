@@ -1,12 +1,40 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/logger';
+import type { StoreCall } from '../../ports';
 
 declare module 'node:http' {
   interface IncomingMessage {
     /** The request id (see requestLog); error logs carry it as `reqId`. */
     id: string;
+    /** Backend calls made for this request, by `store.operation` (see withStoreCallTally). */
+    storeCalls?: Record<string, number>;
+    /** The metrics' route label when no Express route answers: an early route, or static files. */
+    routeLabel?: string;
   }
+}
+
+const tallies = new AsyncLocalStorage<Record<string, number>>();
+
+/**
+ * Runs `serve` (the whole handling of `req`) with a fresh tally of its backend calls, which the
+ * request's log line reports as `store_calls` (`{"dynamodb.Query": 1}`). Calls are told to the
+ * tally by tallyStoreCall through the async context, so nothing between the route and the store
+ * has to pass the request along.
+ */
+export function withStoreCallTally(req: IncomingMessage, serve: () => void): void {
+  const tally: Record<string, number> = {};
+  req.storeCalls = tally;
+  tallies.run(tally, serve);
+}
+
+/** Counts a backend call into the tally of the request it was made for (StoreCallListener). */
+export function tallyStoreCall(call: StoreCall): void {
+  const tally = tallies.getStore();
+  if (!tally) return;
+  const key = `${call.store}.${call.operation}`;
+  tally[key] = (tally[key] ?? 0) + 1;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -14,8 +42,9 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
 /**
  * Gives every request an id, the caller's X-Request-Id when it is well-formed or else a new
  * UUID, and answers it in X-Request-Id. When the response is over it writes one line: request
- * id, method, URL, status and time, at `error` for a 5xx, or "request aborted" if the client left
- * first. No headers are logged, so no cookie can leak.
+ * id, method, URL, status, time and the backend calls it made (`store_calls`, when it made any),
+ * at `error` for a 5xx, or "request aborted" if the client left first. No headers are logged, so
+ * no cookie can leak.
  *
  * This replaces pino-http, which built two child loggers per request and serialized the request
  * into them up front, even when the level then dropped the line.
@@ -39,6 +68,9 @@ export function requestLog(logger: Logger): (req: IncomingMessage, res: ServerRe
           req: { method: req.method, url },
           res: { statusCode: res.statusCode },
           responseTime: Date.now() - startedAt,
+          ...(req.storeCalls && Object.keys(req.storeCalls).length > 0
+            ? { store_calls: req.storeCalls }
+            : {}),
         },
         res.writableFinished ? 'request completed' : 'request aborted',
       );

@@ -1,0 +1,229 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { RequestHandler } from 'express';
+import {
+  AggregatorRegistry,
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from 'prom-client';
+import type { StoreCall } from '../ports';
+
+/** How often each worker writes its figures for the others to read, and when they count as gone. */
+const PUBLISH_INTERVAL_MS = 2_000;
+const STALE_AFTER_MS = 5 * PUBLISH_INTERVAL_MS;
+const WORKER_FILE = /^worker-(\d+)\.json$/;
+
+export interface MetricsOptions {
+  /**
+   * A folder the workers of one site share (inside DATA_DIR): each writes its figures there every
+   * 2 s, and /metrics adds up every live worker's, so a scrape sees the whole site whichever PM2
+   * worker answers it. Without it, /metrics shows this process only.
+   */
+  shareDir?: string;
+}
+
+/**
+ * The site's Prometheus metrics (prom-client): requests and latency by route, method and status;
+ * store calls, errors, latency and capacity units by store and operation; the image queue; and
+ * prom-client's process metrics (event-loop lag, heap, CPU, handles).
+ *
+ * PM2 runs the workers in cluster mode with its own daemon as the cluster primary, so
+ * prom-client's AggregatorRegistry (which asks the workers through the primary) cannot gather
+ * them. Instead each worker publishes its registry as JSON into `shareDir` (write, then rename,
+ * so a reader never sees half a file), and the worker that answers a scrape aggregates the live
+ * ones with its own current figures, using the aggregation each metric declares (sums for
+ * counters and histograms, averages for lags). A worker that stopped publishing drops out after
+ * 10 s; Prometheus reads the drop of its counters as a reset.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly latency: Histogram<'method' | 'route' | 'status'>;
+  private readonly storeCalls: Counter<'store' | 'operation'>;
+  private readonly storeErrors: Counter<'store' | 'operation'>;
+  private readonly storeLatency: Histogram<'store'>;
+  private readonly storeUnits: Counter<'store' | 'kind'>;
+  private imageQueue: () => number = () => 0;
+  private readonly shareDir: string | undefined;
+  private readonly ownFile: string | undefined;
+  private publisher: NodeJS.Timeout | undefined;
+
+  constructor(options: MetricsOptions = {}) {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'lumina_http_requests_total',
+      help: 'HTTP requests answered, by route pattern, method and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'lumina_http_request_duration_seconds',
+      help: 'Time from the request to the end of its answer, by route pattern, method and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.storeCalls = new Counter({
+      name: 'lumina_store_calls_total',
+      help: 'Backend calls (SQL statement, DynamoDB or S3 command, file operation), by store and operation.',
+      labelNames: ['store', 'operation'],
+      registers,
+    });
+    this.storeErrors = new Counter({
+      name: 'lumina_store_call_errors_total',
+      help: 'Backend calls that failed, by store and operation.',
+      labelNames: ['store', 'operation'],
+      registers,
+    });
+    this.storeLatency = new Histogram({
+      name: 'lumina_store_call_duration_seconds',
+      help: 'Time of one backend call, by store.',
+      labelNames: ['store'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 3],
+      registers,
+    });
+    this.storeUnits = new Counter({
+      name: 'lumina_store_capacity_units_total',
+      help: 'Capacity units the backend reported consumed (DynamoDB), by store and kind (read, write).',
+      labelNames: ['store', 'kind'],
+      registers,
+    });
+    const imageQueue = () => this.imageQueue();
+    new Gauge({
+      name: 'lumina_image_queue_depth',
+      help: 'Images being processed or waiting for their turn.',
+      registers,
+      collect() {
+        this.set(imageQueue());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry });
+
+    this.shareDir = options.shareDir;
+    if (this.shareDir) {
+      mkdirSync(this.shareDir, { recursive: true });
+      this.ownFile = join(this.shareDir, `worker-${process.pid}.json`);
+      this.publisher = setInterval(() => void this.publish(), PUBLISH_INTERVAL_MS);
+      this.publisher.unref();
+    }
+  }
+
+  /** The StoreCallListener for createStorage (ports.ts). */
+  readonly onStoreCall = (call: StoreCall): void => {
+    const labels = { store: call.store, operation: call.operation };
+    this.storeCalls.inc(labels);
+    if (!call.ok) this.storeErrors.inc(labels);
+    this.storeLatency.observe({ store: call.store }, call.ms / 1000);
+    if (call.readUnits) this.storeUnits.inc({ store: call.store, kind: 'read' }, call.readUnits);
+    if (call.writeUnits) this.storeUnits.inc({ store: call.store, kind: 'write' }, call.writeUnits);
+  };
+
+  /** Where the image queue's depth comes from (the container's ImageProcessor). */
+  watchImageQueue(depth: () => number): void {
+    this.imageQueue = depth;
+  }
+
+  /** Counts the request once its answer is over (sent, or abandoned by the client). */
+  observe(req: IncomingMessage, res: ServerResponse): void {
+    const startedAt = process.hrtime.bigint();
+    res.once('close', () => {
+      const labels = { method: req.method ?? '', route: routeOf(req, res), status: String(res.statusCode) };
+      this.requests.inc(labels);
+      this.latency.observe(labels, Number(process.hrtime.bigint() - startedAt) / 1e9);
+    });
+  }
+
+  /** The exposition text for the whole site (every live worker), and its content type. */
+  async exposition(): Promise<{ contentType: string; text: string }> {
+    const own = await this.registry.getMetricsAsJSON();
+    const others = this.shareDir ? await this.othersFigures(this.shareDir) : [];
+    const registry = others.length === 0 ? this.registry : AggregatorRegistry.aggregate([own, ...others]);
+    return { contentType: this.registry.contentType, text: await registry.metrics() };
+  }
+
+  /** Stops publishing and withdraws this worker's figures. */
+  async close(): Promise<void> {
+    clearInterval(this.publisher);
+    if (this.ownFile) await unlink(this.ownFile).catch(() => undefined);
+  }
+
+  private async publish(): Promise<void> {
+    if (!this.ownFile) return;
+    const temp = `${this.ownFile}.tmp`;
+    try {
+      await writeFile(temp, JSON.stringify(await this.registry.getMetricsAsJSON()));
+      await rename(temp, this.ownFile);
+    } catch {
+      // The next round tries again; a scrape meanwhile sees this worker's previous figures.
+    }
+  }
+
+  private async othersFigures(dir: string): Promise<MetricObjectWithValues<MetricValue<string>>[][]> {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const now = Date.now();
+    const figures = await Promise.all(
+      names.map(async (name) => {
+        const pid = WORKER_FILE.exec(name)?.[1];
+        if (pid === undefined || Number(pid) === process.pid) return undefined;
+        const file = join(dir, name);
+        try {
+          if (now - (await stat(file)).mtimeMs > STALE_AFTER_MS) {
+            await unlink(file).catch(() => undefined);
+            return undefined;
+          }
+          return JSON.parse(await readFile(file, 'utf8')) as MetricObjectWithValues<MetricValue<string>>[];
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    return figures.filter((f) => f !== undefined);
+  }
+}
+
+/**
+ * The route pattern that answered (`/api/photos/:id`), never the raw URL, so the number of
+ * series stays bounded: an Express route's path under its router's mount point, the label an
+ * early route or the static files set, or `unmatched`.
+ */
+function routeOf(req: IncomingMessage, res: ServerResponse): string {
+  if (req.routeLabel) return req.routeLabel;
+  // Express sets these on node's request object as it routes it.
+  const express = req as { route?: { path?: unknown }; baseUrl?: string; originalUrl?: string };
+  const path = express.route?.path;
+  if (typeof path === 'string') {
+    // A route under /api keeps its mount point even when an error took the request back out.
+    const base = express.baseUrl || (express.originalUrl?.startsWith('/api/') ? '/api' : '');
+    return `${base}${path}`;
+  }
+  return res.statusCode === 404 ? 'unmatched' : 'other';
+}
+
+/**
+ * GET /metrics: the exposition for `Authorization: Bearer <token>`, 401 for any other
+ * credentials. Mounted only when a token is configured, so without one /metrics is 404.
+ */
+export function metricsRoute(metrics: Metrics, token: string): RequestHandler {
+  const expected = digest(token);
+  return async (req, res) => {
+    const given = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+      res.set('WWW-Authenticate', 'Bearer realm="metrics"');
+      res.status(401).type('text/plain').send('A valid bearer token is required.\n');
+      return;
+    }
+    const { contentType, text } = await metrics.exposition();
+    res.set('Cache-Control', 'no-store').type(contentType).send(text);
+  };
+}
+
+/** Equal-length digests, so the comparison takes the same time whatever the token given. */
+const digest = (value: string) => createHash('sha256').update(value).digest();
