@@ -167,7 +167,9 @@ export interface PhotoStore extends Pingable {
   listByOwners(ownerIds: UserId[], page: PageRequest): Promise<Page<Photo>>;
   /**
    * Every photo, newest first. On DynamoDB this reads a global secondary index, which is
-   * eventually consistent: a new photo may take up to about a second to appear here.
+   * eventually consistent: a new photo may take up to about a second to appear here. Each worker
+   * also keeps the oldest month holding a photo for up to 10 s, so a photo dated before every
+   * other (an import) may take that long to appear in another worker's All feed.
    */
   listAll(page: PageRequest): Promise<Page<Photo>>;
   /**

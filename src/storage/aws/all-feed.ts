@@ -29,6 +29,14 @@ export const MAX_FEED_BUCKETS_PER_PAGE = 24;
  */
 const FEED_CLOCK_SKEW_MS = 5 * 60_000;
 
+/**
+ * How long a worker trusts the FEED#ALL marker it last read. The marker only moves back when a
+ * photo lands in a month older than every photo before it (an import, a clock far behind), so
+ * for this long such a photo may be missing from this worker's All feed; new photos in the
+ * current month are never affected.
+ */
+export const FEED_MARKER_TTL_MS = 10_000;
+
 /** The smallest id a ULID made at `ms` can have: a cursor meaning "everything before ms". */
 const cursorAt = (ms: number): string => `${encodeTime(ms, 10)}${'0'.repeat(16)}`;
 
@@ -39,6 +47,8 @@ const cursorAt = (ms: number): string => `${encodeTime(ms, 10)}${'0'.repeat(16)}
 export class AllFeed {
   /** The oldest feed bucket this process knows the marker already covers. */
   private markedBucket: string | undefined;
+  /** The marker as this worker last read it, and until when it trusts that (FEED_MARKER_TTL_MS). */
+  private knownFirst: { bucket: string; until: number } | undefined;
 
   constructor(
     private readonly db: DynamoClient,
@@ -87,6 +97,7 @@ export class AllFeed {
       ExpressionAttributeValues: { ':bucket': bucket, ':type': ENTITY.feedMarker },
     });
     this.markedBucket = bucket;
+    if (this.knownFirst && bucket < this.knownFirst.bucket) this.knownFirst = undefined;
   }
 
   /** One month of GSI1, newest first (the index projects every attribute). */
@@ -109,8 +120,14 @@ export class AllFeed {
     return items;
   }
 
+  /** The oldest bucket, from this worker's short-lived copy of the marker when it has one. */
   private async firstBucket(): Promise<string | null> {
+    const now = Date.now();
+    if (this.knownFirst && now < this.knownFirst.until) return this.knownFirst.bucket;
     const item = await this.db.get({ TableName: this.table, Key: feedMarkerKey(), ConsistentRead: true });
-    return typeof item?.first_bucket === 'string' ? item.first_bucket : null;
+    const bucket = typeof item?.first_bucket === 'string' ? item.first_bucket : null;
+    // No marker yet is not cached: the first photo must show at once.
+    this.knownFirst = bucket ? { bucket, until: now + FEED_MARKER_TTL_MS } : undefined;
+    return bucket;
   }
 }
