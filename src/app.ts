@@ -15,6 +15,7 @@ import { createRateLimits } from './http/middleware/rate-limit';
 import { requestLog, tallyStoreCall, withStoreCallTally } from './http/middleware/request-log';
 import { Metrics, metricsRoute } from './http/metrics';
 import { forbiddenCrossSite, sameOrigin } from './http/middleware/same-origin';
+import { typedErrors } from './http/middleware/typed-errors';
 import { securityHeaders } from './http/middleware/security-headers';
 import { PortSessionStore, sessionMiddleware, viewerReader } from './http/middleware/session';
 import { hasBody } from './http/node-http';
@@ -185,7 +186,7 @@ function expressApp(
     oldNameMaxAge: config.isProduction ? '5m' : 0,
   });
   app.locals.asset = assets.url;
-  app.use(assets.serve);
+  app.use(typedErrors(assets.serve));
 
   app.use(sessionMiddleware(config, sessions));
   app.use(sameOrigin);

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'invalid_input'
   | 'invalid_json'
   | 'bad_request'
+  | 'range_not_satisfiable'
+  | 'precondition_failed'
   | 'missing_file'
   | 'malformed_upload'
   | 'request_aborted'
@@ -142,6 +144,20 @@ export class RateLimited extends AppError {
     message: string,
     readonly retryAfterSeconds: number,
     code: ErrorCode = 'rate_limited',
+  ) {
+    super(message, code);
+  }
+}
+
+/**
+ * A request HTTP itself refuses, with the 4xx status the library that read it chose: a range
+ * outside the file (416), a precondition that does not hold (412), a request it cannot parse.
+ */
+export class RequestRefused extends AppError {
+  constructor(
+    readonly status: number,
+    message: string,
+    code: ErrorCode = 'bad_request',
   ) {
     super(message, code);
   }

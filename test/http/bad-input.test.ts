@@ -252,7 +252,31 @@ describe('bad input', () => {
         .expect(400);
       expect(elsewhere.body.message).toBe('Send the photo in the "photo" field, not in "picture".');
       const avatar = await agent.put('/api/users/me/avatar').field('bio', 'x').expect(400);
-      expect(avatar.body).toEqual({ message: 'Choose a picture to upload as your avatar.', code: 'missing_file' });
+      expect(avatar.body).toEqual({
+        message: 'Choose a picture to upload as your avatar.',
+        code: 'missing_file',
+      });
+    });
+  });
+
+  describe('requests the libraries under the routes refuse', () => {
+    it('an address whose percent-encoding does not decode is 404, on the API and the pages', async () => {
+      const { agent } = await signedInAgent(app);
+      const api = await agent.get('/api/photos/%E0%A4%A').expect(404);
+      expect(api.body).toEqual({ message: 'There is nothing at this address.', code: 'page_not_found' });
+      await agent.get('/photos/%E0%A4%A').expect(404);
+      await agent.get('/users/%ZZ').expect(404);
+      await agent.post('/photos/%C0/comments').type('form').send({ text: 'hi' }).expect(404);
+      expect(errorLines()).toEqual([]);
+    });
+
+    it('a static file asked for a range outside it is 416, and with a failing If-Match 412, not 500', async () => {
+      const range = await request(app).get('/favicon.svg').set('Range', 'bytes=999999-');
+      expect(range.status).toBe(416);
+      expect(range.headers['content-range']).toMatch(/^bytes \*\/\d+$/);
+      const precondition = await request(app).get('/favicon.svg').set('If-Match', '"not-this-one"');
+      expect(precondition.status).toBe(412);
+      expect(errorLines()).toEqual([]);
     });
   });
 

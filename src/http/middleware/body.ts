@@ -1,12 +1,17 @@
 import express, { type RequestHandler } from 'express';
-import { AppError, InvalidInput, PayloadTooLarge, UnsupportedMedia } from '../../domain/errors';
+import { InvalidInput, PayloadTooLarge, UnsupportedMedia } from '../../domain/errors';
+import { libraryError, typedErrors } from './typed-errors';
+
+/** `parser` with its refusals as AppErrors (bodyError). */
+function typed(parser: RequestHandler): RequestHandler {
+  return typedErrors(parser, bodyError);
+}
 
 export const messages = {
   invalidJson: 'The request body is not valid JSON.',
   tooLarge: 'The request body is too large.',
   encoding: 'The request body encoding is not supported.',
   aborted: 'The request was interrupted before its body arrived.',
-  unreadable: 'The request could not be understood.',
 };
 
 /** JSON bodies (the API), up to `limit` (bytes, or a size such as "100kb"). */
@@ -24,16 +29,8 @@ export const formBody: RequestHandler = typed(
  * body-parser's refusals as AppErrors, where they arise. It marks each with `type` and a 4xx
  * `status`; its 5xx (a stream already read, say) are our bugs and go on untouched.
  */
-function typed(parser: RequestHandler): RequestHandler {
-  return (req, res, next) => {
-    parser(req, res, (err?: unknown) => next(err === undefined ? undefined : bodyError(err)));
-  };
-}
-
 function bodyError(err: unknown): unknown {
-  if (err instanceof AppError) return err;
-  const { type, status } = (err ?? {}) as { type?: unknown; status?: unknown };
-  switch (type) {
+  switch ((err as { type?: unknown } | undefined)?.type) {
     case 'entity.parse.failed':
       return new InvalidInput(messages.invalidJson, 'invalid_json');
     case 'entity.too.large':
@@ -45,8 +42,5 @@ function bodyError(err: unknown): unknown {
     case 'request.aborted':
       return new InvalidInput(messages.aborted, 'request_aborted');
   }
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new InvalidInput(messages.unreadable, 'bad_request');
-  }
-  return err;
+  return libraryError(err);
 }
