@@ -15,7 +15,7 @@ import { createRateLimits } from './http/middleware/rate-limit';
 import { requestLog, tallyStoreCall, withStoreCallTally } from './http/middleware/request-log';
 import { Metrics, metricsRoute } from './http/metrics';
 import { forbiddenCrossSite, sameOrigin } from './http/middleware/same-origin';
-import { typedErrors } from './http/middleware/typed-errors';
+import { routerErrors, typedErrors } from './http/middleware/typed-errors';
 import { securityHeaders } from './http/middleware/security-headers';
 import { PortSessionStore, sessionMiddleware, viewerReader } from './http/middleware/session';
 import { hasBody } from './http/node-http';
@@ -195,6 +195,7 @@ function expressApp(
   const limits = createRateLimits(storage.rateLimits, config.rateLimits);
   app.use('/api', apiRouter(services, config, limits));
   app.use(pageRouter(services, config, limits));
+  app.use(routerErrors);
   app.use((_req, _res, next) => next(new NotFound('There is nothing at this address.', 'page_not_found')));
   // One handler for every error, wherever it was thrown (session store, sameOrigin, a route).
   app.use(renderError(resolveError));

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, NotFound, RequestRefused } from '../../domain/errors';
 
 export const messages = {
@@ -10,9 +10,9 @@ export const messages = {
 
 /**
  * `handler` with what the libraries under it refuse turned into AppErrors on the way out, so the
- * error mapping sees only typed errors. Wraps the middleware where such errors arise: the
- * routers (an address whose percent-encoding does not decode) and static files (send's ranges
- * and preconditions). `translate` may know a library's errors better (middleware/body.ts).
+ * error mapping sees only typed errors. Wraps the middleware where such errors arise: static
+ * files (send's ranges and preconditions) and body parsers, whose `translate` knows their errors
+ * better (middleware/body.ts).
  */
 export function typedErrors(
   handler: RequestHandler,
@@ -43,3 +43,13 @@ export function libraryError(err: unknown): unknown {
   if (code === 404) return new NotFound(messages.noAddress, 'page_not_found');
   return new RequestRefused(code, messages.unreadable);
 }
+
+/**
+ * The routers' own refusals as AppErrors, as they leave the routers (registered right after
+ * them): a path segment whose percent-encoding does not decode is an address that names nothing.
+ * An error handler, not a wrapper, so the routers stay visible to the route listing of the
+ * OpenAPI test.
+ */
+export const routerErrors: ErrorRequestHandler = (err: unknown, _req, _res, next) => {
+  next(libraryError(err));
+};
