@@ -80,6 +80,10 @@ const commonSchema = z
     IMAGE_FORMAT: z.enum(['jpeg', 'webp']).default('jpeg'),
     STORE_TIMEOUT_MS: int(3000, 100),
     METRICS_TOKEN: metricsToken,
+    SWEEP_INTERVAL_MINUTES: int(24 * 60, 0),
+    SWEEP_GRACE_MINUTES: int(60, 1),
+    /** Set by PM2 in cluster mode: 0, 1, ... for each worker. */
+    NODE_APP_INSTANCE: int(0, 0),
     RATE_LIMIT_LOGIN_MAX: int(10, 1),
     RATE_LIMIT_LOGIN_IP_MAX: int(50, 1),
     RATE_LIMIT_LOGIN_WINDOW_SECONDS: seconds(15 * 60),
@@ -111,6 +115,14 @@ const commonSchema = z
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
     /** Undefined: /metrics is not served. */
     metricsToken: e.METRICS_TOKEN,
+    /** Which PM2 worker this is (0 outside PM2): jobs that need one runner run in worker 0. */
+    workerIndex: e.NODE_APP_INSTANCE,
+    sweep: {
+      /** 0: never on a schedule (`npm run sweep` still works). */
+      intervalMs: e.SWEEP_INTERVAL_MINUTES * 60_000,
+      /** Longer than any upload stays in flight: younger objects are never taken. */
+      graceMs: e.SWEEP_GRACE_MINUTES * 60_000,
+    },
     session: {
       /** Undefined when SESSION_SECRET is unset: start-up supplies one (withSessionSecret()). */
       secret: e.SESSION_SECRET,

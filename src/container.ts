@@ -11,6 +11,7 @@ import { HealthService } from './services/health.service';
 import { MessageService } from './services/message.service';
 import { PhotoService } from './services/photo.service';
 import { ProfileService } from './services/profile.service';
+import { SweepService } from './services/sweep.service';
 import { UserService } from './services/user.service';
 import { createStorage } from './storage';
 
@@ -24,6 +25,7 @@ export interface Services {
   friends: FriendService;
   messages: MessageService;
   health: HealthService;
+  sweep: SweepService;
 }
 
 export interface Container {
@@ -71,6 +73,7 @@ export async function createContainer(
     friends: new FriendService(friends, users),
     messages: new MessageService(messages, friends, users),
     health: new HealthService(storage.health),
+    sweep: new SweepService(photos, comments, blobs),
   };
   return { config, logger, storage, services, images, close: () => storage.close() };
 }

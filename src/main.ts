@@ -45,11 +45,32 @@ async function main(): Promise<void> {
   }, SESSION_PRUNE_INTERVAL_MS);
   prune.unref();
 
+  // Leftovers of writes that died half-way (services/sweep.service.ts), in one worker only.
+  const sweepTimer =
+    config.sweep.intervalMs > 0 && config.workerIndex === 0
+      ? setInterval(() => {
+          container.services.sweep
+            .sweepImages(config.sweep.graceMs)
+            .then((report) => {
+              const summary = { scanned: report.scanned, removed: report.removed.length };
+              if (report.photosWithoutImages.length > 0) {
+                logger.error(
+                  { ...summary, photosWithoutImages: report.photosWithoutImages },
+                  'sweep: photos without images',
+                );
+              } else logger.info(summary, 'sweep done');
+            })
+            .catch((err: unknown) => logger.warn({ err }, 'sweep failed'));
+        }, config.sweep.intervalMs)
+      : undefined;
+  sweepTimer?.unref();
+
   const shutdown = (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     clearInterval(prune);
+    clearInterval(sweepTimer);
     const force = setTimeout(() => {
       logger.warn('in-flight requests did not finish in time');
       process.exit(code || 1);

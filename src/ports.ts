@@ -280,6 +280,18 @@ export interface BlobStore extends Pingable {
   open(key: string): Promise<StoredBlob | null>;
   /** Deletes the objects; missing keys are ignored. */
   delete(keys: string[]): Promise<void>;
+  /**
+   * Every object whose key starts with `prefix` (a folder such as `photos/`), in key order, with
+   * when it was last written. Read page by page (`pageSize` keys a read, where the store pages), so
+   * a listing of any size holds one page in memory. An object written or deleted while the listing
+   * runs may or may not be in it.
+   */
+  list(prefix: string, options?: { pageSize?: number }): AsyncIterable<ListedBlob>;
+}
+
+export interface ListedBlob {
+  key: string;
+  modifiedAt: Date;
 }
 
 export interface ProcessedImage {

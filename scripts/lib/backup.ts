@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ImageKeys, Photo } from '../../src/domain/types';
+import { imageKeysOf, type Photo } from '../../src/domain/types';
 import type { Storage } from '../../src/ports';
 import { createEmbeddedStorage } from '../../src/storage/embedded';
 
@@ -89,10 +89,7 @@ export async function backupDataDir(
   let deletedMeanwhile = 0;
   try {
     for await (const photo of everyPhoto(copy)) {
-      // A photo from before the medium size has no medium key until images:backfill.
-      const keys = (Object.keys(photo.keys) as (keyof ImageKeys)[])
-        .map((size) => photo.keys[size])
-        .filter((key): key is string => key !== null);
+      const keys = imageKeysOf(photo);
       const copied = await Promise.all(keys.map((key) => copyImage(dataDir, target, key)));
       if (copied.every((size) => size !== null)) {
         photos += 1;

@@ -87,6 +87,12 @@ export interface PhotoEdit {
   alt: string | null;
 }
 
+/** Every stored image of a photo, whatever sizes it has. */
+export const imageKeysOf = (photo: Pick<Photo, 'keys'>): string[] =>
+  (Object.keys(photo.keys) as (keyof ImageKeys)[])
+    .map((size) => photo.keys[size])
+    .filter((key): key is string => typeof key === 'string');
+
 /** A photo as one viewer sees it. */
 export interface PhotoView extends Photo {
   likedByMe: boolean;

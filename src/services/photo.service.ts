@@ -1,15 +1,15 @@
 import { Forbidden, InvalidInput, NotFound, noSuch } from '../domain/errors';
 import { queryTerms, topicTerm } from '../domain/search';
 import { THUMB_SIZE } from '../domain/limits';
-import type {
-  FeedInput,
-  ImageKeys,
-  Page,
-  Photo,
-  PhotoEdit,
-  PhotoView,
-  UserId,
-  Viewer,
+import {
+  imageKeysOf,
+  type FeedInput,
+  type Page,
+  type Photo,
+  type PhotoEdit,
+  type PhotoView,
+  type UserId,
+  type Viewer,
 } from '../domain/types';
 import { newId } from '../lib/ulid';
 import type {
@@ -131,7 +131,7 @@ export class PhotoService {
     const deleted = await this.photos.delete(id);
     if (!deleted) throw noSuch('photo');
     await this.comments.deleteAllForPhoto(id);
-    await this.blobs.delete(keysOf(deleted));
+    await this.blobs.delete(imageKeysOf(deleted));
   }
 
   /** The owner changes caption, topic or alt text; search terms follow in the same write. */
@@ -225,9 +225,6 @@ export class PhotoService {
     }
   }
 }
-
-const keysOf = (photo: { keys: ImageKeys }): string[] =>
-  [photo.keys.full, photo.keys.medium, photo.keys.thumb].filter((k): k is string => k !== null);
 
 async function readAll(body: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];

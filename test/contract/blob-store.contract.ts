@@ -74,5 +74,36 @@ export function blobStoreContract(make: MakeStorage): void {
       await expect(blobs().delete([full])).resolves.toBeUndefined();
       await expect(blobs().delete([])).resolves.toBeUndefined();
     });
+
+    it('BlobStore.list under a prefix returns every object in key order, paged, with its write time', async () => {
+      const folder = `photos/${newId()}`;
+      const keys = ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.jpg'].map((name) => `${folder}/${name}`);
+      const before = Date.now() - 5_000;
+      await Promise.all(keys.map((key) => blobs().put(key, Buffer.from(key), 'image/jpeg')));
+      await blobs().put(keyOf('full.jpg'), Buffer.from('another photo'), 'image/jpeg');
+      const listed = [];
+      for await (const blob of blobs().list(`${folder}/`, { pageSize: 2 })) listed.push(blob);
+      expect(listed.map((b) => b.key)).toEqual(keys);
+      for (const blob of listed) {
+        expect(blob.modifiedAt.getTime()).toBeGreaterThan(before);
+        expect(blob.modifiedAt.getTime()).toBeLessThan(Date.now() + 5_000);
+      }
+      await blobs().delete(keys.slice(0, 2));
+      const left = [];
+      for await (const blob of blobs().list(`${folder}/`)) left.push(blob.key);
+      expect(left).toEqual(keys.slice(2));
+      const nothing = [];
+      for await (const blob of blobs().list(`photos/${newId()}/`)) nothing.push(blob);
+      expect(nothing).toEqual([]);
+    });
+
+    it('BlobStore.list of a whole folder finds objects of many photos', async () => {
+      const mine = [keyOf('full.jpg'), keyOf('thumb.jpg')];
+      await Promise.all(mine.map((key) => blobs().put(key, Buffer.from('x'), 'image/jpeg')));
+      const listed = new Set<string>();
+      for await (const blob of blobs().list('photos/')) listed.add(blob.key);
+      for (const key of mine) expect(listed.has(key)).toBe(true);
+      expect([...listed].every((key) => key.startsWith('photos/'))).toBe(true);
+    });
   });
 }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Conflict } from '../../src/domain/errors';
 import type { FriendRequest, User, UserCredentials, UserId } from '../../src/domain/types';
-import type { BlobStore, FriendStore, PasswordHasher, StoredBlob, UserStore } from '../../src/ports';
+import type { BlobStore, FriendStore, ListedBlob, PasswordHasher, StoredBlob, UserStore } from '../../src/ports';
 
 /**
  * In-memory fakes of the ports, for service unit tests: no disk, no network. They pass the same
@@ -197,6 +197,11 @@ export class MemoryBlobStore implements BlobStore {
   delete(keys: string[]) {
     for (const key of keys) this.objects.delete(key);
     return Promise.resolve();
+  }
+
+  async *list(prefix: string): AsyncIterable<ListedBlob> {
+    const keys = [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort();
+    for (const key of keys) yield await Promise.resolve({ key, modifiedAt: new Date(0) });
   }
 }
 

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { BlobStore, StoredBlob } from '../../ports';
+import type { BlobStore, ListedBlob, StoredBlob } from '../../ports';
 import type { S3Bucket } from './s3-client';
 
 /** Keys are server-made and never change content in practice, so browsers may keep them for a year. */
@@ -32,5 +32,19 @@ export class S3BlobStore implements BlobStore {
 
   delete(keys: string[]): Promise<void> {
     return this.bucket.deleteMany(keys);
+  }
+
+  /** Page by page, each page starting after the last key of the one before (at most 1000 a page). */
+  async *list(prefix: string, options: { pageSize?: number } = {}): AsyncIterable<ListedBlob> {
+    let marker: string | undefined;
+    for (;;) {
+      const page = await this.bucket.listPage(prefix, marker, options.pageSize ?? 1000);
+      const objects = page.Contents ?? [];
+      for (const object of objects) {
+        if (object.Key) yield { key: object.Key, modifiedAt: object.LastModified ?? new Date(0) };
+      }
+      marker = objects.at(-1)?.Key;
+      if (!page.IsTruncated || !marker) return;
+    }
   }
 }

@@ -3,6 +3,8 @@ import {
   GetObjectCommand,
   type GetObjectCommandOutput,
   HeadBucketCommand,
+  ListObjectsCommand,
+  type ListObjectsCommandOutput,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -101,6 +103,19 @@ export class S3Bucket {
         throw new Error(`S3 could not delete ${failures.map((e) => `${e.Key}: ${e.Code}`).join(', ')}`);
       }
     }
+  }
+
+  /**
+   * One page of keys under `prefix` after `marker`, in UTF-8 binary order. Version 1 of the call,
+   * paged by the last key, because s3rver cannot page ListObjectsV2 (its continuation tokens need
+   * DES, which Node's OpenSSL 3 no longer has).
+   */
+  listPage(prefix: string, marker: string | undefined, maxKeys: number): Promise<ListObjectsCommandOutput> {
+    return this.call('ListObjects', () =>
+      this.s3.send(
+        new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: marker, MaxKeys: maxKeys }),
+      ),
+    );
   }
 
   private call<T>(operation: string, send: () => Promise<T>): Promise<T> {

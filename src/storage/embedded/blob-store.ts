@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { InvalidInput, Unavailable } from '../../domain/errors';
-import type { BlobStore, StoreCallListener, StoredBlob } from '../../ports';
+import type { BlobStore, ListedBlob, StoreCallListener, StoredBlob } from '../../ports';
 import { timed } from '../store-calls';
 import { DISK, fileErrorCode as codeOf, translateDiskError as translate } from './errors';
 
@@ -123,6 +123,40 @@ export class LocalBlobStore implements BlobStore {
       await Promise.all(folders.map((dir) => rmdir(dir).catch(ignoreMissingOrNotEmpty)));
     } catch (err) {
       throw translate(err);
+    }
+  }
+
+  /** A walk of the folders under `prefix`, each folder read and sorted on its own (page size does not apply). */
+  async *list(prefix: string): AsyncIterable<ListedBlob> {
+    const onCall = this.onCall;
+    const walk = async function* (dir: string, keyPrefix: string): AsyncGenerator<ListedBlob> {
+      let entries;
+      try {
+        entries = await timed(onCall, { store: DISK, operation: 'list' }, () =>
+          readdir(dir, { withFileTypes: true }),
+        );
+      } catch (err) {
+        if (isMissing(err)) return;
+        throw translate(err);
+      }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const entry of entries) {
+        const key = `${keyPrefix}${entry.name}`;
+        if (entry.isDirectory()) yield* walk(join(dir, entry.name), `${key}/`);
+        else if (entry.isFile() && key.startsWith(prefix)) {
+          const info = await stat(join(dir, entry.name)).catch((err: unknown) => {
+            if (isMissing(err)) return null;
+            throw translate(err);
+          });
+          if (info) yield { key, modifiedAt: info.mtime };
+        }
+      }
+    };
+    // Start at the deepest folder the prefix names; the rest of it filters file names.
+    const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    const start = folder ? this.pathOf(folder.slice(0, -1)) : this.root;
+    for await (const blob of walk(start, folder)) {
+      if (!blob.key.startsWith('.tmp/')) yield blob;
     }
   }
 
