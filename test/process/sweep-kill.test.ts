@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +15,7 @@ import { SweepService } from '../../src/services/sweep.service';
 import { createStorage } from '../../src/storage';
 import { makeJpeg } from '../support/images';
 import { Client, startServer } from '../support/server-process';
+import { startStallProxy } from '../support/stall-proxy';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -77,9 +78,11 @@ describe.each(['embedded', 'aws'] as const)(
       const env = await environment();
       const jpegs = await Promise.all([640, 800, 960, 1200].map((w) => makeJpeg(w, Math.round(w * 0.75))));
       let orphansSeen = 0;
-      // Each round kills a worker at another moment; the first that leaves orphans shows the sweep's work.
+      const proxy =
+        backend === 'aws' ? await startStallProxy(Number(new URL(env.DYNAMODB_ENDPOINT!).port)) : null;
+      // The first round that leaves orphans shows the sweep's work; more rounds only if one does not.
       for (let round = 0; round < 8 && orphansSeen === 0; round++) {
-        const server = await startServer(env);
+        const server = await startServer(proxy ? { ...env, DYNAMODB_ENDPOINT: proxy.url } : env);
         const client = new Client(server.url);
         const signup = await client.call('POST', '/api/auth/signup', {
           username: `sweep${randomBytes(4).toString('hex')}`,
@@ -103,22 +106,34 @@ describe.each(['embedded', 'aws'] as const)(
           ...Array.from({ length: 16 }, (_, i) => upload(i)),
           ...first.map((p) => client.call('DELETE', `/api/photos/${p.id}`)),
         ].map((request) => request.catch(() => null));
-        // On the embedded backend the window between the images and the record is too short to
-        // hit by chance: once the uploads are in (past the rate limiter, which writes to SQLite),
-        // another connection takes SQLite's write lock, as a long write would, so the uploads
-        // store their images and then wait for the lock when the worker dies.
+        // The window between the images and the record is too short to hit by chance, so the
+        // record store stalls mid-burst, as a slow store would: the uploads store their images and
+        // then wait for the record when the worker dies. On the embedded backend another connection
+        // takes SQLite's write lock once the uploads are past the rate limiter (which writes to
+        // SQLite too); on aws the worker's DynamoDB connections stall in a proxy (the rate limiter
+        // and sessions live in MySQL).
         let lock: Database.Database | null = null;
         if (backend === 'embedded') {
-          await new Promise((resolve) => setTimeout(resolve, 30 + (round % 4) * 40));
+          // As soon as the burst's first images are on disk: the uploads behind it are past every
+          // earlier step and will store their images while the record waits.
+          const folders = join(env.DATA_DIR!, 'images', 'photos');
+          const known = readdirSync(folders).length;
+          for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+            if (readdirSync(folders).length > known) break;
+            await new Promise((resolve) => setTimeout(resolve, 2));
+          }
           lock = new Database(join(env.DATA_DIR!, 'lumina.sqlite'));
           lock.exec('BEGIN IMMEDIATE');
+        } else {
+          proxy?.stall();
         }
-        await new Promise((resolve) => setTimeout(resolve, backend === 'embedded' ? 800 : 100 + round * 150));
+        await new Promise((resolve) => setTimeout(resolve, 800));
         server.process.kill('SIGKILL');
         await Promise.all(burst);
         await server.stop();
         lock?.exec('ROLLBACK');
         lock?.close();
+        proxy?.resume();
 
         const storage = await openStorage(env);
         try {
@@ -129,6 +144,7 @@ describe.each(['embedded', 'aws'] as const)(
           await storage.close();
         }
       }
+      await proxy?.close();
       expect(orphansSeen, 'no kill left an orphan: the test did not exercise the sweep').toBeGreaterThan(0);
 
       const { stdout } = await run(
