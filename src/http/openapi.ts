@@ -207,6 +207,9 @@ function buildDocument(ops: Operation[]): OpenApiDocument {
     ...(headers ? { headers: headerRefs(headers) } : {}),
     ...('json' in body ? { content: { 'application/json': { schema: responses.write(body.json) } } } : {}),
     ...('image' in body ? { content: Object.fromEntries(body.image.map((type) => [type, {}])) } : {}),
+    ...('text' in body
+      ? { content: Object.fromEntries(body.text.map((type) => [type, { schema: { type: 'string' } }])) }
+      : {}),
   });
 
   const operation = (op: Operation): OpenApiOperation => {
@@ -273,7 +276,7 @@ function buildDocument(ops: Operation[]): OpenApiDocument {
       tags: [op.tag],
       summary: op.summary,
       ...(op.description ? { description: op.description } : {}),
-      ...(op.isPublic ? { security: [] } : {}),
+      ...(op.security ? { security: [{ [op.security]: [] }] } : op.isPublic ? { security: [] } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(requestBody ? { requestBody } : {}),
       responses: Object.fromEntries(Object.entries(answers).sort(([a], [b]) => a.localeCompare(b))),
@@ -305,6 +308,11 @@ function buildDocument(ops: Operation[]): OpenApiDocument {
           in: 'cookie',
           name: 'lumina.sid',
           description: 'The session cookie (SESSION_COOKIE_NAME, `lumina.sid` by default).',
+        },
+        metricsToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The METRICS_TOKEN of the environment.',
         },
       },
     },

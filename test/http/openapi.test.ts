@@ -56,7 +56,8 @@ async function expressOf(app: App): Promise<Express> {
 describe('the OpenAPI document and the routes', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await makeTestApp();
+    // With a metrics token, so /metrics is registered too.
+    t = await makeTestApp({ METRICS_TOKEN: 'metrics-token-for-tests-0123456789' });
   });
   afterAll(() => t.close());
 

@@ -62,9 +62,9 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type HeaderName =
   'Set-Cookie' | 'Link' | 'Location' | 'RateLimit' | 'RateLimit-Policy' | 'ETag' | 'Cache-Control';
 
-/** One answer of an operation: JSON of a schema, image bytes of the listed types, or an empty body. */
+/** One answer of an operation: JSON of a schema, image bytes or text of the listed types, or nothing. */
 export type Answer = { description: string; headers?: HeaderName[] } & (
-  { json: z.ZodType } | { image: readonly string[] } | { empty: true }
+  { json: z.ZodType } | { image: readonly string[] } | { text: readonly string[] } | { empty: true }
 );
 
 /** Photos are stored as JPEG, or WebP with IMAGE_FORMAT=webp; avatars always as JPEG. */
@@ -84,6 +84,8 @@ export interface Operation {
   description?: string;
   /** Callable without a session; otherwise a call without one is 401. */
   isPublic?: boolean;
+  /** Guarded by a bearer token instead of the session (http/openapi.ts names the schemes). */
+  security?: 'metricsToken';
   /** One schema per `:name` in the path. */
   params?: Record<string, z.ZodType>;
   query?: z.ZodObject;
@@ -632,6 +634,21 @@ export const operations: Operation[] = [
     description: 'The OpenAPI 3.1 document, generated from the schemas the server validates with.',
     isPublic: true,
     responses: { 200: json(documentJson, 'The OpenAPI document.') },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    id: 'metrics',
+    tag: 'operations',
+    summary: 'Prometheus metrics of every worker together',
+    description:
+      'Served only when METRICS_TOKEN is set, and only to `Authorization: Bearer <METRICS_TOKEN>`: requests and latency by route and status, store calls and errors, image-queue depth, event-loop lag.',
+    security: 'metricsToken',
+    responses: {
+      200: { description: 'The Prometheus text exposition.', text: ['text/plain'] },
+      401: { description: 'No bearer token, or a wrong one.', text: ['text/plain'] },
+      404: { description: 'METRICS_TOKEN is not set: the not-found page.', text: ['text/html'] },
+    },
   },
   {
     method: 'get',
