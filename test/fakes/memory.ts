@@ -169,14 +169,14 @@ export class MemoryFriendStore implements FriendStore {
 }
 
 export class MemoryBlobStore implements BlobStore {
-  readonly objects = new Map<string, { bytes: Buffer; contentType: string }>();
+  readonly objects = new Map<string, { bytes: Buffer; contentType: string; modifiedAt: Date }>();
 
   ping() {
     return Promise.resolve();
   }
 
   put(key: string, bytes: Buffer, contentType: string) {
-    this.objects.set(key, { bytes, contentType });
+    this.objects.set(key, { bytes, contentType, modifiedAt: new Date() });
     return Promise.resolve();
   }
 
@@ -201,7 +201,10 @@ export class MemoryBlobStore implements BlobStore {
 
   async *list(prefix: string): AsyncIterable<ListedBlob> {
     const keys = [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort();
-    for (const key of keys) yield await Promise.resolve({ key, modifiedAt: new Date(0) });
+    for (const key of keys) {
+      const object = this.objects.get(key);
+      if (object) yield await Promise.resolve({ key, modifiedAt: object.modifiedAt });
+    }
   }
 }
 
