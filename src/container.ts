@@ -5,6 +5,7 @@ import type { Logger } from './lib/logger';
 import type { ImageProcessor, PasswordHasher, Storage, StoreCallListener } from './ports';
 import { AccountService } from './services/account.service';
 import { AuthService } from './services/auth.service';
+import { BlockService } from './services/block.service';
 import { CommentService } from './services/comment.service';
 import { FriendService } from './services/friend.service';
 import { HealthService } from './services/health.service';
@@ -19,6 +20,7 @@ export interface Services {
   auth: AuthService;
   account: AccountService;
   profiles: ProfileService;
+  blocks: BlockService;
   users: UserService;
   photos: PhotoService;
   comments: CommentService;
@@ -61,17 +63,18 @@ export async function createContainer(
       concurrency: config.images.concurrency,
     });
   const passwords = overrides.passwords ?? new BcryptPasswords(config.bcryptCost);
-  const { users, friends, photos, comments, messages, blobs } = storage;
+  const { users, friends, photos, comments, messages, blobs, blocks } = storage;
 
   const services: Services = {
     auth: new AuthService(users, passwords),
     account: new AccountService(users, storage.sessions, passwords),
-    profiles: new ProfileService(users, photos, friends, blobs, images),
-    users: new UserService(users),
-    photos: new PhotoService(photos, comments, blobs, images, friends, users),
-    comments: new CommentService(comments, photos),
-    friends: new FriendService(friends, users),
-    messages: new MessageService(messages, friends, users),
+    profiles: new ProfileService(users, photos, friends, blobs, images, blocks),
+    blocks: new BlockService(blocks, friends, users),
+    users: new UserService(users, blocks),
+    photos: new PhotoService(photos, comments, blobs, images, friends, users, blocks),
+    comments: new CommentService(comments, photos, blocks),
+    friends: new FriendService(friends, users, blocks),
+    messages: new MessageService(messages, friends, users, blocks),
     health: new HealthService(storage.health),
     sweep: new SweepService(photos, comments, blobs),
   };

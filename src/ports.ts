@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type {
+  Block,
   Comment,
   Conversation,
   Friend,
@@ -57,6 +58,23 @@ export interface UserStore extends Pingable {
    * (null for none). False when it was not (another change came first) or the user is missing.
    */
   replaceAvatar(id: UserId, from: string | null, to: string | null): Promise<boolean>;
+}
+
+/**
+ * Who blocks whom: one row per (blocker, blocked), relational, beside users. Every read and write
+ * path between two people asks it, so its reads go through indexes on both columns.
+ */
+export interface BlockStore {
+  /** Records the block. Conflict('already_blocked') when the blocker already blocks them. */
+  add(blockerId: UserId, blockedId: UserId): Promise<Block>;
+  /** Removes the block; false when there was none. */
+  remove(blockerId: UserId, blockedId: UserId): Promise<boolean>;
+  /** The people the user blocks, with their names, the most recent block first. */
+  list(blockerId: UserId): Promise<Block[]>;
+  /** Everyone the user blocks or is blocked by, in one read (a feed reads this once per page). */
+  hiddenFrom(userId: UserId): Promise<Set<UserId>>;
+  /** Whether either of the two blocks the other. */
+  between(a: UserId, b: UserId): Promise<boolean>;
 }
 
 /** A stored session: its opaque JSON and when the record expires. */
@@ -355,6 +373,7 @@ export type StoreCallListener = (call: StoreCall) => void;
 export interface Storage {
   users: UserStore;
   sessions: SessionStore;
+  blocks: BlockStore;
   rateLimits: RateLimitStore;
   friends: FriendStore;
   photos: PhotoStore;

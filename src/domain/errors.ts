@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'undecodable_image'
   | 'self_request'
   | 'self_message'
+  | 'self_block'
   | 'invalid_blob_key'
   // 401, 403
   | 'unauthenticated'
@@ -27,6 +28,7 @@ export type ErrorCode =
   | 'cross_site'
   | 'not_owner'
   | 'not_allowed'
+  | 'blocked'
   // 404
   | 'not_found'
   | 'page_not_found'
@@ -39,11 +41,13 @@ export type ErrorCode =
   | 'not_friends'
   | 'session_not_found'
   | 'avatar_not_found'
+  | 'block_not_found'
   // 409
   | 'conflict'
   | 'username_taken'
   | 'email_taken'
   | 'already_friends'
+  | 'already_blocked'
   | 'request_pending'
   | 'friend_request_exists'
   | 'photo_exists'

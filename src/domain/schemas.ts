@@ -304,3 +304,7 @@ export const profileInput = z.object({
 });
 
 export const avatarSize = z.enum(['small', 'large'], { error: 'size must be small or large' });
+
+export const blockInput = z.union([z.object({ username }), z.object({ user_id: strictUserId('user_id') })], {
+  error: 'Say who to block: send a username or a user_id.',
+});

@@ -168,3 +168,10 @@ export interface PageRequest {
 }
 
 export const conversationIdOf = (a: UserId, b: UserId): string => `CONV#${Math.min(a, b)}#${Math.max(a, b)}`;
+
+/** Someone the viewer blocks. */
+export interface Block {
+  userId: UserId;
+  username: string;
+  createdAt: Date;
+}

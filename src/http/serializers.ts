@@ -3,6 +3,7 @@ import type { SessionView } from '../services/account.service';
 import type { Profile } from '../services/profile.service';
 import type {
   AvatarSize,
+  Block,
   Comment,
   Conversation,
   Friend,
@@ -266,4 +267,11 @@ export const readinessJson = z.object({
   message: z.string().optional(),
   unavailable: z.array(z.string()).optional(),
   checks: z.array(z.object({ name: z.string(), ok: z.boolean() })),
+});
+
+export const blockJson = z.object({ user_id: userIdJson, username: z.string(), created_at: dateTimeJson });
+export const toBlockJson = (b: Block): z.infer<typeof blockJson> => ({
+  user_id: b.userId,
+  username: b.username,
+  created_at: b.createdAt.toISOString(),
 });

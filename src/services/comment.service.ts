@@ -1,7 +1,7 @@
 import { Forbidden, noSuch } from '../domain/errors';
-import type { Comment, Page, PageRequest, Viewer } from '../domain/types';
+import type { Comment, Page, PageRequest, UserId, Viewer } from '../domain/types';
 import { newId, timeOfId } from '../lib/ulid';
-import type { CommentStore, PhotoStore } from '../ports';
+import type { BlockStore, CommentStore, PhotoStore } from '../ports';
 
 export const messages = {
   notAllowed: 'Only the author or the photo owner can delete this comment.',
@@ -11,16 +11,29 @@ export class CommentService {
   constructor(
     private readonly comments: CommentStore,
     private readonly photos: PhotoStore,
+    private readonly blocks: BlockStore,
   ) {}
 
-  /** One page of a photo's comments from the newest, oldest first within it (CommentStore.list). */
-  async list(_viewer: Viewer, photoId: string, page: PageRequest): Promise<Page<Comment>> {
+  /** The photo's owner, if the photo exists and neither blocks the other; "No such photo." otherwise. */
+  private async visibleOwner(viewer: Viewer, photoId: string): Promise<UserId> {
     const photo = await this.photos.get(photoId);
     if (!photo) throw noSuch('photo');
-    return this.comments.list(photoId, page);
+    if (photo.userId !== viewer.id && (await this.blocks.between(viewer.id, photo.userId))) {
+      throw noSuch('photo');
+    }
+    return photo.userId;
   }
 
-  add(viewer: Viewer, photoId: string, text: string): Promise<Comment> {
+  /** One page of a photo's comments from the newest, oldest first within it (CommentStore.list). */
+  /** Comments of people the viewer blocks, or who block the viewer, are left out. */
+  async list(viewer: Viewer, photoId: string, page: PageRequest): Promise<Page<Comment>> {
+    const [, hidden] = await Promise.all([this.visibleOwner(viewer, photoId), this.blocks.hiddenFrom(viewer.id)]);
+    const result = await this.comments.list(photoId, page);
+    return hidden.size === 0 ? result : { ...result, items: result.items.filter((c) => !hidden.has(c.userId)) };
+  }
+
+  async add(viewer: Viewer, photoId: string, text: string): Promise<Comment> {
+    await this.visibleOwner(viewer, photoId);
     // The time is the id's own, so ordering by id is ordering by time.
     const id = newId();
     return this.comments.add({

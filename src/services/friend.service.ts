@@ -1,12 +1,13 @@
-import { Conflict, InvalidInput, NotFound, noSuch } from '../domain/errors';
+import { Conflict, Forbidden, InvalidInput, NotFound, noSuch } from '../domain/errors';
 import type { Friend, FriendRequest, User, UserId, Viewer } from '../domain/types';
-import type { FriendStore, UserStore } from '../ports';
+import type { BlockStore, FriendStore, UserStore } from '../ports';
 
 export const messages = {
   self: 'You cannot send a friend request to yourself.',
   alreadyFriends: 'You are already friends.',
   alreadyPending: 'A friend request between you is already pending.',
   notFriends: 'You are not friends with this user.',
+  blocked: 'You cannot send a friend request to this person.',
 };
 
 export type Target = { username: string } | { userId: UserId };
@@ -19,11 +20,13 @@ export class FriendService {
   constructor(
     private readonly friends: FriendStore,
     private readonly users: UserStore,
+    private readonly blocks: BlockStore,
   ) {}
 
   async request(viewer: Viewer, target: Target): Promise<FriendRequest> {
     const other = await this.resolve(target);
     if (other.id === viewer.id) throw new InvalidInput(messages.self, 'self_request');
+    if (await this.blocks.between(viewer.id, other.id)) throw new Forbidden(messages.blocked, 'blocked');
     const existing = await this.friends.findBetween(viewer.id, other.id);
     if (existing) return this.answerExisting(viewer, existing);
     try {

@@ -8,11 +8,12 @@ import {
   type UserId,
   type Viewer,
 } from '../domain/types';
-import type { FriendStore, MessageStore, UserStore } from '../ports';
+import type { BlockStore, FriendStore, MessageStore, UserStore } from '../ports';
 
 export const messages = {
   self: 'You cannot send a message to yourself.',
   notFriends: 'You can only message your friends.',
+  blocked: 'You cannot exchange messages with this person.',
 };
 
 const CONVERSATION_LIST_LIMIT = 100;
@@ -23,6 +24,7 @@ export class MessageService {
     private readonly messages: MessageStore,
     private readonly friends: FriendStore,
     private readonly users: UserStore,
+    private readonly blocks: BlockStore,
   ) {}
 
   /**
@@ -75,8 +77,13 @@ export class MessageService {
     return { other, messages: await this.list(viewer, other.id), canSend };
   }
 
-  conversations(viewer: Viewer): Promise<Conversation[]> {
-    return this.messages.conversations(viewer.id, CONVERSATION_LIST_LIMIT);
+  /** The viewer's conversations, without those with people either of them blocks. */
+  async conversations(viewer: Viewer): Promise<Conversation[]> {
+    const [hidden, list] = await Promise.all([
+      this.blocks.hiddenFrom(viewer.id),
+      this.messages.conversations(viewer.id, CONVERSATION_LIST_LIMIT),
+    ]);
+    return hidden.size === 0 ? list : list.filter((c) => !hidden.has(c.userId));
   }
 
   unreadTotal(viewer: Viewer): Promise<number> {
@@ -92,8 +99,12 @@ export class MessageService {
     otherId: UserId,
     options: { allowFormer?: boolean } = {},
   ): Promise<User> {
-    const other = await this.users.findById(otherId);
+    const [other, isBlocked] = await Promise.all([
+      this.users.findById(otherId),
+      this.blocks.between(viewer.id, otherId),
+    ]);
     if (!other) throw noSuch('user');
+    if (isBlocked) throw new Forbidden(messages.blocked, 'blocked');
     if (!options.allowFormer && !(await this.isFriend(viewer.id, otherId))) {
       throw new Forbidden(messages.notFriends, 'not_friends');
     }

@@ -14,6 +14,7 @@ import {
 import { newId } from '../lib/ulid';
 import type {
   BlobStore,
+  BlockStore,
   CommentStore,
   FriendStore,
   ImageProcessor,
@@ -54,7 +55,21 @@ export class PhotoService {
     private readonly images: ImageProcessor,
     private readonly friends: FriendStore,
     private readonly users: UserStore,
+    private readonly blocks: BlockStore,
   ) {}
+
+  /**
+   * The photo, if it exists and neither the viewer nor its owner blocks the other: otherwise
+   * "No such photo.", the same answer as for a photo that never was.
+   */
+  private async visible(viewer: Viewer, id: string): Promise<Photo> {
+    const photo = await this.photos.get(id);
+    if (!photo) throw noSuch('photo');
+    if (photo.userId !== viewer.id && (await this.blocks.between(viewer.id, photo.userId))) {
+      throw noSuch('photo');
+    }
+    return photo;
+  }
 
   /**
    * Processes the image, stores the three files in parallel, then the metadata. If the metadata
@@ -97,9 +112,7 @@ export class PhotoService {
   }
 
   async get(viewer: Viewer, id: string): Promise<PhotoView> {
-    const photo = await this.photos.get(id);
-    if (!photo) throw noSuch('photo');
-    const liked = await this.photos.likedBy(viewer.id, [id]);
+    const [photo, liked] = await Promise.all([this.visible(viewer, id), this.photos.likedBy(viewer.id, [id])]);
     return { ...photo, likedByMe: liked.has(id) };
   }
 
@@ -109,12 +122,17 @@ export class PhotoService {
     const words = input.q ? queryTerms(input.q) : [];
     if (input.q && words.length === 0) throw new InvalidInput(messages.emptyQuery);
     const terms = [...(input.topic ? [topicTerm(input.topic)] : []), ...words];
-    const owners = await this.ownersOf(viewer, input);
+    // The block list is read once per page, whatever its length; hidden owners are dropped from
+    // the owners asked for, or from the page read (which may then hold fewer than the limit).
+    const [hidden, wanted] = await Promise.all([this.blocks.hiddenFrom(viewer.id), this.ownersOf(viewer, input)]);
+    if (input.scope === 'profile' && input.userId !== undefined && hidden.has(input.userId)) throw noSuch('user');
+    const owners = wanted?.filter((id) => !hidden.has(id));
 
     let result: Page<Photo>;
     if (terms.length > 0) result = await this.photos.search(terms, owners, page);
     else if (owners) result = await this.photos.listByOwners(owners, page);
     else result = await this.photos.listAll(page);
+    if (hidden.size > 0) result = { ...result, items: result.items.filter((p) => !hidden.has(p.userId)) };
 
     const liked = await this.photos.likedBy(
       viewer.id,
@@ -182,21 +200,22 @@ export class PhotoService {
   }
 
   async like(viewer: Viewer, id: string): Promise<{ likes: number; liked: boolean }> {
+    await this.visible(viewer, id);
     const result = await this.photos.like(id, viewer.id);
     if (!result) throw noSuch('photo');
     return result;
   }
 
   async unlike(viewer: Viewer, id: string): Promise<{ likes: number; liked: boolean }> {
+    await this.visible(viewer, id);
     const result = await this.photos.unlike(id, viewer.id);
     if (!result) throw noSuch('photo');
     return result;
   }
 
   /** The bytes of one of the photo's images, for any signed-in member. */
-  async openImage(_viewer: Viewer, id: string, size: ImageSize): Promise<StoredBlob> {
-    const photo = await this.photos.get(id);
-    if (!photo) throw noSuch('photo');
+  async openImage(viewer: Viewer, id: string, size: ImageSize): Promise<StoredBlob> {
+    const photo = await this.visible(viewer, id);
     // Before the backfill has reached a photo, its medium size is the full image.
     const key =
       size === 'thumb'

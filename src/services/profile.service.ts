@@ -8,7 +8,7 @@ import {
   type UserId,
   type Viewer,
 } from '../domain/types';
-import type { BlobStore, FriendStore, ImageProcessor, PhotoStore, StoredBlob, UserStore } from '../ports';
+import type { BlobStore, BlockStore, FriendStore, ImageProcessor, PhotoStore, StoredBlob, UserStore } from '../ports';
 
 export const messages = {
   noFile: 'Choose a picture to upload as your avatar.',
@@ -45,11 +45,21 @@ export class ProfileService {
     private readonly friends: FriendStore,
     private readonly blobs: BlobStore,
     private readonly images: ImageProcessor,
+    private readonly blocks: BlockStore,
   ) {}
 
+  /** The person, unless they do not exist or either of the two blocks the other. */
+  private async visible(viewer: Viewer, userId: UserId): Promise<User> {
+    const [user, isBlocked] = await Promise.all([
+      this.users.findById(userId),
+      userId === viewer.id ? Promise.resolve(false) : this.blocks.between(viewer.id, userId),
+    ]);
+    if (!user || isBlocked) throw noSuch('user');
+    return user;
+  }
+
   async get(viewer: Viewer, userId: UserId): Promise<Profile> {
-    const user = await this.users.findById(userId);
-    if (!user) throw noSuch('user');
+    const user = await this.visible(viewer, userId);
     const [photoCount, friendIds, request] = await Promise.all([
       this.photos.countByOwner(user.id),
       this.friends.friendIds(user.id),
@@ -111,9 +121,12 @@ export class ProfileService {
    * The avatar image of a person: the bytes, or null when they have none (the caller answers 404
    * or draws the initial). NotFound when there is no such person.
    */
-  async openAvatar(userId: UserId, size: AvatarSize): Promise<{ user: User; blob: StoredBlob | null }> {
-    const user = await this.users.findById(userId);
-    if (!user) throw noSuch('user');
+  async openAvatar(
+    viewer: Viewer,
+    userId: UserId,
+    size: AvatarSize,
+  ): Promise<{ user: User; blob: StoredBlob | null }> {
+    const user = await this.visible(viewer, userId);
     const blob = user.avatarId ? await this.blobs.open(avatarKeyOf(user.id, user.avatarId, size)) : null;
     return { user, blob };
   }

@@ -1,19 +1,25 @@
 import { NotFound, noSuch } from '../domain/errors';
 import { USER_SEARCH_LIMIT } from '../domain/limits';
 import { MAX_MENTIONS } from '../domain/text';
-import type { User, UserId } from '../domain/types';
-import type { UserStore } from '../ports';
+import type { User, UserId, Viewer } from '../domain/types';
+import type { BlockStore, UserStore } from '../ports';
 
 export const messages = {
   noSuchUser: 'No user with that name.',
 };
 
 export class UserService {
-  constructor(private readonly users: UserStore) {}
+  constructor(
+    private readonly users: UserStore,
+    private readonly blocks: BlockStore,
+  ) {}
 
-  async lookup(username: string): Promise<User> {
+  /** The person of that name, unless either of the two blocks the other (then: no such user). */
+  async lookup(viewer: Viewer, username: string): Promise<User> {
     const user = await this.users.findByUsername(username);
-    if (!user) throw new NotFound(messages.noSuchUser, 'user_not_found');
+    if (!user || (user.id !== viewer.id && (await this.blocks.between(viewer.id, user.id)))) {
+      throw new NotFound(messages.noSuchUser, 'user_not_found');
+    }
     return user;
   }
 
@@ -33,10 +39,17 @@ export class UserService {
     return new Map(found.flatMap((u) => (u ? [[u.username.toLowerCase(), u] as const] : [])));
   }
 
-  /** At most 20 users whose name starts with `prefix`; an empty prefix finds nobody. */
-  search(prefix: string): Promise<User[]> {
+  /**
+   * At most 20 users whose name starts with `prefix`, leaving out people the viewer blocks or is
+   * blocked by; an empty prefix finds nobody.
+   */
+  async search(viewer: Viewer, prefix: string): Promise<User[]> {
     const clean = prefix.trim();
-    if (clean === '' || !/^[A-Za-z0-9_.]+$/.test(clean)) return Promise.resolve([]);
-    return this.users.searchByPrefix(clean, USER_SEARCH_LIMIT);
+    if (clean === '' || !/^[A-Za-z0-9_.]+$/.test(clean)) return [];
+    const [hidden, found] = await Promise.all([
+      this.blocks.hiddenFrom(viewer.id),
+      this.users.searchByPrefix(clean, USER_SEARCH_LIMIT + 1),
+    ]);
+    return found.filter((u) => !hidden.has(u.id)).slice(0, USER_SEARCH_LIMIT);
   }
 }

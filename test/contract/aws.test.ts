@@ -23,6 +23,7 @@ import { raceContract } from './race.contract';
 import { rateLimitStoreContract } from './rate-limit-store.contract';
 import { sessionStoreContract } from './session-store.contract';
 import { storeCallContract } from './store-calls.contract';
+import { blockStoreContract } from './block-store.contract';
 import { userStoreContract } from './user-store.contract';
 
 /**
@@ -52,6 +53,7 @@ const make = () => (shared ??= open());
 
 describe('aws: MysqlUserStore', () => userStoreContract(make));
 describe('aws: MysqlSessionStore', () => sessionStoreContract(make));
+describe('aws: MysqlBlockStore', () => blockStoreContract(make));
 describe('aws: MysqlRateLimitStore', () => rateLimitStoreContract(make));
 describe('aws: MysqlFriendStore', () => friendStoreContract(make));
 describe('aws: DynamoPhotoStore', () => photoStoreContract(make));

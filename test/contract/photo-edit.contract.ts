@@ -73,7 +73,7 @@ export function photoEditContract(make: MakeStorage): void {
       await s.blobs.put(keys.thumb, await makeJpeg(200, 200), 'image/jpeg');
       await s.photos.create({ ...old, keys });
       const images = new SharpImages({ maxPixels: 40_000_000, maxSide: 16_384, concurrency: 1 });
-      const service = new PhotoService(s.photos, s.comments, s.blobs, images, s.friends, s.users);
+      const service = new PhotoService(s.photos, s.comments, s.blobs, images, s.friends, s.users, s.blocks);
       // Walk only this photo's neighbourhood: a page of the newest, which holds it.
       const first = await backfillImages({ photos: s.photos, service });
       expect(first.failed).toBe(0);

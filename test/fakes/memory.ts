@@ -1,7 +1,15 @@
 import { Readable } from 'node:stream';
 import { Conflict } from '../../src/domain/errors';
 import type { FriendRequest, User, UserCredentials, UserId } from '../../src/domain/types';
-import type { BlobStore, FriendStore, ListedBlob, PasswordHasher, StoredBlob, UserStore } from '../../src/ports';
+import type {
+  BlobStore,
+  BlockStore,
+  FriendStore,
+  ListedBlob,
+  PasswordHasher,
+  StoredBlob,
+  UserStore,
+} from '../../src/ports';
 
 /**
  * In-memory fakes of the ports, for service unit tests: no disk, no network. They pass the same
@@ -217,5 +225,53 @@ export class PlainPasswords implements PasswordHasher {
   verify(password: string, hash: string) {
     this.verifications++;
     return Promise.resolve(hash === `plain:${password}`);
+  }
+}
+
+export class MemoryBlockStore implements BlockStore {
+  private rows: { blockerId: UserId; blockedId: UserId; createdAt: Date }[] = [];
+
+  constructor(private readonly users: MemoryUserStore) {}
+
+  async add(blockerId: UserId, blockedId: UserId) {
+    if (this.rows.some((r) => r.blockerId === blockerId && r.blockedId === blockedId)) {
+      throw new Conflict('You already block this person.', 'already_blocked');
+    }
+    const row = { blockerId, blockedId, createdAt: new Date() };
+    this.rows.push(row);
+    const user = await this.users.findById(blockedId);
+    return { userId: blockedId, username: user?.username ?? '', createdAt: row.createdAt };
+  }
+
+  remove(blockerId: UserId, blockedId: UserId) {
+    const before = this.rows.length;
+    this.rows = this.rows.filter((r) => !(r.blockerId === blockerId && r.blockedId === blockedId));
+    return Promise.resolve(this.rows.length < before);
+  }
+
+  async list(blockerId: UserId) {
+    const mine = this.rows.filter((r) => r.blockerId === blockerId).reverse();
+    return Promise.all(
+      mine.map(async (r) => ({
+        userId: r.blockedId,
+        username: (await this.users.findById(r.blockedId))?.username ?? '',
+        createdAt: r.createdAt,
+      })),
+    );
+  }
+
+  hiddenFrom(userId: UserId) {
+    const ids = this.rows.flatMap((r) =>
+      r.blockerId === userId ? [r.blockedId] : r.blockedId === userId ? [r.blockerId] : [],
+    );
+    return Promise.resolve(new Set(ids));
+  }
+
+  between(a: UserId, b: UserId) {
+    return Promise.resolve(
+      this.rows.some(
+        (r) => (r.blockerId === a && r.blockedId === b) || (r.blockerId === b && r.blockedId === a),
+      ),
+    );
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Conflict, InvalidInput, NotFound } from '../../src/domain/errors';
 import type { FriendRequest, Viewer } from '../../src/domain/types';
 import { FriendService } from '../../src/services/friend.service';
-import { MemoryFriendStore, MemoryUserStore } from '../fakes/memory';
+import { MemoryBlockStore, MemoryFriendStore, MemoryUserStore } from '../fakes/memory';
 
 async function setup() {
   const users = new MemoryUserStore();
@@ -16,7 +16,13 @@ async function setup() {
     id: u!.id,
     username: u!.username,
   });
-  return { store, friends: new FriendService(store, users), ana: v(a), bob: v(b), cyd: v(c) };
+  return {
+    store,
+    friends: new FriendService(store, users, new MemoryBlockStore(users)),
+    ana: v(a),
+    bob: v(b),
+    cyd: v(c),
+  };
 }
 
 describe('FriendService', () => {

@@ -3,7 +3,7 @@ import { Forbidden, InvalidInput, Unavailable } from '../../src/domain/errors';
 import type { NewPhoto, Photo } from '../../src/domain/types';
 import type { CommentStore, ImageProcessor, PhotoStore } from '../../src/ports';
 import { PhotoService } from '../../src/services/photo.service';
-import { MemoryBlobStore, MemoryFriendStore, MemoryUserStore } from '../fakes/memory';
+import { MemoryBlobStore, MemoryBlockStore, MemoryFriendStore, MemoryUserStore } from '../fakes/memory';
 
 const image = (w: number, h: number) => ({
   bytes: Buffer.from(`img${w}`),
@@ -43,7 +43,15 @@ function setup(options: { failCreate?: boolean } = {}) {
   const users = new MemoryUserStore();
   const blobs = new MemoryBlobStore();
   const { photos, store } = photoStore(options);
-  const service = new PhotoService(store, comments, blobs, images, new MemoryFriendStore(users), users);
+  const service = new PhotoService(
+    store,
+    comments,
+    blobs,
+    images,
+    new MemoryFriendStore(users),
+    users,
+    new MemoryBlockStore(users),
+  );
   return { service, blobs, photos };
 }
 

@@ -8,6 +8,7 @@ import { hasBody } from '../node-http';
 import { openApiDocument } from '../openapi';
 import { accountApi } from './account';
 import { authApi } from './auth';
+import { blocksApi } from './blocks';
 import { friendsApi } from './friends';
 import { messagesApi } from './messages';
 import { photosApi } from './photos';
@@ -44,6 +45,7 @@ export function apiRouter(services: Services, config: ApiConfig, limits: RateLim
   api.use(friendsApi(services, limits));
   api.use(authApi(services, config, limits));
   api.use(accountApi(services, limits));
+  api.use(blocksApi(services));
   api.use((req, _res, next) =>
     next(new NotFound(`No API endpoint ${req.method} ${req.path}.`, 'no_such_endpoint')),
   );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   avatarSize,
+  blockInput,
   commentId,
   commentsQuery,
   commentText,
@@ -40,6 +41,7 @@ import {
   readinessJson,
   respondResultJson,
   sessionJson,
+  blockJson,
   userJson,
 } from '../serializers';
 
@@ -126,6 +128,7 @@ export const namedSchemas = {
     RespondInput: respondInput,
     MessageInput: messageInput,
     PasswordChange: passwordChange,
+    BlockInput: blockInput,
     PhotoEdit: photoEdit,
   },
   responses: {
@@ -145,6 +148,7 @@ export const namedSchemas = {
     Health: healthJson,
     Readiness: readinessJson,
     Session: sessionJson,
+    Block: blockJson,
   },
 } satisfies Record<'requests' | 'responses', Record<string, z.ZodType>>;
 
@@ -504,6 +508,45 @@ export const operations: Operation[] = [
       204: empty('Deleted.'),
       403: failure("Neither the comment's author nor the photo's owner."),
       404: failure('No such photo, or no such comment on it.'),
+    },
+  },
+
+  // Blocks
+  {
+    method: 'post',
+    path: '/api/blocks',
+    id: 'block',
+    tag: 'users',
+    summary: 'Block someone',
+    description:
+      'Ends a friendship and deletes pending requests both ways. While either of two people blocks the other, each is invisible to the other on every path and every write between them is refused.',
+    body: blockInput,
+    responses: {
+      201: json(blockJson, 'Blocked.'),
+      400: failure('Yourself, or nobody named.'),
+      404: failure('No such user.'),
+      409: failure('Already blocked.'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/blocks',
+    id: 'listBlocks',
+    tag: 'users',
+    summary: 'The people the caller blocks',
+    responses: { 200: json(z.array(blockJson), 'The most recent block first.') },
+  },
+  {
+    method: 'delete',
+    path: '/api/blocks/:userId',
+    id: 'unblock',
+    tag: 'users',
+    summary: 'Unblock',
+    description: 'Visibility returns; the friendship does not.',
+    params: { userId },
+    responses: {
+      204: empty('Unblocked.'),
+      404: failure('The caller does not block this person.'),
     },
   },
 

@@ -50,11 +50,11 @@ export function usersApi(
   });
 
   api.get('/users/lookup', async (req, res) => {
-    res.json(toUserJson(await services.users.lookup(parse(lookupQuery, req.query).username)));
+    res.json(toUserJson(await services.users.lookup(viewer(req), parse(lookupQuery, req.query).username)));
   });
 
   api.get('/users/search', async (req, res) => {
-    res.json((await services.users.search(parse(searchQuery, req.query).q)).map(toUserJson));
+    res.json((await services.users.search(viewer(req), parse(searchQuery, req.query).q)).map(toUserJson));
   });
 
   api.get('/users/:id', async (req, res) => {
@@ -63,7 +63,7 @@ export function usersApi(
 
   api.get('/users/:id/avatar/:size', async (req, res) => {
     const size = parsePathId(avatarSize, req.params.size, 'user');
-    const { user, blob } = await profiles.openAvatar(userIdOf(req), size);
+    const { user, blob } = await profiles.openAvatar(viewer(req), userIdOf(req), size);
     if (!blob) throw new NotFound('This person has no picture.', 'avatar_not_found');
     // The URL the API hands out carries the avatar's id: that one never changes, any other may.
     sendBlob(req, res, blob, req.query.v === user.avatarId ? undefined : 'private, max-age=60');

@@ -71,7 +71,7 @@ export function chatPages(
     limits.message,
     ...formRoute({
       act: async (req) => {
-        const other = await users.lookup(nameOf(req));
+        const other = await users.lookup(viewer(req), nameOf(req));
         const { text } = parse(messageForm, req.body);
         const sent = await messages.send(viewer(req), other.id, text, requestKeyOf(req));
         return `/chat/${encodeURIComponent(other.username)}#message-${sent.id}`;

@@ -45,7 +45,7 @@ export function friendsPages(services: Pick<Services, 'friends' | 'users'>, limi
       friends.listRequests(me, 'incoming'),
       friends.listRequests(me, 'outgoing'),
       friends.list(me),
-      q ? users.search(q) : Promise.resolve<User[]>([]),
+      q ? users.search(me, q) : Promise.resolve<User[]>([]),
     ]);
     const state = new Map<number, FriendState>([
       ...list.map((f) => [f.id, 'friends'] as const),

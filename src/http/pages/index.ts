@@ -5,6 +5,7 @@ import type { RateLimits } from '../middleware/rate-limit';
 import { viewerOf } from '../middleware/session';
 import { imageUrl } from '../serializers';
 import { authPages } from './auth';
+import { blocksPages } from './blocks';
 import { chatPages } from './chat';
 import { friendsPages } from './friends';
 import { homePages } from './home';
@@ -31,6 +32,7 @@ export function pageRouter(services: Services, config: PagesConfig, limits: Rate
   pages.use(friendsPages(services, limits));
   pages.use(chatPages(services, limits));
   pages.use(settingsPages(services, config, limits));
+  pages.use(blocksPages(services));
   return pages;
 }
 

@@ -30,7 +30,7 @@ type FormName = 'password' | 'profile' | 'avatar';
 
 /** /settings: the person's own account (password and sessions). Works without JavaScript. */
 export function settingsPages(
-  services: Pick<Services, 'account' | 'profiles' | 'users'>,
+  services: Pick<Services, 'account' | 'blocks' | 'profiles' | 'users'>,
   config: Pick<Config, 'images'>,
   limits: RateLimits,
 ): Router {
@@ -39,9 +39,22 @@ export function settingsPages(
 
   const render = async (req: Request, res: Response, errors: Partial<Record<FormName, string>> = {}) => {
     const me = viewer(req);
-    const [sessions, user] = await Promise.all([account.listSessions(me, req.sessionID), users.get(me.id)]);
+    const [sessions, user, blocked] = await Promise.all([
+      account.listSessions(me, req.sessionID),
+      users.get(me.id),
+      services.blocks.list(me),
+    ]);
     const bio = errors.profile !== undefined ? typed(req, 'bio', 1000) : user.bio;
-    res.render('settings', { title: 'Settings', user, bio, sessions, errors, rules, maxBio: MAX_BIO_LENGTH });
+    res.render('settings', {
+      title: 'Settings',
+      user,
+      bio,
+      sessions,
+      blocked,
+      errors,
+      rules,
+      maxBio: MAX_BIO_LENGTH,
+    });
   };
 
   pages.get('/settings', requirePageUser, async (req, res) => {

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Services } from '../../container';
-import type { FriendRequest, Viewer } from '../../domain/types';
-import { noSuch } from '../../domain/errors';
+import type { FriendRequest, User, Viewer } from '../../domain/types';
+import { NotFound, noSuch } from '../../domain/errors';
 import { avatarSize, feedQuery, parse, parsePathId, userId, username } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
 import { viewerOf } from '../middleware/session';
@@ -19,14 +19,23 @@ export function friendStateOf(me: Viewer, otherId: number, relation: FriendReque
   return relation.requesterId === me.id ? 'outgoing' : 'incoming';
 }
 
-export function usersPages(services: Pick<Services, 'photos' | 'profiles' | 'users'>): Router {
+export function usersPages(services: Pick<Services, 'blocks' | 'photos' | 'profiles' | 'users'>): Router {
   const pages = Router();
 
   pages.get('/users/:username', requirePageUser, async (req, res) => {
     const name = parsePathId(username, req.params.username, 'user');
     const q = parse(profileQuery, req.query);
     const me = viewer(req);
-    const found = await services.users.lookup(name);
+    let found: User;
+    try {
+      found = await services.users.lookup(me, name);
+    } catch (err) {
+      // Someone the viewer blocks: still "no such user", with the way back (unblock) offered.
+      const mine = err instanceof NotFound ? await services.blocks.list(me) : [];
+      const block = mine.find((b) => b.username.toLowerCase() === name.toLowerCase());
+      if (!block) throw err;
+      return res.status(404).render('blocked-profile', { title: block.username, block });
+    }
     const [page, profile] = await Promise.all([
       services.photos.list(me, {
         scope: 'profile',
@@ -54,10 +63,11 @@ export function usersPages(services: Pick<Services, 'photos' | 'profiles' | 'use
   // The picture of a person wherever a page names them (views/partials/avatar.ejs): theirs, or
   // their initial drawn here, so a page never needs to know which. Only for signed-in people.
   pages.get('/users/:id/avatar/:size', async (req, res) => {
-    if (!viewerOf(req)) throw noSuch('user');
+    const me = viewerOf(req);
+    if (!me) throw noSuch('user');
     const id = parsePathId(userId, req.params.id, 'user');
     const size = parsePathId(avatarSize, req.params.size, 'user');
-    const { user, blob } = await services.profiles.openAvatar(id, size);
+    const { user, blob } = await services.profiles.openAvatar(me, id, size);
     const isCurrent = user.avatarId !== null && req.query.v === user.avatarId;
     const cacheControl = isCurrent ? undefined : 'private, max-age=300';
     if (blob) return sendBlob(req, res, blob, cacheControl);

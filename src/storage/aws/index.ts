@@ -2,6 +2,7 @@ import type { AwsConfig } from '../../config';
 import { Unavailable } from '../../domain/errors';
 import type { Pingable, Storage, StoreCallListener } from '../../ports';
 import { S3BlobStore } from './blob-store';
+import { MysqlBlockStore } from './block-store';
 import { DynamoCommentStore } from './comment-store';
 import { createDynamoDbClient, DynamoClient } from './dynamo-client';
 import { DYNAMODB, MYSQL, S3, translateError } from './errors';
@@ -75,6 +76,7 @@ export async function createAwsStorage(config: AwsConfig, options: AwsStorageOpt
   return {
     users,
     sessions: new MysqlSessionStore(mysql),
+    blocks: new MysqlBlockStore(mysql),
     rateLimits: new MysqlRateLimitStore(mysql),
     friends: new MysqlFriendStore(mysql),
     photos,

@@ -81,6 +81,18 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE users
     ADD COLUMN bio VARCHAR(150) NOT NULL DEFAULT '',
     ADD COLUMN avatar_id CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NULL`,
+
+  // 8: who blocks whom; the key on blocked_id answers "who blocks me" without a scan.
+  `CREATE TABLE IF NOT EXISTS blocks (
+    blocker_id INT UNSIGNED NOT NULL,
+    blocked_id INT UNSIGNED NOT NULL,
+    created_at DATETIME(3) NOT NULL,
+    PRIMARY KEY (blocker_id, blocked_id),
+    KEY blocks_blocked (blocked_id, blocker_id),
+    CONSTRAINT blocks_blocker_fk FOREIGN KEY (blocker_id) REFERENCES users (id),
+    CONSTRAINT blocks_blocked_fk FOREIGN KEY (blocked_id) REFERENCES users (id),
+    CONSTRAINT blocks_not_self CHECK (blocker_id <> blocked_id)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
 ];
 
 /** Seconds to wait for another process that is migrating the same database. */

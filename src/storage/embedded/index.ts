@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Storage, StoreCallListener } from '../../ports';
 import { LocalBlobStore } from './blob-store';
+import { SqliteBlockStore } from './block-store';
 import { SqliteCommentStore } from './comment-store';
 import { DISK, SQLITE } from './errors';
 import { SqliteFriendStore } from './friend-store';
@@ -35,6 +36,7 @@ export function createEmbeddedStorage(options: EmbeddedStorageOptions): Storage 
   return {
     users,
     sessions: new SqliteSessionStore(db),
+    blocks: new SqliteBlockStore(db),
     rateLimits: new SqliteRateLimitStore(db),
     friends: new SqliteFriendStore(db),
     photos: new SqlitePhotoStore(db),

@@ -176,6 +176,20 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     name: 'rate limit windows by end, for pruning',
     sql: 'CREATE INDEX rate_limits_reset_at ON rate_limits (reset_at);',
   },
+  {
+    version: 7,
+    name: 'blocks',
+    sql: `
+      CREATE TABLE blocks (
+        blocker_id INTEGER NOT NULL REFERENCES users(id),
+        blocked_id INTEGER NOT NULL REFERENCES users(id),
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (blocker_id, blocked_id),
+        CHECK (blocker_id <> blocked_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX blocks_blocked ON blocks (blocked_id, blocker_id);
+    `,
+  },
 ];
 
 /**

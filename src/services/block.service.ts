@@ -1,0 +1,60 @@
+import { Conflict, InvalidInput, NotFound, noSuch } from '../domain/errors';
+import type { Block, User, UserId, Viewer } from '../domain/types';
+import type { BlockStore, FriendStore, UserStore } from '../ports';
+
+export const messages = {
+  self: 'You cannot block yourself.',
+  alreadyBlocked: 'You already block this person.',
+  notBlocked: 'You do not block this person.',
+};
+
+export type BlockTarget = { username: string } | { userId: UserId };
+
+/**
+ * Blocking: while either of two people blocks the other, each is invisible to the other on every
+ * path and every write between them is refused (the other services ask BlockStore.between or
+ * hiddenFrom). Blocking also ends their friendship and any pending request, both ways; unblocking
+ * brings visibility back, not the friendship.
+ */
+export class BlockService {
+  constructor(
+    private readonly blocks: BlockStore,
+    private readonly friends: FriendStore,
+    private readonly users: UserStore,
+  ) {}
+
+  async block(viewer: Viewer, target: BlockTarget): Promise<Block> {
+    const other = await this.resolve(target);
+    if (other.id === viewer.id) throw new InvalidInput(messages.self, 'self_block');
+    let block: Block;
+    try {
+      block = await this.blocks.add(viewer.id, other.id);
+    } catch (err) {
+      if (err instanceof Conflict) throw new Conflict(messages.alreadyBlocked, 'already_blocked');
+      throw err;
+    }
+    // After the block is recorded, so a request racing in is refused or removed here.
+    const row = await this.friends.findBetween(viewer.id, other.id);
+    if (row) await this.friends.remove(row.id, row.status);
+    return block;
+  }
+
+  async unblock(viewer: Viewer, userId: UserId): Promise<void> {
+    if (!(await this.blocks.remove(viewer.id, userId))) {
+      throw new NotFound(messages.notBlocked, 'block_not_found');
+    }
+  }
+
+  list(viewer: Viewer): Promise<Block[]> {
+    return this.blocks.list(viewer.id);
+  }
+
+  private async resolve(target: BlockTarget): Promise<User> {
+    const user =
+      'userId' in target
+        ? await this.users.findById(target.userId)
+        : await this.users.findByUsername(target.username);
+    if (!user) throw noSuch('user');
+    return user;
+  }
+}

@@ -1,0 +1,78 @@
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { Conflict } from '../../domain/errors';
+import type { Block, UserId } from '../../domain/types';
+import type { BlockStore } from '../../ports';
+import type { MysqlClient } from './mysql-client';
+
+const messages = { alreadyBlocked: 'You already block this person.' };
+
+interface BlockRow extends RowDataPacket {
+  user_id: number;
+  username: string;
+  created_at: Date;
+}
+
+interface IdRow extends RowDataPacket {
+  id: number;
+}
+
+const toBlock = (row: BlockRow): Block => ({ userId: row.user_id, username: row.username, createdAt: row.created_at });
+
+/** Blocks in MySQL: primary key (blocker, blocked), and a key on blocked for the other direction. */
+export class MysqlBlockStore implements BlockStore {
+  constructor(private readonly db: MysqlClient) {}
+
+  async add(blockerId: UserId, blockedId: UserId): Promise<Block> {
+    const createdAt = new Date();
+    try {
+      await this.db.query<ResultSetHeader>(
+        'INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)',
+        [blockerId, blockedId, createdAt],
+      );
+    } catch (err) {
+      if (err instanceof Conflict) throw new Conflict(messages.alreadyBlocked, 'already_blocked');
+      throw err;
+    }
+    const [row] = await this.db.query<(RowDataPacket & { username: string })[]>(
+      'SELECT username FROM users WHERE id = ?',
+      [blockedId],
+    );
+    return { userId: blockedId, username: row?.username ?? '', createdAt };
+  }
+
+  async remove(blockerId: UserId, blockedId: UserId): Promise<boolean> {
+    const result = await this.db.query<ResultSetHeader>(
+      'DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?',
+      [blockerId, blockedId],
+    );
+    return result.affectedRows > 0;
+  }
+
+  async list(blockerId: UserId): Promise<Block[]> {
+    const rows = await this.db.query<BlockRow[]>(
+      `SELECT b.blocked_id AS user_id, u.username, b.created_at
+       FROM blocks b JOIN users u ON u.id = b.blocked_id
+       WHERE b.blocker_id = ? ORDER BY b.created_at DESC, b.blocked_id DESC`,
+      [blockerId],
+    );
+    return rows.map(toBlock);
+  }
+
+  async hiddenFrom(userId: UserId): Promise<Set<UserId>> {
+    const rows = await this.db.query<IdRow[]>(
+      `SELECT blocked_id AS id FROM blocks WHERE blocker_id = ?
+       UNION SELECT blocker_id FROM blocks WHERE blocked_id = ?`,
+      [userId, userId],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async between(a: UserId, b: UserId): Promise<boolean> {
+    const rows = await this.db.query<IdRow[]>(
+      `SELECT 1 AS id FROM blocks
+       WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?) LIMIT 1`,
+      [a, b, b, a],
+    );
+    return rows.length > 0;
+  }
+}

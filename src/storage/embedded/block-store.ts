@@ -1,0 +1,81 @@
+import { Conflict } from '../../domain/errors';
+import type { Block, UserId } from '../../domain/types';
+import type { BlockStore } from '../../ports';
+import { run, type SqliteClient } from './sqlite-client';
+
+const messages = { alreadyBlocked: 'You already block this person.' };
+
+interface BlockRow {
+  user_id: number;
+  username: string;
+  created_at: number;
+}
+
+const toBlock = (row: BlockRow): Block => ({
+  userId: row.user_id,
+  username: row.username,
+  createdAt: new Date(row.created_at),
+});
+
+/** Blocks in SQLite: primary key (blocker, blocked), and an index on blocked for the other direction. */
+export class SqliteBlockStore implements BlockStore {
+  private readonly insert;
+  private readonly remove_;
+  private readonly byBlocker;
+  private readonly hidden;
+  private readonly pair;
+  private readonly nameOf;
+
+  constructor(db: SqliteClient) {
+    this.nameOf = db.prepare<[number], string>('SELECT username FROM users WHERE id = ?').pluck();
+    this.insert = db.prepare<[number, number, number]>(
+      'INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)',
+    );
+    this.remove_ = db.prepare<[number, number]>('DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?');
+    this.byBlocker = db.prepare<[number], BlockRow>(
+      `SELECT b.blocked_id AS user_id, u.username, b.created_at
+       FROM blocks b JOIN users u ON u.id = b.blocked_id
+       WHERE b.blocker_id = ? ORDER BY b.created_at DESC, b.blocked_id DESC`,
+    );
+    this.hidden = db
+      .prepare<[number, number], number>(
+        `SELECT blocked_id FROM blocks WHERE blocker_id = ?
+         UNION SELECT blocker_id FROM blocks WHERE blocked_id = ?`,
+      )
+      .pluck();
+    this.pair = db
+      .prepare<[number, number, number, number], number>(
+        `SELECT 1 FROM blocks WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?)
+         LIMIT 1`,
+      )
+      .pluck();
+  }
+
+  add(blockerId: UserId, blockedId: UserId): Promise<Block> {
+    return run(
+      () => {
+        const createdAt = Date.now();
+        this.insert.run(blockerId, blockedId, createdAt);
+        const username = this.nameOf.get(blockedId) ?? '';
+        return { userId: blockedId, username, createdAt: new Date(createdAt) };
+      },
+      (err: unknown) => (err instanceof Conflict ? new Conflict(messages.alreadyBlocked, 'already_blocked') : undefined),
+    );
+  }
+
+  remove(blockerId: UserId, blockedId: UserId): Promise<boolean> {
+    return run(() => this.remove_.run(blockerId, blockedId).changes > 0);
+  }
+
+  list(blockerId: UserId): Promise<Block[]> {
+    return run(() => this.byBlocker.all(blockerId).map(toBlock));
+  }
+
+  hiddenFrom(userId: UserId): Promise<Set<UserId>> {
+    return run(() => new Set(this.hidden.all(userId, userId)));
+  }
+
+  between(a: UserId, b: UserId): Promise<boolean> {
+    return run(() => this.pair.get(a, b, b, a) !== undefined);
+  }
+}
