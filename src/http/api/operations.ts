@@ -564,6 +564,7 @@ export const operations: Operation[] = [
     responses: {
       201: json(friendRequestCreatedJson, 'Asked, or friends at once.'),
       400: failure('Neither username nor user_id, or oneself.'),
+      403: failure('Either of the two blocks the other (`blocked`).'),
       404: userNotFound,
       409: failure('Already friends, or a request is already pending.'),
     },
@@ -639,7 +640,7 @@ export const operations: Operation[] = [
     body: messageInput,
     responses: {
       201: json(messageJson, 'The message.'),
-      403: failure('Not friends.'),
+      403: failure('Not friends (`not_friends`), or either blocks the other (`blocked`).'),
       404: userNotFound,
     },
   },
@@ -655,6 +656,7 @@ export const operations: Operation[] = [
     responses: {
       200: json(z.array(messageJson), 'Messages, oldest first.'),
       400: failure('A bad user_id or after.'),
+      403: failure('Either of the two blocks the other (`blocked`).'),
       404: userNotFound,
     },
   },
