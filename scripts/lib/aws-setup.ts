@@ -2,7 +2,8 @@ import { UpdateContinuousBackupsCommand, type DynamoDBClient } from '@aws-sdk/cl
 import { PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
 import type { AwsConfig } from '../../src/config';
-import { createDynamoDbClient } from '../../src/storage/aws/dynamo-client';
+import { createDynamoDbClient, DynamoClient } from '../../src/storage/aws/dynamo-client';
+import { indexLikes } from '../../src/storage/aws/likes';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
 import { createS3Client } from '../../src/storage/aws/s3-client';
 import { migrate } from '../../src/storage/aws/migrations';
@@ -86,6 +87,8 @@ async function setupDynamoDb(aws: AwsConfig, timeoutMs: number, log: (line: stri
     const tables = Object.values(aws.dynamodb.tables);
     await ensureTables(client, aws.dynamodb.tables);
     log(`dynamodb ${aws.dynamodb.endpoint ?? aws.region}: tables ${tables.join(', ')} ready`);
+    const indexed = await indexLikes(new DynamoClient(client), aws.dynamodb.tables.photos);
+    if (indexed > 0) log(`dynamodb: ${indexed} likes indexed under their users`);
     const recovery = await enableTableRecovery(client, tables, aws.dynamodb.endpoint !== undefined);
     log(`dynamodb: point-in-time recovery ${recovery}`);
   } finally {

@@ -6,6 +6,9 @@ import type { AwsConfig } from '../../src/config';
 import { Unavailable } from '../../src/domain/errors';
 import type { Storage, StoreCall, StoreCallListener } from '../../src/ports';
 import { createAwsStorage } from '../../src/storage/aws';
+import { createDynamoDbClient, DynamoClient } from '../../src/storage/aws/dynamo-client';
+import { likedKey, likeIndexMarkerKey, likeKey } from '../../src/storage/aws/keys';
+import { indexLikes } from '../../src/storage/aws/likes';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
 import { migrate, MIGRATIONS } from '../../src/storage/aws/migrations';
 import type { Photo } from '../../src/domain/types';
@@ -319,5 +322,45 @@ describe('aws: DynamoDB retry paths, with the contention answers DynamoDB Local 
       store: 'dynamodb',
       status: 503,
     });
+  });
+});
+
+describe('aws: likes under their users', () => {
+  it('likes stored before the user-side index are read by their photo keys, then by one Query once indexLikes ran; an unlike meanwhile stays undone', async () => {
+    const config = awsConfigOf(await freshAwsEnv());
+    const table = config.dynamodb.tables.photos;
+    const raw = new DynamoClient(createDynamoDbClient(config, AWS_TEST_TIMEOUT_MS));
+    const before = await open(config);
+    const fan = await createUser(before);
+    const [p1, p2, p3] = [newPhoto(fan), newPhoto(fan), newPhoto(fan)];
+    for (const photo of [p1, p2, p3]) await before.photos.create(photo);
+    await before.photos.like(p1.id, fan.id);
+    await before.photos.like(p2.id, fan.id);
+    // As a site from before the index: no user-side items and no marker; then p2 is unliked
+    // the old way (only its photo-side item goes).
+    await raw.delete({ TableName: table, Key: likedKey(fan.id, p1.id) });
+    await raw.delete({ TableName: table, Key: likedKey(fan.id, p2.id) });
+    await raw.delete({ TableName: table, Key: likeIndexMarkerKey() });
+    await raw.delete({ TableName: table, Key: likeKey(p2.id, fan.id) });
+
+    const ids = [p1.id, p2.id, p3.id];
+    const oldWorker = await open(config);
+    expect([...(await oldWorker.photos.likedBy(fan.id, ids))]).toEqual([p1.id]);
+
+    expect(await indexLikes(raw, table)).toBe(1);
+    expect(await indexLikes(raw, table)).toBe(0);
+    const calls: StoreCall[] = [];
+    const newWorker = await open(config, AWS_TEST_TIMEOUT_MS, (call) => calls.push(call));
+    expect([...(await newWorker.photos.likedBy(fan.id, ids))]).toEqual([p1.id]);
+    const operations = calls.filter((c) => c.store === 'dynamodb').map((c) => c.operation);
+    expect(operations).toContain('Query');
+    expect(operations).not.toContain('BatchGetItem');
+
+    // Deleting the photo takes both items of each of its likes.
+    await newWorker.photos.delete(p1.id);
+    expect(
+      await raw.get({ TableName: table, Key: likedKey(fan.id, p1.id), ConsistentRead: true }),
+    ).toBeNull();
+    expect(await raw.get({ TableName: table, Key: likeKey(p1.id, fan.id), ConsistentRead: true })).toBeNull();
   });
 });

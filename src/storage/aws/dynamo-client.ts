@@ -9,6 +9,8 @@ import {
   type GetCommandInput,
   QueryCommand,
   type QueryCommandInput,
+  ScanCommand,
+  type ScanCommandInput,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
@@ -123,6 +125,27 @@ export class DynamoClient {
       const page = await this.query({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) });
       yield page.items;
       startKey = page.lastKey;
+    } while (startKey);
+  }
+
+  /**
+   * Every page of a Scan of the whole table, one at a time. Only for one-time maintenance
+   * (likes.ts indexLikes); no request path scans.
+   */
+  async *scanPages(input: ScanCommandInput): AsyncGenerator<Item[]> {
+    let startKey: Item | undefined;
+    do {
+      const page = await this.call('Scan', 'read', () =>
+        this.doc.send(
+          new ScanCommand({
+            ...input,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        ),
+      );
+      yield page.Items ?? [];
+      startKey = page.LastEvaluatedKey;
     } while (startKey);
   }
 

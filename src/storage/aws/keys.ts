@@ -9,9 +9,11 @@ import { timeOfId } from '../../lib/ulid';
  * lumina_photos
  *   PHOTO#<id>      META              photo: the record every list shows (GSI1: ALL#<yyyy-mm>, <id>)
  *   PHOTO#<id>      LIKE#<userId>     like: one per user who likes the photo
+ *   LIKES#<userId>  PHOTO#<id>        liked: the same like under the user (a viewer's likes of a page, one Query)
  *   USER#<userId>   PHOTO#<id>        owner_photo: the owner's index (Home and Profile feeds)
  *   TERM#<term>     PHOTO#<id>        term: one per search term of the photo (domain/search.ts)
  *   FEED#ALL        FIRST_BUCKET      feed_marker: the oldest All-feed bucket holding a photo
+ *   FEED#ALL        LIKES_INDEXED     like_index_marker: every like has its `liked` item (aws/likes.ts)
  * lumina_comments
  *   PHOTO#<photoId> COMMENT#<ms13>#<id>   comment
  * lumina_messages
@@ -31,6 +33,8 @@ export const ENTITY = {
   photo: 'photo',
   ownerPhoto: 'owner_photo',
   like: 'like',
+  liked: 'liked',
+  likeIndexMarker: 'like_index_marker',
   term: 'term',
   feedMarker: 'feed_marker',
   comment: 'comment',
@@ -92,6 +96,15 @@ export const likeKey = (photoId: string, userId: UserId): ItemKey => ({
   PK: photoPartition(photoId),
   SK: `${LIKE}${userId}`,
 });
+
+/** A user's likes, one item per liked photo, sorted by photo id. */
+export const likesPartition = (userId: UserId): string => `LIKES#${userId}`;
+export const likedKey = (userId: UserId, photoId: string): ItemKey => ({
+  PK: likesPartition(userId),
+  SK: photoSortKey(photoId),
+});
+/** Written once every like has its `liked` item; until then likes are read by their photo keys. */
+export const likeIndexMarkerKey = (): ItemKey => ({ PK: 'FEED#ALL', SK: 'LIKES_INDEXED' });
 
 export const termPartition = (term: string): string => `TERM#${term}`;
 export const termKey = (term: string, photoId: string): ItemKey => ({

@@ -3,15 +3,13 @@ import { photoTerms } from '../../domain/search';
 import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
 import type { LikeResult, PhotoStore } from '../../ports';
 import { AllFeed } from './all-feed';
+import { Likes } from './likes';
 import type { DynamoClient, Item, TransactItem } from './dynamo-client';
 import {
   ENTITY,
   feedMarkerKey,
-  LIKE_SORT_PREFIX,
-  likeKey,
   ownerIndexKey,
   photoKey,
-  photoPartition,
   termKey,
 } from './keys';
 import { OwnerFeed } from './owner-feed';
@@ -29,6 +27,7 @@ export class DynamoPhotoStore implements PhotoStore {
   private readonly allFeed: AllFeed;
   private readonly ownerFeed: OwnerFeed;
   private readonly terms: PhotoSearch;
+  private readonly likes: Likes;
 
   constructor(
     private readonly db: DynamoClient,
@@ -37,6 +36,7 @@ export class DynamoPhotoStore implements PhotoStore {
     this.allFeed = new AllFeed(db, table);
     this.ownerFeed = new OwnerFeed(db, table);
     this.terms = new PhotoSearch(db, table);
+    this.likes = new Likes(db, table);
   }
 
   async ping(): Promise<void> {
@@ -112,12 +112,7 @@ export class DynamoPhotoStore implements PhotoStore {
       this.table,
       [...new Set(terms)].map((term) => ({ DeleteRequest: { Key: termKey(term, id) } })),
     );
-    await this.db.deleteQueried({
-      TableName: this.table,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': photoPartition(id), ':prefix': LIKE_SORT_PREFIX },
-      ConsistentRead: true,
-    });
+    await this.likes.deleteAllOf(id);
     return photo;
   }
 
@@ -137,50 +132,27 @@ export class DynamoPhotoStore implements PhotoStore {
     return this.ownerFeed.count(userId);
   }
 
-  async likedBy(userId: UserId, photoIds: string[]): Promise<Set<string>> {
-    const found = await this.db.batchGet(
-      this.table,
-      photoIds.map((id) => likeKey(id, userId)),
-      { projection: 'PK, SK' },
-    );
-    return new Set(photoIds.filter((id) => found.get(likeKey(id, userId))));
+  likedBy(userId: UserId, photoIds: string[]): Promise<Set<string>> {
+    return this.likes.likedBy(userId, photoIds);
   }
 
   /**
-   * One transaction: the like item if absent, and likes + 1 on META if it exists. A like that
-   * already exists cancels it; that is "liked, count unchanged" (idempotent).
+   * One transaction: the like's two items (likes.ts) if absent, and likes + 1 on META if it
+   * exists. A like that already exists cancels it; that is "liked, count unchanged" (idempotent).
    */
   async like(photoId: string, userId: UserId): Promise<LikeResult | null> {
     const failed = await this.db.transact({
-      like: {
-        Put: {
-          TableName: this.table,
-          Item: {
-            ...likeKey(photoId, userId),
-            type: ENTITY.like,
-            photo_id: photoId,
-            user_id: userId,
-            created_at: new Date().toISOString(),
-          },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        },
-      },
+      ...this.likes.put(photoId, userId),
       photo: this.addLikes(photoId, 1),
     });
     if (failed?.has('photo')) return null;
     return this.likeResult(photoId, true);
   }
 
-  /** The reverse of like: delete the like item if present, and likes − 1 on META. */
+  /** The reverse of like: delete the like's two items if present, and likes − 1 on META. */
   async unlike(photoId: string, userId: UserId): Promise<LikeResult | null> {
     const failed = await this.db.transact({
-      like: {
-        Delete: {
-          TableName: this.table,
-          Key: likeKey(photoId, userId),
-          ConditionExpression: 'attribute_exists(PK)',
-        },
-      },
+      ...this.likes.delete(photoId, userId),
       photo: this.addLikes(photoId, -1),
     });
     if (failed?.has('photo')) return null;
