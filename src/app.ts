@@ -10,17 +10,17 @@ import { apiRouter } from './http/api';
 import { createAssets } from './http/assets';
 import { messagesPoll } from './http/api/messages-poll';
 import { errorResolver, renderError, type ResolveError } from './http/errors';
-import { noStoreFor, noStoreWhenSignedIn } from './http/middleware/no-store';
+import { noStoreWhenSignedIn } from './http/middleware/no-store';
 import { createRateLimits } from './http/middleware/rate-limit';
 import { requestLog, tallyStoreCall, withStoreCallTally } from './http/middleware/request-log';
 import { Metrics, metricsRoute } from './http/metrics';
-import { forbiddenCrossSite, sameOrigin } from './http/middleware/same-origin';
+import { sameOrigin } from './http/middleware/same-origin';
 import { routerErrors, typedErrors } from './http/middleware/typed-errors';
 import { securityHeaders } from './http/middleware/security-headers';
 import { PortSessionStore, sessionMiddleware, viewerReader } from './http/middleware/session';
 import { hasBody } from './http/node-http';
 import { pageRouter } from './http/pages';
-import { earlyRoutes, type EarlyRoute } from './http/pipeline';
+import { earlyRoutes, earlyRouteViewer, type EarlyRoute } from './http/pipeline';
 
 /** Project root: views/ and public/ sit beside src/ and dist/. */
 const ROOT = join(__dirname, '..');
@@ -137,10 +137,7 @@ function expressRoutes(
   for (const route of table) {
     router.get(route.path, async (req, res, next) => {
       if (hasBody(req)) return next();
-      const refused = forbiddenCrossSite(req);
-      if (refused) throw refused;
-      const viewer = await readViewer(req.headers.cookie);
-      noStoreFor(res, viewer);
+      const viewer = await earlyRouteViewer(req, res, readViewer);
       res.json(await route.handle({ viewer, query: req.query }));
     });
   }

@@ -38,6 +38,23 @@ export interface EarlyRouteDeps {
 export const earlyRouteName = (route: EarlyRoute) => `${route.method} ${route.path}`;
 
 /**
+ * The shared steps before an early route's own work: the same-origin guard, the viewer from the
+ * shared session reader, and no-store for a signed-in person. (Also used when the bench serves
+ * the table as Express routes, so both designs take the same steps.)
+ */
+export async function earlyRouteViewer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  readViewer: EarlyRouteDeps['readViewer'],
+): Promise<Viewer | undefined> {
+  const refused = forbiddenCrossSite(req);
+  if (refused) throw refused;
+  const viewer = await readViewer(req.headers.cookie);
+  noStoreFor(res, viewer);
+  return viewer;
+}
+
+/**
  * Answers a request from the table, or leaves it (false) for Express: another method or path, or
  * a request with a body (the API refuses a GET with a body with 415, through Express).
  */
@@ -58,10 +75,7 @@ export function earlyRoutes(
     query: string,
   ): Promise<void> => {
     try {
-      const refused = forbiddenCrossSite(req);
-      if (refused) throw refused;
-      const viewer = await readViewer(req.headers.cookie);
-      noStoreFor(res, viewer);
+      const viewer = await earlyRouteViewer(req, res, readViewer);
       sendJson(res, 200, await route.handle({ viewer, query: parseQuery(query) }));
     } catch (err) {
       const e = resolveError(err, req.id);
