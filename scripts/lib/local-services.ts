@@ -169,7 +169,7 @@ export interface ServerCommand {
 const osUser = () => userInfo().username;
 
 /** MariaDB's folder layout: data/, the unix socket and the `lumina` password. */
-export function mariaDbPaths(dir: string) {
+function mariaDbPaths(dir: string) {
   return {
     data: join(dir, 'data'),
     // Its own temp folder: bootstraps running at once in a shared /tmp have clashed on temp tables.
