@@ -12,6 +12,8 @@ import { defineConfig } from 'vitest/config';
  * Local and s3rver on loopback, killed at the end (test/support/services-setup.ts).
  */
 const awsServices = ['test/support/services-setup.ts'];
+/** The SDK's notice that its 2027 releases need Node 22 would be printed once per test process. */
+const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 export default defineConfig({
   test: {
@@ -23,6 +25,7 @@ export default defineConfig({
           name: 'contract',
           include: ['test/contract/**/*.test.ts'],
           globalSetup: awsServices,
+          env,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -41,6 +44,7 @@ export default defineConfig({
           include: ['test/http/**/*.test.ts'],
           provide: { httpBackend: 'aws' },
           globalSetup: awsServices,
+          env,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -50,6 +54,7 @@ export default defineConfig({
           name: 'process',
           include: ['test/process/**/*.test.ts'],
           globalSetup: awsServices,
+          env,
           testTimeout: 60_000,
           hookTimeout: 90_000,
           fileParallelism: false,
