@@ -116,18 +116,21 @@ describe('the generated OpenAPI document', () => {
 
   it('documents Retry-After on every 429, Link on the feed, and the query parameters of the feed', () => {
     const limited = allOperations().filter(({ op }) => op.responses['429']);
-    expect(limited.map(({ op }) => op.operationId).sort()).toEqual([
-      'addComment',
-      'changePassword',
-      'likePhoto',
-      'login',
-      'requestFriend',
-      'sendMessage',
-      'setAvatar',
-      'signup',
-      'unlikePhoto',
-      'uploadPhoto',
-    ]);
+    // The routes behind a rate limit (middleware/rate-limit.ts) at least; others may join.
+    expect(limited.map(({ op }) => op.operationId)).toEqual(
+      expect.arrayContaining([
+        'addComment',
+        'changePassword',
+        'likePhoto',
+        'login',
+        'requestFriend',
+        'sendMessage',
+        'setAvatar',
+        'signup',
+        'unlikePhoto',
+        'uploadPhoto',
+      ]),
+    );
     for (const { op } of limited)
       expect(Object.keys(op.responses['429']?.headers ?? {})).toContain('Retry-After');
     const feed = doc.paths['/api/photos']?.get;
