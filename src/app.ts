@@ -21,6 +21,7 @@ import { PortSessionStore, sessionMiddleware, viewerReader } from './http/middle
 import { hasBody } from './http/node-http';
 import { pageRouter } from './http/pages';
 import { earlyRoutes, earlyRouteViewer, type EarlyRoute } from './http/pipeline';
+import { withDeadline } from './lib/deadline';
 
 /** Project root: views/ and public/ sit beside src/ and dist/. */
 const ROOT = join(__dirname, '..');
@@ -113,9 +114,13 @@ export function createApp(c: Container, options: AppOptions = {}): App {
       log(req, res);
       metrics.observe(req, res);
       for (const [name, value] of headers) res.setHeader(name, value);
-      compress(req, res, () => {
-        if (!early(req, res)) app(req, res);
-      });
+      // Every store call the request makes shares one deadline (lib/deadline.ts): it waits about
+      // the store timeout at most in all, not once per call.
+      withDeadline(config.storeTimeoutMs, () =>
+        compress(req, res, () => {
+          if (!early(req, res)) app(req, res);
+        }),
+      );
     });
   };
 }

@@ -19,6 +19,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsConfig } from '../../config';
 import { Unavailable } from '../../domain/errors';
+import { withCallSignal } from '../../lib/deadline';
 import type { StoreCall, StoreCallListener } from '../../ports';
 import { timed } from '../store-calls';
 import {
@@ -32,6 +33,7 @@ import type { ItemKey } from './keys';
 import { credentialsOf, endpointOf, httpHandler, MAX_ATTEMPTS } from './sdk-config';
 
 export type Item = Record<string, unknown>;
+type SendOptions = { abortSignal?: AbortSignal };
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 export type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: ItemKey } };
 
@@ -99,8 +101,8 @@ export class DynamoClient {
 
   /** The item, or null. */
   async get(input: GetCommandInput): Promise<Item | null> {
-    const { Item } = await this.call('GetItem', 'read', () =>
-      this.doc.send(new GetCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' })),
+    const { Item } = await this.call('GetItem', 'read', (sendOptions) =>
+      this.doc.send(new GetCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' }), sendOptions),
     );
     return Item ?? null;
   }
@@ -112,8 +114,8 @@ export class DynamoClient {
   async query(
     input: QueryCommandInput,
   ): Promise<{ items: Item[]; count: number; lastKey: Item | undefined }> {
-    const { Items, Count, LastEvaluatedKey } = await this.call('Query', 'read', () =>
-      this.doc.send(new QueryCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' })),
+    const { Items, Count, LastEvaluatedKey } = await this.call('Query', 'read', (sendOptions) =>
+      this.doc.send(new QueryCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' }), sendOptions),
     );
     return { items: Items ?? [], count: Count ?? 0, lastKey: LastEvaluatedKey };
   }
@@ -152,8 +154,8 @@ export class DynamoClient {
   /** Runs an UpdateItem; false when its ConditionExpression did not hold (nothing written). */
   async update(input: UpdateCommandInput): Promise<boolean> {
     try {
-      await this.call('UpdateItem', 'write', () =>
-        this.doc.send(new UpdateCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' })),
+      await this.call('UpdateItem', 'write', (sendOptions) =>
+        this.doc.send(new UpdateCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' }), sendOptions),
       );
       return true;
     } catch (err) {
@@ -166,9 +168,10 @@ export class DynamoClient {
   async delete(
     input: Omit<DeleteCommandInput, 'ReturnValues' | 'ConditionExpression'>,
   ): Promise<Item | null> {
-    const { Attributes } = await this.call('DeleteItem', 'write', () =>
+    const { Attributes } = await this.call('DeleteItem', 'write', (sendOptions) =>
       this.doc.send(
         new DeleteCommand({ ...input, ReturnValues: 'ALL_OLD', ReturnConsumedCapacity: 'TOTAL' }),
+        sendOptions,
       ),
     );
     return Attributes ?? null;
@@ -189,8 +192,11 @@ export class DynamoClient {
     const items = entries.map(([, item]) => item);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.call('TransactWriteItems', 'write', () =>
-          this.doc.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' })),
+        await this.call('TransactWriteItems', 'write', (sendOptions) =>
+          this.doc.send(
+            new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: 'TOTAL' }),
+            sendOptions,
+          ),
         );
         return null;
       } catch (err) {
@@ -227,7 +233,7 @@ export class DynamoClient {
       for (let round = 1; pending.length > 0; round++) {
         if (round > BATCH_ROUNDS) throw new Unavailable(DYNAMODB);
         if (round > 1) await sleep(backoff(round));
-        const { Responses, UnprocessedKeys } = await this.call('BatchGetItem', 'read', () =>
+        const { Responses, UnprocessedKeys } = await this.call('BatchGetItem', 'read', (sendOptions) =>
           this.doc.send(
             new BatchGetCommand({
               RequestItems: {
@@ -240,6 +246,7 @@ export class DynamoClient {
               },
               ReturnConsumedCapacity: 'TOTAL',
             }),
+            sendOptions,
           ),
         );
         for (const item of Responses?.[table] ?? []) found.set(keyString(item as ItemKey), item);
@@ -256,9 +263,10 @@ export class DynamoClient {
       for (let round = 1; pending.length > 0; round++) {
         if (round > BATCH_ROUNDS) throw new Unavailable(DYNAMODB);
         if (round > 1) await sleep(backoff(round));
-        const { UnprocessedItems } = await this.call('BatchWriteItem', 'write', () =>
+        const { UnprocessedItems } = await this.call('BatchWriteItem', 'write', (sendOptions) =>
           this.doc.send(
             new BatchWriteCommand({ RequestItems: { [table]: pending }, ReturnConsumedCapacity: 'TOTAL' }),
+            sendOptions,
           ),
         );
         pending = (UnprocessedItems?.[table] ?? []) as WriteRequest[];
@@ -283,14 +291,15 @@ export class DynamoClient {
   private call<T extends Consumed>(
     operation: string,
     kind: 'read' | 'write',
-    send: () => Promise<T>,
+    send: (options: SendOptions) => Promise<T>,
   ): Promise<T> {
     return timed(
       this.onCall,
       { store: DYNAMODB, operation, unitsOf: unitsOf(kind), isAnswer: isRefusedCondition },
       async () => {
         try {
-          return await send();
+          // Aborted when the request's deadline passes (lib/deadline.ts), however many calls it made.
+          return await withCallSignal((abortSignal) => send(abortSignal ? { abortSignal } : {}));
         } catch (err) {
           throw translateDynamoError(err);
         }

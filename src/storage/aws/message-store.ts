@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Unavailable } from '../../domain/errors';
 import type { Conversation, Message, NewMessage, UserId } from '../../domain/types';
+import { boundedMs } from '../../lib/deadline';
 import { sequencedId, timeOfId } from '../../lib/ulid';
 import type { MessageStore } from '../../ports';
 import type { DynamoClient, Item } from './dynamo-client';
@@ -107,7 +108,8 @@ export class DynamoMessageStore implements MessageStore {
       if (earlier) return earlier;
     }
     return this.inLane(draft.conversationId, async () => {
-      const started = Date.now();
+      // Retries while the request has time left (lib/deadline.ts), at most the store timeout.
+      const until = Date.now() + boundedMs(this.timeoutMs);
       let head = this.heads.get(draft.conversationId) ?? (await this.readHead(draft.conversationId));
       for (;;) {
         const seq = head.seq + 1;
@@ -130,7 +132,7 @@ export class DynamoMessageStore implements MessageStore {
           if (earlier) return earlier;
         }
         if (!failed.has('head')) throw new Error(`unexpected cancellation: ${[...failed.keys()].join(', ')}`);
-        if (Date.now() - started > this.timeoutMs) throw new Unavailable(DYNAMODB);
+        if (Date.now() >= until) throw new Unavailable(DYNAMODB);
         // Another process moved the head first: the failed condition returned it as it is now.
         const previous = failed.get('head');
         const current = previous && headOf(previous);

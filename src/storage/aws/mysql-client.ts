@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import mysql from 'mysql2/promise';
 import type { Pool, PoolConnection, QueryResult } from 'mysql2/promise';
 import type { AwsConfig } from '../../config';
+import { boundedMs } from '../../lib/deadline';
 import type { StoreCallListener } from '../../ports';
 import { sqlOperation, timed } from '../store-calls';
 import { isDuplicateKey, isUnavailableError, MYSQL, translateMysqlError } from './errors';
@@ -95,12 +96,10 @@ export class MysqlClient implements Sql {
             this.onCall,
             { store: MYSQL, operation: sqlOperation(sql), isAnswer: isDuplicateKey },
             async () => {
+              // Within what is left of the request's deadline (lib/deadline.ts).
+              const timeout = this.timeLeft();
               try {
-                const [result] = await connection.query<R>({
-                  sql,
-                  values: [...values],
-                  timeout: this.timeoutMs,
-                });
+                const [result] = await connection.query<R>({ sql, values: [...values], timeout });
                 return result;
               } catch (err) {
                 if (isUnavailableError(err)) isBroken = true;
@@ -155,6 +154,17 @@ export class MysqlClient implements Sql {
     await this.pool.end();
   }
 
+  /**
+   * The timeout of the next statement: `timeoutMs`, or what is left of the request's deadline.
+   * mysql2 reads 0 as "no timeout", so a deadline already passed is an error here and now.
+   */
+  private timeLeft(): number {
+    const ms = boundedMs(this.timeoutMs);
+    if (ms < 1)
+      throw Object.assign(new Error('The request ran out of time for MySQL'), { code: 'ETIMEDOUT' });
+    return ms;
+  }
+
   /** A pooled connection, or a timeout error once `timeoutMs` has passed waiting for one. */
   private async acquire(): Promise<PoolConnection> {
     const started = performance.now();
@@ -163,7 +173,7 @@ export class MysqlClient implements Sql {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         reject(Object.assign(new Error('Timed out waiting for a MySQL connection'), { code: 'ETIMEDOUT' }));
-      }, this.timeoutMs);
+      }, boundedMs(this.timeoutMs));
     });
     try {
       return await Promise.race([pending, timeout]);

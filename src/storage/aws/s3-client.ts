@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { AwsConfig } from '../../config';
 import { Unavailable } from '../../domain/errors';
+import { withCallSignal } from '../../lib/deadline';
 import type { StoreCallListener } from '../../ports';
 import { timed } from '../store-calls';
 import { S3, translateError } from './errors';
@@ -51,11 +52,13 @@ export class S3Bucket {
   ) {}
 
   async head(): Promise<void> {
-    await this.call('HeadBucket', () => this.s3.send(new HeadBucketCommand({ Bucket: this.bucket })));
+    await this.call('HeadBucket', (sendOptions) =>
+      this.s3.send(new HeadBucketCommand({ Bucket: this.bucket }), sendOptions),
+    );
   }
 
   async put(key: string, body: Buffer, contentType: string, cacheControl: string): Promise<void> {
-    await this.call('PutObject', () =>
+    await this.call('PutObject', (sendOptions) =>
       this.s3.send(
         new PutObjectCommand({
           Bucket: this.bucket,
@@ -65,15 +68,16 @@ export class S3Bucket {
           ContentType: contentType,
           CacheControl: cacheControl,
         }),
+        sendOptions,
       ),
     );
   }
 
   /** The object (its body still to be read), or null if there is none under the key. */
   get(key: string): Promise<GetObjectCommandOutput | null> {
-    return this.call('GetObject', async () => {
+    return this.call('GetObject', async (sendOptions) => {
       try {
-        return await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+        return await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), sendOptions);
       } catch (err) {
         if (isMissing(err)) return null;
         throw err;
@@ -86,9 +90,10 @@ export class S3Bucket {
     const unique = [...new Set(keys)];
     for (let i = 0; i < unique.length; i += DELETE_BATCH) {
       const objects = unique.slice(i, i + DELETE_BATCH).map((Key) => ({ Key }));
-      const { Errors } = await this.call('DeleteObjects', () =>
+      const { Errors } = await this.call('DeleteObjects', (sendOptions) =>
         this.s3.send(
           new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: objects, Quiet: true } }),
+          sendOptions,
         ),
       );
       const failures = (Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
@@ -111,17 +116,23 @@ export class S3Bucket {
    * DES, which Node's OpenSSL 3 no longer has).
    */
   listPage(prefix: string, marker: string | undefined, maxKeys: number): Promise<ListObjectsCommandOutput> {
-    return this.call('ListObjects', () =>
+    return this.call('ListObjects', (sendOptions) =>
       this.s3.send(
         new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: marker, MaxKeys: maxKeys }),
+        sendOptions,
       ),
     );
   }
 
-  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+  private call<T>(
+    operation: string,
+    send: (options: { abortSignal?: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
     return timed(this.onCall, { store: S3, operation }, async () => {
       try {
-        return await send();
+        // Aborted when the request's deadline passes (lib/deadline.ts); the timer stops once the
+        // call answers, so an object's body streaming to a slow reader is never cut.
+        return await withCallSignal((abortSignal) => send(abortSignal ? { abortSignal } : {}));
       } catch (err) {
         throw translateError(S3, err);
       }

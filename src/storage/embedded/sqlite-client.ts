@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { Conflict, Unavailable } from '../../domain/errors';
+import { boundedMs } from '../../lib/deadline';
 import type { StoreCallListener } from '../../ports';
 import { sqlOperation, timedSync } from '../store-calls';
 import { isBusy, SQLITE, translateSqliteError } from './errors';
@@ -13,6 +14,9 @@ import { migrate } from './migrations';
  */
 
 const isConflict = (err: unknown): boolean => err instanceof Conflict;
+
+/** The steps in which the busy timeout follows a request's deadline. */
+const BUSY_STEP_MS = 50;
 
 type Params<P> = P extends unknown[] ? P : [P];
 
@@ -65,10 +69,16 @@ export interface SqlTransaction<F extends TransactionBody> {
  * each run (ports.ts StoreCall) and translates driver errors.
  */
 export class SqliteClient {
+  /** The busy timeout set on the connection now (fitBusyTimeout). */
+  private busyMs: number;
+
   private constructor(
     private readonly db: Database.Database,
+    private readonly timeoutMs: number,
     private readonly onCall: StoreCallListener | undefined,
-  ) {}
+  ) {
+    this.busyMs = timeoutMs;
+  }
 
   /**
    * Opens (creating if needed) the file, sets the connection up and brings the schema up to
@@ -86,7 +96,7 @@ export class SqliteClient {
         db.pragma('synchronous = NORMAL');
         db.pragma('foreign_keys = ON');
         migrate(db);
-        return new SqliteClient(db, onCall);
+        return new SqliteClient(db, timeoutMs, onCall);
       } catch (err) {
         if (isBusy(err) && Date.now() < deadline) {
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
@@ -106,7 +116,10 @@ export class SqliteClient {
   transaction<F extends TransactionBody>(body: F): SqlTransaction<F> {
     const tx = this.db.transaction(body as unknown as (...args: unknown[]) => ReturnType<F>);
     return {
-      immediate: (...args) => this.translated(() => tx.immediate(...args)),
+      immediate: (...args) => {
+        this.fitBusyTimeout();
+        return this.translated(() => tx.immediate(...args));
+      },
       deferred: (...args) => this.translated(() => tx.deferred(...args)),
     };
   }
@@ -134,9 +147,24 @@ export class SqliteClient {
 
   /** One reported and translated call; used by SqlStatement. */
   call<T>(operation: string, work: () => T): T {
+    this.fitBusyTimeout();
     return timedSync(this.onCall, { store: SQLITE, operation, isAnswer: isConflict }, () =>
       this.translated(work),
     );
+  }
+
+  /**
+   * A write waits for the other worker's lock at most what is left of the request's deadline
+   * (lib/deadline.ts), so a request of several writes waits the timeout once in all. Moved in
+   * 50 ms steps, so most calls (a young request) change nothing; reads never wait in WAL mode.
+   */
+  private fitBusyTimeout(): void {
+    const left = boundedMs(this.timeoutMs);
+    const wanted =
+      left >= this.timeoutMs - BUSY_STEP_MS ? this.timeoutMs : Math.floor(left / BUSY_STEP_MS) * BUSY_STEP_MS;
+    if (wanted === this.busyMs) return;
+    this.db.pragma(`busy_timeout = ${wanted}`);
+    this.busyMs = wanted;
   }
 
   private translated<T>(work: () => T): T {
