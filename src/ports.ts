@@ -172,9 +172,16 @@ export interface LikeResult {
 export interface PhotoStore extends Pingable {
   /**
    * Writes the photo (likes 0, comment count 0), its owner's-index entry and its search terms
-   * (domain/search.ts photoTerms). Visible to every list once this resolves.
+   * (domain/search.ts photoTerms). Visible to every list once this resolves. Lists order
+   * photos by id; `createdAt` is the time inside the id (PhotoService makes both at once), so
+   * that is the order of `createdAt`, ties broken by id.
+   *
+   * With a `requestKey` (the uploader's idempotency key) already used by the same owner, writes
+   * nothing and returns the photo stored under that key (the first attempt landed after all).
    */
-  create(photo: NewPhoto): Promise<Photo>;
+  create(photo: NewPhoto, requestKey?: string): Promise<Photo>;
+  /** The photo `userId` stored with `requestKey` (create), or null. */
+  byRequestKey(userId: UserId, requestKey: string): Promise<Photo | null>;
   get(id: string): Promise<Photo | null>;
   /**
    * Deletes the photo, its owner's-index entry, its search terms and all of its likes.
@@ -219,9 +226,10 @@ export interface PhotoStore extends Pingable {
 export interface CommentStore extends Pingable {
   /**
    * Stores the comment and adds one to the photo's comment count, atomically.
-   * Throws NotFound when the photo does not exist.
+   * Throws NotFound when the photo does not exist. With a `requestKey` (the author's idempotency
+   * key) already used by the same author, stores nothing and returns that earlier comment.
    */
-  add(comment: Comment): Promise<Comment>;
+  add(comment: Comment, requestKey?: string): Promise<Comment>;
   get(photoId: string, commentId: string): Promise<Comment | null>;
   /**
    * One page of the photo's comments counted from the newest: the `limit` newest comments

@@ -11,8 +11,9 @@
   const photoId = article.dataset.photoId;
   const api = '/api/photos/' + encodeURIComponent(photoId);
 
-  function request(method, url, body) {
+  function request(method, url, body, key) {
     const init = { method: method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+    if (key) init.headers['Idempotency-Key'] = key;
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -73,7 +74,17 @@
   const commentText = document.getElementById('comment-text');
   const commentSubmit = document.getElementById('comment-submit');
   const jsError = document.getElementById('comment-js-error');
+  const requestKey = commentForm ? commentForm.elements.namedItem('request_key') : null;
   const serverError = document.getElementById('comment-error');
+
+  /** A fresh idempotency key for the next comment. */
+  function newKey() {
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, function (b) {
+      return b.toString(16).padStart(2, '0');
+    }).join('');
+  }
 
   function showError(message) {
     if (serverError) serverError.hidden = true;
@@ -137,7 +148,9 @@
       commentSubmit.disabled = true;
       let response;
       try {
-        response = await request('POST', api + '/comments', { text: text });
+        // The form's key: if this attempt fails and the form is posted instead, the server sees
+        // the same key and stores the comment once, even if this attempt landed after all.
+        response = await request('POST', api + '/comments', { text: text }, requestKey.value);
       } catch {
         commentSubmit.disabled = false;
         commentForm.submit();
@@ -153,6 +166,7 @@
         }
         list.append(commentElement(comment));
         commentText.value = '';
+        requestKey.value = newKey();
         showError('');
         updateCount(1);
         return;

@@ -24,5 +24,15 @@ export function requestKeyOf(req: Request): string | undefined {
   return parse(requestKey, value);
 }
 
+/**
+ * The form's key, when the form is shown again after an error, so that posting it again is a
+ * retry of the same request; nothing when the form carried no valid key.
+ */
+export function keptRequestKeyOf(req: Request): { requestKey?: string } {
+  const body = req.body as Record<string, unknown> | undefined;
+  const key = body?.[REQUEST_KEY_FIELD];
+  return requestKey.safeParse(key).success ? { requestKey: key as string } : {};
+}
+
 /** A fresh key for a form about to be rendered. */
 export const newRequestKey = (): string => randomUUID();

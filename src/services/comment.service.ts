@@ -27,23 +27,32 @@ export class CommentService {
   /** One page of a photo's comments from the newest, oldest first within it (CommentStore.list). */
   /** Comments of people the viewer blocks, or who block the viewer, are left out. */
   async list(viewer: Viewer, photoId: string, page: PageRequest): Promise<Page<Comment>> {
-    const [, hidden] = await Promise.all([this.visibleOwner(viewer, photoId), this.blocks.hiddenFrom(viewer.id)]);
+    const [, hidden] = await Promise.all([
+      this.visibleOwner(viewer, photoId),
+      this.blocks.hiddenFrom(viewer.id),
+    ]);
     const result = await this.comments.list(photoId, page);
-    return hidden.size === 0 ? result : { ...result, items: result.items.filter((c) => !hidden.has(c.userId)) };
+    return hidden.size === 0
+      ? result
+      : { ...result, items: result.items.filter((c) => !hidden.has(c.userId)) };
   }
 
-  async add(viewer: Viewer, photoId: string, text: string): Promise<Comment> {
+  /** With a `requestKey`, a retry of a comment that was stored returns it and stores nothing new. */
+  async add(viewer: Viewer, photoId: string, text: string, requestKey?: string): Promise<Comment> {
     await this.visibleOwner(viewer, photoId);
     // The time is the id's own, so ordering by id is ordering by time.
     const id = newId();
-    return this.comments.add({
-      id,
-      photoId,
-      userId: viewer.id,
-      username: viewer.username,
-      text,
-      createdAt: new Date(timeOfId(id)),
-    });
+    return this.comments.add(
+      {
+        id,
+        photoId,
+        userId: viewer.id,
+        username: viewer.username,
+        text,
+        createdAt: new Date(timeOfId(id)),
+      },
+      requestKey,
+    );
   }
 
   async delete(viewer: Viewer, photoId: string, commentId: string): Promise<void> {

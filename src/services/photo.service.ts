@@ -11,7 +11,8 @@ import {
   type UserId,
   type Viewer,
 } from '../domain/types';
-import { newId } from '../lib/ulid';
+import { withFreshDeadline } from '../lib/deadline';
+import { newId, timeOfId } from '../lib/ulid';
 import type {
   BlobStore,
   BlockStore,
@@ -38,6 +39,8 @@ export interface UploadInput {
   /** What the image shows; none when absent. */
   alt?: string | null;
   format: 'jpeg' | 'webp';
+  /** The client's idempotency key: a retry of an upload that was stored returns that photo. */
+  requestKey?: string;
 }
 
 /** The fields an edit changes; absent ones keep their value. */
@@ -72,12 +75,20 @@ export class PhotoService {
   }
 
   /**
-   * Processes the image, stores the three files in parallel, then the metadata. If the metadata
-   * write fails the files are deleted again, so a failed upload leaves nothing behind.
+   * Processes the image, stores the three files in parallel, then the metadata. The photo is
+   * listed only once its metadata is written, which is after its images, so no photo is ever
+   * listed without them. A failed metadata write undoes nothing (it may have landed after all:
+   * a timeout is an unknown outcome); images no photo owns are the sweep's. With a request key,
+   * an upload that was already stored returns that photo and stores nothing new.
    */
   async upload(viewer: Viewer, input: UploadInput): Promise<PhotoView> {
     if (input.bytes.length === 0) throw new InvalidInput(messages.noFile, 'missing_file');
+    if (input.requestKey) {
+      const earlier = await this.photos.byRequestKey(viewer.id, input.requestKey);
+      if (earlier) return this.viewOf(viewer, earlier);
+    }
     const { full, medium, thumb } = await this.images.process(input.bytes, input.format);
+    // The photo's time is the one inside its id, so the feeds' id order is the order of time.
     const id = newId();
     const ext = extensionOf(full.contentType);
     const keys = {
@@ -85,34 +96,40 @@ export class PhotoService {
       medium: `photos/${id}/medium.${ext}`,
       thumb: `photos/${id}/thumb.${ext}`,
     };
-    await Promise.all([
-      this.blobs.put(keys.full, full.bytes, full.contentType),
-      this.blobs.put(keys.medium, medium.bytes, medium.contentType),
-      this.blobs.put(keys.thumb, thumb.bytes, thumb.contentType),
-    ]);
-    try {
-      const photo = await this.photos.create({
-        id,
-        userId: viewer.id,
-        username: viewer.username,
-        topic: input.topic,
-        caption: input.caption,
-        alt: input.alt ?? null,
-        createdAt: new Date(),
-        width: full.width,
-        height: full.height,
-        keys,
-        contentType: full.contentType,
-      });
-      return { ...photo, likedByMe: false };
-    } catch (err) {
-      await this.blobs.delete(Object.values(keys)).catch(() => undefined);
-      throw err;
-    }
+    // The waits after the decoding get the request's whole store budget (lib/deadline.ts).
+    return withFreshDeadline(async () => {
+      await Promise.all([
+        this.blobs.put(keys.full, full.bytes, full.contentType),
+        this.blobs.put(keys.medium, medium.bytes, medium.contentType),
+        this.blobs.put(keys.thumb, thumb.bytes, thumb.contentType),
+      ]);
+      // Nothing is deleted when this fails: a write that timed out may have landed, and a photo
+      // must never lose its images. Images of a photo that was never written are the sweep's.
+      const photo = await this.photos.create(
+        {
+          id,
+          userId: viewer.id,
+          username: viewer.username,
+          topic: input.topic,
+          caption: input.caption,
+          alt: input.alt ?? null,
+          createdAt: new Date(timeOfId(id)),
+          width: full.width,
+          height: full.height,
+          keys,
+          contentType: full.contentType,
+        },
+        input.requestKey,
+      );
+      return photo.id === id ? { ...photo, likedByMe: false } : this.viewOf(viewer, photo);
+    });
   }
 
   async get(viewer: Viewer, id: string): Promise<PhotoView> {
-    const [photo, liked] = await Promise.all([this.visible(viewer, id), this.photos.likedBy(viewer.id, [id])]);
+    const [photo, liked] = await Promise.all([
+      this.visible(viewer, id),
+      this.photos.likedBy(viewer.id, [id]),
+    ]);
     return { ...photo, likedByMe: liked.has(id) };
   }
 
@@ -124,8 +141,12 @@ export class PhotoService {
     const terms = [...(input.topic ? [topicTerm(input.topic)] : []), ...words];
     // The block list is read once per page, whatever its length; hidden owners are dropped from
     // the owners asked for, or from the page read (which may then hold fewer than the limit).
-    const [hidden, wanted] = await Promise.all([this.blocks.hiddenFrom(viewer.id), this.ownersOf(viewer, input)]);
-    if (input.scope === 'profile' && input.userId !== undefined && hidden.has(input.userId)) throw noSuch('user');
+    const [hidden, wanted] = await Promise.all([
+      this.blocks.hiddenFrom(viewer.id),
+      this.ownersOf(viewer, input),
+    ]);
+    if (input.scope === 'profile' && input.userId !== undefined && hidden.has(input.userId))
+      throw noSuch('user');
     const owners = wanted?.filter((id) => !hidden.has(id));
 
     let result: Page<Photo>;
@@ -226,6 +247,11 @@ export class PhotoService {
     const blob = await this.blobs.open(key);
     if (!blob) throw new NotFound(messages.noSuchPhoto, 'image_not_found');
     return blob;
+  }
+
+  /** A photo as `viewer` sees it (whether they like it). */
+  private async viewOf(viewer: Viewer, photo: Photo): Promise<PhotoView> {
+    return { ...photo, likedByMe: (await this.photos.likedBy(viewer.id, [photo.id])).has(photo.id) };
   }
 
   /** Whose photos a scope shows: undefined means everyone's. */

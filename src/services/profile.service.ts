@@ -8,7 +8,15 @@ import {
   type UserId,
   type Viewer,
 } from '../domain/types';
-import type { BlobStore, BlockStore, FriendStore, ImageProcessor, PhotoStore, StoredBlob, UserStore } from '../ports';
+import type {
+  BlobStore,
+  BlockStore,
+  FriendStore,
+  ImageProcessor,
+  PhotoStore,
+  StoredBlob,
+  UserStore,
+} from '../ports';
 
 export const messages = {
   noFile: 'Choose a picture to upload as your avatar.',

@@ -65,6 +65,22 @@ export function commentStoreContract(make: MakeStorage): void {
       expect((await comments().list(photoId, { limit: 10 })).items).toEqual([]);
     });
 
+    it('CommentStore.add with a request key the author used before stores nothing and returns the first comment', async () => {
+      const { photo, owner, fan } = await photoWithPeople();
+      const key = `comment-${newId()}`;
+      const first = await comments().add(newComment(photo, fan, 'only once'), key);
+      expect(await comments().add(newComment(photo, fan, 'only once'), key)).toEqual(first);
+      const both = await Promise.all([
+        comments().add(newComment(photo, fan, 'only once'), key),
+        comments().add(newComment(photo, fan, 'only once'), key),
+      ]);
+      expect(both).toEqual([first, first]);
+      const ownersOwn = await comments().add(newComment(photo, owner, 'mine'), key);
+      expect(ownersOwn.id).not.toBe(first.id);
+      expect((await comments().list(photo.id, { limit: 10 })).items).toEqual([first, ownersOwn]);
+      expect((await storage().photos.get(photo.id))?.commentCount).toBe(2);
+    });
+
     it('CommentStore.add with 20 comments at once counts each exactly once', async () => {
       const { photo, fan } = await photoWithPeople();
       await Promise.all(

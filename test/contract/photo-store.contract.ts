@@ -45,6 +45,27 @@ export function photoStoreContract(make: MakeStorage): void {
       expect(await photos().get(input.id)).toEqual(created);
     });
 
+    it('PhotoStore.create with a request key the owner used before stores nothing and returns the first photo', async () => {
+      const [owner, other] = await createUsers(storage(), 2);
+      const key = `upload-${newId()}`;
+      const first = await photos().create(newPhoto(owner!, { caption: 'first try' }), key);
+      expect(await photos().byRequestKey(owner!.id, key)).toEqual(first);
+      const retry = await photos().create(newPhoto(owner!, { caption: 'second try' }), key);
+      expect(retry).toEqual(first);
+      const [atOnceA, atOnceB] = await Promise.all([
+        photos().create(newPhoto(owner!), key),
+        photos().create(newPhoto(owner!), key),
+      ]);
+      expect([atOnceA, atOnceB]).toEqual([first, first]);
+      const listed = await photos().listByOwners([owner!.id], { limit: 10 });
+      expect(listed.items.map((p) => p.id)).toEqual([first.id]);
+      // Keys are the owner's: another person's same key is another photo.
+      const theirs = await photos().create(newPhoto(other!), key);
+      expect(theirs.id).not.toBe(first.id);
+      expect(await photos().byRequestKey(other!.id, key)).toEqual(theirs);
+      expect(await photos().byRequestKey(owner!.id, `never-${newId()}`)).toBeNull();
+    });
+
     it('PhotoStore.create with no topic keeps topic null', async () => {
       const owner = await createUser(storage());
       const created = await photos().create(newPhoto(owner, { topic: null }));

@@ -1,3 +1,4 @@
+import { decodeTime } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { Forbidden, InvalidInput, Unavailable } from '../../src/domain/errors';
 import type { NewPhoto, Photo } from '../../src/domain/types';
@@ -82,12 +83,32 @@ describe('PhotoService', () => {
     });
   });
 
-  it('upload whose metadata write fails deletes every image again and rethrows', async () => {
+  it('upload whose metadata write fails (perhaps after landing: a timeout) keeps every image and rethrows', async () => {
     const { service, blobs } = setup({ failCreate: true });
     await expect(
       service.upload(ana, { bytes: Buffer.from('x'), caption: '', topic: null, format: 'jpeg' }),
     ).rejects.toBeInstanceOf(Unavailable);
-    expect(blobs.objects.size).toBe(0);
+    expect(blobs.objects.size).toBe(3);
+  });
+
+  it('upload: a photo whose images took longer is not listed out of time order (its time is its id\'s)', async () => {
+    const { service, blobs, photos } = setup();
+    const put = blobs.put.bind(blobs);
+    let slow = true;
+    blobs.put = async (key, bytes, type) => {
+      if (slow) await new Promise((resolve) => setTimeout(resolve, 60));
+      return put(key, bytes, type);
+    };
+    const input = { bytes: Buffer.from('x'), caption: '', topic: null, format: 'jpeg' as const };
+    const first = service.upload(ana, input);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    slow = false;
+    await service.upload(bob, input);
+    await first;
+    const byId = [...photos.values()].sort((a, b) => (a.id < b.id ? 1 : -1));
+    const times = byId.map((p) => p.createdAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    for (const p of byId) expect(p.createdAt.getTime()).toBe(decodeTime(p.id));
   });
 
   it('upload of an empty file throws InvalidInput before any work', async () => {

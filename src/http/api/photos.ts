@@ -17,6 +17,7 @@ import {
 import { InvalidInput } from '../../domain/errors';
 import { messages as photoMessages } from '../../services/photo.service';
 import { requireUser, viewer } from '../middleware/auth';
+import { requestKeyOf } from '../request-key';
 import type { RateLimits } from '../middleware/rate-limit';
 import { photoUpload } from '../middleware/upload';
 import { sendBlob } from '../send-blob';
@@ -44,7 +45,9 @@ export function photosApi(
   api.post('/photos', limits.upload, photoUpload(config.images.maxUploadBytes), async (req, res) => {
     if (!req.file) throw new InvalidInput(photoMessages.noFile, 'missing_file');
     const fields = parse(uploadFields, req.body);
+    const key = requestKeyOf(req);
     const photo = await photos.upload(viewer(req), {
+      ...(key ? { requestKey: key } : {}),
       bytes: req.file.buffer,
       ...fields,
       format: config.images.format,
@@ -95,7 +98,7 @@ export function photosApi(
   api.post('/photos/:id/comments', limits.comment, async (req, res) => {
     const id = photoIdOf(req);
     const { text } = parse(commentText, req.body);
-    res.status(201).json(toCommentJson(await comments.add(viewer(req), id, text)));
+    res.status(201).json(toCommentJson(await comments.add(viewer(req), id, text, requestKeyOf(req))));
   });
 
   api.delete('/photos/:id/comments/:commentId', async (req, res) => {

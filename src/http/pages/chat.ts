@@ -2,11 +2,11 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../container';
 import { MAX_MESSAGE_LENGTH } from '../../domain/limits';
-import { messageInput, parse, parsePathId, requestKey, username } from '../../domain/schemas';
+import { messageInput, parse, parsePathId, username } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
 import { formBody } from '../middleware/body';
 import type { RateLimits } from '../middleware/rate-limit';
-import { newRequestKey, REQUEST_KEY_FIELD, requestKeyOf } from '../request-key';
+import { keptRequestKeyOf, newRequestKey, requestKeyOf } from '../request-key';
 import { formRoute, requireFormUser, typed } from './support';
 
 const messageForm = z.object({ text: messageInput.shape.text });
@@ -80,16 +80,10 @@ export function chatPages(
         renderChat(req, res, nameOf(req), {
           text: typed(req, 'text', MAX_MESSAGE_LENGTH + 100),
           error: e.message,
-          ...keptRequestKey(req),
+          ...keptRequestKeyOf(req),
         }),
     }),
   );
 
   return pages;
-}
-
-/** The form's request key, to post again with the form when it comes back with an error. */
-function keptRequestKey(req: Request): { requestKey?: string } {
-  const key = typed(req, REQUEST_KEY_FIELD, 200);
-  return requestKey.safeParse(key).success ? { requestKey: key } : {};
 }

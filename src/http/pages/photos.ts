@@ -25,6 +25,7 @@ import { messages as photoMessages } from '../../services/photo.service';
 import type { HttpError } from '../errors';
 import { requirePageUser, viewer } from '../middleware/auth';
 import { formBody } from '../middleware/body';
+import { keptRequestKeyOf, newRequestKey, requestKeyOf } from '../request-key';
 import type { RateLimits } from '../middleware/rate-limit';
 import { photoUpload } from '../middleware/upload';
 import { formRoute, requireFormUser, setFlash, typed } from './support';
@@ -46,6 +47,8 @@ export function photosPages(
 
   const uploadModel = (req: Request, error: string | null, fileNote: string | null = null) => ({
     title: 'Upload a photo',
+    // Kept when the form comes back with an error: sending it again is a retry of the same upload.
+    requestKey: keptRequestKeyOf(req).requestKey ?? newRequestKey(),
     caption: typed(req, 'caption', MAX_CAPTION_LENGTH + 100),
     topic: typed(req, 'topic', MAX_TOPIC_LENGTH + 100),
     alt: typed(req, 'alt', MAX_ALT_LENGTH + 100),
@@ -64,7 +67,7 @@ export function photosPages(
     req: Request,
     res: Response,
     id: string,
-    form: { text: string; error: string | null } = { text: '', error: null },
+    form: { text: string; error: string | null; requestKey?: string } = { text: '', error: null },
     edit: { error: string } | null = null,
   ): Promise<void> {
     const me: Viewer = viewer(req);
@@ -86,6 +89,7 @@ export function photosPages(
       commentsEarlier: next ? `/photos/${photo.id}?before=${next}#comments` : null,
       isLatestComments: page.before === undefined,
       commentText: form.text,
+      commentRequestKey: form.requestKey ?? newRequestKey(),
       commentError: form.error,
       maxComment: MAX_COMMENT_LENGTH,
       edit: edit
@@ -131,7 +135,9 @@ export function photosPages(
       act: async (req) => {
         if (!req.file) throw new InvalidInput(photoMessages.noFile, 'missing_file');
         const fields = parse(uploadFields, req.body);
+        const key = requestKeyOf(req);
         const photo = await photos.upload(viewer(req), {
+          ...(key ? { requestKey: key } : {}),
           bytes: req.file.buffer,
           ...fields,
           format: config.images.format,
@@ -176,13 +182,14 @@ export function photosPages(
       act: async (req) => {
         const id = photoIdOf(req);
         const { text } = parse(commentText, req.body);
-        const added = await comments.add(viewer(req), id, text);
+        const added = await comments.add(viewer(req), id, text, requestKeyOf(req));
         return `/photos/${id}#comment-${added.id}`;
       },
       show: (req, res, e) =>
         renderPhoto(req, res, photoIdOf(req), {
           text: typed(req, 'text', MAX_COMMENT_LENGTH + 100),
           error: e.message,
+          ...keptRequestKeyOf(req),
         }),
     }),
   );

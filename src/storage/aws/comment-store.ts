@@ -1,5 +1,5 @@
 import { Conflict, noSuch } from '../../domain/errors';
-import type { Comment, Page, PageRequest } from '../../domain/types';
+import type { Comment, Page, PageRequest, UserId } from '../../domain/types';
 import type { CommentStore } from '../../ports';
 import { byId, oldestFirst, toPage } from '../paging';
 import type { DynamoClient, Item } from './dynamo-client';
@@ -11,6 +11,7 @@ import {
   ENTITY,
   photoKey,
   pingKey,
+  requestKeyKey,
 } from './keys';
 
 export interface CommentItem extends Item {
@@ -52,7 +53,7 @@ export class DynamoCommentStore implements CommentStore {
   }
 
   /** One transaction across both tables: the comment, and comment_count + 1 if the photo exists. */
-  async add(comment: Comment): Promise<Comment> {
+  async add(comment: Comment, requestKey?: string): Promise<Comment> {
     const item: CommentItem = {
       ...commentKey(comment.photoId, comment.id),
       type: ENTITY.comment,
@@ -72,10 +73,44 @@ export class DynamoCommentStore implements CommentStore {
         },
       },
       photo: this.addToCount(comment.photoId, 1),
+      request: requestKey
+        ? {
+            Put: {
+              TableName: this.tables.comments,
+              Item: {
+                ...requestKeyKey(comment.userId, 'COMMENT', requestKey),
+                type: ENTITY.requestKey,
+                target_pk: item.PK,
+                target_sk: item.SK,
+                created_at: item.created_at,
+              },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          }
+        : undefined,
     });
+    if (requestKey && failed?.has('request')) {
+      const earlier = await this.addedWithKey(comment.userId, requestKey);
+      if (earlier) return earlier;
+    }
     if (failed?.has('photo')) throw noSuch('photo');
     if (failed) throw new Conflict('A comment with this id already exists.', 'comment_exists');
     return comment;
+  }
+  /** The comment an earlier add with this key stored, or null. */
+  private async addedWithKey(userId: UserId, requestKey: string): Promise<Comment | null> {
+    const key = await this.db.get({
+      TableName: this.tables.comments,
+      Key: requestKeyKey(userId, 'COMMENT', requestKey),
+      ConsistentRead: true,
+    });
+    if (!key) return null;
+    const item = await this.db.get({
+      TableName: this.tables.comments,
+      Key: { PK: String(key.target_pk), SK: String(key.target_sk) },
+      ConsistentRead: true,
+    });
+    return item ? toComment(item) : null;
   }
 
   async get(photoId: string, commentId: string): Promise<Comment | null> {

@@ -5,13 +5,7 @@ import type { LikeResult, PhotoStore } from '../../ports';
 import { AllFeed } from './all-feed';
 import { Likes } from './likes';
 import type { DynamoClient, Item, TransactItem } from './dynamo-client';
-import {
-  ENTITY,
-  feedMarkerKey,
-  ownerIndexKey,
-  photoKey,
-  termKey,
-} from './keys';
+import { ENTITY, feedMarkerKey, ownerIndexKey, photoKey, requestKeyKey, termKey } from './keys';
 import { OwnerFeed } from './owner-feed';
 import { toPhoto, toPhotoItem } from './photo-item';
 import { PhotoSearch } from './photo-search';
@@ -47,9 +41,11 @@ export class DynamoPhotoStore implements PhotoStore {
    * META and the owner's index item in one transaction (conditional on the id being new), with
    * the term items in the same transaction when they fit its 100 actions. Otherwise the terms
    * are batch-written first: a term entry whose META does not exist is skipped by search, so
-   * the photo appears in no list until the transaction commits.
+   * the photo appears in no list until the transaction commits. With a request key, its
+   * REQUEST item is put in the same transaction if absent; when it is there already, the photo
+   * it names is returned and nothing is written.
    */
-  async create(photo: NewPhoto): Promise<Photo> {
+  async create(photo: NewPhoto, requestKey?: string): Promise<Photo> {
     const terms = photoTerms(photo);
     const meta = toPhotoItem(photo, terms);
     await this.allFeed.mark(meta.GSI1PK);
@@ -68,6 +64,22 @@ export class DynamoPhotoStore implements PhotoStore {
           Item: { ...ownerIndexKey(photo.userId, photo.id), type: ENTITY.ownerPhoto, photo_id: photo.id },
         },
       },
+      ...(requestKey
+        ? {
+            request: {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...requestKeyKey(photo.userId, 'PHOTO', requestKey),
+                  type: ENTITY.requestKey,
+                  photo_id: photo.id,
+                  created_at: photo.createdAt.toISOString(),
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+          }
+        : {}),
     };
     let failed: Map<string, unknown> | null;
     if (Object.keys(core).length + termItems.length <= MAX_TRANSACTION_ITEMS) {
@@ -83,8 +95,22 @@ export class DynamoPhotoStore implements PhotoStore {
       );
       failed = await this.db.transact(core);
     }
+    if (requestKey && failed?.has('request')) {
+      const earlier = await this.byRequestKey(photo.userId, requestKey);
+      if (earlier) return earlier;
+      throw new Conflict('This upload was made before, and its photo is gone.', 'photo_exists');
+    }
     if (failed?.has('photo')) throw new Conflict('A photo with this id already exists.', 'photo_exists');
     return { ...photo, editedAt: null, likes: 0, commentCount: 0 };
+  }
+
+  async byRequestKey(userId: UserId, requestKey: string): Promise<Photo | null> {
+    const key = await this.db.get({
+      TableName: this.table,
+      Key: requestKeyKey(userId, 'PHOTO', requestKey),
+      ConsistentRead: true,
+    });
+    return typeof key?.photo_id === 'string' ? this.get(key.photo_id) : null;
   }
 
   async get(id: string): Promise<Photo | null> {

@@ -3,6 +3,7 @@ import type { Comment, Page, PageRequest } from '../../domain/types';
 import type { CommentStore } from '../../ports';
 import { byId, oldestFirst, toPage } from '../paging';
 import { run, type SqliteClient } from './sqlite-client';
+import { SqliteRequestKeys } from './request-keys';
 
 /** Sorts after every ULID, so "older than NEWEST" means "from the newest". */
 const NEWEST = '~';
@@ -34,6 +35,7 @@ export class SqliteCommentStore implements CommentStore {
   private readonly removeAll;
   private readonly addToCount;
   private readonly zeroCount;
+  private readonly requestKeys: SqliteRequestKeys;
   private readonly addTx;
   private readonly deleteTx;
   private readonly deleteAllTx;
@@ -57,7 +59,18 @@ export class SqliteCommentStore implements CommentStore {
     );
     this.zeroCount = db.prepare<[string]>('UPDATE photos SET comment_count = 0 WHERE id = ?');
 
-    this.addTx = db.transaction((comment: Comment) => {
+    this.requestKeys = new SqliteRequestKeys(db);
+    // With a request key used before, the comment stored then (if it is still there) instead.
+    this.addTx = db.transaction((comment: Comment, requestKey: string | undefined): Comment => {
+      if (requestKey) {
+        const earlier = this.requestKeys.find(comment.userId, 'comment', requestKey);
+        const row = earlier && this.byId.get(earlier.parentId, earlier.targetId);
+        if (row) return toComment(row);
+        this.requestKeys.record(comment.userId, 'comment', requestKey, {
+          parentId: comment.photoId,
+          targetId: comment.id,
+        });
+      }
       if (this.addToCount.run(1, comment.photoId).changes === 0) throw noSuch('photo');
       this.insert.run({
         photo_id: comment.photoId,
@@ -67,6 +80,7 @@ export class SqliteCommentStore implements CommentStore {
         text: comment.text,
         created_at: comment.createdAt.getTime(),
       });
+      return comment;
     });
     this.deleteTx = db.transaction((photoId: string, commentId: string): boolean => {
       if (this.remove.run(photoId, commentId).changes === 0) return false;
@@ -81,11 +95,8 @@ export class SqliteCommentStore implements CommentStore {
     });
   }
 
-  add(comment: Comment): Promise<Comment> {
-    return run(() => {
-      this.addTx.immediate(comment);
-      return comment;
-    });
+  add(comment: Comment, requestKey?: string): Promise<Comment> {
+    return run(() => this.addTx.immediate(comment, requestKey));
   }
 
   get(photoId: string, commentId: string): Promise<Comment | null> {

@@ -3,6 +3,7 @@ import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId }
 import type { LikeResult, PhotoStore } from '../../ports';
 import { byId, toPage } from '../paging';
 import { run, type SqliteClient, type SqlStatement } from './sqlite-client';
+import { SqliteRequestKeys } from './request-keys';
 
 interface PhotoRow {
   id: string;
@@ -62,6 +63,7 @@ export class SqlitePhotoStore implements PhotoStore {
   private readonly removeTerms;
   private readonly updateKeys;
   private readonly countOfOwner;
+  private readonly requestKeys: SqliteRequestKeys;
   private readonly createTx;
   private readonly editTx;
   private readonly deleteTx;
@@ -122,10 +124,21 @@ export class SqlitePhotoStore implements PhotoStore {
     );
     this.countOfOwner = db.prepare<[number], number>('SELECT count(*) FROM photos WHERE user_id = ?').pluck();
 
-    this.createTx = db.transaction((photo: NewPhoto) => {
-      this.insertPhoto.run(toRow(photo));
-      for (const term of photoTerms(photo)) this.insertTerm.run(term, photo.id, photo.userId);
-    });
+    // With a request key used before, the photo stored then (if it is still there) instead.
+    this.requestKeys = new SqliteRequestKeys(db);
+    this.createTx = db.transaction(
+      (photo: NewPhoto, requestKey: string | undefined): PhotoRow | undefined => {
+        if (requestKey) {
+          const earlier = this.requestKeys.find(photo.userId, 'photo', requestKey);
+          const row = earlier && this.byId.get(earlier.targetId);
+          if (row) return row;
+          this.requestKeys.record(photo.userId, 'photo', requestKey, { parentId: '', targetId: photo.id });
+        }
+        this.insertPhoto.run(toRow(photo));
+        for (const term of photoTerms(photo)) this.insertTerm.run(term, photo.id, photo.userId);
+        return undefined;
+      },
+    );
     // The text and the search terms change in one transaction: no search sees old terms on new text.
     this.editTx = db.transaction((id: string, edit: PhotoEdit, editedAt: Date): PhotoRow | undefined => {
       const row = this.updateText.get({ id, ...edit, edited_at: editedAt.getTime() });
@@ -166,10 +179,18 @@ export class SqlitePhotoStore implements PhotoStore {
     });
   }
 
-  create(photo: NewPhoto): Promise<Photo> {
+  create(photo: NewPhoto, requestKey?: string): Promise<Photo> {
     return run(() => {
-      this.createTx.immediate(photo);
-      return { ...photo, editedAt: null, likes: 0, commentCount: 0 };
+      const earlier = this.createTx.immediate(photo, requestKey);
+      return earlier ? toPhoto(earlier) : { ...photo, editedAt: null, likes: 0, commentCount: 0 };
+    });
+  }
+
+  byRequestKey(userId: UserId, requestKey: string): Promise<Photo | null> {
+    return run(() => {
+      const earlier = this.requestKeys.find(userId, 'photo', requestKey);
+      const row = earlier && this.byId.get(earlier.targetId);
+      return row ? toPhoto(row) : null;
     });
   }
 
