@@ -11,12 +11,12 @@ import { likedKey, likeIndexMarkerKey, likeKey } from '../../src/storage/aws/key
 import { indexLikes } from '../../src/storage/aws/likes';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
 import { migrate, MIGRATIONS } from '../../src/storage/aws/migrations';
-import type { Photo } from '../../src/domain/types';
+import { conversationIdOf, type Photo } from '../../src/domain/types';
 import { startDynamoDbFaults, type DynamoDbFaults } from '../support/dynamodb-faults';
 import { AWS_TEST_TIMEOUT_MS, awsConfigOf, awsTestConfig, freshAwsEnv, ownMariaDb } from '../support/aws-env';
 import { blobStoreContract } from './blob-store.contract';
 import { commentStoreContract } from './comment-store.contract';
-import { createUser, createUsers, newPhoto, randomToken, uniqueWord } from './fixtures';
+import { createUser, createUsers, newMessage, newPhoto, randomToken, uniqueWord } from './fixtures';
 import { friendStoreContract } from './friend-store.contract';
 import { messageDeliveryContract } from './message-delivery.contract';
 import { messageStoreContract } from './message-store.contract';
@@ -269,6 +269,24 @@ describe('aws: DynamoDB retry paths, with the contention answers DynamoDB Local 
     faults.fail('TransactWriteItems', 0);
     expect((await storage.photos.get(photo.id))?.likes).toBe(0);
     expect((await storage.photos.likedBy(fan!.id, [photo.id])).size).toBe(0);
+  });
+
+  it('MessageStore.send by two users 50 each at once while 5 transactions in a row are cancelled for TransactionConflict stores all 100 exactly once, in order', async () => {
+    const [a, b] = await createUsers(storage, 2);
+    const drafts = Array.from({ length: 50 }, (_, i) => [
+      newMessage(a!, b!, `a${i}`),
+      newMessage(b!, a!, `b${i}`),
+    ]).flat();
+    const before = faults.count('TransactWriteItems');
+    // Sends of one conversation take turns in a process, so these 5 fall on one send's attempts.
+    faults.fail('TransactWriteItems', 5);
+    const sent = await Promise.all(drafts.map((m) => storage.messages.send(m)));
+    expect(faults.count('TransactWriteItems').faked - before.faked).toBe(5);
+    const stored = await storage.messages.latest(conversationIdOf(a!.id, b!.id), 200);
+    expect(stored.map((m) => m.id)).toEqual(sent.map((m) => m.id).sort());
+    expect(stored.map((m) => m.text).sort()).toEqual(drafts.map((m) => m.text).sort());
+    for (let i = 1; i < stored.length; i++)
+      expect(stored[i]!.createdAt >= stored[i - 1]!.createdAt).toBe(true);
   });
 
   it('PhotoStore.delete whose term deletes come back unprocessed twice still removes every term', async () => {
