@@ -21,6 +21,14 @@ const PUBLISH_INTERVAL_MS = 2_000;
 const STALE_AFTER_MS = 5 * PUBLISH_INTERVAL_MS;
 const WORKER_FILE = /^worker-(\d+)\.json$/;
 
+interface StoreTotals {
+  store: string;
+  operation: string;
+  calls: number;
+  errors: number;
+  seconds: number;
+}
+
 export interface MetricsOptions {
   /**
    * A folder the workers of one site share (inside DATA_DIR): each writes its figures there every
@@ -32,7 +40,7 @@ export interface MetricsOptions {
 
 /**
  * The site's Prometheus metrics (prom-client): requests and latency by route, method and status;
- * store calls, errors, latency and capacity units by store and operation; the image queue; and
+ * store calls, errors, time and capacity units by store and operation; the image queue; and
  * prom-client's process metrics (event-loop lag, heap, CPU, handles).
  *
  * PM2 runs the workers in cluster mode with its own daemon as the cluster primary, so
@@ -47,10 +55,9 @@ export class Metrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly latency: Histogram<'method' | 'route' | 'status'>;
-  private readonly storeCalls: Counter<'store' | 'operation'>;
-  private readonly storeErrors: Counter<'store' | 'operation'>;
-  private readonly storeLatency: Histogram<'store'>;
-  private readonly storeUnits: Counter<'store' | 'kind'>;
+  /** Store calls are counted here, cheaply, and handed to prom-client only when scraped. */
+  private readonly storeTotals = new Map<string, StoreTotals>();
+  private readonly unitTotals = new Map<string, { store: string; kind: 'read' | 'write'; units: number }>();
   private imageQueue: () => number = () => 0;
   private readonly shareDir: string | undefined;
   private readonly ownFile: string | undefined;
@@ -71,30 +78,47 @@ export class Metrics {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.storeCalls = new Counter({
-      name: 'lumina_store_calls_total',
-      help: 'Backend calls (SQL statement, DynamoDB or S3 command, file operation), by store and operation.',
-      labelNames: ['store', 'operation'],
-      registers,
-    });
-    this.storeErrors = new Counter({
-      name: 'lumina_store_call_errors_total',
-      help: 'Backend calls that failed, by store and operation.',
-      labelNames: ['store', 'operation'],
-      registers,
-    });
-    this.storeLatency = new Histogram({
-      name: 'lumina_store_call_duration_seconds',
-      help: 'Time of one backend call, by store.',
-      labelNames: ['store'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 3],
-      registers,
-    });
-    this.storeUnits = new Counter({
+    // A request makes several store calls, and prom-client hashes the labels on every update;
+    // so the calls are summed in plain maps and the counters set from them at scrape time.
+    const totals = () => this.storeTotals.values();
+    const storeCounter = (name: string, help: string, value: (t: StoreTotals) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['store', 'operation'],
+        registers,
+        collect() {
+          this.reset();
+          for (const t of totals()) {
+            if (value(t) > 0) this.inc({ store: t.store, operation: t.operation }, value(t));
+          }
+        },
+      });
+    storeCounter(
+      'lumina_store_calls_total',
+      'Backend calls (SQL statement, DynamoDB or S3 command, file operation), by store and operation.',
+      (t) => t.calls,
+    );
+    storeCounter(
+      'lumina_store_call_errors_total',
+      'Backend calls that failed, by store and operation.',
+      (t) => t.errors,
+    );
+    storeCounter(
+      'lumina_store_call_seconds_total',
+      'Time spent in backend calls, by store and operation (divide by the calls for the mean).',
+      (t) => t.seconds,
+    );
+    const units = () => this.unitTotals.values();
+    new Counter({
       name: 'lumina_store_capacity_units_total',
       help: 'Capacity units the backend reported consumed (DynamoDB), by store and kind (read, write).',
       labelNames: ['store', 'kind'],
       registers,
+      collect() {
+        this.reset();
+        for (const u of units()) this.inc({ store: u.store, kind: u.kind }, u.units);
+      },
     });
     const imageQueue = () => this.imageQueue();
     new Gauge({
@@ -118,13 +142,25 @@ export class Metrics {
 
   /** The StoreCallListener for createStorage (ports.ts). */
   readonly onStoreCall = (call: StoreCall): void => {
-    const labels = { store: call.store, operation: call.operation };
-    this.storeCalls.inc(labels);
-    if (!call.ok) this.storeErrors.inc(labels);
-    this.storeLatency.observe({ store: call.store }, call.ms / 1000);
-    if (call.readUnits) this.storeUnits.inc({ store: call.store, kind: 'read' }, call.readUnits);
-    if (call.writeUnits) this.storeUnits.inc({ store: call.store, kind: 'write' }, call.writeUnits);
+    const key = `${call.store}\u0000${call.operation}`;
+    let totals = this.storeTotals.get(key);
+    if (!totals) {
+      totals = { store: call.store, operation: call.operation, calls: 0, errors: 0, seconds: 0 };
+      this.storeTotals.set(key, totals);
+    }
+    totals.calls++;
+    if (!call.ok) totals.errors++;
+    totals.seconds += call.ms / 1000;
+    if (call.readUnits) this.addUnits(call.store, 'read', call.readUnits);
+    if (call.writeUnits) this.addUnits(call.store, 'write', call.writeUnits);
   };
+
+  private addUnits(store: string, kind: 'read' | 'write', units: number): void {
+    const key = `${store}\u0000${kind}`;
+    const totals = this.unitTotals.get(key);
+    if (totals) totals.units += units;
+    else this.unitTotals.set(key, { store, kind, units });
+  }
 
   /** Where the image queue's depth comes from (the container's ImageProcessor). */
   watchImageQueue(depth: () => number): void {

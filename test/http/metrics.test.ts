@@ -57,7 +57,7 @@ describe('/metrics with METRICS_TOKEN', () => {
       'lumina_http_request_duration_seconds',
       'lumina_store_calls_total',
       'lumina_store_call_errors_total',
-      'lumina_store_call_duration_seconds',
+      'lumina_store_call_seconds_total',
       'lumina_image_queue_depth',
       'nodejs_eventloop_lag_seconds',
     ]) {
