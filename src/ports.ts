@@ -164,6 +164,11 @@ export interface FriendStore extends Pingable {
   friendIds(userId: UserId): Promise<UserId[]>;
 }
 
+/** A page of listByOwners; `liked` is there when a viewer was given. */
+export interface OwnersPage extends Page<Photo> {
+  liked?: Set<string>;
+}
+
 export interface LikeResult {
   likes: number;
   liked: boolean;
@@ -188,8 +193,12 @@ export interface PhotoStore extends Pingable {
    * Returns the deleted photo (for its image keys), or null if it did not exist. Comments are the CommentStore's.
    */
   delete(id: string): Promise<Photo | null>;
-  /** Photos of any of `ownerIds`, newest first (by id), strictly older than `page.before`. */
-  listByOwners(ownerIds: UserId[], page: PageRequest): Promise<Page<Photo>>;
+  /**
+   * Photos of any of `ownerIds`, newest first (by id), strictly older than `page.before`. With
+   * `viewerId`, also `liked`: the page's photos that viewer has liked (as likedBy would answer),
+   * read beside the photos rather than after them.
+   */
+  listByOwners(ownerIds: UserId[], page: PageRequest, viewerId?: UserId): Promise<OwnersPage>;
   /**
    * Every photo, newest first. On DynamoDB this reads a global secondary index, which is
    * eventually consistent: a new photo may take up to about a second to appear here. Each worker

@@ -19,6 +19,7 @@ import type {
   CommentStore,
   FriendStore,
   ImageProcessor,
+  OwnersPage,
   PhotoStore,
   StoredBlob,
   UserStore,
@@ -149,16 +150,19 @@ export class PhotoService {
       throw noSuch('user');
     const owners = wanted?.filter((id) => !hidden.has(id));
 
-    let result: Page<Photo>;
+    let result: OwnersPage;
     if (terms.length > 0) result = await this.photos.search(terms, owners, page);
-    else if (owners) result = await this.photos.listByOwners(owners, page);
+    // The viewer's likes come with the page, read beside its photos.
+    else if (owners) result = await this.photos.listByOwners(owners, page, viewer.id);
     else result = await this.photos.listAll(page);
     if (hidden.size > 0) result = { ...result, items: result.items.filter((p) => !hidden.has(p.userId)) };
 
-    const liked = await this.photos.likedBy(
-      viewer.id,
-      result.items.map((p) => p.id),
-    );
+    const liked =
+      result.liked ??
+      (await this.photos.likedBy(
+        viewer.id,
+        result.items.map((p) => p.id),
+      ));
     return { items: result.items.map((p) => ({ ...p, likedByMe: liked.has(p.id) })), next: result.next };
   }
 

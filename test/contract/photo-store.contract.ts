@@ -320,5 +320,20 @@ export function photoStoreContract(make: MakeStorage): void {
       expect([...liked].sort()).toEqual([p1!.id, p3!.id].sort());
       expect((await photos().likedBy(fan!.id, [])).size).toBe(0);
     });
+
+    it('PhotoStore.listByOwners with a viewer also returns which photos of the page the viewer liked, and only those', async () => {
+      const [a, b, fan] = await createUsers(storage(), 3);
+      const [p1, p2, p3, p4] = await createInOrder([a!, b!, a!, b!]);
+      await photos().like(p1!.id, fan!.id);
+      await photos().like(p4!.id, fan!.id);
+      await photos().like(p2!.id, a!.id);
+      const page = await photos().listByOwners([a!.id, b!.id], { limit: 3 }, fan!.id);
+      expect(page.items.map((p) => p.id)).toEqual([p4!.id, p3!.id, p2!.id]);
+      expect([...page.liked!]).toEqual([p4!.id]);
+      const next = await photos().listByOwners([a!.id, b!.id], { limit: 3, before: page.next! }, fan!.id);
+      expect([...next.liked!]).toEqual([p1!.id]);
+      expect((await photos().listByOwners([], { limit: 3 }, fan!.id)).liked?.size).toBe(0);
+      expect((await photos().listByOwners([a!.id], { limit: 3 })).liked).toBeUndefined();
+    });
   });
 }

@@ -1,7 +1,9 @@
-import type { Page, PageRequest, Photo, UserId } from '../../domain/types';
+import type { PageRequest, Photo, UserId } from '../../domain/types';
 import { Semaphore } from '../../lib/semaphore';
 import { emptyPage, itself, toPage } from '../paging';
+import type { OwnersPage } from '../../ports';
 import type { DynamoClient, Item } from './dynamo-client';
+import type { Likes } from './likes';
 import { newestPhotosOf, ownerPartition, photoIdOfSortKey, photoKey } from './keys';
 import { toPhoto } from './photo-item';
 
@@ -17,19 +19,28 @@ export class OwnerFeed {
   constructor(
     private readonly db: DynamoClient,
     private readonly table: string,
+    private readonly likes: Likes,
   ) {}
 
-  /** Page + 1 ids from each owner (at most 16 queries in flight), then the page's photos in order. */
-  async list(ownerIds: UserId[], page: PageRequest): Promise<Page<Photo>> {
+  /**
+   * Two waves, whatever the number of owners: page + 1 ids from each owner (at most 16 queries
+   * in flight), then the page's photos in order and, with a viewer, the viewer's likes of them.
+   */
+  async list(ownerIds: UserId[], page: PageRequest, viewerId?: UserId): Promise<OwnersPage> {
     const owners = [...new Set(ownerIds)];
-    if (owners.length === 0) return emptyPage();
+    const none = viewerId !== undefined ? { liked: new Set<string>() } : {};
+    if (owners.length === 0) return { ...emptyPage<Photo>(), ...none };
     const want = page.limit + 1;
     const gate = new Semaphore(OWNER_QUERY_CONCURRENCY);
     const perOwner = await Promise.all(
       owners.map((owner) => gate.run(() => this.idsOf(owner, page.before, want))),
     );
     const ids = toPage([...new Set(perOwner.flat())].sort().reverse().slice(0, want), page.limit, itself);
-    return { items: await this.photos(ids.items), next: ids.next };
+    const [items, liked] = await Promise.all([
+      this.photos(ids.items),
+      viewerId !== undefined ? this.likes.likedBy(viewerId, ids.items) : undefined,
+    ]);
+    return { items, next: ids.next, ...(liked ? { liked } : {}) };
   }
 
   /** Access pattern "how many photos one owner has": a COUNT query on the owner's index partition. */

@@ -1,7 +1,7 @@
 import { Conflict } from '../../domain/errors';
 import { photoTerms } from '../../domain/search';
 import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
-import type { LikeResult, PhotoStore } from '../../ports';
+import type { LikeResult, OwnersPage, PhotoStore } from '../../ports';
 import { AllFeed } from './all-feed';
 import { Likes } from './likes';
 import type { DynamoClient, Item, TransactItem } from './dynamo-client';
@@ -28,9 +28,9 @@ export class DynamoPhotoStore implements PhotoStore {
     private readonly table: string,
   ) {
     this.allFeed = new AllFeed(db, table);
-    this.ownerFeed = new OwnerFeed(db, table);
-    this.terms = new PhotoSearch(db, table);
     this.likes = new Likes(db, table);
+    this.ownerFeed = new OwnerFeed(db, table, this.likes);
+    this.terms = new PhotoSearch(db, table);
   }
 
   async ping(): Promise<void> {
@@ -142,8 +142,8 @@ export class DynamoPhotoStore implements PhotoStore {
     return photo;
   }
 
-  listByOwners(ownerIds: UserId[], page: PageRequest): Promise<Page<Photo>> {
-    return this.ownerFeed.list(ownerIds, page);
+  listByOwners(ownerIds: UserId[], page: PageRequest, viewerId?: UserId): Promise<OwnersPage> {
+    return this.ownerFeed.list(ownerIds, page, viewerId);
   }
 
   listAll(page: PageRequest): Promise<Page<Photo>> {

@@ -1,6 +1,6 @@
 import { photoTerms } from '../../domain/search';
 import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
-import type { LikeResult, PhotoStore } from '../../ports';
+import type { LikeResult, OwnersPage, PhotoStore } from '../../ports';
 import { byId, toPage } from '../paging';
 import { run, type SqliteClient, type SqlStatement } from './sqlite-client';
 import { SqliteRequestKeys } from './request-keys';
@@ -213,12 +213,22 @@ export class SqlitePhotoStore implements PhotoStore {
    * first), merged by id, then the page's rows in one statement. The cost follows the page size
    * and the number of owners, not how many photos they have, and only the page's rows are read.
    */
-  listByOwners(ownerIds: UserId[], page: PageRequest): Promise<Page<Photo>> {
+  listByOwners(ownerIds: UserId[], page: PageRequest, viewerId?: UserId): Promise<OwnersPage> {
     return run(() => {
       const owners = [...new Set(ownerIds)];
-      if (owners.length === 0) return { items: [], next: null };
+      if (owners.length === 0)
+        return { items: [], next: null, ...(viewerId !== undefined ? { liked: new Set<string>() } : {}) };
       const { items, next } = this.ownersTx.deferred(owners, page);
-      return { items: items.map(toPhoto), next };
+      const photos = items.map(toPhoto);
+      if (viewerId === undefined) return { items: photos, next };
+      return {
+        items: photos,
+        next,
+        liked: this.likedAmongPage(
+          viewerId,
+          photos.map((p) => p.id),
+        ),
+      };
     });
   }
 
@@ -250,9 +260,11 @@ export class SqlitePhotoStore implements PhotoStore {
   }
 
   likedBy(userId: UserId, photoIds: string[]): Promise<Set<string>> {
-    return run(
-      () => new Set(photoIds.length === 0 ? [] : this.likedAmong.all(userId, JSON.stringify(photoIds))),
-    );
+    return run(() => this.likedAmongPage(userId, photoIds));
+  }
+
+  private likedAmongPage(userId: UserId, photoIds: string[]): Set<string> {
+    return new Set(photoIds.length === 0 ? [] : this.likedAmong.all(userId, JSON.stringify(photoIds)));
   }
 
   like(photoId: string, userId: UserId): Promise<LikeResult | null> {
