@@ -158,7 +158,7 @@ const signedIn: HeaderName[] = ['Set-Cookie', 'RateLimit', 'RateLimit-Policy'];
 
 const idempotencyKey = requestKey.optional().meta({
   description:
-    "The client's name for this attempt: a retry with the same key gets the message the first attempt stored, not a second one.",
+    "The client's name for this attempt at creating something: a retry with the same key gets what the first attempt stored, not a second copy.",
 });
 
 /** The OpenAPI document itself; its shape is OpenAPI's, so only its frame is checked. */
@@ -371,6 +371,7 @@ export const operations: Operation[] = [
     description:
       'The type is decided from the bytes. The image is decoded, orientation applied, metadata (GPS) removed, and stored as a full image (at most 2048 px on the long side) and a 200×200 cover-cropped thumbnail, JPEG (or WebP with IMAGE_FORMAT=webp). Limited per user (RATE_LIMIT_UPLOAD_*).',
     isLimited: true,
+    headers: { 'Idempotency-Key': idempotencyKey },
     upload: { fields: uploadFields, file: 'photo' },
     responses: {
       201: json(photoJson, 'The new photo.', ['Location', 'RateLimit', 'RateLimit-Policy']),
@@ -494,6 +495,7 @@ export const operations: Operation[] = [
     tag: 'comments',
     summary: 'Comment on a photo',
     params: { id: photoId },
+    headers: { 'Idempotency-Key': idempotencyKey },
     body: commentText,
     responses: { 201: json(commentJson, 'The new comment.'), 404: photoNotFound },
   },
