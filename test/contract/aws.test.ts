@@ -12,6 +12,7 @@ import { indexLikes } from '../../src/storage/aws/likes';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
 import { migrate, MIGRATIONS } from '../../src/storage/aws/migrations';
 import { conversationIdOf, type Photo } from '../../src/domain/types';
+import { newId, timeOfId } from '../../src/lib/ulid';
 import { startDynamoDbFaults, type DynamoDbFaults } from '../support/dynamodb-faults';
 import { AWS_TEST_TIMEOUT_MS, awsConfigOf, awsTestConfig, freshAwsEnv, ownMariaDb } from '../support/aws-env';
 import { blobStoreContract } from './blob-store.contract';
@@ -382,3 +383,87 @@ describe('aws: likes under their users', () => {
     expect(await raw.get({ TableName: table, Key: likeKey(p1.id, fan.id), ConsistentRead: true })).toBeNull();
   });
 });
+
+describe.each([
+  ['as the SDK sends it again (same ClientRequestToken)', false],
+  ['even sent again without its ClientRequestToken', true],
+])(
+  'aws: a DynamoDB write that landed but whose answer was lost (a timeout) is not applied twice, %s',
+  (_, isWithoutToken) => {
+    let faults: DynamoDbFaults;
+    let storage: Storage;
+    beforeAll(async () => {
+      const config = awsTestConfig();
+      faults = await startDynamoDbFaults(config.dynamodb.endpoint ?? '');
+      faults.dropClientRequestTokens(isWithoutToken);
+      storage = await open({ ...config, dynamodb: { ...config.dynamodb, endpoint: faults.endpoint } });
+    });
+    afterAll(() => faults.close());
+    afterEach(() => faults.loseAnswer('TransactWriteItems', 0));
+
+    /** Runs `write` with the answer of its next TransactWrite lost after DynamoDB Local applied it. */
+    async function withLostAnswer<T>(write: () => Promise<T>): Promise<T> {
+      const before = faults.count('TransactWriteItems');
+      faults.loseAnswer('TransactWriteItems', 1);
+      const result = await write();
+      const after = faults.count('TransactWriteItems');
+      expect(after.faked - before.faked).toBe(1);
+      expect(after.calls - before.calls).toBeGreaterThanOrEqual(2);
+      return result;
+    }
+
+    it('MessageStore.send: the message is stored once and the send answers it', async () => {
+      const [a, b] = await createUsers(storage, 2);
+      const conversation = `CONV#${Math.min(a!.id, b!.id)}#${Math.max(a!.id, b!.id)}`;
+      const first = await storage.messages.send({
+        conversationId: conversation,
+        fromUserId: a!.id,
+        fromUsername: a!.username,
+        toUserId: b!.id,
+        toUsername: b!.username,
+        text: 'before',
+      });
+      const sent = await withLostAnswer(() =>
+        storage.messages.send({
+          conversationId: conversation,
+          fromUserId: a!.id,
+          fromUsername: a!.username,
+          toUserId: b!.id,
+          toUsername: b!.username,
+          text: 'landed once',
+        }),
+      );
+      expect(await storage.messages.latest(conversation, 10)).toEqual([first, sent]);
+      expect(await storage.messages.unreadTotal(b!.id)).toBe(2);
+    });
+
+    it('CommentStore.add: the comment is stored and counted once, and the add answers it', async () => {
+      const owner = await createUser(storage);
+      const photo = await storage.photos.create(newPhoto(owner));
+      const id = newId();
+      const comment = {
+        id,
+        photoId: photo.id,
+        userId: owner.id,
+        username: owner.username,
+        text: 'landed once',
+        createdAt: new Date(timeOfId(id)),
+      };
+      expect(await withLostAnswer(() => storage.comments.add(comment))).toEqual(comment);
+      expect((await storage.comments.list(photo.id, { limit: 10 })).items).toEqual([comment]);
+      expect((await storage.photos.get(photo.id))?.commentCount).toBe(1);
+    });
+
+    it('PhotoStore.create and like: the photo is stored once and the like counted once', async () => {
+      const owner = await createUser(storage);
+      const fan = await createUser(storage);
+      const photo = await withLostAnswer(() => storage.photos.create(newPhoto(owner)));
+      expect(idsOf((await storage.photos.listByOwners([owner.id], { limit: 10 })).items)).toEqual([photo.id]);
+      expect(await withLostAnswer(() => storage.photos.like(photo.id, fan.id))).toEqual({
+        likes: 1,
+        liked: true,
+      });
+      expect((await storage.photos.get(photo.id))?.likes).toBe(1);
+    });
+  },
+);

@@ -16,6 +16,17 @@ export interface DynamoDbFaults {
   endpoint: string;
   /** The next `times` calls of `operation` (0: none) are answered with its fault instead of being served. */
   fail(operation: FaultyOperation, times: number): void;
+  /**
+   * The next `times` calls of `operation` reach DynamoDB Local and are applied, but their answer
+   * is lost (the connection is cut once DynamoDB Local has answered): a write that timed out
+   * after it landed. The SDK sends the same request again, as it does after any network error.
+   */
+  loseAnswer(operation: FaultyOperation | 'PutItem' | 'UpdateItem', times: number): void;
+  /**
+   * With true, every request loses its ClientRequestToken on the way, so DynamoDB Local cannot
+   * tell a resent transaction from a new one: what the stores do without the SDK's own guard.
+   */
+  dropClientRequestTokens(isOn: boolean): void;
   /** Calls of `operation` seen so far, and how many of them were faked. */
   count(operation: FaultyOperation): { calls: number; faked: number };
   close(): Promise<void>;
@@ -65,7 +76,10 @@ export async function startDynamoDbFaults(target: string): Promise<DynamoDbFault
   const pending = new Map<FaultyOperation, number>();
   const counts = new Map<string, { calls: number; faked: number }>();
 
-  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+  const lost = new Map<string, number>();
+  let isDroppingTokens = false;
+
+  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, isLost = false) => {
     const proxied = request(
       {
         host: upstream.hostname,
@@ -75,6 +89,11 @@ export async function startDynamoDbFaults(target: string): Promise<DynamoDbFault
         headers: req.headers,
       },
       (answer) => {
+        if (isLost) {
+          answer.resume();
+          answer.once('end', () => res.destroy());
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
@@ -87,12 +106,24 @@ export async function startDynamoDbFaults(target: string): Promise<DynamoDbFault
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const body = Buffer.concat(chunks);
+      let body = Buffer.concat(chunks);
+      if (isDroppingTokens && body.includes('ClientRequestToken')) {
+        const input = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+        delete input.ClientRequestToken;
+        body = Buffer.from(JSON.stringify(input));
+        req.headers['content-length'] = String(body.length);
+      }
       const target = String(req.headers['x-amz-target'] ?? '');
       const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
       const count = counts.get(operation) ?? { calls: 0, faked: 0 };
       counts.set(operation, count);
       count.calls++;
+      const toLose = lost.get(operation) ?? 0;
+      if (toLose > 0) {
+        lost.set(operation, toLose - 1);
+        count.faked++;
+        return forward(req, res, body, true);
+      }
       const left = pending.get(operation as FaultyOperation) ?? 0;
       if (left === 0) return forward(req, res, body);
       pending.set(operation as FaultyOperation, left - 1);
@@ -114,6 +145,10 @@ export async function startDynamoDbFaults(target: string): Promise<DynamoDbFault
   return {
     endpoint: `http://${LOOPBACK}:${port}`,
     fail: (operation, times) => pending.set(operation, times),
+    loseAnswer: (operation, times) => lost.set(operation, times),
+    dropClientRequestTokens: (isOn) => {
+      isDroppingTokens = isOn;
+    },
     count: (operation) => ({ ...(counts.get(operation) ?? { calls: 0, faked: 0 }) }),
     close: () =>
       new Promise<void>((resolve) => {

@@ -16,7 +16,11 @@ interface IdRow extends RowDataPacket {
   id: number;
 }
 
-const toBlock = (row: BlockRow): Block => ({ userId: row.user_id, username: row.username, createdAt: row.created_at });
+const toBlock = (row: BlockRow): Block => ({
+  userId: row.user_id,
+  username: row.username,
+  createdAt: row.created_at,
+});
 
 /** Blocks in MySQL: primary key (blocker, blocked), and a key on blocked for the other direction. */
 export class MysqlBlockStore implements BlockStore {

@@ -94,6 +94,12 @@ export class DynamoCommentStore implements CommentStore {
       if (earlier) return earlier;
     }
     if (failed?.has('photo')) throw noSuch('photo');
+    if (failed?.has('comment')) {
+      // Ids are made fresh for each comment: one already stored under this id is this comment,
+      // whose first attempt landed though its answer was lost (and was sent again).
+      const stored = await this.get(comment.photoId, comment.id);
+      if (stored?.userId === comment.userId && stored.text === comment.text) return stored;
+    }
     if (failed) throw new Conflict('A comment with this id already exists.', 'comment_exists');
     return comment;
   }

@@ -132,9 +132,11 @@ export class DynamoMessageStore implements MessageStore {
           if (earlier) return earlier;
         }
         if (!failed.has('head')) throw new Error(`unexpected cancellation: ${[...failed.keys()].join(', ')}`);
+        const previous = failed.get('head');
+        // This very transaction landed before (its answer was lost and it was sent again): done.
+        if (previous?.last_message_id === message.id) return message;
         if (Date.now() >= until) throw new Unavailable(DYNAMODB);
         // Another process moved the head first: the failed condition returned it as it is now.
-        const previous = failed.get('head');
         const current = previous && headOf(previous);
         head = current && Number.isFinite(current.seq) ? current : await this.readHead(draft.conversationId);
       }

@@ -100,7 +100,13 @@ export class DynamoPhotoStore implements PhotoStore {
       if (earlier) return earlier;
       throw new Conflict('This upload was made before, and its photo is gone.', 'photo_exists');
     }
-    if (failed?.has('photo')) throw new Conflict('A photo with this id already exists.', 'photo_exists');
+    if (failed?.has('photo')) {
+      // Ids are made fresh for each upload: a photo already stored under this id by this owner is
+      // this one, whose first attempt landed though its answer was lost (and was sent again).
+      const stored = await this.get(photo.id);
+      if (stored?.userId === photo.userId) return stored;
+      throw new Conflict('A photo with this id already exists.', 'photo_exists');
+    }
     return { ...photo, editedAt: null, likes: 0, commentCount: 0 };
   }
 
