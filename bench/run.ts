@@ -25,6 +25,7 @@ import { createContainer, type Container } from '../src/container';
 import type { ImageKeys, User, Viewer } from '../src/domain/types';
 import { createLogger } from '../src/lib/logger';
 import { newId } from '../src/lib/ulid';
+import { READER, seedReader } from './activity-world';
 import { makePhotoJpeg } from './images';
 import { cookieFrom, headerBytes, multipart, request } from './lib/http';
 import { load, percentile, type LoadResult } from './lib/load';
@@ -330,6 +331,18 @@ async function measure(
     `${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms`,
   );
   return result;
+}
+
+/** Home as one column of posts, the activity page and the unread counts (bench/activity-world.ts). */
+async function measureReader(config: Config, world: World, group: string): Promise<void> {
+  const people = [world.viewer, ...world.friends, ...world.others];
+  await seedReader(container!, people, world.template, PASSWORD);
+  const headers = { cookie: await login(READER, config.session.cookieName) };
+  await measure(group, 'GET / (Home page: 50 posts from 20 friends)', '/', headers);
+  await measure(group, `${HOME} (50 posts from 20 friends)`, HOME_PATH, headers);
+  await measure(group, 'GET /activity (HTML page)', '/activity', headers);
+  await measure(group, 'GET /api/activity', '/api/activity', headers);
+  await measure(group, 'GET /api/badges (unread counts)', '/api/badges', headers);
 }
 
 /** Length of a JSON array body (a feed page), or undefined for anything else. */
@@ -664,6 +677,7 @@ async function main(): Promise<number> {
   if (!settings.pollOnly) {
     await measure(small, HOME, HOME_PATH, headers);
     allSmall = await measure(small, ALL, ALL_PATH, headers, settings.feedRounds);
+    await measureReader(config, world, small);
     const toAdd = settings.largeStore - world.photoCount;
     log(`seeding ${toAdd} more photos (store: ${settings.largeStore})`);
     const seedStarted = Date.now();

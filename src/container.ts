@@ -4,6 +4,7 @@ import type { Config } from './config';
 import type { Logger } from './lib/logger';
 import type { ImageProcessor, PasswordHasher, Storage, StoreCallListener } from './ports';
 import { AccountService } from './services/account.service';
+import { ActivityService } from './services/activity.service';
 import { AuthService } from './services/auth.service';
 import { BlockService } from './services/block.service';
 import { CommentService } from './services/comment.service';
@@ -23,6 +24,7 @@ export interface Services {
   blocks: BlockService;
   users: UserService;
   photos: PhotoService;
+  activity: ActivityService;
   comments: CommentService;
   friends: FriendService;
   messages: MessageService;
@@ -65,15 +67,17 @@ export async function createContainer(
   const passwords = overrides.passwords ?? new BcryptPasswords(config.bcryptCost);
   const { users, friends, photos, comments, messages, blobs, blocks } = storage;
 
+  const activity = new ActivityService(storage.activity, users, blocks);
   const services: Services = {
     auth: new AuthService(users, passwords),
     account: new AccountService(users, storage.sessions, passwords),
     profiles: new ProfileService(users, photos, friends, blobs, images, blocks),
     blocks: new BlockService(blocks, friends, users),
     users: new UserService(users, blocks),
-    photos: new PhotoService(photos, comments, blobs, images, friends, users, blocks),
-    comments: new CommentService(comments, photos, blocks),
-    friends: new FriendService(friends, users, blocks),
+    photos: new PhotoService(photos, comments, blobs, images, friends, users, blocks, activity),
+    comments: new CommentService(comments, photos, blocks, activity),
+    friends: new FriendService(friends, users, blocks, activity),
+    activity,
     messages: new MessageService(messages, friends, users, blocks),
     health: new HealthService(storage.health),
     sweep: new SweepService(photos, comments, blobs),

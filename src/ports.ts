@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import type {
   Block,
+  ActivityEvent,
+  ActivitySubject,
   Comment,
   Conversation,
   Friend,
@@ -169,6 +171,11 @@ export interface OwnersPage extends Page<Photo> {
   liked?: Set<string>;
 }
 
+export interface Liker {
+  userId: UserId;
+  likedAt: Date;
+}
+
 export interface LikeResult {
   likes: number;
   liked: boolean;
@@ -224,6 +231,12 @@ export interface PhotoStore extends Pingable {
    * backfill. Returns false if the photo does not exist.
    */
   setImageKeys(id: string, keys: ImageKeys): Promise<boolean>;
+  /**
+   * Who liked the photo, the newest like first (ties by user id, descending), strictly after
+   * the cursor `page.before` (`<likedAt ms>.<userId>` of the last one shown); `next` is such a
+   * cursor. A photo without likes (or none) gives an empty page.
+   */
+  likers(photoId: string, page: PageRequest): Promise<Page<Liker>>;
   /**
    * Replaces caption, topic and alt text, sets editedAt, and replaces the photo's search terms
    * to match the new text in the same write (no entry for a word that is gone survives it).
@@ -295,6 +308,26 @@ export interface MessageStore extends Pingable {
   markRead(userId: UserId, otherUserId: UserId): Promise<void>;
   /** Sum of the user's unread counts. */
   unreadTotal(userId: UserId): Promise<number>;
+}
+
+/**
+ * Activity events under their recipient, newest first. Each event is one small record; a page
+ * is one key query on the recipient (DynamoDB: partition USER#<id>#ACT, TTL 90 days; SQLite:
+ * the (recipient, id) primary key). Events older than ACTIVITY_TTL_DAYS are never returned.
+ */
+export interface ActivityStore extends Pingable {
+  /** Stores the events (at most one per recipient of one act). */
+  add(events: ActivityEvent[]): Promise<void>;
+  /** The recipient's events newest first, strictly older than `before` (an event id) when given. */
+  list(recipientId: UserId, page: PageRequest): Promise<Page<ActivityEvent>>;
+  /** Deletes every event the subject caused, for every recipient. */
+  remove(subject: ActivitySubject): Promise<void>;
+  /** Id of the newest event the recipient has seen, or null. */
+  readMark(recipientId: UserId): Promise<string | null>;
+  /** Moves the read mark forward to `eventId` (never back). */
+  markRead(recipientId: UserId, eventId: string): Promise<void>;
+  /** How many of the recipient's events are newer than the read mark, counting at most `cap`. */
+  countUnread(recipientId: UserId, cap: number): Promise<number>;
 }
 
 export interface StoredBlob {
@@ -396,6 +429,7 @@ export interface Storage {
   photos: PhotoStore;
   comments: CommentStore;
   messages: MessageStore;
+  activity: ActivityStore;
   blobs: BlobStore;
   /** Names each backing service for /readyz, with the store to ping. */
   health: { name: string; check: Pingable }[];

@@ -21,3 +21,7 @@ export const HEIC_DECODE_TIMEOUT_MS = 20_000;
 export const MAX_BIO_LENGTH = 150;
 /** Avatars are square: `large` on the profile header, `small` everywhere a name is shown. */
 export const AVATAR_SIZES = { large: 320, small: 64 } as const;
+/** Activity events are kept this long (DynamoDB TTL; SQLite prunes on read). */
+export const ACTIVITY_TTL_DAYS = 90;
+/** The nav badge counts unread activity up to this (shown as 99+). */
+export const ACTIVITY_BADGE_CAP = 100;

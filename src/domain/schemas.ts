@@ -308,3 +308,52 @@ export const avatarSize = z.enum(['small', 'large'], { error: 'size must be smal
 export const blockInput = z.union([z.object({ username }), z.object({ user_id: strictUserId('user_id') })], {
   error: 'Say who to block: send a username or a user_id.',
 });
+
+const ACTIVITY_KINDS = ['like', 'comment', 'mention', 'friend_request', 'friend_accept'] as const;
+const kindList = `kind must be one or more of ${ACTIVITY_KINDS.join(', ')}, separated by commas`;
+
+/** GET /api/activity and the /activity page: kinds (comma-separated), page size and cursor. */
+export const activityQuery = z.object({
+  kind: z
+    .string({ error: kindList })
+    .max(200, { error: kindList })
+    .transform((s) => [
+      ...new Set(
+        s
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .pipe(z.array(z.enum(ACTIVITY_KINDS, { error: kindList })))
+    .optional(),
+  limit: z.coerce
+    .number({ error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+    .int({ error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+    .min(1, { error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+    .max(MAX_PAGE_SIZE, { error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+    .default(30),
+  before: z
+    .string({ error: 'before must be text' })
+    .max(40, { error: 'before is not a place in the activity list' })
+    .optional(),
+});
+export type ActivityQuery = z.infer<typeof activityQuery>;
+
+/** Cursor of a likes list: `<ms>.<userId>` of the last like shown. */
+export const LIKERS_CURSOR = /^\d{1,15}\.\d{1,15}$/;
+
+export const likersQuery = z.object({
+  limit: z.coerce
+    .number({ error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+    .int({ error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+    .min(1, { error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+    .max(MAX_PAGE_SIZE, { error: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}` })
+    .default(DEFAULT_PAGE_SIZE),
+  before: z
+    .string({ error: 'before must be text' })
+    .regex(LIKERS_CURSOR, {
+      error: 'before is not a place in the list of likes; use the link of the previous page.',
+    })
+    .optional(),
+});

@@ -175,3 +175,32 @@ export interface Block {
   username: string;
   createdAt: Date;
 }
+
+/**
+ * What happened that a person is told about. `reply` is a comment after yours on a photo you
+ * commented on (the API calls it `comment` too).
+ */
+export type ActivityKind = 'like' | 'comment' | 'reply' | 'mention' | 'friend_request' | 'friend_accept';
+
+/** One stored activity event: one small record per recipient of one act. */
+export interface ActivityEvent {
+  /** ULID: sorting by id is sorting by time. */
+  id: string;
+  recipientId: UserId;
+  kind: ActivityKind;
+  actorId: UserId;
+  actorUsername: string;
+  photoId: string | null;
+  /** The comment behind a comment, reply or mention in a comment; the request behind a friend event. */
+  subjectId: string | null;
+  /** A short excerpt of the comment or caption, or null. */
+  text: string | null;
+  createdAt: Date;
+}
+
+/** Which events an undone act takes with it. */
+export type ActivitySubject =
+  | { kind: 'like'; photoId: string; actorId: UserId }
+  | { kind: 'comment'; photoId: string; commentId: string }
+  | { kind: 'photo'; photoId: string }
+  | { kind: 'request'; requestId: number };

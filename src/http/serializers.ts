@@ -13,6 +13,7 @@ import type {
   User,
 } from '../domain/types';
 import { ULID_PATTERN } from '../lib/ulid';
+import { filterOf, type ActivityGroup } from '../services/activity.service';
 
 /**
  * Domain objects to API JSON: the snake_case field names of API.md live here and nowhere else.
@@ -274,4 +275,15 @@ export const toBlockJson = (b: Block): z.infer<typeof blockJson> => ({
   user_id: b.userId,
   username: b.username,
   created_at: b.createdAt.toISOString(),
+});
+
+export const toActivityJson = (g: ActivityGroup) => ({
+  id: g.id,
+  kind: filterOf(g.kind),
+  actors: g.actors.map(toUserJson),
+  actor_count: g.actorCount,
+  photo: g.photoId ? { id: g.photoId, thumbnail: imageUrl(g.photoId, 'thumb') } : null,
+  text: g.text,
+  created_at: g.createdAt.toISOString(),
+  read: g.isRead,
 });

@@ -35,3 +35,6 @@ export function sequencedId(ms: number, seq: number): string {
   for (let i = 0; i < RANDOM_DIGITS; i++) random += CROCKFORD[randomInt(32)]!;
   return `${encodeTime(ms, 10)}${digits}${random}`;
 }
+
+/** The smallest id a ULID made at `ms` can have: a cursor meaning "everything before ms". */
+export const firstIdAt = (ms: number): string => `${encodeTime(Math.max(0, ms), 10)}${'0'.repeat(16)}`;

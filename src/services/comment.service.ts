@@ -1,34 +1,39 @@
 import { Forbidden, noSuch } from '../domain/errors';
-import type { Comment, Page, PageRequest, UserId, Viewer } from '../domain/types';
+import type { Comment, Page, PageRequest, Photo, Viewer } from '../domain/types';
 import { newId, timeOfId } from '../lib/ulid';
 import type { BlockStore, CommentStore, PhotoStore } from '../ports';
+import type { ActivityService } from './activity.service';
 
 export const messages = {
   notAllowed: 'Only the author or the photo owner can delete this comment.',
 };
+
+/** The comments read to find who commented before (and hears about a new one). */
+const EARLIER_COMMENTS = 100;
 
 export class CommentService {
   constructor(
     private readonly comments: CommentStore,
     private readonly photos: PhotoStore,
     private readonly blocks: BlockStore,
+    private readonly activity: ActivityService,
   ) {}
 
-  /** The photo's owner, if the photo exists and neither blocks the other; "No such photo." otherwise. */
-  private async visibleOwner(viewer: Viewer, photoId: string): Promise<UserId> {
+  /** The photo, if it exists and neither its owner nor the viewer blocks the other; "No such photo." otherwise. */
+  private async visiblePhoto(viewer: Viewer, photoId: string): Promise<Photo> {
     const photo = await this.photos.get(photoId);
     if (!photo) throw noSuch('photo');
     if (photo.userId !== viewer.id && (await this.blocks.between(viewer.id, photo.userId))) {
       throw noSuch('photo');
     }
-    return photo.userId;
+    return photo;
   }
 
   /** One page of a photo's comments from the newest, oldest first within it (CommentStore.list). */
   /** Comments of people the viewer blocks, or who block the viewer, are left out. */
   async list(viewer: Viewer, photoId: string, page: PageRequest): Promise<Page<Comment>> {
     const [, hidden] = await Promise.all([
-      this.visibleOwner(viewer, photoId),
+      this.visiblePhoto(viewer, photoId),
       this.blocks.hiddenFrom(viewer.id),
     ]);
     const result = await this.comments.list(photoId, page);
@@ -37,12 +42,18 @@ export class CommentService {
       : { ...result, items: result.items.filter((c) => !hidden.has(c.userId)) };
   }
 
-  /** With a `requestKey`, a retry of a comment that was stored returns it and stores nothing new. */
+  /**
+   * Adds the comment; the owner, the people it mentions and earlier commenters hear of it. With
+   * a `requestKey`, a retry of a comment that was stored returns it and stores nothing new.
+   */
   async add(viewer: Viewer, photoId: string, text: string, requestKey?: string): Promise<Comment> {
-    await this.visibleOwner(viewer, photoId);
+    const [photo, earlier] = await Promise.all([
+      this.visiblePhoto(viewer, photoId),
+      this.comments.list(photoId, { limit: EARLIER_COMMENTS }),
+    ]);
     // The time is the id's own, so ordering by id is ordering by time.
     const id = newId();
-    return this.comments.add(
+    const comment = await this.comments.add(
       {
         id,
         photoId,
@@ -53,6 +64,9 @@ export class CommentService {
       },
       requestKey,
     );
+    // A retry answered with the comment stored before: its events were written then.
+    if (comment.id === id) await this.activity.commented(viewer, photo, comment, earlier.items);
+    return comment;
   }
 
   async delete(viewer: Viewer, photoId: string, commentId: string): Promise<void> {
@@ -65,5 +79,6 @@ export class CommentService {
     if (!(await this.comments.delete(photoId, commentId))) {
       throw noSuch('comment');
     }
+    await this.activity.commentRemoved(photoId, commentId);
   }
 }

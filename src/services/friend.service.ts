@@ -1,6 +1,7 @@
 import { Conflict, Forbidden, InvalidInput, NotFound, noSuch } from '../domain/errors';
 import type { Friend, FriendRequest, User, UserId, Viewer } from '../domain/types';
 import type { BlockStore, FriendStore, UserStore } from '../ports';
+import type { ActivityService } from './activity.service';
 
 export const messages = {
   self: 'You cannot send a friend request to yourself.',
@@ -21,6 +22,7 @@ export class FriendService {
     private readonly friends: FriendStore,
     private readonly users: UserStore,
     private readonly blocks: BlockStore,
+    private readonly activity: ActivityService,
   ) {}
 
   async request(viewer: Viewer, target: Target): Promise<FriendRequest> {
@@ -30,7 +32,9 @@ export class FriendService {
     const existing = await this.friends.findBetween(viewer.id, other.id);
     if (existing) return this.answerExisting(viewer, existing);
     try {
-      return await this.friends.create(viewer.id, other.id);
+      const created = await this.friends.create(viewer.id, other.id);
+      await this.activity.friendRequested(created);
+      return created;
     } catch (err) {
       // Lost a race with the other person's request: the pair key let only one row in.
       if (!(err instanceof Conflict)) throw err;
@@ -57,11 +61,13 @@ export class FriendService {
     if (action === 'accept') {
       const accepted = await this.friends.accept(requestId);
       if (!accepted) throw noSuch('friendRequest');
+      await this.activity.friendAccepted(accepted);
       return accepted;
     }
     if (!(await this.friends.remove(requestId, 'pending'))) {
       throw noSuch('friendRequest');
     }
+    await this.activity.requestGone(requestId);
     return request;
   }
 
@@ -74,6 +80,7 @@ export class FriendService {
     if (!(await this.friends.remove(requestId, 'pending'))) {
       throw noSuch('friendRequest');
     }
+    await this.activity.requestGone(requestId);
   }
 
   list(viewer: Viewer): Promise<Friend[]> {
@@ -102,6 +109,7 @@ export class FriendService {
     if (existing.requesterId === viewer.id) throw new Conflict(messages.alreadyPending, 'request_pending');
     const accepted = await this.friends.accept(existing.id);
     if (!accepted) throw new Conflict(messages.alreadyPending, 'request_pending');
+    await this.activity.friendAccepted(accepted);
     return accepted;
   }
 

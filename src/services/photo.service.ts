@@ -3,16 +3,20 @@ import { queryTerms, topicTerm } from '../domain/search';
 import { THUMB_SIZE } from '../domain/limits';
 import {
   imageKeysOf,
+  type Comment,
   type FeedInput,
   type Page,
+  type PageRequest,
   type Photo,
   type PhotoEdit,
   type PhotoView,
+  type User,
   type UserId,
   type Viewer,
 } from '../domain/types';
 import { withFreshDeadline } from '../lib/deadline';
 import { newId, timeOfId } from '../lib/ulid';
+import type { ActivityService } from './activity.service';
 import type {
   BlobStore,
   BlockStore,
@@ -47,6 +51,14 @@ export interface UploadInput {
 /** The fields an edit changes; absent ones keep their value. */
 export type EditInput = Partial<PhotoEdit>;
 
+/** A photo in the Home feed, with its newest comments. */
+export interface Post extends PhotoView {
+  latestComments: Comment[];
+}
+
+/** Comments shown under each post of the Home feed. */
+const POST_COMMENTS = 2;
+
 export type ImageSize = 'thumb' | 'medium' | 'full';
 
 const extensionOf = (contentType: string): string => (contentType === 'image/webp' ? 'webp' : 'jpg');
@@ -60,6 +72,7 @@ export class PhotoService {
     private readonly friends: FriendStore,
     private readonly users: UserStore,
     private readonly blocks: BlockStore,
+    private readonly activity: ActivityService,
   ) {}
 
   /**
@@ -122,7 +135,10 @@ export class PhotoService {
         },
         input.requestKey,
       );
-      return photo.id === id ? { ...photo, likedByMe: false } : this.viewOf(viewer, photo);
+      // A retry answered with the photo stored before: its mentions were told then.
+      if (photo.id !== id) return this.viewOf(viewer, photo);
+      await this.activity.posted(viewer, photo);
+      return { ...photo, likedByMe: false };
     });
   }
 
@@ -166,6 +182,22 @@ export class PhotoService {
     return { items: result.items.map((p) => ({ ...p, likedByMe: liked.has(p.id) })), next: result.next };
   }
 
+  /**
+   * A feed page as posts: each photo with its newest comments (at most `comments`, oldest
+   * first), read for all posts at once.
+   */
+  async listPosts(viewer: Viewer, input: FeedInput, comments = POST_COMMENTS): Promise<Page<Post>> {
+    const page = await this.list(viewer, input);
+    const latest = await Promise.all(
+      page.items.map((p) =>
+        p.commentCount > 0
+          ? this.comments.list(p.id, { limit: comments }).then((c) => c.items.slice(-comments))
+          : Promise.resolve([]),
+      ),
+    );
+    return { items: page.items.map((p, i) => ({ ...p, latestComments: latest[i] ?? [] })), next: page.next };
+  }
+
   /** Deletes metadata first (the photo disappears at once), then comments, then both files. */
   async delete(viewer: Viewer, id: string): Promise<void> {
     const photo = await this.photos.get(id);
@@ -174,6 +206,7 @@ export class PhotoService {
     const deleted = await this.photos.delete(id);
     if (!deleted) throw noSuch('photo');
     await this.comments.deleteAllForPhoto(id);
+    await this.activity.photoRemoved(id);
     await this.blobs.delete(imageKeysOf(deleted));
   }
 
@@ -224,18 +257,44 @@ export class PhotoService {
     return true;
   }
 
+  /** Likes once; the owner hears about a new like (not a repeated one). */
   async like(viewer: Viewer, id: string): Promise<{ likes: number; liked: boolean }> {
-    await this.visible(viewer, id);
+    const [photo, already] = await Promise.all([
+      this.visible(viewer, id),
+      this.photos.likedBy(viewer.id, [id]),
+    ]);
     const result = await this.photos.like(id, viewer.id);
     if (!result) throw noSuch('photo');
-    return result;
+    if (!already.has(id)) await this.activity.liked(viewer, photo);
+    return { likes: result.likes, liked: result.liked };
   }
 
+  /** Takes the like back, and the owner's event about it. */
   async unlike(viewer: Viewer, id: string): Promise<{ likes: number; liked: boolean }> {
     await this.visible(viewer, id);
     const result = await this.photos.unlike(id, viewer.id);
     if (!result) throw noSuch('photo');
-    return result;
+    await this.activity.unliked(viewer, id);
+    return { likes: result.likes, liked: result.liked };
+  }
+
+  /**
+   * Who liked the photo, newest first; people whose account is gone are left out (the page may
+   * then hold fewer than `limit` while `next` is set).
+   */
+  async likers(_viewer: Viewer, id: string, page: PageRequest): Promise<Page<User>> {
+    const photo = await this.photos.get(id);
+    if (!photo) throw noSuch('photo');
+    const found = await this.photos.likers(id, page);
+    const people = await Promise.all(found.items.map((l) => this.users.findById(l.userId)));
+    return { items: people.filter((u): u is User => u !== null), next: found.next };
+  }
+
+  /** The photo shown large, with the owner's next older photo to step to. */
+  async viewer(viewer: Viewer, id: string): Promise<{ photo: PhotoView; olderId: string | null }> {
+    const photo = await this.get(viewer, id);
+    const older = await this.photos.listByOwners([photo.userId], { limit: 1, before: id });
+    return { photo, olderId: older.items[0]?.id ?? null };
   }
 
   /** The bytes of one of the photo's images, for any signed-in member. */

@@ -33,8 +33,8 @@ export class UserService {
    * Which of `usernames` (mentions in a text, at most MAX_MENTIONS looked up) name people,
    * lower-cased: pages link those and leave the rest as text.
    */
-  async existing(usernames: string[]): Promise<Map<string, User>> {
-    const names = [...new Set(usernames.map((n) => n.toLowerCase()))].slice(0, MAX_MENTIONS);
+  async existing(usernames: string[], max = MAX_MENTIONS): Promise<Map<string, User>> {
+    const names = [...new Set(usernames.map((n) => n.toLowerCase()))].slice(0, max);
     const found = await Promise.all(names.map((n) => this.users.findByUsername(n)));
     return new Map(found.flatMap((u) => (u ? [[u.username.toLowerCase(), u] as const] : [])));
   }

@@ -39,16 +39,25 @@ async function expectLoaded(page: Page, selector: string, width?: number) {
   if (width !== undefined) expect(await naturalWidth(page, selector)).toBe(width);
 }
 
-/** The photo is in the Home and All feeds with its caption shown as text and a loaded thumbnail. */
+/**
+ * The photo is a post in the Home feed (caption as text after the author's name, the medium
+ * image loaded) and a card in the All grid (caption as text, a loaded 400 px thumbnail).
+ */
 async function expectInFeeds(page: Page, base: string, id: string, caption: string, shotName?: string) {
-  for (const scope of ['home', 'all']) {
-    await page.goto(`${base}/feed?scope=${scope}`);
-    await page.locator(card(id)).waitFor();
-    expect(await page.locator(`${card(id)} .photo-card-caption`).textContent()).toBe(caption);
-    expect(await page.locator(`${card(id)} script`).count()).toBe(0);
-    await expectLoaded(page, `${card(id)} img.thumb`, 200);
-    if (shotName && scope === 'home') await screenshotBoth(page, shotName, card(id));
-  }
+  await page.goto(`${base}/feed?scope=home`);
+  const post = `li.post[data-photo-id="${id}"]`;
+  await page.locator(post).waitFor();
+  // The author's name, then the caption as literal text.
+  expect(await page.locator(`${post} .post-caption`).textContent()).toMatch(/^\S+ /);
+  expect((await page.locator(`${post} .post-caption`).textContent())?.endsWith(` ${caption}`)).toBe(true);
+  expect(await page.locator(`${post} script`).count()).toBe(0);
+  await expectLoaded(page, `${post} img.post-image`, 800);
+  if (shotName) await screenshotBoth(page, shotName, post);
+  await page.goto(`${base}/feed?scope=all`);
+  await page.locator(card(id)).waitFor();
+  expect(await page.locator(`${card(id)} .photo-card-caption`).textContent()).toBe(caption);
+  expect(await page.locator(`${card(id)} script`).count()).toBe(0);
+  await expectLoaded(page, `${card(id)} img.thumb`, 400);
 }
 
 interface ReloadHooks {

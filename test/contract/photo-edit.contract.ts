@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { backfillImages } from '../../scripts/lib/images-backfill';
 import { SharpImages } from '../../src/adapters/sharp-images';
 import { queryTerms } from '../../src/domain/search';
+import { ActivityService } from '../../src/services/activity.service';
 import { PhotoService } from '../../src/services/photo.service';
 import { makeJpeg } from '../support/images';
 import { createUser, newPhoto, readAll, uniqueWord, useStorage, type MakeStorage } from './fixtures';
@@ -73,7 +74,17 @@ export function photoEditContract(make: MakeStorage): void {
       await s.blobs.put(keys.thumb, await makeJpeg(200, 200), 'image/jpeg');
       await s.photos.create({ ...old, keys });
       const images = new SharpImages({ maxPixels: 40_000_000, maxSide: 16_384, concurrency: 1 });
-      const service = new PhotoService(s.photos, s.comments, s.blobs, images, s.friends, s.users, s.blocks);
+      const activity = new ActivityService(s.activity, s.users, s.blocks);
+      const service = new PhotoService(
+        s.photos,
+        s.comments,
+        s.blobs,
+        images,
+        s.friends,
+        s.users,
+        s.blocks,
+        activity,
+      );
       // Walk only this photo's neighbourhood: a page of the newest, which holds it.
       const first = await backfillImages({ photos: s.photos, service });
       expect(first.failed).toBe(0);

@@ -1,7 +1,17 @@
 import { Readable } from 'node:stream';
 import { Conflict } from '../../src/domain/errors';
-import type { FriendRequest, User, UserCredentials, UserId } from '../../src/domain/types';
 import type {
+  ActivityEvent,
+  ActivitySubject,
+  FriendRequest,
+  Page,
+  PageRequest,
+  User,
+  UserCredentials,
+  UserId,
+} from '../../src/domain/types';
+import type {
+  ActivityStore,
   BlobStore,
   BlockStore,
   FriendStore,
@@ -272,6 +282,64 @@ export class MemoryBlockStore implements BlockStore {
       this.rows.some(
         (r) => (r.blockerId === a && r.blockedId === b) || (r.blockerId === b && r.blockedId === a),
       ),
+    );
+  }
+}
+
+/** Activity events in one array, newest first by id (the contract's order). */
+export class MemoryActivityStore implements ActivityStore {
+  readonly events: ActivityEvent[] = [];
+  private readonly marks = new Map<UserId, string>();
+
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  add(events: ActivityEvent[]): Promise<void> {
+    this.events.push(...events);
+    this.events.sort((a, b) => (a.id < b.id ? 1 : -1));
+    return Promise.resolve();
+  }
+
+  list(recipientId: UserId, page: PageRequest): Promise<Page<ActivityEvent>> {
+    const mine = this.events.filter(
+      (e) => e.recipientId === recipientId && (!page.before || e.id < page.before),
+    );
+    const items = mine.slice(0, page.limit);
+    return Promise.resolve({ items, next: mine.length > page.limit ? (items.at(-1)?.id ?? null) : null });
+  }
+
+  remove(subject: ActivitySubject): Promise<void> {
+    const matches = (e: ActivityEvent): boolean => {
+      switch (subject.kind) {
+        case 'like':
+          return e.kind === 'like' && e.photoId === subject.photoId && e.actorId === subject.actorId;
+        case 'comment':
+          return e.photoId === subject.photoId && e.subjectId === subject.commentId;
+        case 'photo':
+          return e.photoId === subject.photoId;
+        case 'request':
+          return e.subjectId === String(subject.requestId) && e.photoId === null;
+      }
+    };
+    for (let i = this.events.length - 1; i >= 0; i--) if (matches(this.events[i]!)) this.events.splice(i, 1);
+    return Promise.resolve();
+  }
+
+  readMark(recipientId: UserId): Promise<string | null> {
+    return Promise.resolve(this.marks.get(recipientId) ?? null);
+  }
+
+  markRead(recipientId: UserId, eventId: string): Promise<void> {
+    const old = this.marks.get(recipientId);
+    if (!old || eventId > old) this.marks.set(recipientId, eventId);
+    return Promise.resolve();
+  }
+
+  countUnread(recipientId: UserId, cap: number): Promise<number> {
+    const mark = this.marks.get(recipientId) ?? '';
+    return Promise.resolve(
+      Math.min(cap, this.events.filter((e) => e.recipientId === recipientId && e.id > mark).length),
     );
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page, Photo } from '../../src/domain/types';
 import type { BlockStore, CommentStore, ImageProcessor, PhotoStore } from '../../src/ports';
+import type { ActivityService } from '../../src/services/activity.service';
 import { PhotoService } from '../../src/services/photo.service';
 import { MemoryBlobStore, MemoryBlockStore, MemoryFriendStore, MemoryUserStore } from '../fakes/memory';
 
@@ -47,6 +48,7 @@ async function feedCalls(blockCount: number) {
     new MemoryFriendStore(users),
     users,
     countedBlocks.proxy,
+    {} as ActivityService,
   );
   const viewer = { id: me.id, username: me.username };
   const shown: number[] = [];

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Conflict, InvalidInput, NotFound } from '../../src/domain/errors';
 import type { FriendRequest, Viewer } from '../../src/domain/types';
 import { FriendService } from '../../src/services/friend.service';
-import { MemoryBlockStore, MemoryFriendStore, MemoryUserStore } from '../fakes/memory';
+import { ActivityService } from '../../src/services/activity.service';
+import { MemoryActivityStore, MemoryBlockStore, MemoryFriendStore, MemoryUserStore } from '../fakes/memory';
 
 async function setup() {
   const users = new MemoryUserStore();
@@ -18,7 +19,12 @@ async function setup() {
   });
   return {
     store,
-    friends: new FriendService(store, users, new MemoryBlockStore(users)),
+    friends: new FriendService(
+      store,
+      users,
+      new MemoryBlockStore(users),
+      new ActivityService(new MemoryActivityStore(), users, new MemoryBlockStore(users)),
+    ),
     ana: v(a),
     bob: v(b),
     cyd: v(c),

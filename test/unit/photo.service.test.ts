@@ -4,7 +4,14 @@ import { Forbidden, InvalidInput, Unavailable } from '../../src/domain/errors';
 import type { NewPhoto, Photo } from '../../src/domain/types';
 import type { CommentStore, ImageProcessor, PhotoStore } from '../../src/ports';
 import { PhotoService } from '../../src/services/photo.service';
-import { MemoryBlobStore, MemoryBlockStore, MemoryFriendStore, MemoryUserStore } from '../fakes/memory';
+import { ActivityService } from '../../src/services/activity.service';
+import {
+  MemoryActivityStore,
+  MemoryBlobStore,
+  MemoryBlockStore,
+  MemoryFriendStore,
+  MemoryUserStore,
+} from '../fakes/memory';
 
 const image = (w: number, h: number) => ({
   bytes: Buffer.from(`img${w}`),
@@ -44,6 +51,7 @@ function setup(options: { failCreate?: boolean } = {}) {
   const users = new MemoryUserStore();
   const blobs = new MemoryBlobStore();
   const { photos, store } = photoStore(options);
+  const activity = new ActivityService(new MemoryActivityStore(), users, new MemoryBlockStore(users));
   const service = new PhotoService(
     store,
     comments,
@@ -52,6 +60,7 @@ function setup(options: { failCreate?: boolean } = {}) {
     new MemoryFriendStore(users),
     users,
     new MemoryBlockStore(users),
+    activity,
   );
   return { service, blobs, photos };
 }

@@ -7,6 +7,7 @@ import type { RateLimits } from '../middleware/rate-limit';
 import { hasBody } from '../node-http';
 import { openApiDocument } from '../openapi';
 import { accountApi } from './account';
+import { activityApi } from './activity';
 import { authApi } from './auth';
 import { blocksApi } from './blocks';
 import { friendsApi } from './friends';
@@ -40,6 +41,7 @@ export function apiRouter(services: Services, config: ApiConfig, limits: RateLim
   // walks before its own: the most frequent first (chat, then photos and images). The chat poll
   // itself, GET /api/messages, never gets here: see messages-poll.ts.
   api.use(messagesApi(services, limits));
+  api.use(activityApi(services));
   api.use(photosApi(services, config, limits));
   api.use(usersApi(services, config, limits));
   api.use(friendsApi(services, limits));

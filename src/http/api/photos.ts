@@ -9,6 +9,7 @@ import {
   toFeedInput,
   imageSize,
   parse,
+  likersQuery,
   parsePathId,
   photoEdit,
   photoId,
@@ -21,7 +22,7 @@ import { requestKeyOf } from '../request-key';
 import type { RateLimits } from '../middleware/rate-limit';
 import { photoUpload } from '../middleware/upload';
 import { sendBlob } from '../send-blob';
-import { toCommentJson, toPhotoJson } from '../serializers';
+import { toCommentJson, toPhotoJson, toUserJson } from '../serializers';
 
 /** The photo id in an address; one that is not an id is "No such photo." (404). */
 const photoIdOf = (req: Request) => parsePathId(photoId, req.params.id, 'photo');
@@ -82,6 +83,14 @@ export function photosApi(
 
   api.post('/photos/:id/like', limits.like, async (req, res) => {
     res.json(await photos.like(viewer(req), photoIdOf(req)));
+  });
+
+  api.get('/photos/:id/likes', async (req, res) => {
+    const id = photoIdOf(req);
+    const { limit, before } = parse(likersQuery, req.query);
+    const page = await photos.likers(viewer(req), id, { limit, ...(before ? { before } : {}) });
+    if (page.next) res.set('Link', nextLink(req, page.next));
+    res.json(page.items.map(toUserJson));
   });
 
   api.delete('/photos/:id/like', limits.like, async (req, res) => {

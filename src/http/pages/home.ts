@@ -1,7 +1,9 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Services } from '../../container';
 import { feedQuery, parse, toFeedInput, type FeedQuery } from '../../domain/schemas';
+import { mentionsOf, textParts } from '../../domain/text';
 import type { Page, PhotoView } from '../../domain/types';
+import type { Post } from '../../services/photo.service';
 import { requirePageUser, viewer } from '../middleware/auth';
 import { viewerOf } from '../middleware/session';
 import { formRoute } from './support';
@@ -24,9 +26,12 @@ export function feedUrl(
   return `/feed?${params.toString()}`;
 }
 
-export function homePages(services: Pick<Services, 'photos'>): Router {
+/** People a Home page looks up to link their @mentions; names past this stay text. */
+const MAX_LINKED_NAMES = 40;
+
+export function homePages(services: Pick<Services, 'photos' | 'users'>): Router {
   const pages = Router();
-  const { photos } = services;
+  const { photos, users } = services;
 
   /**
    * Home, All or the viewer's own photos, newest first, narrowed by topic and search words. A bad
@@ -36,7 +41,8 @@ export function homePages(services: Pick<Services, 'photos'>): Router {
   function renderFeed(
     req: Request,
     res: Response,
-    found: { q: FeedQuery; page: Page<PhotoView> } | { error: string },
+    found: { q: FeedQuery; page: Page<PhotoView | Post> } | { error: string },
+    linkable: ReadonlySet<string> = new Set(),
   ): void {
     const raw = req.query as Record<string, unknown>;
     const shown = {
@@ -57,6 +63,8 @@ export function homePages(services: Pick<Services, 'photos'>): Router {
       isFirstPage: !q?.before,
       clearUrl: feedUrl({ scope }),
       photos: page.items,
+      parts: (text: string) => textParts(text, (name) => linkable.has(name)),
+      isPosts: scope === 'home',
       nextUrl: q && page.next ? feedUrl({ scope: q.scope, topic: q.topic, q: q.q }, page.next) : null,
       error: 'error' in found ? found.error : null,
     });
@@ -65,7 +73,14 @@ export function homePages(services: Pick<Services, 'photos'>): Router {
   const [feed, feedRefused] = formRoute({
     act: async (req, res) => {
       const q = parse(feedQuery, req.query);
-      renderFeed(req, res, { q, page: await photos.list(viewer(req), toFeedInput(q)) });
+      if (q.scope !== 'home') {
+        return renderFeed(req, res, { q, page: await photos.list(viewer(req), toFeedInput(q)) });
+      }
+      // Home is one column of posts, with captions and the newest comments linked.
+      const page = await photos.listPosts(viewer(req), toFeedInput(q));
+      const texts = page.items.flatMap((p) => [p.caption, ...p.latestComments.map((c) => c.text)]);
+      const known = await users.existing(texts.flatMap(mentionsOf), MAX_LINKED_NAMES);
+      renderFeed(req, res, { q, page }, new Set(known.keys()));
     },
     show: (req, res, e) => renderFeed(req, res, { error: e.message }),
   });

@@ -53,7 +53,8 @@ export function imageAttrs(
     case 'page':
       return {
         src: medium,
-        srcset: `${medium} ${mediumW}w, ${full} ${photo.width}w`,
+        srcset:
+          mediumW < photo.width ? `${medium} ${mediumW}w, ${full} ${photo.width}w` : `${medium} ${mediumW}w`,
         sizes: '(max-width: 899px) 100vw, 62vw',
         width: photo.width,
         height: photo.height,
@@ -61,7 +62,10 @@ export function imageAttrs(
     case 'viewer':
       return {
         src: full,
-        srcset: `${medium} ${mediumW}w, ${full} ${photo.width}w`,
+        srcset:
+          mediumW < photo.width
+            ? `${medium} ${mediumW}w, ${full} ${photo.width}w`
+            : `${full} ${photo.width}w`,
         sizes: '100vw',
         width: photo.width,
         height: photo.height,

@@ -4,6 +4,7 @@ import type { Services } from '../../container';
 import type { RateLimits } from '../middleware/rate-limit';
 import { viewerOf } from '../middleware/session';
 import { imageUrl } from '../serializers';
+import { activityPages } from './activity';
 import { authPages } from './auth';
 import { blocksPages } from './blocks';
 import { chatPages } from './chat';
@@ -31,6 +32,7 @@ export function pageRouter(services: Services, config: PagesConfig, limits: Rate
   pages.use(usersPages(services));
   pages.use(friendsPages(services, limits));
   pages.use(chatPages(services, limits));
+  pages.use(activityPages(services));
   pages.use(settingsPages(services, config, limits));
   pages.use(blocksPages(services));
   return pages;
@@ -41,7 +43,7 @@ export function pageRouter(services: Services, config: PagesConfig, limits: Rate
  * the current path, a pending notice, and the view helpers. The error page renders with
  * whatever was set before a failure, so templates read these through `locals`.
  */
-function pageLocals(services: Pick<Services, 'friends' | 'messages'>): RequestHandler {
+function pageLocals(services: Pick<Services, 'friends' | 'messages' | 'activity'>): RequestHandler {
   return async (req, res, next) => {
     const viewer = viewerOf(req) ?? null;
     res.locals.viewer = viewer;
@@ -51,11 +53,12 @@ function pageLocals(services: Pick<Services, 'friends' | 'messages'>): RequestHa
     res.locals.altOf = altOf;
     res.locals.when = describeTime;
     if (viewer) {
-      const [pendingRequests, unread] = await Promise.all([
+      const [pendingRequests, unread, activity] = await Promise.all([
         services.friends.countIncoming(viewer),
         services.messages.unreadTotal(viewer),
+        services.activity.unreadCount(viewer),
       ]);
-      res.locals.nav = { pendingRequests, unread };
+      res.locals.nav = { pendingRequests, unread, activity };
       res.locals.flash = takeFlash(req);
     }
     next();

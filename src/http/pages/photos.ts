@@ -12,6 +12,7 @@ import {
   commentId,
   commentsQuery,
   commentText,
+  likersQuery,
   parse,
   parsePathId,
   photoEdit,
@@ -28,10 +29,17 @@ import { formBody } from '../middleware/body';
 import { keptRequestKeyOf, newRequestKey, requestKeyOf } from '../request-key';
 import type { RateLimits } from '../middleware/rate-limit';
 import { photoUpload } from '../middleware/upload';
-import { formRoute, requireFormUser, setFlash, typed } from './support';
+import { formRoute, localPath, requireFormUser, setFlash, typed } from './support';
 
 const ACCEPTED_TYPES =
   'image/jpeg,image/png,image/webp,image/gif,image/avif,image/heic,image/heif,.heic,.heif';
+
+/** Photos' likers listed per page on /photos/:id/likes. */
+const LIKERS_PAGE = 50;
+
+/** Where a form asked to return to (a local path), or `fallback`. */
+const backTo = (req: Request, fallback: string): string =>
+  localPath(typed(req, 'back', 300) || fallback, fallback);
 
 /** The photo id in an address; one that is not an id is "No such photo." (404). */
 const photoIdOf = (req: Request) => parsePathId(photoId, req.params.id, 'photo');
@@ -160,17 +168,42 @@ export function photosPages(
     pages.post(
       `/photos/:id/${action}`,
       requireFormUser,
+      formBody,
       limits.like,
       ...formRoute({
         act: async (req) => {
           const id = photoIdOf(req);
           await photos[action](viewer(req), id);
-          return `/photos/${id}#like-form`;
+          // A feed post's form sends `back`, its place in the feed; the photo page's sends none.
+          return backTo(req, `/photos/${id}#like-form`);
         },
         back: (req) => `/photos/${photoIdOf(req)}#like-form`,
       }),
     );
   }
+
+  // Who liked the photo, newest first, a page at a time ("Older" without JavaScript).
+  pages.get('/photos/:id/likes', requirePageUser, async (req, res) => {
+    const id = photoIdOf(req);
+    const { before } = parse(likersQuery, req.query);
+    const [photo, page] = await Promise.all([
+      photos.get(viewer(req), id),
+      photos.likers(viewer(req), id, { limit: LIKERS_PAGE, ...(before ? { before } : {}) }),
+    ]);
+    res.render('likes', {
+      title: `Likes of ${photo.username}’s photo`,
+      photo,
+      likers: page.items,
+      nextUrl: page.next ? `/photos/${id}/likes?before=${encodeURIComponent(page.next)}` : null,
+    });
+  });
+
+  // The photo large, on its own: close goes back to the photo, arrows to the owner's next ones.
+  pages.get('/photos/:id/view', requirePageUser, async (req, res) => {
+    const id = photoIdOf(req);
+    const view = await photos.viewer(viewer(req), id);
+    res.render('viewer', { title: `Photo by ${view.photo.username}`, ...view });
+  });
 
   // A refused comment shows on the photo page again; if the photo is gone, showing it says so.
   pages.post(
@@ -183,7 +216,7 @@ export function photosPages(
         const id = photoIdOf(req);
         const { text } = parse(commentText, req.body);
         const added = await comments.add(viewer(req), id, text, requestKeyOf(req));
-        return `/photos/${id}#comment-${added.id}`;
+        return backTo(req, `/photos/${id}#comment-${added.id}`);
       },
       show: (req, res, e) =>
         renderPhoto(req, res, photoIdOf(req), {

@@ -1,6 +1,7 @@
 import type { AwsConfig } from '../../config';
 import { Unavailable } from '../../domain/errors';
 import type { Pingable, Storage, StoreCallListener } from '../../ports';
+import { DynamoActivityStore } from './activity-store';
 import { S3BlobStore } from './blob-store';
 import { MysqlBlockStore } from './block-store';
 import { DynamoCommentStore } from './comment-store';
@@ -81,6 +82,7 @@ export async function createAwsStorage(config: AwsConfig, options: AwsStorageOpt
     friends: new MysqlFriendStore(mysql),
     photos,
     comments: new DynamoCommentStore(dynamo, { comments: tables.comments, photos: tables.photos }),
+    activity: new DynamoActivityStore(dynamo, tables.photos),
     messages: new DynamoMessageStore(dynamo, tables.messages, timeoutMs),
     blobs,
     health: [

@@ -14,6 +14,9 @@ import { timeOfId } from '../../lib/ulid';
  *   TERM#<term>     PHOTO#<id>        term: one per search term of the photo (domain/search.ts)
  *   FEED#ALL        FIRST_BUCKET      feed_marker: the oldest All-feed bucket holding a photo
  *   FEED#ALL        LIKES_INDEXED     like_index_marker: every like has its `liked` item (aws/likes.ts)
+ *   USER#<id>#ACT   <event id>        activity: one event for its recipient, TTL 90 days
+ *                                     (GSI1: ACTOF#PHOTO#<photoId> or ACTOF#REQ#<id>, <what>#<recipient>#<id>)
+ *   USER#<id>#ACTREAD  MARK           activity_read: the newest event the person has seen
  * lumina_comments
  *   PHOTO#<photoId> COMMENT#<ms13>#<id>   comment
  * lumina_messages
@@ -42,6 +45,8 @@ export const ENTITY = {
   conversationHead: 'conversation_head',
   inbox: 'inbox',
   requestKey: 'request_key',
+  activity: 'activity',
+  activityRead: 'activity_read',
 } as const;
 
 export const GSI1 = 'GSI1';
@@ -174,3 +179,57 @@ export const requestKeyKey = (
   PK: `REQUEST#${userId}#${key}`,
   SK: kind,
 });
+
+// --- activity (lumina_photos) -----------------------------------------------------------------
+
+/** A person's activity events: partition `USER#<id>#ACT`, sort key the event id (time-ordered). */
+export const activityPartition = (recipientId: UserId): string => `USER#${recipientId}#ACT`;
+export const activityKey = (recipientId: UserId, eventId: string): ItemKey => ({
+  PK: activityPartition(recipientId),
+  SK: eventId,
+});
+/** The newest event a person has seen. */
+export const activityReadKey = (recipientId: UserId): ItemKey => ({
+  PK: `USER#${recipientId}#ACTREAD`,
+  SK: 'MARK',
+});
+
+/**
+ * Where an undo finds an event on GSI1: the photo's events (likes by actor, comment events by
+ * comment, caption mentions) or a friend request's. Null for an event nothing can undo.
+ */
+export function activityUndoKey(e: {
+  recipientId: UserId;
+  id: string;
+  kind: string;
+  actorId: UserId;
+  photoId: string | null;
+  subjectId: string | null;
+}): { GSI1PK: string; GSI1SK: string } | null {
+  const tail = `${e.recipientId}#${e.id}`;
+  if (e.photoId !== null) {
+    const what =
+      e.kind === 'like' ? `LIKE#${e.actorId}` : e.subjectId !== null ? `C#${e.subjectId}` : 'CAPTION';
+    return { GSI1PK: `ACTOF#PHOTO#${e.photoId}`, GSI1SK: `${what}#${tail}` };
+  }
+  if (e.subjectId !== null) return { GSI1PK: `ACTOF#REQ#${e.subjectId}`, GSI1SK: tail };
+  return null;
+}
+
+export function activityUndoPartition(
+  subject: { kind: 'like' | 'comment' | 'photo'; photoId: string } | { kind: 'request'; requestId: number },
+): string {
+  return subject.kind === 'request' ? `ACTOF#REQ#${subject.requestId}` : `ACTOF#PHOTO#${subject.photoId}`;
+}
+
+/** The GSI1SK prefix an undo deletes under (none: everything in the partition). */
+export function activityUndoPrefix(
+  subject:
+    | { kind: 'like'; actorId: UserId }
+    | { kind: 'comment'; commentId: string }
+    | { kind: 'photo' | 'request' },
+): string | null {
+  if (subject.kind === 'like') return `LIKE#${subject.actorId}#`;
+  if (subject.kind === 'comment') return `C#${subject.commentId}#`;
+  return null;
+}

@@ -1,14 +1,26 @@
 import { Conflict } from '../../domain/errors';
 import { photoTerms } from '../../domain/search';
 import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
-import type { LikeResult, OwnersPage, PhotoStore } from '../../ports';
+import type { Liker, LikeResult, OwnersPage, PhotoStore } from '../../ports';
 import { AllFeed } from './all-feed';
 import { Likes } from './likes';
 import type { DynamoClient, Item, TransactItem } from './dynamo-client';
-import { ENTITY, feedMarkerKey, ownerIndexKey, photoKey, requestKeyKey, termKey } from './keys';
+import {
+  ENTITY,
+  feedMarkerKey,
+  LIKE_SORT_PREFIX,
+  ownerIndexKey,
+  photoKey,
+  photoPartition,
+  requestKeyKey,
+  termKey,
+} from './keys';
 import { OwnerFeed } from './owner-feed';
 import { toPhoto, toPhotoItem } from './photo-item';
 import { PhotoSearch } from './photo-search';
+
+/** Likes lists read at most this many like items of one photo. */
+const MAX_LIKES_READ = 5000;
 
 /** DynamoDB allows at most 100 actions in one TransactWrite. */
 const MAX_TRANSACTION_ITEMS = 100;
@@ -261,6 +273,40 @@ export class DynamoPhotoStore implements PhotoStore {
       rest.map((term) => ({ DeleteRequest: { Key: termKey(term, id) } })),
     );
     return after;
+  }
+
+  /**
+   * The photo's like items (one Query on its partition, at most MAX_LIKES_READ), ordered by
+   * when they were made, newest first, then cut at the cursor: like items sort by user id, not
+   * by time, so a page is found in memory. The cost grows with the photo's likes up to the bound.
+   */
+  async likers(photoId: string, page: PageRequest): Promise<Page<Liker>> {
+    {
+      const found: Liker[] = [];
+      for await (const items of this.db.queryPages({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': photoPartition(photoId), ':prefix': LIKE_SORT_PREFIX },
+        ProjectionExpression: 'user_id, created_at',
+        ConsistentRead: true,
+      })) {
+        for (const item of items) {
+          found.push({ userId: Number(item.user_id), likedAt: new Date(String(item.created_at)) });
+        }
+        if (found.length >= MAX_LIKES_READ) break;
+      }
+      const key = (l: Liker): [number, number] => [l.likedAt.getTime(), l.userId];
+      const newer = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
+      found.sort((a, b) => newer(key(b), key(a)));
+      const [ms, user] = page.before ? page.before.split('.').map(Number) : [Number.MAX_SAFE_INTEGER, 0];
+      const rest = found.filter((l) => newer(key(l), [ms!, user!]) < 0);
+      const items = rest.slice(0, page.limit);
+      const last = items.at(-1);
+      return {
+        items,
+        next: rest.length > page.limit && last ? `${last.likedAt.getTime()}.${last.userId}` : null,
+      };
+    }
   }
 
   setImageKeys(id: string, keys: ImageKeys): Promise<boolean> {

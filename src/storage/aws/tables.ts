@@ -2,9 +2,11 @@ import {
   type CreateTableCommandInput,
   CreateTableCommand,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   type DynamoDBClient,
   type TableDescription,
   UpdateTableCommand,
+  UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -89,6 +91,36 @@ export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] 
  */
 export async function ensureTables(client: DynamoDBClient, tables: TableNames): Promise<void> {
   await Promise.all(tableDefinitions(tables).map((definition) => ensureTable(client, definition)));
+  await ensureTimeToLive(client, tables.photos, ACTIVITY_TTL_ATTRIBUTE);
+}
+
+/** Activity items carry their expiry (epoch seconds) here; DynamoDB deletes them after it. */
+export const ACTIVITY_TTL_ATTRIBUTE = 'expires_at';
+
+/** Turns on the table's TTL on `attribute` unless it is on already. Safe to run concurrently. */
+async function ensureTimeToLive(client: DynamoDBClient, table: string, attribute: string): Promise<void> {
+  const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
+  const status = TimeToLiveDescription?.TimeToLiveStatus;
+  if ((status === 'ENABLED' || status === 'ENABLING') && TimeToLiveDescription?.AttributeName === attribute) {
+    return;
+  }
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: table,
+        TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
+      }),
+    );
+  } catch (err) {
+    // Another process is turning it on at the same moment.
+    if (!(
+      err instanceof Error &&
+      err.name === 'ValidationException' &&
+      /already enabled/i.test(err.message)
+    )) {
+      throw err;
+    }
+  }
 }
 
 async function ensureTable(client: DynamoDBClient, definition: CreateTableCommandInput): Promise<void> {

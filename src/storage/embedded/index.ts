@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Storage, StoreCallListener } from '../../ports';
 import { LocalBlobStore } from './blob-store';
 import { SqliteBlockStore } from './block-store';
+import { SqliteActivityStore } from './activity-store';
 import { SqliteCommentStore } from './comment-store';
 import { DISK, SQLITE } from './errors';
 import { SqliteFriendStore } from './friend-store';
@@ -42,6 +43,7 @@ export function createEmbeddedStorage(options: EmbeddedStorageOptions): Storage 
     photos: new SqlitePhotoStore(db),
     comments: new SqliteCommentStore(db),
     messages: new SqliteMessageStore(db),
+    activity: new SqliteActivityStore(db),
     blobs,
     health: [
       { name: SQLITE, check: users },

@@ -190,6 +190,32 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX blocks_blocked ON blocks (blocked_id, blocker_id);
     `,
   },
+  {
+    version: 8,
+    name: 'activity events',
+    sql: `
+      -- One row per recipient of an act; a page is a range of the primary key.
+      CREATE TABLE activity (
+        recipient_id INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        actor_id INTEGER NOT NULL,
+        actor_username TEXT NOT NULL,
+        photo_id TEXT,
+        subject_id TEXT,
+        text TEXT,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (recipient_id, id)
+      ) WITHOUT ROWID;
+      -- Undoing an act finds its events by photo (likes, comments, the photo) or by request.
+      CREATE INDEX activity_photo ON activity (photo_id) WHERE photo_id IS NOT NULL;
+      CREATE INDEX activity_subject ON activity (subject_id) WHERE subject_id IS NOT NULL;
+      CREATE TABLE activity_read (
+        user_id INTEGER PRIMARY KEY,
+        last_id TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

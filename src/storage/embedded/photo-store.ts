@@ -1,6 +1,6 @@
 import { photoTerms } from '../../domain/search';
 import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
-import type { LikeResult, OwnersPage, PhotoStore } from '../../ports';
+import type { Liker, LikeResult, OwnersPage, PhotoStore } from '../../ports';
 import { byId, toPage } from '../paging';
 import { run, type SqliteClient, type SqlStatement } from './sqlite-client';
 import { SqliteRequestKeys } from './request-keys';
@@ -64,6 +64,7 @@ export class SqlitePhotoStore implements PhotoStore {
   private readonly updateKeys;
   private readonly countOfOwner;
   private readonly requestKeys: SqliteRequestKeys;
+  private readonly likersPage;
   private readonly createTx;
   private readonly editTx;
   private readonly deleteTx;
@@ -117,6 +118,10 @@ export class SqlitePhotoStore implements PhotoStore {
     this.updateText = db.prepare<[PhotoEdit & { id: string; edited_at: number }], PhotoRow>(
       `UPDATE photos SET caption = :caption, topic = :topic, alt = :alt, edited_at = :edited_at
        WHERE id = :id RETURNING *`,
+    );
+    this.likersPage = db.prepare<[string, number, number, number], { user_id: number; created_at: number }>(
+      `SELECT user_id, created_at FROM likes WHERE photo_id = ? AND (created_at, user_id) < (?, ?)
+       ORDER BY created_at DESC, user_id DESC LIMIT +?`,
     );
     this.removeTerms = db.prepare<[string]>('DELETE FROM photo_terms WHERE photo_id = ?');
     this.updateKeys = db.prepare<[string | null, string, string]>(
@@ -279,6 +284,21 @@ export class SqlitePhotoStore implements PhotoStore {
     return run(() => {
       const row = this.editTx.immediate(id, edit, editedAt);
       return row ? toPhoto(row) : null;
+    });
+  }
+
+  likers(photoId: string, page: PageRequest): Promise<Page<Liker>> {
+    return run(() => {
+      const [ms, user] = page.before ? page.before.split('.').map(Number) : [Number.MAX_SAFE_INTEGER, 0];
+      const rows = this.likersPage.all(photoId, ms!, user!, page.limit + 1);
+      const items = rows
+        .slice(0, page.limit)
+        .map((r) => ({ userId: r.user_id, likedAt: new Date(r.created_at) }));
+      const last = items.at(-1);
+      return {
+        items,
+        next: rows.length > page.limit && last ? `${last.likedAt.getTime()}.${last.userId}` : null,
+      };
     });
   }
 

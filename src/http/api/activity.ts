@@ -1,0 +1,47 @@
+import { Router, type Request } from 'express';
+import type { Services } from '../../container';
+import { activityQuery, parse } from '../../domain/schemas';
+import { requireUser, viewer } from '../middleware/auth';
+import { toActivityJson } from '../serializers';
+
+/** `Link: <...>; rel="next"` keeping the caller's filters, with the new cursor. */
+function nextLink(req: Request, next: string): string {
+  const url = new URL(req.originalUrl, 'http://lumina.invalid');
+  url.searchParams.set('before', next);
+  return `<${url.pathname}${url.search}>; rel="next"`;
+}
+
+export function activityApi(services: Pick<Services, 'activity' | 'friends' | 'messages'>): Router {
+  const api = Router();
+  const { activity, friends, messages } = services;
+  api.use(['/activity', '/badges'], requireUser);
+
+  api.get('/activity', async (req, res) => {
+    const q = parse(activityQuery, req.query);
+    const page = await activity.list(viewer(req), {
+      limit: q.limit,
+      ...(q.kind ? { kinds: q.kind } : {}),
+      ...(q.before !== undefined ? { before: q.before } : {}),
+    });
+    if (page.next) res.set('Link', nextLink(req, page.next));
+    res.json(page.items.map(toActivityJson));
+  });
+
+  api.post('/activity/read', async (req, res) => {
+    await activity.markAllRead(viewer(req));
+    res.status(204).end();
+  });
+
+  // What the nav badges show; asked by open pages about every 30 seconds.
+  api.get('/badges', async (req, res) => {
+    const me = viewer(req);
+    const [requests, unread, events] = await Promise.all([
+      friends.countIncoming(me),
+      messages.unreadTotal(me),
+      activity.unreadCount(me),
+    ]);
+    res.json({ requests, messages: unread, activity: events });
+  });
+
+  return api;
+}
