@@ -66,6 +66,7 @@ const TAGS = [
   { name: 'comments' },
   { name: 'friends' },
   { name: 'messages' },
+  { name: 'activity', description: 'What happened to the caller, and the navigation counts.' },
   { name: 'operations', description: 'Probes and this document.' },
 ];
 

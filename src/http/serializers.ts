@@ -277,7 +277,23 @@ export const toBlockJson = (b: Block): z.infer<typeof blockJson> => ({
   created_at: b.createdAt.toISOString(),
 });
 
-export const toActivityJson = (g: ActivityGroup) => ({
+/** GET /api/activity: one line per photo, kind and day. */
+export const activityJson = z.object({
+  id: ulidJson.meta({ description: 'The newest event of the line.' }),
+  kind: z.enum(['like', 'comment', 'mention', 'friend_request', 'friend_accept']),
+  actors: z
+    .array(userJson)
+    .max(3)
+    .meta({ description: 'The newest (at most three) people behind the line.' }),
+  actor_count: z.number().int().positive(),
+  photo: z.object({ id: ulidJson, thumbnail: urlPath }).nullable(),
+  text: z
+    .string()
+    .meta({ description: 'The sentence people read: "ada, ben and 3 others liked your photo."' }),
+  created_at: dateTimeJson,
+  read: z.boolean(),
+});
+export const toActivityJson = (g: ActivityGroup): z.infer<typeof activityJson> => ({
   id: g.id,
   kind: filterOf(g.kind),
   actors: g.actors.map(toUserJson),
@@ -286,4 +302,15 @@ export const toActivityJson = (g: ActivityGroup) => ({
   text: g.text,
   created_at: g.createdAt.toISOString(),
   read: g.isRead,
+});
+
+/** GET /api/badges: what the navigation shows. */
+export const badgesJson = z.object({
+  requests: z.number().int().nonnegative().meta({ description: 'Pending incoming friend requests.' }),
+  messages: z.number().int().nonnegative().meta({ description: 'Unread messages.' }),
+  activity: z
+    .number()
+    .int()
+    .nonnegative()
+    .meta({ description: 'Unread activity events, counted up to 100.' }),
 });

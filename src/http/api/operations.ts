@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  activityQuery,
   avatarSize,
   blockInput,
   commentId,
@@ -10,6 +11,7 @@ import {
   friendRequestInput,
   idParam,
   imageSize,
+  likersQuery,
   loginInput,
   lookupQuery,
   messageInput,
@@ -26,6 +28,8 @@ import {
   userId,
 } from '../../domain/schemas';
 import {
+  activityJson,
+  badgesJson,
   commentJson,
   conversationJson,
   errorJson,
@@ -81,7 +85,7 @@ export interface Operation {
   path: string;
   /** The OpenAPI operationId: unique, camelCase. */
   id: string;
-  tag: 'auth' | 'users' | 'photos' | 'comments' | 'friends' | 'messages' | 'operations';
+  tag: 'auth' | 'users' | 'photos' | 'comments' | 'friends' | 'messages' | 'activity' | 'operations';
   summary: string;
   description?: string;
   /** Callable without a session; otherwise a call without one is 401. */
@@ -369,7 +373,7 @@ export const operations: Operation[] = [
     tag: 'photos',
     summary: 'Upload a photo',
     description:
-      'The type is decided from the bytes. The image is decoded, orientation applied, metadata (GPS) removed, and stored as a full image (at most 2048 px on the long side) and a 200×200 cover-cropped thumbnail, JPEG (or WebP with IMAGE_FORMAT=webp). Limited per user (RATE_LIMIT_UPLOAD_*).',
+      'The type is decided from the bytes (JPEG, PNG, WebP, GIF, AVIF, HEIC/HEIF). The image is decoded, orientation applied, metadata (GPS) removed, and stored as a full image (at most 2048 px on the long side), a medium one (1080 px) and a 400×400 cover-cropped thumbnail, JPEG (or WebP with IMAGE_FORMAT=webp). `alt` describes the image for screen readers. Limited per user (RATE_LIMIT_UPLOAD_*).',
     isLimited: true,
     headers: { 'Idempotency-Key': idempotencyKey },
     upload: { fields: uploadFields, file: 'photo' },
@@ -462,6 +466,21 @@ export const operations: Operation[] = [
     responses: { 200: json(likeResultJson, 'Liked; the new count.'), 404: photoNotFound },
   },
   {
+    method: 'get',
+    path: '/api/photos/:id/likes',
+    id: 'listLikers',
+    tag: 'photos',
+    summary: 'Who liked the photo, newest first',
+    description: 'The `Link` header (rel="next") points at the next page when there is more.',
+    params: { id: photoId },
+    query: likersQuery,
+    responses: {
+      200: json(z.array(userJson), 'One page of people.', ['Link']),
+      400: failure('A bad limit, or a cursor that is not one.'),
+      404: photoNotFound,
+    },
+  },
+  {
     method: 'delete',
     path: '/api/photos/:id/like',
     id: 'unlikePhoto',
@@ -470,6 +489,39 @@ export const operations: Operation[] = [
     summary: "Remove one's like (idempotent)",
     params: { id: photoId },
     responses: { 200: json(likeResultJson, 'Not liked; the new count.'), 404: photoNotFound },
+  },
+
+  // Activity
+  {
+    method: 'get',
+    path: '/api/activity',
+    id: 'listActivity',
+    tag: 'activity',
+    summary: 'What happened to the caller, one line per photo, kind and day, newest first',
+    description:
+      'Likes and comments on your photos, comments after yours, @mentions, friend requests to you and your requests accepted. `kind` filters (comma-separated); the `Link` header (rel="next") points at older lines.',
+    query: activityQuery,
+    responses: {
+      200: json(z.array(activityJson), 'One page of lines.', ['Link']),
+      400: failure('An unknown kind, a bad limit, or a cursor that is not one.'),
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/activity/read',
+    id: 'markActivityRead',
+    tag: 'activity',
+    summary: 'Mark everything read',
+    responses: { 204: empty('Everything is read.') },
+  },
+  {
+    method: 'get',
+    path: '/api/badges',
+    id: 'getBadges',
+    tag: 'activity',
+    summary: 'The counts the navigation shows',
+    description: 'Pages left open ask about every 30 seconds.',
+    responses: { 200: json(badgesJson, 'Pending requests, unread messages, unread activity.') },
   },
 
   // Comments

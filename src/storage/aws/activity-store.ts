@@ -125,9 +125,7 @@ export class DynamoActivityStore implements ActivityStore {
     await this.db.deleteQueried({
       TableName: this.table,
       IndexName: GSI1,
-      KeyConditionExpression: prefix
-        ? 'GSI1PK = :pk AND begins_with(GSI1SK, :prefix)'
-        : 'GSI1PK = :pk',
+      KeyConditionExpression: prefix ? 'GSI1PK = :pk AND begins_with(GSI1SK, :prefix)' : 'GSI1PK = :pk',
       ExpressionAttributeValues: {
         ':pk': activityUndoPartition(subject),
         ...(prefix ? { ':prefix': prefix } : {}),
