@@ -32,11 +32,28 @@ function photoIdOf(page: Page): string {
 
 const card = (id: string) => `li.photo-card[data-photo-id="${id}"]`;
 
-/** Waits until the <img> has really loaded (a broken or pending image has naturalWidth 0). */
+/**
+ * Waits until the <img> has really loaded (a broken or pending image has naturalWidth 0); `width`
+ * is the pixel width of the file it chose (with srcset, naturalWidth is scaled by the chosen
+ * candidate's density, so the file is measured on its own).
+ */
 async function expectLoaded(page: Page, selector: string, width?: number) {
   await page.locator(selector).first().scrollIntoViewIfNeeded();
   await expect.poll(() => naturalWidth(page, selector), { timeout: 10_000 }).toBeGreaterThan(0);
-  if (width !== undefined) expect(await naturalWidth(page, selector)).toBe(width);
+  if (width === undefined) return;
+  const fileWidth = await page
+    .locator(selector)
+    .first()
+    .evaluate(async (img) => {
+      const G = globalThis as unknown as {
+        Image: new () => { src: string; naturalWidth: number; decode(): Promise<void> };
+      };
+      const probe = new G.Image();
+      probe.src = (img as unknown as { currentSrc: string }).currentSrc;
+      await probe.decode();
+      return probe.naturalWidth;
+    });
+  expect(fileWidth).toBe(width);
 }
 
 /**
