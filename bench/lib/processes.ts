@@ -56,6 +56,12 @@ export class Pm2App {
     await waitFor200(this.port, '/readyz', { attempts: 150, intervalMs: 200 });
   }
 
+  /** `pm2 reload`: the workers restart one at a time, each stopping only once its successor is ready. */
+  async reload(): Promise<void> {
+    const result = await this.pm2(['reload', 'lumina'], 90_000);
+    if (result.code !== 0) throw new Error(`pm2 reload failed (exit ${result.code}):\n${result.output}`);
+  }
+
   /** Online workers of the app as PM2 lists them. */
   async workers(): Promise<{ pid: number; status: string; restarts: number }[]> {
     const result = await this.pm2(['jlist'], 20_000);

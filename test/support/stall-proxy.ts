@@ -8,14 +8,20 @@ export interface StallProxy {
   stall(): void;
   /** Traffic flows again, held bytes first. */
   resume(): void;
+  /** The store is gone: open connections are cut and new ones refused, as when it is stopped. */
+  down(): Promise<void>;
+  /** Connections are taken again, on the same port. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
  * A TCP proxy on loopback in front of one server (DynamoDB Local, s3rver, MariaDB), for tests that
- * need that store to stall for one client only while the others (and other tests) go on.
+ * need that store to stall, or to be down, for one client only while the others (and other
+ * tests) go on, and without losing what it holds (DynamoDB Local runs in memory).
  */
 export function startStallProxy(targetPort: number): Promise<StallProxy> {
+  let port = 0;
   let stalled = false;
   const sockets = new Set<Socket>();
   const waiting: (() => void)[] = [];
@@ -42,7 +48,7 @@ export function startStallProxy(targetPort: number): Promise<StallProxy> {
     server.once('error', reject);
     server.listen(0, LOOPBACK, () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
+      port = typeof address === 'object' && address ? address.port : 0;
       resolve({
         url: `http://${LOOPBACK}:${port}`,
         stall: () => {
@@ -54,10 +60,21 @@ export function startStallProxy(targetPort: number): Promise<StallProxy> {
           for (const socket of sockets) socket.resume();
           for (const start of waiting.splice(0)) start();
         },
+        down: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            for (const socket of sockets) socket.destroy();
+          }),
+        up: () =>
+          new Promise<void>((done, fail) => {
+            server.once('error', fail);
+            server.listen(port, LOOPBACK, () => done());
+          }),
         close: () =>
           new Promise<void>((done) => {
             for (const socket of sockets) socket.destroy();
-            server.close(() => done());
+            if (server.listening) server.close(() => done());
+            else done();
           }),
       });
     });
