@@ -11,7 +11,7 @@ import { hasBody, sendJson } from './node-http';
  *
  * Express costs every request a fixed price (mostly giving node's request and response its own
  * prototypes), which `npm run bench` measures: the chat poll as the first Express route reaches
- * about a third of what it reaches here. So the few requests that are far more frequent than the
+ * well under 0.8 of what it reaches here. So the few requests that are far more frequent than the
  * rest are answered from this table. Everything around them is the app's shared code: the request
  * id, log line, security headers, compression and metrics (app.ts, before this table), then here
  * the same-origin guard, the viewer from the shared session reader, no-store for a signed-in
