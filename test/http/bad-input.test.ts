@@ -1,13 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import sharp from 'sharp';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app';
 import { messages as imageMessages } from '../../src/adapters/sharp-images';
-import { makeTestApp, PASSWORD, sessionCookie, signedInAgent, type TestApp } from '../support/app';
+import { makeTestApp, PASSWORD, postPhoto, sessionCookie, signedInAgent, type TestApp } from '../support/app';
+import { keptLogger } from '../support/log-lines';
 import { makeJpeg } from '../support/images';
 
 interface Line {
@@ -18,19 +17,11 @@ interface Line {
 
 /** Issue 9 §3: holes bad input found. Each is a clear 4xx, changes nothing, and logs below error. */
 describe('bad input', () => {
-  const lines: Line[] = [];
+  const { logger, lines } = keptLogger<Line>();
   let t: TestApp;
   let app: App;
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const text of chunk.toString('utf8').split('\n').filter(Boolean)) {
-          lines.push(JSON.parse(text) as Line);
-        }
-        done();
-      },
-    });
-    t = await makeTestApp({ LOG_LEVEL: 'info' }, {}, pino({ level: 'info' }, sink));
+    t = await makeTestApp({ LOG_LEVEL: 'info' }, {}, logger);
     app = t.app;
   });
   afterAll(() => t.close());
@@ -191,12 +182,7 @@ describe('bad input', () => {
       'a comment of only %j is 400 and adds nothing, on the API and the form',
       async (text) => {
         const { agent } = await signedInAgent(app);
-        const photo = (
-          await agent
-            .post('/api/photos')
-            .attach('photo', await makeJpeg(32, 32), 'a.jpg')
-            .expect(201)
-        ).body as { id: string };
+        const photo = { id: await postPhoto(agent) };
         const res = await agent.post(`/api/photos/${photo.id}/comments`).send({ text }).expect(400);
         expect(res.body.message).toBe('text must have at least one visible character');
         const page = await agent.post(`/photos/${photo.id}/comments`).type('form').send({ text }).expect(400);
@@ -221,12 +207,7 @@ describe('bad input', () => {
 
     it('text with one visible character among invisible ones is taken', async () => {
       const { agent } = await signedInAgent(app);
-      const photo = (
-        await agent
-          .post('/api/photos')
-          .attach('photo', await makeJpeg(32, 32), 'a.jpg')
-          .expect(201)
-      ).body as { id: string };
+      const photo = { id: await postPhoto(agent) };
       for (const text of ['\u200b.\u200b', '😀', 'e\u0301', '\u2800ok']) {
         await agent.post(`/api/photos/${photo.id}/comments`).send({ text }).expect(201);
       }
@@ -290,12 +271,7 @@ describe('bad input', () => {
         const b = await signedInAgent(app);
         const feed = await a.agent.get(`/api/photos?scope=all&before=${id}`).expect(400);
         expect(feed.body).toEqual({ message: 'before is not a valid id', code: 'invalid_input' });
-        const photo = (
-          await a.agent
-            .post('/api/photos')
-            .attach('photo', await makeJpeg(16, 16), 'a.jpg')
-            .expect(201)
-        ).body as { id: string };
+        const photo = { id: await postPhoto(a.agent) };
         const comments = await a.agent.get(`/api/photos/${photo.id}/comments?before=${id}`).expect(400);
         expect(comments.body.message).toMatch(/^before/);
         const poll = await a.agent.get(`/api/messages?user_id=${b.user.id}&after=${id}`).expect(400);
@@ -306,12 +282,7 @@ describe('bad input', () => {
 
     it('an address whose id cannot name anything is 404 with the thing named, on the API', async () => {
       const { agent } = await signedInAgent(app);
-      const photo = (
-        await agent
-          .post('/api/photos')
-          .attach('photo', await makeJpeg(32, 32), 'a.jpg')
-          .expect(201)
-      ).body as { id: string };
+      const photo = { id: await postPhoto(agent) };
       const cases: [string, string, string][] = [
         ['get', '/api/photos/not-an-id', 'photo_not_found'],
         ['get', '/api/photos/ZZZZZZZZZZZZZZZZZZZZZZZZZZ', 'photo_not_found'],

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../../src/http/middleware/rate-limit';
-import { makeJpeg } from '../support/images';
 import {
   BACKEND,
   makeTestApp,
+  postPhoto,
   sessionCookie,
   signedInAgent,
   username,
@@ -74,12 +74,7 @@ describe('per-person rate limits', () => {
 
   it('comments: the third in the window, on the other worker, is 429 and is not stored', async () => {
     const a = await person();
-    const photo = (
-      await a.one
-        .post('/api/photos')
-        .attach('photo', await makeJpeg(32, 32), 'a.jpg')
-        .expect(201)
-    ).body as { id: string };
+    const photo = { id: await postPhoto(a.one) };
     await a.one.post(`/api/photos/${photo.id}/comments`).send({ text: 'one' }).expect(201);
     await a.two.post(`/api/photos/${photo.id}/comments`).send({ text: 'two' }).expect(201);
     expect429(await a.one.post(`/api/photos/${photo.id}/comments`).send({ text: 'three' }), messages.comment);
@@ -123,12 +118,7 @@ describe('per-person rate limits', () => {
 
   it('likes and unlikes: the third in the window is 429 and changes no count', async () => {
     const a = await person();
-    const photo = (
-      await a.one
-        .post('/api/photos')
-        .attach('photo', await makeJpeg(32, 32), 'a.jpg')
-        .expect(201)
-    ).body as { id: string };
+    const photo = { id: await postPhoto(a.one) };
     await a.one.post(`/api/photos/${photo.id}/like`).expect(200);
     await a.two.delete(`/api/photos/${photo.id}/like`).expect(200);
     expect429(await a.one.post(`/api/photos/${photo.id}/like`), messages.like);
@@ -146,12 +136,7 @@ describe('per-person rate limits', () => {
     const t = await makeTestApp();
     try {
       const { agent } = await signedInAgent(t.app);
-      const photo = (
-        await agent
-          .post('/api/photos')
-          .attach('photo', await makeJpeg(32, 32), 'a.jpg')
-          .expect(201)
-      ).body as { id: string };
+      const photo = { id: await postPhoto(agent) };
       for (let i = 0; i < 10; i++)
         await agent
           .post(`/api/photos/${photo.id}/comments`)

@@ -1,10 +1,9 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app';
 import type { Container } from '../../src/container';
 import { makeTestApp, PASSWORD, sessionCookie, username, type TestApp } from '../support/app';
+import { keptLogger } from '../support/log-lines';
 import { tallyStoreCall } from '../../src/http/middleware/request-log';
 
 interface Line {
@@ -19,24 +18,12 @@ interface Line {
 
 /** The app with a logger at `info` whose lines are kept in memory. */
 describe('request log', () => {
-  const lines: Line[] = [];
+  const { logger, lines } = keptLogger<Line>();
   let t: TestApp;
   let container: Container;
   let app: App;
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const text of chunk.toString('utf8').split('\n').filter(Boolean)) {
-          lines.push(JSON.parse(text) as Line);
-        }
-        done();
-      },
-    });
-    t = await makeTestApp(
-      { LOG_LEVEL: 'info' },
-      { onStoreCall: tallyStoreCall },
-      pino({ level: 'info' }, sink),
-    );
+    t = await makeTestApp({ LOG_LEVEL: 'info' }, { onStoreCall: tallyStoreCall }, logger);
     ({ app, container } = t);
   });
   // The last test closes the stores itself; a second close throws on the aws backend.

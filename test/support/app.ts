@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../../src/lib/logger';
 import { randomSecret } from '../../src/lib/secret-file';
 import { checkedApp } from './api-contract';
 import { freshAwsEnv } from './aws-env';
+import { makeJpeg } from './images';
 
 export type Backend = 'embedded' | 'aws';
 
@@ -96,4 +97,13 @@ export function sessionCookie(
   const header = res.headers['set-cookie'];
   const cookies = Array.isArray(header) ? (header as string[]) : [];
   return cookies.find((c) => c.startsWith(`${name}=`))?.split(';')[0];
+}
+
+/** Posts a small JPEG as a photo of whoever `client` is signed in as; answers its id. */
+export async function postPhoto(client: { post(path: string): request.Test }): Promise<string> {
+  const res = await client
+    .post('/api/photos')
+    .attach('photo', await makeJpeg(32, 32), 'a.jpg')
+    .expect(201);
+  return (res.body as { id: string }).id;
 }

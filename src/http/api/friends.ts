@@ -1,16 +1,10 @@
 import { Router } from 'express';
 import type { Services } from '../../container';
-import {
-  friendRequestInput,
-  idParam,
-  parse,
-  parsePathId,
-  requestDirection,
-  respondInput,
-} from '../../domain/schemas';
+import { friendRequestInput, parse, requestDirection, respondInput } from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
 import type { RateLimits } from '../middleware/rate-limit';
 import { toFriendJson, toFriendRequestJson } from '../serializers';
+import { friendRequestIdOf, userIdOf } from '../path-ids';
 
 export function friendsApi(services: Pick<Services, 'friends'>, limits: RateLimits): Router {
   const api = Router();
@@ -36,7 +30,7 @@ export function friendsApi(services: Pick<Services, 'friends'>, limits: RateLimi
   });
 
   api.delete('/friends/requests/:id', async (req, res) => {
-    await friends.cancel(viewer(req), parsePathId(idParam('request id'), req.params.id, 'friendRequest'));
+    await friends.cancel(viewer(req), friendRequestIdOf(req));
     res.status(204).end();
   });
 
@@ -45,7 +39,7 @@ export function friendsApi(services: Pick<Services, 'friends'>, limits: RateLimi
   });
 
   api.delete('/friends/:userId', async (req, res) => {
-    await friends.unfriend(viewer(req), parsePathId(idParam('user id'), req.params.userId, 'user'));
+    await friends.unfriend(viewer(req), userIdOf(req, 'userId'));
     res.status(204).end();
   });
 

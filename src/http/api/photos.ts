@@ -2,7 +2,6 @@ import { Router, type Request } from 'express';
 import type { Config } from '../../config';
 import type { Services } from '../../container';
 import {
-  commentId,
   commentsQuery,
   commentText,
   feedQuery,
@@ -10,22 +9,15 @@ import {
   imageSize,
   parse,
   likersQuery,
-  parsePathId,
   photoEdit,
-  photoId,
-  uploadFields,
 } from '../../domain/schemas';
-import { InvalidInput } from '../../domain/errors';
-import { messages as photoMessages } from '../../services/photo.service';
 import { requireUser, viewer } from '../middleware/auth';
 import { requestKeyOf } from '../request-key';
 import type { RateLimits } from '../middleware/rate-limit';
-import { photoUpload } from '../middleware/upload';
+import { photoUpload, uploadInputOf } from '../middleware/upload';
 import { sendBlob } from '../send-blob';
 import { toCommentJson, toPhotoJson, toUserJson } from '../serializers';
-
-/** The photo id in an address; one that is not an id is "No such photo." (404). */
-const photoIdOf = (req: Request) => parsePathId(photoId, req.params.id, 'photo');
+import { commentIdOf, photoIdOf } from '../path-ids';
 
 /** `Link: <...>; rel="next"` keeping the caller's filters, with the new cursor. */
 function nextLink(req: Request, next: string): string {
@@ -44,15 +36,7 @@ export function photosApi(
   api.use('/photos', requireUser);
 
   api.post('/photos', limits.upload, photoUpload(config.images.maxUploadBytes), async (req, res) => {
-    if (!req.file) throw new InvalidInput(photoMessages.noFile, 'missing_file');
-    const fields = parse(uploadFields, req.body);
-    const key = requestKeyOf(req);
-    const photo = await photos.upload(viewer(req), {
-      ...(key ? { requestKey: key } : {}),
-      bytes: req.file.buffer,
-      ...fields,
-      format: config.images.format,
-    });
+    const photo = await photos.upload(viewer(req), uploadInputOf(req, config.images.format));
     res.status(201).location(`/api/photos/${photo.id}`).json(toPhotoJson(photo));
   });
 
@@ -111,11 +95,7 @@ export function photosApi(
   });
 
   api.delete('/photos/:id/comments/:commentId', async (req, res) => {
-    await comments.delete(
-      viewer(req),
-      photoIdOf(req),
-      parsePathId(commentId, req.params.commentId, 'comment'),
-    );
+    await comments.delete(viewer(req), photoIdOf(req), commentIdOf(req));
     res.status(204).end();
   });
 

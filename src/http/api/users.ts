@@ -1,25 +1,15 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { Config } from '../../config';
 import type { Services } from '../../container';
 import { InvalidInput, NotFound } from '../../domain/errors';
-import {
-  avatarSize,
-  lookupQuery,
-  parse,
-  parsePathId,
-  profileInput,
-  searchQuery,
-  userId,
-} from '../../domain/schemas';
+import { avatarSize, lookupQuery, parse, parsePathId, profileInput, searchQuery } from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
 import type { RateLimits } from '../middleware/rate-limit';
 import { photoUpload } from '../middleware/upload';
 import { messages as profileMessages } from '../../services/profile.service';
 import { sendBlob } from '../send-blob';
 import { toProfileJson, toUserJson } from '../serializers';
-
-/** An address naming a user by a number that cannot be one is "No such user." (404). */
-const userIdOf = (req: Request) => parsePathId(userId, req.params.id, 'user');
+import { userIdOf } from '../path-ids';
 
 export function usersApi(
   services: Pick<Services, 'users' | 'profiles'>,

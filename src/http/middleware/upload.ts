@@ -1,7 +1,10 @@
 import type { Request, RequestHandler } from 'express';
 import multer, { MulterError } from 'multer';
 import { AppError, InvalidInput, PayloadTooLarge } from '../../domain/errors';
+import { parse, uploadFields } from '../../domain/schemas';
 import { formatBytes } from '../../lib/bytes';
+import { messages as photoMessages, type UploadInput } from '../../services/photo.service';
+import { requestKeyOf } from '../request-key';
 
 /** What the person calls the file of an upload field. */
 const nounOf = (field: string) => (field === 'avatar' ? 'picture' : 'photo');
@@ -62,4 +65,16 @@ function uploadError(err: unknown, req: Request, maxBytes: number, field: string
     return new InvalidInput(messages.aborted, 'request_aborted');
   }
   return new InvalidInput(messages.malformed, 'malformed_upload');
+}
+
+/** What PhotoService.upload takes from an upload request that passed photoUpload: the file and its fields. */
+export function uploadInputOf(req: Request, format: UploadInput['format']): UploadInput {
+  if (!req.file) throw new InvalidInput(photoMessages.noFile, 'missing_file');
+  const key = requestKeyOf(req);
+  return {
+    ...(key ? { requestKey: key } : {}),
+    bytes: req.file.buffer,
+    ...parse(uploadFields, req.body),
+    format,
+  };
 }

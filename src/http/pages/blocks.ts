@@ -35,7 +35,11 @@ export function blocksPages({ blocks }: Pick<Services, 'blocks'>): Router {
     ...formRoute({
       act: async (req) => {
         await blocks.unblock(viewer(req), parsePathId(userId, req.params.userId, 'user'));
-        setFlash(req, 'ok', 'Unblocked. You can see each other again; a friendship has to be asked for anew.');
+        setFlash(
+          req,
+          'ok',
+          'Unblocked. You can see each other again; a friendship has to be asked for anew.',
+        );
         return BLOCKED_LIST;
       },
       back: () => BLOCKED_LIST,

@@ -2,17 +2,15 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../container';
 import { MAX_MESSAGE_LENGTH } from '../../domain/limits';
-import { messageInput, parse, parsePathId, username } from '../../domain/schemas';
+import { messageInput, parse } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
 import { formBody } from '../middleware/body';
 import type { RateLimits } from '../middleware/rate-limit';
 import { keptRequestKeyOf, newRequestKey, requestKeyOf } from '../request-key';
 import { formRoute, requireFormUser, typed } from './support';
+import { usernameOf } from '../path-ids';
 
 const messageForm = z.object({ text: messageInput.shape.text });
-
-/** The name in a chat's address; one that cannot be a username is "No such user." (404). */
-const nameOf = (req: Request) => parsePathId(username, req.params.username, 'user');
 
 export function chatPages(
   services: Pick<Services, 'messages' | 'friends' | 'users'>,
@@ -60,7 +58,7 @@ export function chatPages(
   });
 
   pages.get('/chat/:username', requirePageUser, async (req, res) => {
-    await renderChat(req, res, nameOf(req));
+    await renderChat(req, res, usernameOf(req));
   });
 
   // A refused message shows on the conversation again; if the person is gone, showing it says so.
@@ -71,13 +69,13 @@ export function chatPages(
     limits.message,
     ...formRoute({
       act: async (req) => {
-        const other = await users.lookup(viewer(req), nameOf(req));
+        const other = await users.lookup(viewer(req), usernameOf(req));
         const { text } = parse(messageForm, req.body);
         const sent = await messages.send(viewer(req), other.id, text, requestKeyOf(req));
         return `/chat/${encodeURIComponent(other.username)}#message-${sent.id}`;
       },
       show: (req, res, e) =>
-        renderChat(req, res, nameOf(req), {
+        renderChat(req, res, usernameOf(req), {
           text: typed(req, 'text', MAX_MESSAGE_LENGTH + 100),
           error: e.message,
           ...keptRequestKeyOf(req),

@@ -2,12 +2,13 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../container';
 import type { FriendRequest, User, Viewer } from '../../domain/types';
-import { parse, parsePathId, respondInput, userId, username } from '../../domain/schemas';
+import { parse, respondInput, username } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
 import { formBody } from '../middleware/body';
 import type { RateLimits } from '../middleware/rate-limit';
 import { formRoute, localPath, requireFormUser, setFlash, typed } from './support';
 import type { FriendState } from './users';
+import { friendRequestIdOf, userIdOf } from '../path-ids';
 
 /** A numeric row id as a form field or path segment sends it: text. */
 const rowId = (field: string) => {
@@ -117,7 +118,7 @@ export function friendsPages(services: Pick<Services, 'friends' | 'users'>, limi
     formBody,
     ...formRoute({
       act: async (req) => {
-        await friends.cancel(viewer(req), parsePathId(rowId('request id'), req.params.id, 'friendRequest'));
+        await friends.cancel(viewer(req), friendRequestIdOf(req));
         setFlash(req, 'ok', 'Friend request cancelled.');
         return returnTo(req);
       },
@@ -131,7 +132,7 @@ export function friendsPages(services: Pick<Services, 'friends' | 'users'>, limi
     formBody,
     ...formRoute({
       act: async (req) => {
-        await friends.unfriend(viewer(req), parsePathId(userId, req.params.userId, 'user'));
+        await friends.unfriend(viewer(req), userIdOf(req, 'userId'));
         setFlash(req, 'ok', 'Removed from your friends.');
         return returnTo(req);
       },

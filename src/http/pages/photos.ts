@@ -1,35 +1,24 @@
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../../config';
 import type { Services } from '../../container';
-import { InvalidInput } from '../../domain/errors';
 import {
   MAX_ALT_LENGTH,
   MAX_CAPTION_LENGTH,
   MAX_COMMENT_LENGTH,
   MAX_TOPIC_LENGTH,
 } from '../../domain/limits';
-import {
-  commentId,
-  commentsQuery,
-  commentText,
-  likersQuery,
-  parse,
-  parsePathId,
-  photoEdit,
-  photoId,
-  uploadFields,
-} from '../../domain/schemas';
+import { commentsQuery, commentText, likersQuery, parse, photoEdit } from '../../domain/schemas';
 import { mentionsOf, textParts } from '../../domain/text';
 import type { Viewer } from '../../domain/types';
 import { formatBytes } from '../../lib/bytes';
-import { messages as photoMessages } from '../../services/photo.service';
 import type { HttpError } from '../errors';
 import { requirePageUser, viewer } from '../middleware/auth';
 import { formBody } from '../middleware/body';
 import { keptRequestKeyOf, newRequestKey, requestKeyOf } from '../request-key';
 import type { RateLimits } from '../middleware/rate-limit';
-import { photoUpload } from '../middleware/upload';
+import { photoUpload, uploadInputOf } from '../middleware/upload';
 import { formRoute, localPath, requireFormUser, setFlash, typed } from './support';
+import { commentIdOf, photoIdOf } from '../path-ids';
 
 const ACCEPTED_TYPES =
   'image/jpeg,image/png,image/webp,image/gif,image/avif,image/heic,image/heif,.heic,.heif';
@@ -40,9 +29,6 @@ const LIKERS_PAGE = 50;
 /** Where a form asked to return to (a local path), or `fallback`. */
 const backTo = (req: Request, fallback: string): string =>
   localPath(typed(req, 'back', 300) || fallback, fallback);
-
-/** The photo id in an address; one that is not an id is "No such photo." (404). */
-const photoIdOf = (req: Request) => parsePathId(photoId, req.params.id, 'photo');
 
 export function photosPages(
   services: Pick<Services, 'photos' | 'comments' | 'users'>,
@@ -141,15 +127,7 @@ export function photosPages(
     photoUpload(maxBytes),
     ...formRoute({
       act: async (req) => {
-        if (!req.file) throw new InvalidInput(photoMessages.noFile, 'missing_file');
-        const fields = parse(uploadFields, req.body);
-        const key = requestKeyOf(req);
-        const photo = await photos.upload(viewer(req), {
-          ...(key ? { requestKey: key } : {}),
-          bytes: req.file.buffer,
-          ...fields,
-          format: config.images.format,
-        });
+        const photo = await photos.upload(viewer(req), uploadInputOf(req, config.images.format));
         return `/photos/${photo.id}`;
       },
       // A refused file or field: the form again, with the reason, the limit and what was sent.
@@ -233,7 +211,7 @@ export function photosPages(
     ...formRoute({
       act: async (req) => {
         const id = photoIdOf(req);
-        await comments.delete(viewer(req), id, parsePathId(commentId, req.params.commentId, 'comment'));
+        await comments.delete(viewer(req), id, commentIdOf(req));
         setFlash(req, 'ok', 'Comment deleted.');
         return `/photos/${id}#comments`;
       },

@@ -2,10 +2,11 @@ import { Router } from 'express';
 import type { Services } from '../../container';
 import type { FriendRequest, User, Viewer } from '../../domain/types';
 import { NotFound, noSuch } from '../../domain/errors';
-import { avatarSize, feedQuery, parse, parsePathId, userId, username } from '../../domain/schemas';
+import { avatarSize, feedQuery, parse, parsePathId } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
 import { viewerOf } from '../middleware/session';
 import { sendBlob } from '../send-blob';
+import { userIdOf, usernameOf } from '../path-ids';
 
 const profileQuery = feedQuery.pick({ before: true, limit: true });
 
@@ -23,7 +24,7 @@ export function usersPages(services: Pick<Services, 'blocks' | 'photos' | 'profi
   const pages = Router();
 
   pages.get('/users/:username', requirePageUser, async (req, res) => {
-    const name = parsePathId(username, req.params.username, 'user');
+    const name = usernameOf(req);
     const q = parse(profileQuery, req.query);
     const me = viewer(req);
     let found: User;
@@ -65,7 +66,7 @@ export function usersPages(services: Pick<Services, 'blocks' | 'photos' | 'profi
   pages.get('/users/:id/avatar/:size', async (req, res) => {
     const me = viewerOf(req);
     if (!me) throw noSuch('user');
-    const id = parsePathId(userId, req.params.id, 'user');
+    const id = userIdOf(req);
     const size = parsePathId(avatarSize, req.params.size, 'user');
     const { user, blob } = await services.profiles.openAvatar(me, id, size);
     const isCurrent = user.avatarId !== null && req.query.v === user.avatarId;
