@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import mysql from 'mysql2/promise';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsConfig } from '../../src/config';
 import { Unavailable } from '../../src/domain/errors';
@@ -21,7 +21,7 @@ import { commentStoreContract } from './comment-store.contract';
 import { createUser, createUsers, newMessage, newPhoto, randomToken, uniqueWord } from './fixtures';
 import { friendStoreContract } from './friend-store.contract';
 import { messageDeliveryContract } from './message-delivery.contract';
-import { messageStoreContract } from './message-store.contract';
+import { legacyMessageIdsContract, messageStoreContract } from './message-store.contract';
 import { photoEditContract } from './photo-edit.contract';
 import { photoStoreContract } from './photo-store.contract';
 import { raceContract } from './race.contract';
@@ -66,6 +66,37 @@ describe('aws: DynamoPhotoStore edits', () => photoEditContract(make));
 describe('aws: DynamoActivityStore', () => activityStoreContract(make));
 describe('aws: DynamoCommentStore', () => commentStoreContract(make));
 describe('aws: DynamoMessageStore', () => messageStoreContract(make));
+describe('aws: DynamoMessageStore with messages from before sequenced ids', () =>
+  legacyMessageIdsContract(make, async (_, m) => {
+    const config = awsTestConfig();
+    const client = new DynamoDBClient({
+      region: config.region,
+      endpoint: config.dynamodb.endpoint,
+      credentials: { ...config.credentials! },
+    });
+    try {
+      // The item as the old code wrote it: MSG#<ms13>#<id>, with no conversation HEAD.
+      await client.send(
+        new PutItemCommand({
+          TableName: config.dynamodb.tables.messages,
+          Item: {
+            PK: { S: m.conversationId },
+            SK: { S: `MSG#${String(m.createdAt.getTime()).padStart(13, '0')}#${m.id}` },
+            type: { S: 'message' },
+            id: { S: m.id },
+            from_user_id: { N: String(m.fromUserId) },
+            from_username: { S: m.fromUsername },
+            to_user_id: { N: String(m.toUserId) },
+            to_username: { S: m.toUsername },
+            text: { S: m.text },
+            created_at: { S: m.createdAt.toISOString() },
+          },
+        }),
+      );
+    } finally {
+      client.destroy();
+    }
+  }));
 describe('aws: S3BlobStore', () => blobStoreContract(make));
 describe('aws: DynamoMessageStore across processes', () =>
   messageDeliveryContract(

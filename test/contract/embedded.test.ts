@@ -15,7 +15,7 @@ import { uniqueUsername } from './fixtures';
 import { friendStoreContract } from './friend-store.contract';
 import { messageDeliveryContract } from './message-delivery.contract';
 import { raceContract } from './race.contract';
-import { messageStoreContract } from './message-store.contract';
+import { legacyMessageIdsContract, messageStoreContract } from './message-store.contract';
 import { photoEditContract } from './photo-edit.contract';
 import { photoStoreContract } from './photo-store.contract';
 import { rateLimitStoreContract } from './rate-limit-store.contract';
@@ -92,6 +92,28 @@ describe('embedded: SqlitePhotoStore edits', () => photoEditContract(make));
 describe('embedded: SqliteActivityStore', () => activityStoreContract(make));
 describe('embedded: SqliteCommentStore', () => commentStoreContract(make));
 describe('embedded: SqliteMessageStore', () => messageStoreContract(make));
+describe('embedded: SqliteMessageStore with messages from before sequenced ids', () =>
+  legacyMessageIdsContract(make, (_, m) => {
+    const db = new Database(join(shared, 'lumina.sqlite'));
+    try {
+      db.prepare(
+        `INSERT INTO messages (conversation_id, id, from_user_id, from_username, to_user_id, to_username, text, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        m.conversationId,
+        m.id,
+        m.fromUserId,
+        m.fromUsername,
+        m.toUserId,
+        m.toUsername,
+        m.text,
+        m.createdAt.getTime(),
+      );
+    } finally {
+      db.close();
+    }
+    return Promise.resolve();
+  }));
 describe('embedded: LocalBlobStore', () => blobStoreContract(make));
 describe('embedded: SqliteMessageStore across processes', () =>
   messageDeliveryContract(

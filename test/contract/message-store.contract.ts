@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conversationIdOf, type Message, type User } from '../../src/domain/types';
+import type { Storage } from '../../src/ports';
+import { ulid } from 'ulid';
 import { newId, timeOfId, ULID_PATTERN } from '../../src/lib/ulid';
 import { ascending, createUsers, inBatches, newMessage, useStorage, type MakeStorage } from './fixtures';
 
@@ -204,5 +206,40 @@ export function messageStoreContract(make: MakeStorage): void {
       await expect(messages().markRead(loner!.id, other!.id)).resolves.toBeUndefined();
       expect(await messages().conversations(loner!.id, 10)).toEqual([]);
     });
+  });
+}
+
+/**
+ * Messages stored before sequenced ids (random ULIDs made in a worker): their ids still work as
+ * `after` cursors, and the first sequenced send of their conversation sorts after them.
+ * `storeLegacy` writes a message as the old code did, straight to the backend.
+ */
+export function legacyMessageIdsContract(
+  make: MakeStorage,
+  storeLegacy: (storage: Storage, message: Message) => Promise<void>,
+): void {
+  const storage = useStorage(make);
+
+  it('MessageStore with messages stored under old random ids: after(old id) finds the new ones, which sort after them', async () => {
+    const [a, b] = await createUsers(storage(), 2);
+    const conversation = conversationIdOf(a!.id, b!.id);
+    const legacy: Message[] = [];
+    // Made by a worker whose clock ran two seconds ahead: only starting the sequence after the
+    // newest stored message (not at "now") keeps the new ones after them.
+    const ahead = Date.now() + 2000;
+    for (let i = 0; i < 3; i++) {
+      const id = ulid(ahead + i);
+      legacy.push({ ...newMessage(a!, b!, `old ${i}`), id, createdAt: new Date(timeOfId(id)) });
+    }
+    for (const message of legacy) await storeLegacy(storage(), message);
+    expect(await storage().messages.latest(conversation, 10)).toEqual(legacy);
+
+    const reply = await storage().messages.send(newMessage(b!, a!, 'new'));
+    const next = await storage().messages.send(newMessage(a!, b!, 'newer'));
+    expect(reply.id > legacy[2]!.id).toBe(true);
+    expect(reply.createdAt > legacy[2]!.createdAt).toBe(true);
+    expect(await storage().messages.latest(conversation, 10)).toEqual([...legacy, reply, next]);
+    expect(await storage().messages.after(conversation, legacy[1]!.id, 10)).toEqual([legacy[2], reply, next]);
+    expect(await storage().messages.after(conversation, legacy[2]!.id, 10)).toEqual([reply, next]);
   });
 }
