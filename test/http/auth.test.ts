@@ -31,7 +31,12 @@ describe('auth API', () => {
       .post('/api/auth/signup')
       .send({ username: name, password: PASSWORD })
       .expect(201);
-    expect(res.body).toEqual({ id: expect.any(Number), username: name });
+    expect(res.body).toEqual({
+      id: expect.any(Number),
+      username: name,
+      avatar: null,
+      bio: expect.any(String),
+    });
     const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) =>
       c.startsWith('lumina.sid='),
     );
@@ -139,7 +144,7 @@ describe('auth API', () => {
       .set('Cookie', signupCookie ?? '')
       .send({ username: name.toUpperCase(), password: PASSWORD })
       .expect(200);
-    expect(login.body).toEqual({ id: signup.body.id, username: name });
+    expect(login.body).toEqual({ id: signup.body.id, username: name, avatar: null, bio: expect.any(String) });
     const newCookie = sessionCookie(login);
     expect(newCookie).toBeDefined();
     expect(newCookie).not.toBe(signupCookie);
