@@ -132,6 +132,19 @@ describe('activity', () => {
     expect(await feed(ann!, '?kind=friend_request')).toEqual([]);
   });
 
+  it('blocks: a person who blocks the actor is not told, and a block hides what the blocked person did before', async () => {
+    const [owner, fan, named] = await people(3);
+    const photo = await post(owner!);
+    await fan!.agent.post(`/api/photos/${photo.id}/like`).expect(200);
+    expect((await feed(owner!)).map((e) => e.actor_count)).toEqual([1]);
+    await owner!.agent.post('/api/blocks').send({ user_id: fan!.user.id }).expect(201);
+    expect(await feed(owner!)).toEqual([]);
+    // Someone who blocks the author is not told of a mention.
+    await named!.agent.post('/api/blocks').send({ user_id: owner!.user.id }).expect(201);
+    await post(owner!, `Hello @${named!.user.username}`);
+    expect(await feed(named!)).toEqual([]);
+  });
+
   it('kind filters, cursor pages without repeats, and marking read', async () => {
     const [owner, fan] = await people(2);
     const photos = [await post(owner!), await post(owner!), await post(owner!)];

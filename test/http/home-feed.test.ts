@@ -136,4 +136,27 @@ describe('Home feed of posts, likes lists and the photo viewer', () => {
       'id="viewer-next"',
     );
   });
+
+  it('deleting a comment and unfriending ask first; on phones the search card waits behind a Search link', async () => {
+    const me = await signedInAgent(t.app);
+    const friend = await signedInAgent(t.app);
+    await friends(me, friend);
+    const photo = await post(me);
+    await me.agent.post(`/api/photos/${photo.id}/comments`).send({ text: 'oops' }).expect(201);
+    const page = (await me.agent.get(`/photos/${photo.id}`).expect(200)).text;
+    expect(page).toMatch(
+      /<details class="confirm comment-confirm">\s*<summary[^>]*>Delete<\/summary>[\s\S]*?<form class="comment-delete"/,
+    );
+    const list = (await me.agent.get('/friends').expect(200)).text;
+    expect(list).toMatch(
+      /<details class="confirm unfriend-confirm">\s*<summary[^>]*>Unfriend<\/summary>[\s\S]*?<form class="unfriend-form"/,
+    );
+    const feed = (await me.agent.get('/').expect(200)).text;
+    expect(feed).toContain(
+      '<p class="search-toggle"><a class="btn btn-secondary btn-sm" href="#feed-search">',
+    );
+    expect((await me.agent.get('/feed?scope=all&q=tide').expect(200)).text).toContain(
+      'class="search-bar card is-filtered"',
+    );
+  });
 });
