@@ -33,10 +33,17 @@ export class UserService {
    * Which of `usernames` (mentions in a text, at most MAX_MENTIONS looked up) name people,
    * lower-cased: pages link those and leave the rest as text.
    */
-  async existing(usernames: string[], max = MAX_MENTIONS): Promise<Map<string, User>> {
+  async existing(viewer: Viewer, usernames: string[], max = MAX_MENTIONS): Promise<Map<string, User>> {
     const names = [...new Set(usernames.map((n) => n.toLowerCase()))].slice(0, max);
-    const found = await Promise.all(names.map((n) => this.users.findByUsername(n)));
-    return new Map(found.flatMap((u) => (u ? [[u.username.toLowerCase(), u] as const] : [])));
+    if (names.length === 0) return new Map();
+    const [found, hidden] = await Promise.all([
+      Promise.all(names.map((n) => this.users.findByUsername(n))),
+      this.blocks.hiddenFrom(viewer.id),
+    ]);
+    // People the viewer blocks, or who block the viewer, stay plain text.
+    return new Map(
+      found.flatMap((u) => (u && !hidden.has(u.id) ? [[u.username.toLowerCase(), u] as const] : [])),
+    );
   }
 
   /**

@@ -177,4 +177,14 @@ describe('photo sizes, HEIC, alt text and editing', () => {
     expect(page).not.toContain('href="/users/nobody_here_zz"');
     expect(page).toContain('@nobody_here_zz');
   });
+
+  it('a mention of someone the viewer blocks stays plain text', async () => {
+    const blocked = await signedInAgent(t.app);
+    const { agent } = await signedInAgent(t.app);
+    await agent.post('/api/blocks').send({ user_id: blocked.user.id }).expect(201);
+    const photo = (await upload(agent, { caption: `Not you, @${blocked.user.username}` }).expect(201)).body;
+    const page = (await agent.get(`/photos/${photo.id}`).expect(200)).text;
+    expect(page).toContain(`@${blocked.user.username}`);
+    expect(page).not.toContain(`href="/users/${blocked.user.username}"`);
+  });
 });

@@ -79,7 +79,7 @@ export function homePages(services: Pick<Services, 'photos' | 'users'>): Router 
       // Home is one column of posts, with captions and the newest comments linked.
       const page = await photos.listPosts(viewer(req), toFeedInput(q));
       const texts = page.items.flatMap((p) => [p.caption, ...p.latestComments.map((c) => c.text)]);
-      const known = await users.existing(texts.flatMap(mentionsOf), MAX_LINKED_NAMES);
+      const known = await users.existing(viewer(req), texts.flatMap(mentionsOf), MAX_LINKED_NAMES);
       renderFeed(req, res, { q, page }, new Set(known.keys()));
     },
     show: (req, res, e) => renderFeed(req, res, { error: e.message }),

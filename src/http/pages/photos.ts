@@ -72,7 +72,7 @@ export function photosPages(
       comments.list(me, id, page),
     ]);
     const isOwner = photo.userId === me.id;
-    const known = await users.existing([photo.caption, ...list.map((c) => c.text)].flatMap(mentionsOf));
+    const known = await users.existing(me, [photo.caption, ...list.map((c) => c.text)].flatMap(mentionsOf));
     const parts = (text: string) => textParts(text, (name) => known.has(name));
     res.render('photo', {
       title: photo.caption ? photo.caption.slice(0, 60) : `Photo by ${photo.username}`,
