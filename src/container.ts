@@ -7,6 +7,7 @@ import { AccountService } from './services/account.service';
 import { ActivityService } from './services/activity.service';
 import { AuthService } from './services/auth.service';
 import { BlockService } from './services/block.service';
+import { ModerationService } from './services/moderation.service';
 import { CommentService } from './services/comment.service';
 import { FriendService } from './services/friend.service';
 import { HealthService } from './services/health.service';
@@ -22,6 +23,7 @@ export interface Services {
   account: AccountService;
   profiles: ProfileService;
   blocks: BlockService;
+  moderation: ModerationService;
   users: UserService;
   photos: PhotoService;
   activity: ActivityService;
@@ -73,6 +75,7 @@ export async function createContainer(
     account: new AccountService(users, storage.sessions, passwords),
     profiles: new ProfileService(users, photos, friends, blobs, images, blocks),
     blocks: new BlockService(blocks, friends, users),
+    moderation: new ModerationService(storage.reports, users, photos, comments, blobs, storage.sessions, blocks),
     users: new UserService(users, blocks),
     photos: new PhotoService(photos, comments, blobs, images, friends, users, blocks, activity),
     comments: new CommentService(comments, photos, blocks, activity),

@@ -1,8 +1,13 @@
 import type { Readable } from 'node:stream';
 import type {
+  AccountState,
   Block,
   ActivityEvent,
   ActivitySubject,
+  ModerationAction,
+  NewReport,
+  ReportGroup,
+  ReportTarget,
   Comment,
   Conversation,
   Friend,
@@ -55,6 +60,10 @@ export interface UserStore extends Pingable {
   findByIds(ids: UserId[]): Promise<User[]>;
   /** Sets the bio; the updated user, or null when there is no such user. */
   setBio(id: UserId, bio: string): Promise<User | null>;
+  /** Sets the account state; false when there is no such user. */
+  setState(id: UserId, state: AccountState): Promise<boolean>;
+  /** Grants or revokes the moderator role; false when there is no such user. */
+  setModerator(id: UserId, isModerator: boolean): Promise<boolean>;
   /**
    * Compare-and-set of the avatar id: sets `to` only while the user's avatar id is still `from`
    * (null for none). False when it was not (another change came first) or the user is missing.
@@ -73,10 +82,30 @@ export interface BlockStore {
   remove(blockerId: UserId, blockedId: UserId): Promise<boolean>;
   /** The people the user blocks, with their names, the most recent block first. */
   list(blockerId: UserId): Promise<Block[]>;
-  /** Everyone the user blocks or is blocked by, in one read (a feed reads this once per page). */
+  /**
+   * Everyone the user blocks or is blocked by, and every suspended account, in one read (a feed
+   * reads this once per page).
+   */
   hiddenFrom(userId: UserId): Promise<Set<UserId>>;
-  /** Whether either of the two blocks the other. */
+  /** Whether either of the two blocks the other, or either account is suspended. */
   between(a: UserId, b: UserId): Promise<boolean>;
+}
+
+/**
+ * Reports and the moderation log, relational, beside users. One report per person and item,
+ * whatever races happen (a unique key), so a duplicate counts once.
+ */
+export interface ReportStore {
+  /** Stores an open report; if the reporter already reported the item, the existing id and `isNew` false. */
+  add(report: NewReport): Promise<{ id: number; isNew: boolean }>;
+  /** Reports with `status` grouped by item, the most recently reported item first, at most `limit` items. */
+  listGroups(status: 'open' | 'closed', limit: number): Promise<ReportGroup[]>;
+  /** Closes every open report on the item; returns how many. */
+  close(target: ReportTarget): Promise<number>;
+  /** Appends to the moderation log. */
+  logAction(action: Omit<ModerationAction, 'id' | 'createdAt'>): Promise<ModerationAction>;
+  /** The moderation log, newest first, at most `limit`. */
+  listActions(limit: number): Promise<ModerationAction[]>;
 }
 
 /** A stored session: its opaque JSON and when the record expires. */
@@ -424,6 +453,7 @@ export interface Storage {
   users: UserStore;
   sessions: SessionStore;
   blocks: BlockStore;
+  reports: ReportStore;
   rateLimits: RateLimitStore;
   friends: FriendStore;
   photos: PhotoStore;

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'not_owner'
   | 'not_allowed'
   | 'blocked'
+  | 'account_suspended'
   // 404
   | 'not_found'
   | 'page_not_found'

@@ -25,3 +25,4 @@ export const AVATAR_SIZES = { large: 320, small: 64 } as const;
 export const ACTIVITY_TTL_DAYS = 90;
 /** The nav badge counts unread activity up to this (shown as 99+). */
 export const ACTIVITY_BADGE_CAP = 100;
+export const MAX_REPORT_TEXT_LENGTH = 1000;

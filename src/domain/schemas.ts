@@ -11,6 +11,7 @@ import {
   MAX_MESSAGE_LENGTH,
   MAX_PAGE_SIZE,
   MAX_PASSWORD_BYTES,
+  MAX_REPORT_TEXT_LENGTH,
   MAX_TOPIC_LENGTH,
   MIN_PASSWORD_LENGTH,
   USERNAME_PATTERN,
@@ -356,4 +357,50 @@ export const likersQuery = z.object({
       error: 'before is not a place in the list of likes; use the link of the previous page.',
     })
     .optional(),
+});
+
+const targetType = z.enum(['photo', 'comment', 'user'], {
+  error: 'target_type must be photo, comment or user',
+});
+/** A target id: a photo or comment id (ULID) or a user id, as text or a number. */
+const targetId = z.preprocess(
+  (v) => (typeof v === 'number' ? String(v) : v),
+  z
+    .string({ error: 'target_id must be an id' })
+    .regex(/^(?:[0-9A-HJKMNP-TV-Z]{26}|[1-9][0-9]{0,15})$/, { error: 'target_id is not a valid id' }),
+);
+const targetFields = {
+  target_type: targetType,
+  target_id: targetId,
+  photo_id: ulid('photo_id').optional(),
+};
+/** Ids of the right kind for the type: a ULID for photos and comments, a number for people. */
+const idFitsType = (v: { target_type: string; target_id: string }) =>
+  v.target_type === 'user' ? /^\d+$/.test(v.target_id) : ULID_PATTERN.test(v.target_id);
+
+export const reportInput = z
+  .object({
+    ...targetFields,
+    reason: z.enum(['spam', 'harassment', 'nudity', 'violence', 'other'], {
+      error: 'reason must be spam, harassment, nudity, violence or other',
+    }),
+    text: z
+      .string({ error: 'text must be text' })
+      .trim()
+      .max(MAX_REPORT_TEXT_LENGTH, { error: `text must be at most ${MAX_REPORT_TEXT_LENGTH} characters` })
+      .default(''),
+  })
+  .refine(idFitsType, { error: 'target_id is not an id of that kind', path: ['target_id'] });
+
+export const moderationActionInput = z
+  .object({
+    ...targetFields,
+    action: z.enum(['remove', 'suspend', 'unsuspend', 'dismiss'], {
+      error: 'action must be remove, suspend, unsuspend or dismiss',
+    }),
+  })
+  .refine(idFitsType, { error: 'target_id is not an id of that kind', path: ['target_id'] });
+
+export const reportsQuery = z.object({
+  status: z.enum(['open', 'closed'], { error: 'status must be open or closed' }).default('open'),
 });

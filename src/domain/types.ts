@@ -11,7 +11,12 @@ export interface User {
   bio: string;
   /** The ULID in the keys of the person's avatar images (avatarKeysOf), or null without one. */
   avatarId: string | null;
+  /** `suspended`: log-in refused and everything of theirs hidden until a moderator lifts it. */
+  state: AccountState;
+  isModerator: boolean;
 }
+
+export type AccountState = 'active' | 'suspended';
 
 export type AvatarSize = 'large' | 'small';
 
@@ -204,3 +209,44 @@ export type ActivitySubject =
   | { kind: 'comment'; photoId: string; commentId: string }
   | { kind: 'photo'; photoId: string }
   | { kind: 'request'; requestId: number };
+
+export type ReportTargetType = 'photo' | 'comment' | 'user';
+export type ReportReason = 'spam' | 'harassment' | 'nudity' | 'violence' | 'other';
+export const REPORT_REASONS: readonly ReportReason[] = ['spam', 'harassment', 'nudity', 'violence', 'other'];
+
+/** What a report names: a photo, a comment (with its photo) or a person. */
+export interface ReportTarget {
+  type: ReportTargetType;
+  /** Photo or comment ULID, or the user id as text. */
+  id: string;
+  /** For a comment: its photo. */
+  parentId: string | null;
+}
+
+export interface NewReport {
+  reporterId: UserId;
+  target: ReportTarget;
+  reason: ReportReason;
+  text: string;
+}
+
+/** The open (or closed) reports on one item, grouped. */
+export interface ReportGroup {
+  target: ReportTarget;
+  reasons: Partial<Record<ReportReason, number>>;
+  reports: number;
+  texts: string[];
+  firstAt: Date;
+  lastAt: Date;
+}
+
+export type ModerationActionKind = 'remove' | 'suspend' | 'unsuspend' | 'dismiss';
+
+export interface ModerationAction {
+  id: number;
+  moderatorId: UserId;
+  moderator: string;
+  target: ReportTarget;
+  action: ModerationActionKind;
+  createdAt: Date;
+}

@@ -4,6 +4,8 @@ import type { Profile } from '../services/profile.service';
 import type {
   AvatarSize,
   Block,
+  ModerationAction,
+  ReportGroup,
   Comment,
   Conversation,
   Friend,
@@ -314,3 +316,56 @@ export const badgesJson = z.object({
     .nonnegative()
     .meta({ description: 'Unread activity events, counted up to 100.' }),
 });
+
+const reportTargetType = z.enum(['photo', 'comment', 'user']);
+const reasonCounts = z.object({
+  spam: z.number().int().optional(),
+  harassment: z.number().int().optional(),
+  nudity: z.number().int().optional(),
+  violence: z.number().int().optional(),
+  other: z.number().int().optional(),
+});
+
+export const reportGroupJson = z.object({
+  target_type: reportTargetType,
+  target_id: z.string(),
+  photo_id: z.string().nullable(),
+  reasons: reasonCounts,
+  texts: z.array(z.string()),
+  reports: z.number().int(),
+  first_at: dateTimeJson,
+  last_at: dateTimeJson,
+});
+export const toReportGroupJson = (g: ReportGroup): z.infer<typeof reportGroupJson> => ({
+  target_type: g.target.type,
+  target_id: g.target.id,
+  photo_id: g.target.parentId,
+  reasons: g.reasons,
+  texts: g.texts,
+  reports: g.reports,
+  first_at: g.firstAt.toISOString(),
+  last_at: g.lastAt.toISOString(),
+});
+
+export const moderationActionJson = z.object({
+  id: z.number().int(),
+  moderator: z.string(),
+  moderator_id: userIdJson,
+  action: z.enum(['remove', 'suspend', 'unsuspend', 'dismiss']),
+  target_type: reportTargetType,
+  target_id: z.string(),
+  photo_id: z.string().nullable(),
+  created_at: dateTimeJson,
+});
+export const toModerationActionJson = (a: ModerationAction): z.infer<typeof moderationActionJson> => ({
+  id: a.id,
+  moderator: a.moderator,
+  moderator_id: a.moderatorId,
+  action: a.action,
+  target_type: a.target.type,
+  target_id: a.target.id,
+  photo_id: a.target.parentId,
+  created_at: a.createdAt.toISOString(),
+});
+
+export const reportCreatedJson = z.object({ id: z.number().int() });

@@ -1,10 +1,11 @@
-import { Conflict, Unauthenticated } from '../domain/errors';
+import { Conflict, Forbidden, Unauthenticated } from '../domain/errors';
 import type { User } from '../domain/types';
 import type { PasswordHasher, UserStore } from '../ports';
 
 export const messages = {
   badCredentials: 'Invalid username or password.',
   usernameTaken: 'That username is taken.',
+  suspended: 'This account is suspended by the moderators.',
 };
 
 /**
@@ -39,6 +40,7 @@ export class AuthService {
     const hash = found?.passwordHash ?? (await this.dummyHash);
     const matches = await this.passwords.verify(input.password, hash);
     if (!found || !matches) throw new Unauthenticated(messages.badCredentials, 'invalid_credentials');
+    if (found.state === 'suspended') throw new Forbidden(messages.suspended, 'account_suspended');
     const { passwordHash: _hash, ...user } = found;
     return user;
   }

@@ -29,6 +29,7 @@ import { rateLimitStoreContract } from './rate-limit-store.contract';
 import { sessionStoreContract } from './session-store.contract';
 import { storeCallContract } from './store-calls.contract';
 import { blockStoreContract } from './block-store.contract';
+import { reportStoreContract } from './report-store.contract';
 import { userStoreContract } from './user-store.contract';
 
 /**
@@ -59,6 +60,7 @@ const make = () => (shared ??= open());
 describe('aws: MysqlUserStore', () => userStoreContract(make));
 describe('aws: MysqlSessionStore', () => sessionStoreContract(make));
 describe('aws: MysqlBlockStore', () => blockStoreContract(make));
+describe('aws: MysqlReportStore', () => reportStoreContract(make));
 describe('aws: MysqlRateLimitStore', () => rateLimitStoreContract(make));
 describe('aws: MysqlFriendStore', () => friendStoreContract(make));
 describe('aws: DynamoPhotoStore', () => photoStoreContract(make));

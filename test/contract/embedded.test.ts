@@ -22,6 +22,7 @@ import { rateLimitStoreContract } from './rate-limit-store.contract';
 import { sessionStoreContract } from './session-store.contract';
 import { storeCallContract } from './store-calls.contract';
 import { blockStoreContract } from './block-store.contract';
+import { reportStoreContract } from './report-store.contract';
 import { userStoreContract } from './user-store.contract';
 
 const tempDirs: string[] = [];
@@ -85,6 +86,7 @@ const make = () => {
 describe('embedded: SqliteUserStore', () => userStoreContract(make));
 describe('embedded: SqliteSessionStore', () => sessionStoreContract(make));
 describe('embedded: SqliteBlockStore', () => blockStoreContract(make));
+describe('embedded: SqliteReportStore', () => reportStoreContract(make));
 describe('embedded: SqliteRateLimitStore', () => rateLimitStoreContract(make));
 describe('embedded: SqliteFriendStore', () => friendStoreContract(make));
 describe('embedded: SqlitePhotoStore', () => photoStoreContract(make));

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { Conflict } from '../../src/domain/errors';
 import type {
+  AccountState,
   ActivityEvent,
   ActivitySubject,
   FriendRequest,
@@ -37,7 +38,15 @@ export class MemoryUserStore implements UserStore {
     if (this.rows.some((u) => u.username.toLowerCase() === input.username.toLowerCase())) {
       return Promise.reject(new Conflict('That username is taken.', 'username_taken'));
     }
-    const row = { id: this.rows.length + 1, createdAt: new Date(), bio: '', avatarId: null, ...input };
+    const row: UserCredentials = {
+      id: this.rows.length + 1,
+      createdAt: new Date(),
+      bio: '',
+      avatarId: null,
+      state: 'active',
+      isModerator: false,
+      ...input,
+    };
     this.rows.push(row);
     return Promise.resolve(strip(row));
   }
@@ -67,6 +76,18 @@ export class MemoryUserStore implements UserStore {
         .slice(0, limit)
         .map(strip),
     );
+  }
+
+  setState(id: UserId, state: AccountState) {
+    const row = this.rows.find((u) => u.id === id);
+    if (row) row.state = state;
+    return Promise.resolve(row !== undefined);
+  }
+
+  setModerator(id: UserId, isModerator: boolean) {
+    const row = this.rows.find((u) => u.id === id);
+    if (row) row.isModerator = isModerator;
+    return Promise.resolve(row !== undefined);
   }
 
   findByIds(ids: UserId[]) {

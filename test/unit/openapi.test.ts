@@ -187,6 +187,8 @@ describe('response schemas match the serializers', () => {
     createdAt,
     bio: 'Lakes and light.',
     avatarId: null,
+    state: 'active',
+    isModerator: false,
   };
   const photo: PhotoView = {
     id: photoId,

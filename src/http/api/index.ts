@@ -10,6 +10,7 @@ import { accountApi } from './account';
 import { activityApi } from './activity';
 import { authApi } from './auth';
 import { blocksApi } from './blocks';
+import { moderationApi } from './moderation';
 import { friendsApi } from './friends';
 import { messagesApi } from './messages';
 import { photosApi } from './photos';
@@ -48,6 +49,7 @@ export function apiRouter(services: Services, config: ApiConfig, limits: RateLim
   api.use(authApi(services, config, limits));
   api.use(accountApi(services, limits));
   api.use(blocksApi(services));
+  api.use(moderationApi(services, limits));
   api.use((req, _res, next) =>
     next(new NotFound(`No API endpoint ${req.method} ${req.path}.`, 'no_such_endpoint')),
   );

@@ -3,6 +3,9 @@ import {
   activityQuery,
   avatarSize,
   blockInput,
+  moderationActionInput,
+  reportInput,
+  reportsQuery,
   commentId,
   commentsQuery,
   commentText,
@@ -46,6 +49,9 @@ import {
   respondResultJson,
   sessionJson,
   blockJson,
+  moderationActionJson,
+  reportCreatedJson,
+  reportGroupJson,
   userJson,
 } from '../serializers';
 
@@ -133,6 +139,8 @@ export const namedSchemas = {
     MessageInput: messageInput,
     PasswordChange: passwordChange,
     BlockInput: blockInput,
+    ReportInput: reportInput,
+    ModerationActionInput: moderationActionInput,
     PhotoEdit: photoEdit,
   },
   responses: {
@@ -153,6 +161,8 @@ export const namedSchemas = {
     Readiness: readinessJson,
     Session: sessionJson,
     Block: blockJson,
+    ReportGroup: reportGroupJson,
+    ModerationAction: moderationActionJson,
   },
 } satisfies Record<'requests' | 'responses', Record<string, z.ZodType>>;
 
@@ -203,6 +213,7 @@ export const operations: Operation[] = [
     responses: {
       200: json(userJson, 'Signed in.', signedIn),
       401: failure('Unknown user or wrong password: the same answer for both.'),
+      403: failure('The account is suspended (`account_suspended`).'),
     },
   },
   {
@@ -601,6 +612,62 @@ export const operations: Operation[] = [
     responses: {
       204: empty('Unblocked.'),
       404: failure('The caller does not block this person.'),
+    },
+  },
+
+  // Reports and moderation
+  {
+    method: 'post',
+    path: '/api/reports',
+    id: 'report',
+    tag: 'users',
+    summary: 'Report a photo, a comment or a person',
+    description:
+      'A comment is named with its `photo_id`. The same person reporting the same item again: 200 with the first id.',
+    body: reportInput,
+    isLimited: true,
+    responses: {
+      200: json(reportCreatedJson, 'Already reported by the caller: the first report.'),
+      201: json(reportCreatedJson, 'Reported.'),
+      404: failure('No such item (or it is hidden from the caller).'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/moderation/reports',
+    id: 'listReports',
+    tag: 'users',
+    summary: 'Reports grouped by item (moderators)',
+    description: 'Newest first. 404 for everyone but moderators.',
+    query: reportsQuery,
+    responses: {
+      200: json(z.array(reportGroupJson), 'One entry per reported item.'),
+      404: failure('Not a moderator.'),
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/moderation/actions',
+    id: 'moderate',
+    tag: 'users',
+    summary: 'Remove, suspend, unsuspend or dismiss (moderators)',
+    description:
+      'remove: the photo (with its likes, comments and images) or the comment; suspend/unsuspend: the person, or the author of the photo or comment; dismiss: close the reports. Logged.',
+    body: moderationActionInput,
+    responses: {
+      200: json(moderationActionJson, 'Done and logged.'),
+      404: failure('Not a moderator, or no such item.'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/moderation/log',
+    id: 'moderationLog',
+    tag: 'users',
+    summary: 'Every moderation action, newest first (moderators)',
+    responses: {
+      200: json(z.array(moderationActionJson), 'The log.'),
+      404: failure('Not a moderator.'),
     },
   },
 

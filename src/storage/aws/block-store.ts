@@ -65,7 +65,8 @@ export class MysqlBlockStore implements BlockStore {
   async hiddenFrom(userId: UserId): Promise<Set<UserId>> {
     const rows = await this.db.query<IdRow[]>(
       `SELECT blocked_id AS id FROM blocks WHERE blocker_id = ?
-       UNION SELECT blocker_id FROM blocks WHERE blocked_id = ?`,
+       UNION SELECT blocker_id FROM blocks WHERE blocked_id = ?
+       UNION SELECT id FROM users WHERE state = 'suspended'`,
       [userId, userId],
     );
     return new Set(rows.map((r) => r.id));
@@ -74,8 +75,10 @@ export class MysqlBlockStore implements BlockStore {
   async between(a: UserId, b: UserId): Promise<boolean> {
     const rows = await this.db.query<IdRow[]>(
       `SELECT 1 AS id FROM blocks
-       WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?) LIMIT 1`,
-      [a, b, b, a],
+       WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?)
+       UNION ALL SELECT 1 FROM users WHERE id IN (?, ?) AND state = 'suspended'
+       LIMIT 1`,
+      [a, b, b, a, a, b],
     );
     return rows.length > 0;
   }

@@ -4,6 +4,7 @@ import type { Pingable, Storage, StoreCallListener } from '../../ports';
 import { DynamoActivityStore } from './activity-store';
 import { S3BlobStore } from './blob-store';
 import { MysqlBlockStore } from './block-store';
+import { MysqlReportStore } from './report-store';
 import { DynamoCommentStore } from './comment-store';
 import { createDynamoDbClient, DynamoClient } from './dynamo-client';
 import { DYNAMODB, MYSQL, S3, translateError } from './errors';
@@ -78,6 +79,7 @@ export async function createAwsStorage(config: AwsConfig, options: AwsStorageOpt
     users,
     sessions: new MysqlSessionStore(mysql),
     blocks: new MysqlBlockStore(mysql),
+    reports: new MysqlReportStore(mysql),
     rateLimits: new MysqlRateLimitStore(mysql),
     friends: new MysqlFriendStore(mysql),
     photos,

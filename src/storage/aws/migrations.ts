@@ -93,6 +93,44 @@ export const MIGRATIONS: readonly string[] = [
     CONSTRAINT blocks_blocked_fk FOREIGN KEY (blocked_id) REFERENCES users (id),
     CONSTRAINT blocks_not_self CHECK (blocker_id <> blocked_id)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+
+  // 9: account state and the moderator role.
+  `ALTER TABLE users
+    ADD COLUMN state ENUM('active', 'suspended') NOT NULL DEFAULT 'active',
+    ADD COLUMN is_moderator TINYINT(1) NOT NULL DEFAULT 0,
+    ADD KEY users_state (state)`,
+
+  // 10: one report per person and item (reports_once); the moderators' queue reads reports_item.
+  `CREATE TABLE IF NOT EXISTS reports (
+    id INT UNSIGNED NOT NULL AUTO_INCREMENT,
+    reporter_id INT UNSIGNED NOT NULL,
+    target_type ENUM('photo', 'comment', 'user') NOT NULL,
+    target_id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    parent_id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NULL,
+    reason VARCHAR(20) NOT NULL,
+    text VARCHAR(1000) NOT NULL,
+    status ENUM('open', 'closed') NOT NULL DEFAULT 'open',
+    created_at DATETIME(3) NOT NULL,
+    closed_at DATETIME(3) NULL,
+    PRIMARY KEY (id),
+    UNIQUE KEY reports_once (reporter_id, target_type, target_id),
+    KEY reports_item (status, target_type, target_id),
+    CONSTRAINT reports_reporter_fk FOREIGN KEY (reporter_id) REFERENCES users (id)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+
+  // 11: every moderation action, who did what to which item and when.
+  `CREATE TABLE IF NOT EXISTS moderation_actions (
+    id INT UNSIGNED NOT NULL AUTO_INCREMENT,
+    moderator_id INT UNSIGNED NOT NULL,
+    moderator VARCHAR(30) NOT NULL,
+    target_type VARCHAR(10) NOT NULL,
+    target_id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    parent_id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NULL,
+    action VARCHAR(10) NOT NULL,
+    created_at DATETIME(3) NOT NULL,
+    PRIMARY KEY (id),
+    KEY moderation_actions_created (created_at)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
 ];
 
 /** Seconds to wait for another process that is migrating the same database. */

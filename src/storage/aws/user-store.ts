@@ -1,6 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Conflict } from '../../domain/errors';
-import type { User, UserCredentials, UserId } from '../../domain/types';
+import type { AccountState, User, UserCredentials, UserId } from '../../domain/types';
 import type { UserStore } from '../../ports';
 import { isClashOn } from '../clash';
 import type { MysqlClient } from './mysql-client';
@@ -18,6 +18,8 @@ interface UserRow extends RowDataPacket {
   created_at: Date;
   bio: string;
   avatar_id: string | null;
+  state: AccountState;
+  is_moderator: number;
 }
 
 const toUser = (row: UserRow): User => ({
@@ -27,10 +29,12 @@ const toUser = (row: UserRow): User => ({
   createdAt: row.created_at,
   bio: row.bio,
   avatarId: row.avatar_id,
+  state: row.state,
+  isModerator: Number(row.is_moderator) === 1,
 });
 
 /** Every column a User needs (not the password hash). */
-const USER_COLUMNS = 'id, username, email, created_at, bio, avatar_id';
+const USER_COLUMNS = 'id, username, email, created_at, bio, avatar_id, state, is_moderator';
 
 const toCredentials = (row: UserRow): UserCredentials => ({
   ...toUser(row),
@@ -66,6 +70,8 @@ export class MysqlUserStore implements UserStore {
         createdAt,
         bio: '',
         avatarId: null,
+        state: 'active',
+        isModerator: false,
       };
     } catch (err) {
       if (!(err instanceof Conflict)) throw err;
@@ -108,6 +114,22 @@ export class MysqlUserStore implements UserStore {
   async setPasswordHash(id: UserId, passwordHash: string): Promise<boolean> {
     const result = await this.db.query<ResultSetHeader>('UPDATE users SET password_hash = ? WHERE id = ?', [
       passwordHash,
+      id,
+    ]);
+    return result.affectedRows > 0;
+  }
+
+  async setState(id: UserId, state: AccountState): Promise<boolean> {
+    const result = await this.db.query<ResultSetHeader>('UPDATE users SET state = ? WHERE id = ?', [
+      state,
+      id,
+    ]);
+    return result.affectedRows > 0;
+  }
+
+  async setModerator(id: UserId, isModerator: boolean): Promise<boolean> {
+    const result = await this.db.query<ResultSetHeader>('UPDATE users SET is_moderator = ? WHERE id = ?', [
+      isModerator ? 1 : 0,
       id,
     ]);
     return result.affectedRows > 0;

@@ -40,12 +40,14 @@ export class SqliteBlockStore implements BlockStore {
     this.hidden = db
       .prepare<[number, number], number>(
         `SELECT blocked_id FROM blocks WHERE blocker_id = ?
-         UNION SELECT blocker_id FROM blocks WHERE blocked_id = ?`,
+         UNION SELECT blocker_id FROM blocks WHERE blocked_id = ?
+         UNION SELECT id FROM users WHERE state = 'suspended'`,
       )
       .pluck();
     this.pair = db
-      .prepare<[number, number, number, number], number>(
+      .prepare<[number, number, number, number, number, number], number>(
         `SELECT 1 FROM blocks WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?)
+         UNION ALL SELECT 1 FROM users WHERE id IN (?, ?) AND state = 'suspended'
          LIMIT 1`,
       )
       .pluck();
@@ -59,7 +61,8 @@ export class SqliteBlockStore implements BlockStore {
         const username = this.nameOf.get(blockedId) ?? '';
         return { userId: blockedId, username, createdAt: new Date(createdAt) };
       },
-      (err: unknown) => (err instanceof Conflict ? new Conflict(messages.alreadyBlocked, 'already_blocked') : undefined),
+      (err: unknown) =>
+        err instanceof Conflict ? new Conflict(messages.alreadyBlocked, 'already_blocked') : undefined,
     );
   }
 
@@ -76,6 +79,6 @@ export class SqliteBlockStore implements BlockStore {
   }
 
   between(a: UserId, b: UserId): Promise<boolean> {
-    return run(() => this.pair.get(a, b, b, a) !== undefined);
+    return run(() => this.pair.get(a, b, b, a, a, b) !== undefined);
   }
 }

@@ -4,6 +4,7 @@ import type { Storage, StoreCallListener } from '../../ports';
 import { LocalBlobStore } from './blob-store';
 import { SqliteBlockStore } from './block-store';
 import { SqliteActivityStore } from './activity-store';
+import { SqliteReportStore } from './report-store';
 import { SqliteCommentStore } from './comment-store';
 import { DISK, SQLITE } from './errors';
 import { SqliteFriendStore } from './friend-store';
@@ -38,6 +39,7 @@ export function createEmbeddedStorage(options: EmbeddedStorageOptions): Storage 
     users,
     sessions: new SqliteSessionStore(db),
     blocks: new SqliteBlockStore(db),
+    reports: new SqliteReportStore(db),
     rateLimits: new SqliteRateLimitStore(db),
     friends: new SqliteFriendStore(db),
     photos: new SqlitePhotoStore(db),

@@ -216,6 +216,42 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'account state, moderators, reports and the moderation log',
+    sql: `
+      ALTER TABLE users ADD COLUMN state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'suspended'));
+      ALTER TABLE users ADD COLUMN is_moderator INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX users_state ON users (state);
+
+      CREATE TABLE reports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        reporter_id INTEGER NOT NULL REFERENCES users(id),
+        target_type TEXT NOT NULL CHECK (target_type IN ('photo', 'comment', 'user')),
+        target_id TEXT NOT NULL,
+        parent_id TEXT,
+        reason TEXT NOT NULL,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+        created_at INTEGER NOT NULL,
+        closed_at INTEGER
+      );
+      -- One report per person and item: a second one is the first.
+      CREATE UNIQUE INDEX reports_once ON reports (reporter_id, target_type, target_id);
+      CREATE INDEX reports_item ON reports (status, target_type, target_id);
+
+      CREATE TABLE moderation_actions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        moderator_id INTEGER NOT NULL,
+        moderator TEXT NOT NULL,
+        target_type TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        parent_id TEXT,
+        action TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

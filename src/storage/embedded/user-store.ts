@@ -1,5 +1,5 @@
 import { Conflict } from '../../domain/errors';
-import type { User, UserCredentials, UserId } from '../../domain/types';
+import type { AccountState, User, UserCredentials, UserId } from '../../domain/types';
 import type { UserStore } from '../../ports';
 import { isClashOn } from '../clash';
 import { run, type SqliteClient } from './sqlite-client';
@@ -17,6 +17,8 @@ interface UserRow {
   created_at: number;
   bio: string;
   avatar_id: string | null;
+  state: AccountState;
+  is_moderator: number;
 }
 
 const toUser = (row: UserRow): User => ({
@@ -26,6 +28,8 @@ const toUser = (row: UserRow): User => ({
   createdAt: new Date(row.created_at),
   bio: row.bio,
   avatarId: row.avatar_id,
+  state: row.state,
+  isModerator: row.is_moderator === 1,
 });
 
 const toCredentials = (row: UserRow): UserCredentials => ({
@@ -46,6 +50,8 @@ export class SqliteUserStore implements UserStore {
   private readonly byIdList;
   private readonly updateBio;
   private readonly swapAvatar;
+  private readonly updateState;
+  private readonly updateModerator;
 
   constructor(db: SqliteClient) {
     this.ping = db.pinger();
@@ -66,9 +72,19 @@ export class SqliteUserStore implements UserStore {
       'UPDATE users SET bio = ? WHERE id = ? RETURNING *',
     );
     // `IS` compares NULL with NULL as equal, so "no avatar yet" is a value the swap can expect.
+    this.updateState = db.prepare<[string, number]>('UPDATE users SET state = ? WHERE id = ?');
+    this.updateModerator = db.prepare<[number, number]>('UPDATE users SET is_moderator = ? WHERE id = ?');
     this.swapAvatar = db.prepare<[string | null, number, string | null]>(
       'UPDATE users SET avatar_id = ? WHERE id = ? AND avatar_id IS ?',
     );
+  }
+
+  setState(id: UserId, state: AccountState): Promise<boolean> {
+    return run(() => this.updateState.run(state, id).changes > 0);
+  }
+
+  setModerator(id: UserId, isModerator: boolean): Promise<boolean> {
+    return run(() => this.updateModerator.run(isModerator ? 1 : 0, id).changes > 0);
   }
 
   findByIds(ids: UserId[]): Promise<User[]> {
