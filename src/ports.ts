@@ -10,6 +10,7 @@ import type {
   ReportTarget,
   Comment,
   Conversation,
+  ConversationId,
   Friend,
   FriendRequest,
   ImageKeys,
@@ -325,12 +326,12 @@ export interface MessageStore extends Pingable {
    */
   send(message: NewMessage): Promise<Message>;
   /** The latest `limit` messages of the conversation, returned oldest first. */
-  latest(conversationId: string, limit: number): Promise<Message[]>;
+  latest(conversation: ConversationId, limit: number): Promise<Message[]>;
   /**
    * Messages after the message id `afterId`, oldest first, at most `limit`: one indexed read,
    * none when there is nothing new. `afterId` need not name a stored message.
    */
-  after(conversationId: string, afterId: string, limit: number): Promise<Message[]>;
+  after(conversation: ConversationId, afterId: string, limit: number): Promise<Message[]>;
   /** The user's conversations, the most recently active first, at most `limit`. */
   conversations(userId: UserId, limit: number): Promise<Conversation[]>;
   /** Sets the user's unread count for the conversation with `otherUserId` to zero. */

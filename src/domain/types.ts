@@ -120,8 +120,8 @@ export interface Message {
    * conversation ordering by id is the order in which messages became visible.
    */
   id: string;
-  /** `CONV#<smaller user id>#<larger user id>`, see conversationIdOf(). */
-  conversationId: string;
+  /** The two people of the conversation, see conversationIdOf(). */
+  conversationId: ConversationId;
   fromUserId: UserId;
   fromUsername: string;
   toUserId: UserId;
@@ -172,7 +172,20 @@ export interface PageRequest {
   before?: string;
 }
 
-export const conversationIdOf = (a: UserId, b: UserId): string => `CONV#${Math.min(a, b)}#${Math.max(a, b)}`;
+/**
+ * Who a conversation is between, the smaller user id first, so both directions name the same one.
+ * Each layer writes it its own way: the API's `conversation_id` (http/serializers.ts), the
+ * DynamoDB partition (storage/aws/keys.ts), the SQLite column (storage/embedded/message-store.ts).
+ */
+export interface ConversationId {
+  low: UserId;
+  high: UserId;
+}
+
+export const conversationIdOf = (a: UserId, b: UserId): ConversationId => ({
+  low: Math.min(a, b),
+  high: Math.max(a, b),
+});
 
 /** Someone the viewer blocks. */
 export interface Block {

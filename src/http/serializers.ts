@@ -211,7 +211,7 @@ export const messageJson = z.object({
 });
 export const toMessageJson = (m: Message): z.infer<typeof messageJson> => ({
   id: m.id,
-  conversation_id: m.conversationId,
+  conversation_id: `CONV#${m.conversationId.low}#${m.conversationId.high}`,
   from_user_id: m.fromUserId,
   from_username: m.fromUsername,
   to_user_id: m.toUserId,

@@ -82,7 +82,7 @@ describe('aws: DynamoMessageStore with messages from before sequenced ids', () =
         new PutItemCommand({
           TableName: config.dynamodb.tables.messages,
           Item: {
-            PK: { S: m.conversationId },
+            PK: { S: `CONV#${m.conversationId.low}#${m.conversationId.high}` },
             SK: { S: `MSG#${String(m.createdAt.getTime()).padStart(13, '0')}#${m.id}` },
             type: { S: 'message' },
             id: { S: m.id },
@@ -449,7 +449,7 @@ describe.each([
 
     it('MessageStore.send: the message is stored once and the send answers it', async () => {
       const [a, b] = await createUsers(storage, 2);
-      const conversation = `CONV#${Math.min(a!.id, b!.id)}#${Math.max(a!.id, b!.id)}`;
+      const conversation = conversationIdOf(a!.id, b!.id);
       const first = await storage.messages.send({
         conversationId: conversation,
         fromUserId: a!.id,

@@ -102,7 +102,7 @@ describe('embedded: SqliteMessageStore with messages from before sequenced ids',
         `INSERT INTO messages (conversation_id, id, from_user_id, from_username, to_user_id, to_username, text, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
-        m.conversationId,
+        `CONV#${m.conversationId.low}#${m.conversationId.high}`,
         m.id,
         m.fromUserId,
         m.fromUsername,

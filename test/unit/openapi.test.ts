@@ -217,7 +217,7 @@ describe('response schemas match the serializers', () => {
   };
   const message: Message = {
     id: newId(),
-    conversationId: 'CONV#7#8',
+    conversationId: { low: 7, high: 8 },
     fromUserId: 7,
     fromUsername: 'ana.maria_1',
     toUserId: 8,

@@ -1,4 +1,4 @@
-import type { UserId } from '../../domain/types';
+import type { ConversationId, UserId } from '../../domain/types';
 import { timeOfId } from '../../lib/ulid';
 
 /**
@@ -150,16 +150,20 @@ export const commentKey = (photoId: string, commentId: string): ItemKey => ({
 
 // --- lumina_messages -----------------------------------------------------------------------
 
-/** The conversation id itself (`CONV#<lo>#<hi>`, domain conversationIdOf) is the partition. */
+/** A conversation's messages and head: `CONV#<lo>#<hi>`, the smaller user id first. */
+export const conversationPartition = (c: ConversationId): string => `CONV#${c.low}#${c.high}`;
 export const MESSAGE_SORT_PREFIX = MSG;
 export const messageSortKey = (messageId: string): string => `${MSG}${paddedTimeOf(messageId)}#${messageId}`;
-export const messageKey = (conversationId: string, messageId: string): ItemKey => ({
-  PK: conversationId,
+export const messageKey = (conversation: ConversationId, messageId: string): ItemKey => ({
+  PK: conversationPartition(conversation),
   SK: messageSortKey(messageId),
 });
 
 /** Sorts before every `MSG#` key, so no message query ever meets it. */
-export const conversationHeadKey = (conversationId: string): ItemKey => ({ PK: conversationId, SK: 'HEAD' });
+export const conversationHeadKey = (conversation: ConversationId): ItemKey => ({
+  PK: conversationPartition(conversation),
+  SK: 'HEAD',
+});
 
 export const inboxPartition = (userId: UserId): string => `INBOX#${userId}`;
 export const INBOX_SORT_PREFIX = 'CONV#';

@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Unavailable } from '../../domain/errors';
-import type { Conversation, Message, NewMessage, UserId } from '../../domain/types';
+import {
+  type Conversation,
+  type ConversationId,
+  conversationIdOf,
+  type Message,
+  type NewMessage,
+  type UserId,
+} from '../../domain/types';
 import { boundedMs } from '../../lib/deadline';
 import { sequencedId, timeOfId } from '../../lib/ulid';
 import type { MessageStore } from '../../ports';
@@ -8,6 +15,7 @@ import type { DynamoClient, Item } from './dynamo-client';
 import { DYNAMODB } from './errors';
 import {
   conversationHeadKey,
+  conversationPartition,
   ENTITY,
   INBOX_SORT_PREFIX,
   inboxKey,
@@ -63,7 +71,7 @@ function toMessage(item: Item): Message {
   const m = item as MessageItem;
   return {
     id: m.id,
-    conversationId: m.PK,
+    conversationId: conversationIdOf(Number(m.from_user_id), Number(m.to_user_id)),
     fromUserId: Number(m.from_user_id),
     fromUsername: m.from_username,
     toUserId: Number(m.to_user_id),
@@ -107,10 +115,11 @@ export class DynamoMessageStore implements MessageStore {
       const earlier = await this.sentWithKey(draft.fromUserId, requestKey);
       if (earlier) return earlier;
     }
-    return this.inLane(draft.conversationId, async () => {
+    const partition = conversationPartition(draft.conversationId);
+    return this.inLane(partition, async () => {
       // Retries while the request has time left (lib/deadline.ts), at most the store timeout.
       const until = Date.now() + boundedMs(this.timeoutMs);
-      let head = this.heads.get(draft.conversationId) ?? (await this.readHead(draft.conversationId));
+      let head = this.heads.get(partition) ?? (await this.readHead(draft.conversationId));
       for (;;) {
         const seq = head.seq + 1;
         const at = Math.max(Date.now(), head.lastAt);
@@ -123,10 +132,10 @@ export class DynamoMessageStore implements MessageStore {
           requestKey: requestKey ? this.requestKeyPut(message, requestKey) : undefined,
         });
         if (!failed) {
-          this.rememberHead(message.conversationId, { seq, lastAt: at, exists: true });
+          this.rememberHead(partition, { seq, lastAt: at, exists: true });
           return message;
         }
-        this.heads.delete(draft.conversationId);
+        this.heads.delete(partition);
         if (requestKey && failed.has('requestKey')) {
           const earlier = await this.sentWithKey(draft.fromUserId, requestKey);
           if (earlier) return earlier;
@@ -148,8 +157,8 @@ export class DynamoMessageStore implements MessageStore {
    * each other for the head (only sends from other processes can), and the head this process
    * wrote last can be used without reading it again.
    */
-  private inLane<T>(conversationId: string, work: () => Promise<T>): Promise<T> {
-    const lane = this.lanes.get(conversationId) ?? { tail: Promise.resolve(), queued: 0 };
+  private inLane<T>(partition: string, work: () => Promise<T>): Promise<T> {
+    const lane = this.lanes.get(partition) ?? { tail: Promise.resolve(), queued: 0 };
     lane.queued++;
     const turn = async () => {
       lane.queued--;
@@ -170,27 +179,30 @@ export class DynamoMessageStore implements MessageStore {
       () => undefined,
       () => undefined,
     );
-    this.lanes.set(conversationId, lane);
+    this.lanes.set(partition, lane);
     const tail = lane.tail;
     void tail.then(() => {
-      if (lane.tail === tail) this.lanes.delete(conversationId);
+      if (lane.tail === tail) this.lanes.delete(partition);
     });
     return result;
   }
 
   /** The head this process last wrote, per conversation; a stale one fails its condition and is read again. */
-  private rememberHead(conversationId: string, head: Head): void {
-    this.heads.delete(conversationId);
-    this.heads.set(conversationId, head);
+  private rememberHead(partition: string, head: Head): void {
+    this.heads.delete(partition);
+    this.heads.set(partition, head);
     if (this.heads.size > MAX_REMEMBERED_HEADS) this.heads.delete(this.heads.keys().next().value!);
   }
 
   /** Access pattern "latest n messages of a conversation": one Query newest first, reversed. */
-  async latest(conversationId: string, limit: number): Promise<Message[]> {
+  async latest(conversation: ConversationId, limit: number): Promise<Message[]> {
     const { items } = await this.db.query({
       TableName: this.table,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': conversationId, ':prefix': MESSAGE_SORT_PREFIX },
+      ExpressionAttributeValues: {
+        ':pk': conversationPartition(conversation),
+        ':prefix': MESSAGE_SORT_PREFIX,
+      },
       ScanIndexForward: false,
       Limit: limit,
       ConsistentRead: true,
@@ -199,11 +211,14 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   /** Access pattern "chat poll": one Query for sort keys after the last seen message, oldest first. */
-  async after(conversationId: string, afterId: string, limit: number): Promise<Message[]> {
+  async after(conversation: ConversationId, afterId: string, limit: number): Promise<Message[]> {
     const { items } = await this.db.query({
       TableName: this.table,
       KeyConditionExpression: 'PK = :pk AND SK > :after',
-      ExpressionAttributeValues: { ':pk': conversationId, ':after': messageSortKey(afterId) },
+      ExpressionAttributeValues: {
+        ':pk': conversationPartition(conversation),
+        ':after': messageSortKey(afterId),
+      },
       ScanIndexForward: true,
       Limit: limit,
       ConsistentRead: true,
@@ -267,17 +282,20 @@ export class DynamoMessageStore implements MessageStore {
    * newest stored message (stored before heads existed), a millisecond later so the next id
    * sorts after it; that costs one extra Query, once per conversation.
    */
-  private async readHead(conversationId: string): Promise<Head> {
+  private async readHead(conversation: ConversationId): Promise<Head> {
     const Item = await this.db.get({
       TableName: this.table,
-      Key: conversationHeadKey(conversationId),
+      Key: conversationHeadKey(conversation),
       ConsistentRead: true,
     });
     if (Item) return { seq: Number(Item.seq), lastAt: Number(Item.last_at), exists: true };
     const { items } = await this.db.query({
       TableName: this.table,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': conversationId, ':prefix': MESSAGE_SORT_PREFIX },
+      ExpressionAttributeValues: {
+        ':pk': conversationPartition(conversation),
+        ':prefix': MESSAGE_SORT_PREFIX,
+      },
       ProjectionExpression: 'id, created_at',
       ScanIndexForward: false,
       Limit: 1,
@@ -333,7 +351,7 @@ export class DynamoMessageStore implements MessageStore {
         Item: {
           ...requestKeyKey(message.fromUserId, 'MESSAGE', requestKey),
           type: ENTITY.requestKey,
-          target_pk: message.conversationId,
+          target_pk: conversationPartition(message.conversationId),
           target_sk: messageSortKey(message.id),
           created_at: message.createdAt.toISOString(),
         },

@@ -1,4 +1,11 @@
-import type { Conversation, Message, NewMessage, UserId } from '../../domain/types';
+import {
+  type Conversation,
+  type ConversationId,
+  conversationIdOf,
+  type Message,
+  type NewMessage,
+  type UserId,
+} from '../../domain/types';
 import { sequencedId, timeOfId } from '../../lib/ulid';
 import type { MessageStore } from '../../ports';
 import { run, type SqliteClient } from './sqlite-client';
@@ -25,9 +32,12 @@ interface InboxRow {
   unread: number;
 }
 
+/** The `conversation_id` column: `CONV#<lo>#<hi>`, the smaller user id first (as rows have always held). */
+const conversationColumn = (c: ConversationId): string => `CONV#${c.low}#${c.high}`;
+
 const toMessage = (row: MessageRow): Message => ({
   id: row.id,
-  conversationId: row.conversation_id,
+  conversationId: conversationIdOf(row.from_user_id, row.to_user_id),
   fromUserId: row.from_user_id,
   fromUsername: row.from_username,
   toUserId: row.to_user_id,
@@ -136,12 +146,13 @@ export class SqliteMessageStore implements MessageStore {
         const row = earlier && this.byId.get(earlier.parentId, earlier.targetId);
         if (row) return toMessage(row);
       }
-      const head = this.head.get(draft.conversationId) ?? this.firstHead(draft.conversationId);
+      const conversation = conversationColumn(draft.conversationId);
+      const head = this.head.get(conversation) ?? this.firstHead(conversation);
       const seq = head.seq + 1;
       const at = Math.max(Date.now(), head.last_at);
       const m: Message = { ...fields, id: sequencedId(at, seq), createdAt: new Date(at) };
       this.insert.run({
-        conversation_id: m.conversationId,
+        conversation_id: conversation,
         id: m.id,
         from_user_id: m.fromUserId,
         from_username: m.fromUsername,
@@ -150,13 +161,13 @@ export class SqliteMessageStore implements MessageStore {
         text: m.text,
         created_at: at,
       });
-      this.saveHead.run(m.conversationId, seq, at);
+      this.saveHead.run(conversation, seq, at);
       const last = { id: m.id, text: m.text, from: m.fromUserId, at };
       this.upsertInbox.run({ ...last, user: m.fromUserId, other: m.toUserId, unread: 0 });
       this.upsertInbox.run({ ...last, user: m.toUserId, other: m.fromUserId, unread: 1 });
       if (requestKey) {
         this.requestKeys.record(m.fromUserId, 'message', requestKey, {
-          parentId: m.conversationId,
+          parentId: conversation,
           targetId: m.id,
         });
       }
@@ -178,12 +189,12 @@ export class SqliteMessageStore implements MessageStore {
     return run(() => this.sendTx.immediate(message));
   }
 
-  latest(conversationId: string, limit: number): Promise<Message[]> {
-    return run(() => this.newestFirst.all(conversationId, limit).reverse().map(toMessage));
+  latest(conversation: ConversationId, limit: number): Promise<Message[]> {
+    return run(() => this.newestFirst.all(conversationColumn(conversation), limit).reverse().map(toMessage));
   }
 
-  after(conversationId: string, afterId: string, limit: number): Promise<Message[]> {
-    return run(() => this.newerThan.all(conversationId, afterId, limit).map(toMessage));
+  after(conversation: ConversationId, afterId: string, limit: number): Promise<Message[]> {
+    return run(() => this.newerThan.all(conversationColumn(conversation), afterId, limit).map(toMessage));
   }
 
   conversations(userId: UserId, limit: number): Promise<Conversation[]> {
