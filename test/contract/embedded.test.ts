@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { photoEditContract } from './photo-edit.contract';
 import { photoStoreContract } from './photo-store.contract';
 import { rateLimitStoreContract } from './rate-limit-store.contract';
 import { sessionStoreContract } from './session-store.contract';
+import { startChild } from './start-child';
 import { storeCallContract } from './store-calls.contract';
 import { blockStoreContract } from './block-store.contract';
 import { reportStoreContract } from './report-store.contract';
@@ -42,32 +42,12 @@ function open(dataDir: string, timeoutMs = 3000, onCall?: StoreCallListener): St
 
 /** A second process on the same data dir, like the other PM2 worker (test/contract/embedded-worker.child.ts). */
 function startWorker(dataDir: string, username: string): { ready: Promise<void>; done: Promise<string> } {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(__dirname, 'embedded-worker.child.ts'), dataDir, username],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 25_000,
-    },
+  return startChild(
+    join(__dirname, 'embedded-worker.child.ts'),
+    [dataDir, username],
+    `worker ${username}`,
+    25_000,
   );
-  let stdout = '';
-  let stderr = '';
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    if (stdout.startsWith('ready\n')) markReady();
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<string>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      markReady();
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`worker ${username} exited with ${code}: ${stderr}`));
-    });
-  });
-  return { ready, done };
 }
 
 afterAll(async () => {

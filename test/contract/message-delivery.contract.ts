@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { conversationIdOf, type Message } from '../../src/domain/types';
 import { createUsers, useStorage, type MakeStorage } from './fixtures';
 import type { SenderJob, SenderResult } from './message-sender.child';
+import { startChild } from './start-child';
 
 /**
  * Exact chat delivery (issue 9 §1), written once for both backends: two separate processes
@@ -30,29 +30,16 @@ export function messageDeliveryContract(
   });
 
   function startSender(job: SenderJob): { ready: Promise<void>; done: Promise<SenderResult> } {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(__dirname, 'message-sender.child.ts'), JSON.stringify(job)],
-      { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 },
+    const { ready, done } = startChild(
+      join(__dirname, 'message-sender.child.ts'),
+      [JSON.stringify(job)],
+      `sender ${job.label}`,
+      60_000,
     );
-    let stdout = '';
-    let stderr = '';
-    let markReady: () => void = () => undefined;
-    const ready = new Promise<void>((resolve) => (markReady = resolve));
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.startsWith('ready\n')) markReady();
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const done = new Promise<SenderResult>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code) => {
-        markReady();
-        if (code === 0) resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as SenderResult);
-        else reject(new Error(`sender ${job.label} exited with ${code}: ${stderr}`));
-      });
-    });
-    return { ready, done };
+    return {
+      ready,
+      done: done.then((stdout) => JSON.parse(stdout.trim().split('\n').at(-1)!) as SenderResult),
+    };
   }
 
   describe('MessageStore delivery', () => {
