@@ -19,6 +19,29 @@ describe('photos API', () => {
   });
   afterAll(() => t.close());
 
+  /** Stores `count` comments by `author` straight through the store, oldest first; returns their ids. */
+  async function addComments(
+    author: Awaited<ReturnType<typeof signedInAgent>>,
+    photoId: string,
+    count: number,
+    textOf: (i: number) => string,
+  ): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = newId();
+      ids.push(id);
+      await t.container.storage.comments.add({
+        id,
+        photoId,
+        userId: author.user.id,
+        username: author.user.username,
+        text: textOf(i),
+        createdAt: new Date(timeOfId(id)),
+      });
+    }
+    return ids;
+  }
+
   const upload = (
     agent: Agent,
     fields: Record<string, string> = {},
@@ -176,19 +199,7 @@ describe('photos API', () => {
   it('GET /api/photos/:id/comments: the newest 50 oldest first, Link rel=next to earlier pages, limit and before checked', async () => {
     const owner = await signedInAgent(t.app);
     const photo = (await upload(owner.agent).expect(201)).body;
-    const added: string[] = [];
-    for (let i = 0; i < 120; i++) {
-      const id = newId();
-      added.push(id);
-      await t.container.storage.comments.add({
-        id,
-        photoId: photo.id,
-        userId: owner.user.id,
-        username: owner.user.username,
-        text: `c${i}`,
-        createdAt: new Date(timeOfId(id)),
-      });
-    }
+    const added = await addComments(owner, photo.id, 120, (i) => `c${i}`);
     const pages: string[][] = [];
     let url: string | undefined = `/api/photos/${photo.id}/comments`;
     for (let guard = 0; url && guard < 10; guard++) {
@@ -214,19 +225,7 @@ describe('photos API', () => {
   it('the photo page shows the latest 50 comments with a link to earlier ones that works without scripts', async () => {
     const owner = await signedInAgent(t.app);
     const photo = (await upload(owner.agent).expect(201)).body;
-    const added: string[] = [];
-    for (let i = 0; i < 60; i++) {
-      const id = newId();
-      added.push(id);
-      await t.container.storage.comments.add({
-        id,
-        photoId: photo.id,
-        userId: owner.user.id,
-        username: owner.user.username,
-        text: `page comment ${i}`,
-        createdAt: new Date(timeOfId(id)),
-      });
-    }
+    const added = await addComments(owner, photo.id, 60, (i) => `page comment ${i}`);
     const shown = (html: string) => [...html.matchAll(/data-comment-id="([^"]+)"/g)].map((m) => m[1]);
     const latest = await owner.agent.get(`/photos/${photo.id}`).expect(200);
     expect(shown(latest.text)).toEqual(added.slice(10));
