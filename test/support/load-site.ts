@@ -55,6 +55,9 @@ function pm2Env(port: number, env: Record<string, string>): NodeJS.ProcessEnv {
     SESSION_SECRET: SECRET,
     STORE_TIMEOUT_MS: String(LOAD_STORE_TIMEOUT_MS),
     SWEEP_INTERVAL_MINUTES: '0',
+    // Every simulated member signs up from 127.0.0.1; real members come from many addresses.
+    RATE_LIMIT_SIGNUP_MAX: '1000',
+    RATE_LIMIT_LOGIN_IP_MAX: '1000',
     ...env,
   };
 }
