@@ -152,8 +152,12 @@ export const commentKey = (photoId: string, commentId: string): ItemKey => ({
 
 /** A conversation's messages and head: `CONV#<lo>#<hi>`, the smaller user id first. */
 export const conversationPartition = (c: ConversationId): string => `CONV#${c.low}#${c.high}`;
-export const MESSAGE_SORT_PREFIX = MSG;
 export const messageSortKey = (messageId: string): string => `${MSG}${paddedTimeOf(messageId)}#${messageId}`;
+/** The key condition "every message of a conversation" (its HEAD sorts outside the prefix). */
+export const messagesOf = (conversation: ConversationId) => ({
+  KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+  ExpressionAttributeValues: { ':pk': conversationPartition(conversation), ':prefix': MSG },
+});
 export const messageKey = (conversation: ConversationId, messageId: string): ItemKey => ({
   PK: conversationPartition(conversation),
   SK: messageSortKey(messageId),

@@ -20,8 +20,8 @@ import {
   INBOX_SORT_PREFIX,
   inboxKey,
   inboxPartition,
-  MESSAGE_SORT_PREFIX,
   messageKey,
+  messagesOf,
   messageSortKey,
   pingKey,
   requestKeyKey,
@@ -198,11 +198,7 @@ export class DynamoMessageStore implements MessageStore {
   async latest(conversation: ConversationId, limit: number): Promise<Message[]> {
     const { items } = await this.db.query({
       TableName: this.table,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: {
-        ':pk': conversationPartition(conversation),
-        ':prefix': MESSAGE_SORT_PREFIX,
-      },
+      ...messagesOf(conversation),
       ScanIndexForward: false,
       Limit: limit,
       ConsistentRead: true,
@@ -291,11 +287,7 @@ export class DynamoMessageStore implements MessageStore {
     if (Item) return { seq: Number(Item.seq), lastAt: Number(Item.last_at), exists: true };
     const { items } = await this.db.query({
       TableName: this.table,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: {
-        ':pk': conversationPartition(conversation),
-        ':prefix': MESSAGE_SORT_PREFIX,
-      },
+      ...messagesOf(conversation),
       ProjectionExpression: 'id, created_at',
       ScanIndexForward: false,
       Limit: 1,
