@@ -1,13 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Unavailable } from '../../domain/errors';
-import {
-  type Conversation,
-  type ConversationId,
-  conversationIdOf,
-  type Message,
-  type NewMessage,
-  type UserId,
-} from '../../domain/types';
+import { conversationIdOf } from '../../domain/types';
+import type { Conversation, ConversationId, Message, NewMessage, UserId } from '../../domain/types';
 import { boundedMs } from '../../lib/deadline';
 import { sequencedId, timeOfId } from '../../lib/ulid';
 import type { MessageStore } from '../../ports';

@@ -1,11 +1,5 @@
-import {
-  type Conversation,
-  type ConversationId,
-  conversationIdOf,
-  type Message,
-  type NewMessage,
-  type UserId,
-} from '../../domain/types';
+import { conversationIdOf } from '../../domain/types';
+import type { Conversation, ConversationId, Message, NewMessage, UserId } from '../../domain/types';
 import { sequencedId, timeOfId } from '../../lib/ulid';
 import type { MessageStore } from '../../ports';
 import { run, type SqliteClient } from './sqlite-client';
