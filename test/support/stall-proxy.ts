@@ -41,8 +41,12 @@ export function startStallProxy(targetPort: number): Promise<StallProxy> {
   };
   const server = createServer((client) => {
     client.pause();
-    if (stalled) waiting.push(() => pipe(client));
-    else pipe(client);
+    if (!stalled) return pipe(client);
+    // Held until resume(); counted with the others, so down() and close() cut it too.
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    waiting.push(() => pipe(client));
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -63,6 +67,7 @@ export function startStallProxy(targetPort: number): Promise<StallProxy> {
         down: () =>
           new Promise<void>((done) => {
             server.close(() => done());
+            waiting.length = 0;
             for (const socket of sockets) socket.destroy();
           }),
         up: () =>
