@@ -1,8 +1,9 @@
-import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DESKTOP,
+  PHONE_390,
+  shootAndCheck,
   launchBrowser,
   newSession,
   screenshot,
@@ -15,35 +16,10 @@ import {
 import { makeJpeg } from '../support/images';
 
 const PORT = 18446;
-const PHONE_390 = { width: 390, height: 844 } as const;
 const VIEWPORTS = [
   ['phone', PHONE_390],
   ['desktop', DESKTOP],
 ] as const;
-
-/** Accessibility violations axe rates critical or serious, as "rule: selector" lines. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  return violations
-    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
-}
-
-/** Screenshots at 390 px and desktop width, light and dark, each checked with axe. */
-async function shootAndCheck(page: Page, name: string, fullPage = true): Promise<string[]> {
-  const problems: string[] = [];
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const [label, viewport] of VIEWPORTS) {
-      await page.setViewportSize(viewport);
-      await screenshot(page, `${name}-${label}-${colorScheme}`, { fullPage });
-      problems.push(...(await seriousViolations(page)).map((p) => `${label} ${colorScheme} ${p}`));
-    }
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize(DESKTOP);
-  return problems;
-}
 
 /**
  * Cumulative Layout Shift of loading `url` at `viewport` (the sum of layout-shift entries not

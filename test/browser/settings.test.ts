@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  DESKTOP,
+  PHONE_390,
+  shootAndCheck,
   PASSWORD,
   launchBrowser,
   naturalWidth,
@@ -18,36 +18,6 @@ import {
   type Lumina,
 } from '../support/browser';
 import { makeJpeg } from '../support/images';
-
-/** The phone width the settings page is checked at. */
-const PHONE_390 = { width: 390, height: 844 } as const;
-
-/** Accessibility violations axe rates critical or serious, as "rule: selector" lines. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  return violations
-    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
-}
-
-/** Screenshots of the page at 390 px and at desktop width, light and dark, each checked with axe. */
-async function shootAndCheck(page: Page, name: string): Promise<string[]> {
-  const problems: string[] = [];
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const [label, viewport] of [
-      ['phone', PHONE_390],
-      ['desktop', DESKTOP],
-    ] as const) {
-      await page.setViewportSize(viewport);
-      await screenshot(page, `${name}-${label}-${colorScheme}`, { fullPage: true });
-      problems.push(...(await seriousViolations(page)).map((p) => `${label} ${colorScheme} ${p}`));
-    }
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize(DESKTOP);
-  return problems;
-}
 
 describe('settings in the browser', () => {
   let lumina: Lumina;

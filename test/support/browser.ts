@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { onTestFailed } from 'vitest';
 import { startServer, type ServerProcess } from './server-process';
@@ -228,4 +229,34 @@ export function naturalWidth(page: Page, selector: string): Promise<number> {
 export function tempFiles() {
   const dir = mkdtempSync(join(tmpdir(), 'lumina-files-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The phone width pages are checked at (an iPhone 12 to 15). */
+export const PHONE_390 = { width: 390, height: 844 } as const;
+
+/** Accessibility violations axe rates critical or serious, as "rule: selector" lines. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations
+    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
+}
+
+/** Screenshots at 390 px and desktop width, light and dark, each checked with axe. */
+export async function shootAndCheck(page: Page, name: string, fullPage = true): Promise<string[]> {
+  const problems: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const [label, viewport] of [
+      ['phone', PHONE_390],
+      ['desktop', DESKTOP],
+    ] as const) {
+      await page.setViewportSize(viewport);
+      await screenshot(page, `${name}-${label}-${colorScheme}`, { fullPage });
+      problems.push(...(await seriousViolations(page)).map((p) => `${label} ${colorScheme} ${p}`));
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize(DESKTOP);
+  return problems;
 }
