@@ -142,6 +142,40 @@ describe('aws: migrate', () => {
       await admin.end();
     }
   });
+
+  it('migrate after a crash between the statements and their version records runs them again and records them', async () => {
+    const config = awsTestConfig();
+    const database = `lumina_test_m${randomToken(8)}`;
+    const admin = await adminConnection(config);
+    await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    const pool = createMysqlPool({ ...config.mysql, database }, 10_000);
+    try {
+      await migrate(pool);
+      // Every statement from version 5 on ran (ALTER TABLE ... ADD COLUMN among them), but the
+      // process died before any of their versions was recorded.
+      await admin.query(`DELETE FROM \`${database}\`.schema_migrations WHERE version >= 5`);
+      const versions = MIGRATIONS.map((_, i) => i + 1);
+      expect(await migrate(pool)).toEqual(versions.slice(4));
+      const [rows] = await admin.query(
+        `SELECT version FROM \`${database}\`.schema_migrations ORDER BY version`,
+      );
+      expect((rows as { version: number }[]).map((r) => r.version)).toEqual(versions);
+      const [columns] = await admin.query(
+        `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+          WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'users' AND COLUMN_NAME IN ('bio', 'state', 'is_moderator')`,
+        [database],
+      );
+      expect((columns as { name: string }[]).map((c) => c.name).sort()).toEqual([
+        'bio',
+        'is_moderator',
+        'state',
+      ]);
+    } finally {
+      await pool.end();
+      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin.end();
+    }
+  });
 });
 
 /** A TCP server on loopback that accepts connections and never answers: the worst kind of outage. */

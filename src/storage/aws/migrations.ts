@@ -1,16 +1,32 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+
+/**
+ * A migration that adds columns and keys to a table. MySQL commits a DDL statement on its own, so
+ * a crash can land between the ALTER and its version record; the next run then adds only what
+ * information_schema says is still missing (MySQL 8 has no `ADD COLUMN IF NOT EXISTS`; MariaDB
+ * has, but RDS MySQL is the target), so running it again is safe.
+ */
+interface AddColumns {
+  table: string;
+  /** Column name to its definition, in the order they are added. */
+  columns: Record<string, string>;
+  /** Key name to its column list, e.g. `(user_id)`. */
+  keys?: Record<string, string>;
+}
 
 /**
  * The MySQL schema of the AWS backend (MySQL 8 and MariaDB 10.6+ alike), as versioned
- * migrations: entry i is version i + 1. Append only: a released entry is never edited, a change
+ * migrations: entry i is version i + 1. Append only: a released entry keeps its effect, a change
  * is a new entry. One statement per entry, because MySQL commits each DDL statement on its own,
- * so the version recorded is always the last statement that really ran.
+ * so the version recorded is always the last statement that really ran; and each entry is safe
+ * to run again (CREATE TABLE IF NOT EXISTS, an UPDATE that finds nothing left, AddColumns), for
+ * a crash between a statement and its record.
  *
  * Text is utf8mb4 with the case-insensitive utf8mb4_unicode_ci, so the unique key on
  * users.username ignores case; ids of sessions and rate-limit keys compare byte for byte.
  * Times are DATETIME(3) in UTC (the pool's session time zone).
  */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly (string | AddColumns)[] = [
   // 1
   `CREATE TABLE IF NOT EXISTS users (
     id INT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -66,21 +82,29 @@ export const MIGRATIONS: readonly string[] = [
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
 
   // 5: a person's sessions are listed and ended through an index on their owner.
-  `ALTER TABLE sessions
-    ADD COLUMN user_id INT UNSIGNED NULL,
-    ADD COLUMN device VARCHAR(120) NOT NULL DEFAULT '',
-    ADD COLUMN created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
-    ADD COLUMN last_used_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
-    ADD KEY sessions_user (user_id)`,
+  {
+    table: 'sessions',
+    columns: {
+      user_id: 'INT UNSIGNED NULL',
+      device: "VARCHAR(120) NOT NULL DEFAULT ''",
+      created_at: 'DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)',
+      last_used_at: 'DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)',
+    },
+    keys: { sessions_user: '(user_id)' },
+  },
 
   // 6: records made before 5 learn their owner from their own data.
   `UPDATE sessions SET user_id = CAST(JSON_EXTRACT(data, '$.userId') AS UNSIGNED)
     WHERE JSON_VALID(data) AND JSON_EXTRACT(data, '$.userId') IS NOT NULL`,
 
   // 7: profiles. The bio is at most 150 characters (utf8mb4, so up to 600 bytes).
-  `ALTER TABLE users
-    ADD COLUMN bio VARCHAR(150) NOT NULL DEFAULT '',
-    ADD COLUMN avatar_id CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NULL`,
+  {
+    table: 'users',
+    columns: {
+      bio: "VARCHAR(150) NOT NULL DEFAULT ''",
+      avatar_id: 'CHAR(26) CHARACTER SET ascii COLLATE ascii_bin NULL',
+    },
+  },
 
   // 8: who blocks whom; the key on blocked_id answers "who blocks me" without a scan.
   `CREATE TABLE IF NOT EXISTS blocks (
@@ -95,10 +119,14 @@ export const MIGRATIONS: readonly string[] = [
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
 
   // 9: account state and the moderator role.
-  `ALTER TABLE users
-    ADD COLUMN state ENUM('active', 'suspended') NOT NULL DEFAULT 'active',
-    ADD COLUMN is_moderator TINYINT(1) NOT NULL DEFAULT 0,
-    ADD KEY users_state (state)`,
+  {
+    table: 'users',
+    columns: {
+      state: "ENUM('active', 'suspended') NOT NULL DEFAULT 'active'",
+      is_moderator: 'TINYINT(1) NOT NULL DEFAULT 0',
+    },
+    keys: { users_state: '(state)' },
+  },
 
   // 10: one report per person and item (reports_once); the moderators' queue reads reports_item.
   `CREATE TABLE IF NOT EXISTS reports (
@@ -174,7 +202,7 @@ export async function migrate(pool: Pool): Promise<number[]> {
       const current = row?.version ?? 0;
       const applied: number[] = [];
       for (let version = current + 1; version <= MIGRATIONS.length; version++) {
-        await connection.query(MIGRATIONS[version - 1] ?? '');
+        await runMigration(connection, MIGRATIONS[version - 1] ?? '');
         await connection.query('INSERT INTO schema_migrations (version) VALUES (?)', [version]);
         applied.push(version);
       }
@@ -185,4 +213,34 @@ export async function migrate(pool: Pool): Promise<number[]> {
   } finally {
     connection.release();
   }
+}
+
+/** Runs one entry: its SQL, or for AddColumns one ALTER of what the table still lacks (none: nothing). */
+async function runMigration(connection: PoolConnection, migration: string | AddColumns): Promise<void> {
+  if (typeof migration === 'string') {
+    await connection.query(migration);
+    return;
+  }
+  const { table, columns, keys = {} } = migration;
+  const [haveColumns] = await connection.query<RowDataPacket[]>(
+    `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+    [table],
+  );
+  const [haveKeys] = await connection.query<RowDataPacket[]>(
+    `SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+    [table],
+  );
+  const has = (rows: RowDataPacket[], name: string) =>
+    rows.some((row) => String(row.name).toLowerCase() === name.toLowerCase());
+  const clauses = [
+    ...Object.entries(columns)
+      .filter(([name]) => !has(haveColumns, name))
+      .map(([name, definition]) => `ADD COLUMN \`${name}\` ${definition}`),
+    ...Object.entries(keys)
+      .filter(([name]) => !has(haveKeys, name))
+      .map(([name, parts]) => `ADD KEY \`${name}\` ${parts}`),
+  ];
+  if (clauses.length > 0) await connection.query(`ALTER TABLE \`${table}\` ${clauses.join(', ')}`);
 }
