@@ -2,48 +2,10 @@ import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Conflict } from '../../domain/errors';
 import type { Friend, FriendRequest, FriendRequestStatus, UserId } from '../../domain/types';
 import type { FriendStore } from '../../ports';
+import { messages, SELECT_REQUEST, toFriend, toRequest, type FriendRow, type RequestRow } from '../sql-rows';
 import type { MysqlClient, Sql } from './mysql-client';
 
-const messages = {
-  requestExists: 'You are already friends or have a pending request.',
-};
-
-interface RequestRow extends RowDataPacket {
-  id: number;
-  requester_id: number;
-  requester_username: string;
-  receiver_id: number;
-  receiver_username: string;
-  status: FriendRequestStatus;
-  created_at: Date;
-  responded_at: Date | null;
-}
-
-interface FriendRow extends RowDataPacket {
-  id: number;
-  username: string;
-  since: Date;
-}
-
-const toRequest = (row: RequestRow): FriendRequest => ({
-  id: row.id,
-  requesterId: row.requester_id,
-  requesterUsername: row.requester_username,
-  receiverId: row.receiver_id,
-  receiverUsername: row.receiver_username,
-  status: row.status,
-  createdAt: row.created_at,
-  respondedAt: row.responded_at,
-});
-
-/** A request with both usernames; callers append WHERE / ORDER BY. */
-const SELECT_REQUEST = `
-  SELECT f.id, f.requester_id, requester.username AS requester_username,
-         f.receiver_id, receiver.username AS receiver_username,
-         f.status, f.created_at, f.responded_at
-  FROM friend_requests f
-  JOIN users requester ON requester.id = f.requester_id
-  JOIN users receiver ON receiver.id = f.receiver_id`;
+type Row<T> = T & RowDataPacket;
 
 /**
  * Friend requests and friendships in MySQL. The unique key on the generated (user_low,
@@ -78,7 +40,7 @@ export class MysqlFriendStore implements FriendStore {
   }
 
   async findBetween(a: UserId, b: UserId): Promise<FriendRequest | null> {
-    const [row] = await this.db.query<RequestRow[]>(
+    const [row] = await this.db.query<Row<RequestRow>[]>(
       `${SELECT_REQUEST} WHERE f.user_low = ? AND f.user_high = ?`,
       [Math.min(a, b), Math.max(a, b)],
     );
@@ -106,7 +68,7 @@ export class MysqlFriendStore implements FriendStore {
   async listPending(userId: UserId, direction: 'incoming' | 'outgoing'): Promise<FriendRequest[]> {
     const column = direction === 'incoming' ? 'f.receiver_id' : 'f.requester_id';
     // Ids grow with time, so the highest id is the newest request.
-    const rows = await this.db.query<RequestRow[]>(
+    const rows = await this.db.query<Row<RequestRow>[]>(
       `${SELECT_REQUEST} WHERE ${column} = ? AND f.status = 'pending' ORDER BY f.id DESC`,
       [userId],
     );
@@ -123,7 +85,7 @@ export class MysqlFriendStore implements FriendStore {
 
   async listFriends(userId: UserId): Promise<Friend[]> {
     // Two index lookups (as requester, as receiver) rather than one OR that would scan.
-    const rows = await this.db.query<FriendRow[]>(
+    const rows = await this.db.query<Row<FriendRow>[]>(
       `SELECT u.id, u.username, u.username_lower, COALESCE(f.responded_at, f.created_at) AS since
          FROM friend_requests f JOIN users u ON u.id = f.receiver_id
          WHERE f.requester_id = ? AND f.status = 'accepted'
@@ -135,7 +97,7 @@ export class MysqlFriendStore implements FriendStore {
       [userId, userId],
     );
     // An accepted row always has its response time; created_at stands in should one lack it (COALESCE).
-    return rows.map((row) => ({ id: row.id, username: row.username, since: row.since }));
+    return rows.map(toFriend);
   }
 
   async friendIds(userId: UserId): Promise<UserId[]> {
@@ -150,6 +112,6 @@ export class MysqlFriendStore implements FriendStore {
 }
 
 async function selectById(sql: Sql, id: number): Promise<FriendRequest | null> {
-  const [row] = await sql.query<RequestRow[]>(`${SELECT_REQUEST} WHERE f.id = ?`, [id]);
+  const [row] = await sql.query<Row<RequestRow>[]>(`${SELECT_REQUEST} WHERE f.id = ?`, [id]);
   return row ? toRequest(row) : null;
 }

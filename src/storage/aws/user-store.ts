@@ -3,43 +3,13 @@ import { Conflict } from '../../domain/errors';
 import type { AccountState, User, UserCredentials, UserId } from '../../domain/types';
 import type { UserStore } from '../../ports';
 import { isClashOn } from '../clash';
+import { messages, toCredentials, toUser, type UserRow } from '../sql-rows';
 import type { MysqlClient } from './mysql-client';
 
-const messages = {
-  usernameTaken: 'That username is taken.',
-  emailTaken: 'That e-mail address is already registered.',
-};
-
-interface UserRow extends RowDataPacket {
-  id: number;
-  username: string;
-  email: string;
-  password_hash: string;
-  created_at: Date;
-  bio: string;
-  avatar_id: string | null;
-  state: AccountState;
-  is_moderator: number;
-}
-
-const toUser = (row: UserRow): User => ({
-  id: row.id,
-  username: row.username,
-  email: row.email,
-  createdAt: row.created_at,
-  bio: row.bio,
-  avatarId: row.avatar_id,
-  state: row.state,
-  isModerator: Number(row.is_moderator) === 1,
-});
+type Row = UserRow & RowDataPacket;
 
 /** Every column a User needs (not the password hash). */
 const USER_COLUMNS = 'id, username, email, created_at, bio, avatar_id, state, is_moderator';
-
-const toCredentials = (row: UserRow): UserCredentials => ({
-  ...toUser(row),
-  passwordHash: row.password_hash,
-});
 
 /** `%` and `_` are LIKE's own characters (usernames may contain `_`); `!` is our escape. */
 const likePrefix = (prefix: string): string => `${prefix.replace(/[!%_]/g, (c) => `!${c}`)}%`;
@@ -95,13 +65,13 @@ export class MysqlUserStore implements UserStore {
   }
 
   async findById(id: UserId): Promise<User | null> {
-    const [row] = await this.db.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [id]);
+    const [row] = await this.db.query<Row[]>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`, [id]);
     return row ? toUser(row) : null;
   }
 
   async searchByPrefix(prefix: string, limit: number): Promise<User[]> {
     // A range on the lower-cased name's index, read in order and stopped at the limit.
-    const rows = await this.db.query<UserRow[]>(
+    const rows = await this.db.query<Row[]>(
       `SELECT ${USER_COLUMNS} FROM users
        WHERE username_lower LIKE ? ESCAPE '!'
        ORDER BY username_lower, id
@@ -137,7 +107,7 @@ export class MysqlUserStore implements UserStore {
 
   async findByIds(ids: UserId[]): Promise<User[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.query<UserRow[]>(`SELECT ${USER_COLUMNS} FROM users WHERE id IN (?)`, [
+    const rows = await this.db.query<Row[]>(`SELECT ${USER_COLUMNS} FROM users WHERE id IN (?)`, [
       [...new Set(ids)],
     ]);
     return rows.map(toUser);
@@ -157,8 +127,8 @@ export class MysqlUserStore implements UserStore {
     return result.affectedRows > 0;
   }
 
-  private async byUsername(username: string): Promise<UserRow | undefined> {
-    const [row] = await this.db.query<UserRow[]>(
+  private async byUsername(username: string): Promise<Row | undefined> {
+    const [row] = await this.db.query<Row[]>(
       `SELECT ${USER_COLUMNS}, password_hash FROM users WHERE username = ?`,
       [username],
     );

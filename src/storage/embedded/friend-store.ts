@@ -1,47 +1,8 @@
 import { Conflict } from '../../domain/errors';
 import type { Friend, FriendRequest, FriendRequestStatus, UserId } from '../../domain/types';
 import type { FriendStore } from '../../ports';
+import { messages, SELECT_REQUEST, toFriend, toRequest, type FriendRow, type RequestRow } from '../sql-rows';
 import { run, type SqliteClient } from './sqlite-client';
-
-const messages = {
-  requestExists: 'You are already friends or have a pending request.',
-};
-
-interface RequestRow {
-  id: number;
-  requester_id: number;
-  requester_username: string;
-  receiver_id: number;
-  receiver_username: string;
-  status: FriendRequestStatus;
-  created_at: number;
-  responded_at: number | null;
-}
-
-interface FriendRow {
-  id: number;
-  username: string;
-  since: number;
-}
-
-const toRequest = (row: RequestRow): FriendRequest => ({
-  id: row.id,
-  requesterId: row.requester_id,
-  requesterUsername: row.requester_username,
-  receiverId: row.receiver_id,
-  receiverUsername: row.receiver_username,
-  status: row.status,
-  createdAt: new Date(row.created_at),
-  respondedAt: row.responded_at === null ? null : new Date(row.responded_at),
-});
-
-const SELECT_REQUEST = `
-  SELECT f.id, f.requester_id, requester.username AS requester_username,
-         f.receiver_id, receiver.username AS receiver_username,
-         f.status, f.created_at, f.responded_at
-  FROM friend_requests f
-  JOIN users requester ON requester.id = f.requester_id
-  JOIN users receiver ON receiver.id = f.receiver_id`;
 
 export class SqliteFriendStore implements FriendStore {
   readonly ping: () => Promise<void>;
@@ -155,11 +116,7 @@ export class SqliteFriendStore implements FriendStore {
   }
 
   listFriends(userId: UserId): Promise<Friend[]> {
-    return run(() =>
-      this.friends
-        .all({ user: userId })
-        .map((row) => ({ id: row.id, username: row.username, since: new Date(row.since) })),
-    );
+    return run(() => this.friends.all({ user: userId }).map(toFriend));
   }
 
   friendIds(userId: UserId): Promise<UserId[]> {

@@ -1,46 +1,17 @@
 import { Conflict } from '../../domain/errors';
-import type {
-  ModerationAction,
-  ModerationActionKind,
-  NewReport,
-  ReportGroup,
-  ReportTarget,
-  ReportTargetType,
-} from '../../domain/types';
+import type { ModerationAction, NewReport, ReportGroup, ReportTarget } from '../../domain/types';
 import type { ReportStore } from '../../ports';
-import { countReasons } from '../report-reasons';
+import {
+  CLOSE_REPORTS,
+  INSERT_ACTION,
+  INSERT_REPORT,
+  SELECT_REPORT_ID,
+  toAction,
+  toReportGroup,
+  type ActionRow,
+  type GroupRow,
+} from '../sql-rows';
 import { run, type SqliteClient } from './sqlite-client';
-
-interface GroupRow {
-  target_type: ReportTargetType;
-  target_id: string;
-  parent_id: string | null;
-  reasons: string;
-  texts: string;
-  reports: number;
-  first_at: number;
-  last_at: number;
-}
-
-interface ActionRow {
-  id: number;
-  moderator_id: number;
-  moderator: string;
-  target_type: ReportTargetType;
-  target_id: string;
-  parent_id: string | null;
-  action: ModerationActionKind;
-  created_at: number;
-}
-
-const toAction = (row: ActionRow): ModerationAction => ({
-  id: row.id,
-  moderatorId: row.moderator_id,
-  moderator: row.moderator,
-  target: { type: row.target_type, id: row.target_id, parentId: row.parent_id },
-  action: row.action,
-  createdAt: new Date(row.created_at),
-});
 
 /** Reports and the moderation log in SQLite. */
 export class SqliteReportStore implements ReportStore {
@@ -53,14 +24,9 @@ export class SqliteReportStore implements ReportStore {
 
   constructor(db: SqliteClient) {
     this.insert = db.prepare<[number, string, string, string | null, string, string, number], { id: number }>(
-      `INSERT INTO reports (reporter_id, target_type, target_id, parent_id, reason, text, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      `${INSERT_REPORT} RETURNING id`,
     );
-    this.existing = db
-      .prepare<[number, string, string], number>(
-        'SELECT id FROM reports WHERE reporter_id = ? AND target_type = ? AND target_id = ?',
-      )
-      .pluck();
+    this.existing = db.prepare<[number, string, string], number>(SELECT_REPORT_ID).pluck();
     this.groups = db.prepare<[string, number], GroupRow>(
       `SELECT target_type, target_id, max(parent_id) AS parent_id, group_concat(reason) AS reasons,
               group_concat(CASE WHEN text <> '' THEN replace(text, char(30), ' ') END, char(30)) AS texts,
@@ -70,17 +36,11 @@ export class SqliteReportStore implements ReportStore {
        ORDER BY last_at DESC, target_id DESC
        LIMIT +?`,
     );
-    this.closeItem = db.prepare<[number, string, string]>(
-      `UPDATE reports SET status = 'closed', closed_at = ?
-       WHERE status = 'open' AND target_type = ? AND target_id = ?`,
-    );
+    this.closeItem = db.prepare<[number, string, string]>(CLOSE_REPORTS);
     this.insertAction = db.prepare<
       [number, string, string, string, string | null, string, number],
       ActionRow
-    >(
-      `INSERT INTO moderation_actions (moderator_id, moderator, target_type, target_id, parent_id, action, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-    );
+    >(`${INSERT_ACTION} RETURNING *`);
     this.actions = db.prepare<[number], ActionRow>(
       'SELECT * FROM moderation_actions ORDER BY created_at DESC, id DESC LIMIT +?',
     );
@@ -113,16 +73,7 @@ export class SqliteReportStore implements ReportStore {
   }
 
   listGroups(status: 'open' | 'closed', limit: number): Promise<ReportGroup[]> {
-    return run(() =>
-      this.groups.all(status, limit).map((row) => ({
-        target: { type: row.target_type, id: row.target_id, parentId: row.parent_id },
-        reasons: countReasons(row.reasons),
-        reports: row.reports,
-        texts: row.texts ? row.texts.split(String.fromCharCode(30)) : [],
-        firstAt: new Date(row.first_at),
-        lastAt: new Date(row.last_at),
-      })),
-    );
+    return run(() => this.groups.all(status, limit).map(toReportGroup));
   }
 
   close(target: ReportTarget): Promise<number> {

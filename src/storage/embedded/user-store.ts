@@ -2,40 +2,8 @@ import { Conflict } from '../../domain/errors';
 import type { AccountState, User, UserCredentials, UserId } from '../../domain/types';
 import type { UserStore } from '../../ports';
 import { isClashOn } from '../clash';
+import { messages, toCredentials, toUser, type UserRow } from '../sql-rows';
 import { run, type SqliteClient } from './sqlite-client';
-
-const messages = {
-  usernameTaken: 'That username is taken.',
-  emailTaken: 'That e-mail address is already registered.',
-};
-
-interface UserRow {
-  id: number;
-  username: string;
-  email: string;
-  password_hash: string;
-  created_at: number;
-  bio: string;
-  avatar_id: string | null;
-  state: AccountState;
-  is_moderator: number;
-}
-
-const toUser = (row: UserRow): User => ({
-  id: row.id,
-  username: row.username,
-  email: row.email,
-  createdAt: new Date(row.created_at),
-  bio: row.bio,
-  avatarId: row.avatar_id,
-  state: row.state,
-  isModerator: row.is_moderator === 1,
-});
-
-const toCredentials = (row: UserRow): UserCredentials => ({
-  ...toUser(row),
-  passwordHash: row.password_hash,
-});
 
 /** `\`, `%` and `_` are LIKE's own characters; usernames may contain `_`. */
 const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
