@@ -5,6 +5,7 @@ import type {
   FriendRequestStatus,
   ModerationAction,
   ModerationActionKind,
+  NewReport,
   ReportGroup,
   ReportReason,
   ReportTargetType,
@@ -162,9 +163,36 @@ export const SELECT_REPORT_ID =
 export const INSERT_REPORT = `INSERT INTO reports (reporter_id, target_type, target_id, parent_id, reason, text, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
+/** INSERT_REPORT's values, in its order. */
+export const reportValues = <T extends Time>(report: NewReport, createdAt: T) =>
+  [
+    report.reporterId,
+    report.target.type,
+    report.target.id,
+    report.target.parentId,
+    report.reason,
+    report.text,
+    createdAt,
+  ] as const;
+
 /** Closes an item's open reports: (closed_at, target_type, target_id). */
 export const CLOSE_REPORTS = `UPDATE reports SET status = 'closed', closed_at = ?
   WHERE status = 'open' AND target_type = ? AND target_id = ?`;
 
 export const INSERT_ACTION = `INSERT INTO moderation_actions (moderator_id, moderator, target_type, target_id, parent_id, action, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?)`;
+
+/** INSERT_ACTION's values, in its order. */
+export const actionValues = <T extends Time>(
+  action: Omit<ModerationAction, 'id' | 'createdAt'>,
+  createdAt: T,
+) =>
+  [
+    action.moderatorId,
+    action.moderator,
+    action.target.type,
+    action.target.id,
+    action.target.parentId,
+    action.action,
+    createdAt,
+  ] as const;

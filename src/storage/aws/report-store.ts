@@ -3,9 +3,11 @@ import { Conflict } from '../../domain/errors';
 import type { ModerationAction, NewReport, ReportGroup, ReportTarget } from '../../domain/types';
 import type { ReportStore } from '../../ports';
 import {
+  actionValues,
   CLOSE_REPORTS,
   INSERT_ACTION,
   INSERT_REPORT,
+  reportValues,
   SELECT_REPORT_ID,
   TEXT_SEPARATOR,
   toAction,
@@ -28,15 +30,7 @@ export class MysqlReportStore implements ReportStore {
     const [found] = await existing();
     if (found) return { id: found.id, isNew: false };
     try {
-      const result = await this.db.query<ResultSetHeader>(INSERT_REPORT, [
-        reporterId,
-        target.type,
-        target.id,
-        target.parentId,
-        report.reason,
-        report.text,
-        new Date(),
-      ]);
+      const result = await this.db.query<ResultSetHeader>(INSERT_REPORT, reportValues(report, new Date()));
       return { id: result.insertId, isNew: true };
     } catch (err) {
       if (!(err instanceof Conflict)) throw err;
@@ -67,15 +61,7 @@ export class MysqlReportStore implements ReportStore {
 
   async logAction(action: Omit<ModerationAction, 'id' | 'createdAt'>): Promise<ModerationAction> {
     const createdAt = new Date();
-    const result = await this.db.query<ResultSetHeader>(INSERT_ACTION, [
-      action.moderatorId,
-      action.moderator,
-      action.target.type,
-      action.target.id,
-      action.target.parentId,
-      action.action,
-      createdAt,
-    ]);
+    const result = await this.db.query<ResultSetHeader>(INSERT_ACTION, actionValues(action, createdAt));
     return { ...action, id: result.insertId, createdAt };
   }
 

@@ -2,9 +2,11 @@ import { Conflict } from '../../domain/errors';
 import type { ModerationAction, NewReport, ReportGroup, ReportTarget } from '../../domain/types';
 import type { ReportStore } from '../../ports';
 import {
+  actionValues,
   CLOSE_REPORTS,
   INSERT_ACTION,
   INSERT_REPORT,
+  reportValues,
   SELECT_REPORT_ID,
   toAction,
   toReportGroup,
@@ -52,15 +54,7 @@ export class SqliteReportStore implements ReportStore {
       const found = this.existing.get(reporterId, target.type, target.id);
       if (found !== undefined) return { id: found, isNew: false };
       try {
-        const row = this.insert.get(
-          reporterId,
-          target.type,
-          target.id,
-          target.parentId,
-          report.reason,
-          report.text,
-          Date.now(),
-        )!;
+        const row = this.insert.get(...reportValues(report, Date.now()))!;
         return { id: row.id, isNew: true };
       } catch (err) {
         // The same person's report racing in from the other worker: theirs is the one.
@@ -81,19 +75,7 @@ export class SqliteReportStore implements ReportStore {
   }
 
   logAction(action: Omit<ModerationAction, 'id' | 'createdAt'>): Promise<ModerationAction> {
-    return run(() =>
-      toAction(
-        this.insertAction.get(
-          action.moderatorId,
-          action.moderator,
-          action.target.type,
-          action.target.id,
-          action.target.parentId,
-          action.action,
-          Date.now(),
-        )!,
-      ),
-    );
+    return run(() => toAction(this.insertAction.get(...actionValues(action, Date.now()))!));
   }
 
   listActions(limit: number): Promise<ModerationAction[]> {
