@@ -206,6 +206,12 @@ export interface Liker {
   likedAt: Date;
 }
 
+/** One of a user's likes, as the user's own list of likes shows it. */
+export interface LikedPhoto {
+  photoId: string;
+  likedAt: Date;
+}
+
 export interface LikeResult {
   likes: number;
   liked: boolean;
@@ -273,6 +279,13 @@ export interface PhotoStore extends Pingable {
    * Returns the updated photo, or null if it does not exist.
    */
   update(id: string, edit: PhotoEdit, editedAt: Date): Promise<Photo | null>;
+  /**
+   * The photos `userId` likes, the newest photo first (by photo id, not by when the like was
+   * made), strictly older than `page.before` (a photo id); `next` is the last photo id shown. Read
+   * from the likes kept under the user (never a scan). On DynamoDB, likes stored before those
+   * existed are in it once `npm run setup:aws` has indexed them (aws/likes.ts indexLikes).
+   */
+  likedPhotos(userId: UserId, page: PageRequest): Promise<Page<LikedPhoto>>;
 }
 
 export interface CommentStore extends Pingable {
@@ -295,6 +308,13 @@ export interface CommentStore extends Pingable {
   delete(photoId: string, commentId: string): Promise<boolean>;
   /** Deletes every comment of the photo, however many pages, also after the photo itself is gone. Returns how many. */
   deleteAllForPhoto(photoId: string): Promise<number>;
+  /**
+   * The comments `userId` wrote, on any photo, newest first (by id), strictly older than
+   * `page.before` (a comment id); `next` is the last id shown. Read from an index on the author
+   * (never a scan). On DynamoDB that index is eventually consistent: a comment may take about a
+   * second to appear in it, and one just deleted as long to leave it.
+   */
+  listByAuthor(userId: UserId, page: PageRequest): Promise<Page<Comment>>;
 }
 
 /**

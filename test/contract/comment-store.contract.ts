@@ -193,5 +193,31 @@ export function commentStoreContract(make: MakeStorage): void {
       expect(await comments().deleteAllForPhoto(photo.id)).toBe(3);
       expect((await comments().list(photo.id, { limit: 10 })).items).toEqual([]);
     });
+
+    it("CommentStore.listByAuthor walks the author's comments on every photo page by page, newest first, without others'", async () => {
+      const { photo, owner, fan } = await photoWithPeople();
+      const other = await storage().photos.create(newPhoto(owner));
+      const written = [
+        ...(await addInOrder(photo, fan, 2)),
+        ...(await addInOrder(other, fan, 2)),
+        ...(await addInOrder(photo, fan, 1)),
+      ];
+      await addInOrder(photo, owner, 2);
+      const newestFirst = [...written].reverse();
+      // DynamoDB reads an index on the author, which is eventually consistent.
+      const all = async (limit: number) =>
+        (await walkPages((before) => comments().listByAuthor(fan.id, { limit, before }))).flatMap(
+          (p) => p.items,
+        );
+      await expect.poll(() => all(2), { timeout: 5000 }).toEqual(newestFirst);
+      const pages = await walkPages((before) => comments().listByAuthor(fan.id, { limit: 2, before }));
+      expect(pages.map((p) => p.items.length)).toEqual([2, 2, 1]);
+
+      await comments().delete(other.id, written[2]!.id);
+      await expect
+        .poll(async () => (await all(10)).map((c) => c.id), { timeout: 5000 })
+        .toEqual(newestFirst.filter((c) => c.id !== written[2]!.id).map((c) => c.id));
+      expect(await comments().listByAuthor(999_999_999, { limit: 10 })).toEqual({ items: [], next: null });
+    });
   });
 }

@@ -335,5 +335,27 @@ export function photoStoreContract(make: MakeStorage): void {
       expect((await photos().listByOwners([], { limit: 3 }, fan!.id)).liked?.size).toBe(0);
       expect((await photos().listByOwners([a!.id], { limit: 3 })).liked).toBeUndefined();
     });
+
+    it("PhotoStore.likedPhotos walks the user's likes page by page, newest photo first, without others' likes or deleted photos", async () => {
+      const [a, b, fan, other] = await createUsers(storage(), 4);
+      const [p1, p2, p3, p4, p5] = await createInOrder([a!, b!, a!, b!, fan!]);
+      const started = Date.now();
+      for (const p of [p1!, p2!, p4!, p5!]) await photos().like(p.id, fan!.id);
+      await photos().like(p3!.id, other!.id);
+      await photos().delete(p2!.id);
+
+      const pages = await walkPages((before) => photos().likedPhotos(fan!.id, { limit: 2, before }));
+      expect(pages.map((p) => p.items.map((l) => l.photoId))).toEqual([[p5!.id, p4!.id], [p1!.id]]);
+      const first = pages[0]!.items[0]!;
+      expect(first.likedAt.getTime()).toBeGreaterThanOrEqual(started - 1000);
+      expect(first.likedAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+
+      await photos().unlike(p4!.id, fan!.id);
+      expect((await photos().likedPhotos(fan!.id, { limit: 10 })).items.map((l) => l.photoId)).toEqual([
+        p5!.id,
+        p1!.id,
+      ]);
+      expect(await photos().likedPhotos(999_999_999, { limit: 10 })).toEqual({ items: [], next: null });
+    });
   });
 }

@@ -9,6 +9,7 @@ import {
   commentPartition,
   commentSortKey,
   ENTITY,
+  newestCommentsBy,
   photoKey,
   pingKey,
   requestKeyKey,
@@ -186,6 +187,16 @@ export class DynamoCommentStore implements CommentStore {
       ExpressionAttributeValues: { ':pk': commentPartition(photoId), ':prefix': COMMENT_SORT_PREFIX },
       ConsistentRead: true,
     });
+  }
+
+  /** Access pattern "a person's comments, newest first": one Query of AUTHOR_INDEX (keys.ts). */
+  async listByAuthor(userId: UserId, page: PageRequest): Promise<Page<Comment>> {
+    const { items } = await this.db.query({
+      TableName: this.tables.comments,
+      ...newestCommentsBy(userId, page.before),
+      Limit: page.limit + 1,
+    });
+    return toPage(items.map(toComment), page.limit, byId);
   }
 
   private addToCount(photoId: string, delta: 1 | -1) {

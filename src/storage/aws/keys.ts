@@ -18,7 +18,7 @@ import { timeOfId } from '../../lib/ulid';
  *                                     (GSI1: ACTOF#PHOTO#<photoId> or ACTOF#REQ#<id>, <what>#<recipient>#<id>)
  *   USER#<id>#ACTREAD  MARK           activity_read: the newest event the person has seen
  * lumina_comments
- *   PHOTO#<photoId> COMMENT#<ms13>#<id>   comment
+ *   PHOTO#<photoId> COMMENT#<ms13>#<id>   comment (AUTHOR_INDEX: user_id, id)
  * lumina_messages
  *   CONV#<lo>#<hi>  MSG#<ms13>#<id>       message
  *   CONV#<lo>#<hi>  HEAD                  conversation_head: the last place given out, and its time
@@ -50,6 +50,12 @@ export const ENTITY = {
 } as const;
 
 export const GSI1 = 'GSI1';
+/**
+ * The comments table's index of a person's own comments. Unlike GSI1 it is keyed on attributes
+ * every comment has carried from the start (`user_id` number, `id` ULID), so comments written
+ * before it existed are in it without a backfill, and request-key items (no `user_id`) are not.
+ */
+export const AUTHOR_INDEX = 'ByAuthor';
 
 const PHOTO = 'PHOTO#';
 const LIKE = 'LIKE#';
@@ -143,6 +149,15 @@ export const commentPartition = photoPartition;
 export const COMMENT_SORT_PREFIX = COMMENT;
 export const commentSortKey = (commentId: string): string =>
   `${COMMENT}${paddedTimeOf(commentId)}#${commentId}`;
+/** The key condition "comments by the author, newest first, strictly older than `before` if given" (AUTHOR_INDEX). */
+export function newestCommentsBy(userId: UserId, before: string | undefined) {
+  return {
+    IndexName: AUTHOR_INDEX,
+    KeyConditionExpression: before ? 'user_id = :user AND id < :before' : 'user_id = :user',
+    ExpressionAttributeValues: { ':user': userId, ...(before ? { ':before': before } : {}) },
+    ScanIndexForward: false,
+  };
+}
 export const commentKey = (photoId: string, commentId: string): ItemKey => ({
   PK: commentPartition(photoId),
   SK: commentSortKey(commentId),

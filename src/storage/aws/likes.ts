@@ -1,4 +1,6 @@
-import type { UserId } from '../../domain/types';
+import type { Page, PageRequest, UserId } from '../../domain/types';
+import type { LikedPhoto } from '../../ports';
+import { toPage } from '../paging';
 import type { DynamoClient, TransactItem, WriteRequest } from './dynamo-client';
 import {
   ENTITY,
@@ -7,6 +9,7 @@ import {
   likeIndexMarkerKey,
   likeKey,
   likesPartition,
+  newestPhotosOf,
   photoIdOfSortKey,
   photoPartition,
   photoSortKey,
@@ -99,6 +102,22 @@ export class Likes {
       }
     }
     return liked;
+  }
+
+  /** Access pattern "the photos a person likes, newest photo first": one Query of `LIKES#<userId>`. */
+  async likedPhotos(userId: UserId, page: PageRequest): Promise<Page<LikedPhoto>> {
+    const { items } = await this.db.query({
+      TableName: this.table,
+      ...newestPhotosOf(likesPartition(userId), page.before),
+      ProjectionExpression: 'photo_id, created_at',
+      Limit: page.limit + 1,
+      ConsistentRead: true,
+    });
+    const liked = items.map((item) => ({
+      photoId: String(item.photo_id),
+      likedAt: new Date(String(item.created_at)),
+    }));
+    return toPage(liked, page.limit, (l) => l.photoId);
   }
 
   /** Deletes every like of the photo, both items of each, page by page. */

@@ -1,7 +1,7 @@
 import { Conflict } from '../../domain/errors';
 import { photoTerms } from '../../domain/search';
 import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
-import type { Liker, LikeResult, OwnersPage, PhotoStore } from '../../ports';
+import type { LikedPhoto, Liker, LikeResult, OwnersPage, PhotoStore } from '../../ports';
 import { AllFeed } from './all-feed';
 import { Likes } from './likes';
 import type { DynamoClient, Item, TransactItem } from './dynamo-client';
@@ -307,6 +307,10 @@ export class DynamoPhotoStore implements PhotoStore {
         next: rest.length > page.limit && last ? `${last.likedAt.getTime()}.${last.userId}` : null,
       };
     }
+  }
+
+  likedPhotos(userId: UserId, page: PageRequest): Promise<Page<LikedPhoto>> {
+    return this.likes.likedPhotos(userId, page);
   }
 
   setImageKeys(id: string, keys: ImageKeys): Promise<boolean> {

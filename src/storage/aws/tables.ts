@@ -16,7 +16,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GSI1 } from './keys';
+import { AUTHOR_INDEX, GSI1 } from './keys';
 
 /**
  * The DynamoDB tables and the S3 bucket, created idempotently by scripts/setup-aws.ts and the
@@ -42,23 +42,29 @@ const primaryKey = [
   { AttributeName: 'SK', KeyType: 'RANGE' as const },
 ];
 
+/** A global secondary index on `hash`/`range` that projects every attribute. */
+const indexOn = (name: string, hash: string, range: string) => ({
+  IndexName: name,
+  KeySchema: [
+    { AttributeName: hash, KeyType: 'HASH' as const },
+    { AttributeName: range, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'ALL' as const },
+});
+
 /**
  * GSI1 on the photos table serves the All feed: partition = month bucket (`ALL#2026-11`), sort =
  * photo id. Only META items carry GSI1PK, so the index is sparse, and it projects ALL so a feed
  * page is read from the index without a second fetch.
  */
-const allFeedIndex = {
-  IndexName: GSI1,
-  KeySchema: [
-    { AttributeName: 'GSI1PK', KeyType: 'HASH' as const },
-    { AttributeName: 'GSI1SK', KeyType: 'RANGE' as const },
-  ],
-  Projection: { ProjectionType: 'ALL' as const },
-};
+const allFeedIndex = indexOn(GSI1, 'GSI1PK', 'GSI1SK');
 const allFeedIndexAttributes = [
   { AttributeName: 'GSI1PK', AttributeType: 'S' as const },
   { AttributeName: 'GSI1SK', AttributeType: 'S' as const },
 ];
+
+/** The comments table's AUTHOR_INDEX (keys.ts): a person's comments, newest first. */
+const commentsByAuthorIndex = indexOn(AUTHOR_INDEX, 'user_id', 'id');
 
 export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] {
   return [
@@ -72,8 +78,13 @@ export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] 
     {
       TableName: tables.comments,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: keyAttributes,
+      AttributeDefinitions: [
+        ...keyAttributes,
+        { AttributeName: 'user_id', AttributeType: 'N' },
+        { AttributeName: 'id', AttributeType: 'S' },
+      ],
       KeySchema: primaryKey,
+      GlobalSecondaryIndexes: [commentsByAuthorIndex],
     },
     {
       TableName: tables.messages,
@@ -85,8 +96,9 @@ export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] 
 }
 
 /**
- * Creates each missing table and waits until all are ACTIVE. A photos table that exists without
- * GSI1 (made by the original application) gets the index added, and is waited for too.
+ * Creates each missing table and waits until all are ACTIVE. A table that exists without one of
+ * its indexes (the photos table made by the original application has no GSI1, older comments
+ * tables no AUTHOR_INDEX) gets the index added, and is waited for too.
  * Safe to run concurrently from several processes.
  */
 export async function ensureTables(client: DynamoDBClient, tables: TableNames): Promise<void> {

@@ -1,5 +1,5 @@
 import { noSuch } from '../../domain/errors';
-import type { Comment, Page, PageRequest } from '../../domain/types';
+import type { Comment, Page, PageRequest, UserId } from '../../domain/types';
 import type { CommentStore } from '../../ports';
 import { byId, oldestFirst, toPage } from '../paging';
 import { run, type SqliteClient } from './sqlite-client';
@@ -31,6 +31,7 @@ export class SqliteCommentStore implements CommentStore {
   private readonly insert;
   private readonly byId;
   private readonly newest;
+  private readonly newestOfAuthor;
   private readonly remove;
   private readonly removeAll;
   private readonly addToCount;
@@ -51,6 +52,9 @@ export class SqliteCommentStore implements CommentStore {
     );
     this.newest = db.prepare<[string, string, number], CommentRow>(
       'SELECT * FROM comments WHERE photo_id = ? AND id < ? ORDER BY id DESC LIMIT +?',
+    );
+    this.newestOfAuthor = db.prepare<[number, string, number], CommentRow>(
+      'SELECT * FROM comments WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT +?',
     );
     this.remove = db.prepare<[string, string]>('DELETE FROM comments WHERE photo_id = ? AND id = ?');
     this.removeAll = db.prepare<[string]>('DELETE FROM comments WHERE photo_id = ?');
@@ -115,6 +119,17 @@ export class SqliteCommentStore implements CommentStore {
           page.limit,
           byId,
         ),
+      ),
+    );
+  }
+
+  /** Walks the index comments_author (user_id, id). */
+  listByAuthor(userId: UserId, page: PageRequest): Promise<Page<Comment>> {
+    return run(() =>
+      toPage(
+        this.newestOfAuthor.all(userId, page.before ?? NEWEST, page.limit + 1).map(toComment),
+        page.limit,
+        byId,
       ),
     );
   }

@@ -252,6 +252,14 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 10,
+    name: "a person's own comments and likes, by author (download my data)",
+    sql: `
+      CREATE INDEX comments_author ON comments (user_id, id);
+      CREATE INDEX likes_user ON likes (user_id, photo_id);
+    `,
+  },
 ];
 
 /**

@@ -1,6 +1,6 @@
 import { photoTerms } from '../../domain/search';
 import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
-import type { Liker, LikeResult, OwnersPage, PhotoStore } from '../../ports';
+import type { LikedPhoto, Liker, LikeResult, OwnersPage, PhotoStore } from '../../ports';
 import { byId, toPage } from '../paging';
 import { run, type SqliteClient, type SqlStatement } from './sqlite-client';
 import { SqliteRequestKeys } from './request-keys';
@@ -65,6 +65,7 @@ export class SqlitePhotoStore implements PhotoStore {
   private readonly countOfOwner;
   private readonly requestKeys: SqliteRequestKeys;
   private readonly likersPage;
+  private readonly likedPage;
   private readonly createTx;
   private readonly editTx;
   private readonly deleteTx;
@@ -122,6 +123,9 @@ export class SqlitePhotoStore implements PhotoStore {
     this.likersPage = db.prepare<[string, number, number, number], { user_id: number; created_at: number }>(
       `SELECT user_id, created_at FROM likes WHERE photo_id = ? AND (created_at, user_id) < (?, ?)
        ORDER BY created_at DESC, user_id DESC LIMIT +?`,
+    );
+    this.likedPage = db.prepare<[number, string, number], { photo_id: string; created_at: number }>(
+      'SELECT photo_id, created_at FROM likes WHERE user_id = ? AND photo_id < ? ORDER BY photo_id DESC LIMIT +?',
     );
     this.removeTerms = db.prepare<[string]>('DELETE FROM photo_terms WHERE photo_id = ?');
     this.updateKeys = db.prepare<[string | null, string, string]>(
@@ -300,6 +304,19 @@ export class SqlitePhotoStore implements PhotoStore {
         next: rows.length > page.limit && last ? `${last.likedAt.getTime()}.${last.userId}` : null,
       };
     });
+  }
+
+  /** Walks the index likes_user (user_id, photo_id). */
+  likedPhotos(userId: UserId, page: PageRequest): Promise<Page<LikedPhoto>> {
+    return run(() =>
+      toPage(
+        this.likedPage
+          .all(userId, page.before ?? NEWEST, page.limit + 1)
+          .map((r) => ({ photoId: r.photo_id, likedAt: new Date(r.created_at) })),
+        page.limit,
+        (l) => l.photoId,
+      ),
+    );
   }
 
   setImageKeys(id: string, keys: ImageKeys): Promise<boolean> {
