@@ -172,6 +172,35 @@ describe('embedded: createEmbeddedStorage', () => {
     }
   });
 
+  it('a write waiting for another connection’s write lock leaves the event loop free and lands once the lock is let go', async () => {
+    const dir = freshDir();
+    const storage = open(dir, 1000);
+    const other = new Database(join(dir, 'lumina.sqlite'));
+    other.exec('BEGIN IMMEDIATE');
+    let released = false;
+    try {
+      // Timers every 10 ms: how late each fires is how long the event loop was held.
+      let lastTick = Date.now();
+      let worstLag = 0;
+      const ticker = setInterval(() => {
+        worstLag = Math.max(worstLag, Date.now() - lastTick - 10);
+        lastTick = Date.now();
+      }, 10);
+      const name = uniqueUsername();
+      const write = storage.users.create({ username: name, email: 'x@lumina.test', passwordHash: 'x' });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      other.exec('ROLLBACK');
+      released = true;
+      await expect(write).resolves.toMatchObject({ username: name });
+      clearInterval(ticker);
+      expect(worstLag).toBeLessThan(60);
+      expect(await storage.users.findByUsername(name)).not.toBeNull();
+    } finally {
+      if (!released) other.exec('ROLLBACK');
+      other.close();
+    }
+  });
+
   it('Storage.health names sqlite and disk, and ping fails with Unavailable once closed', async () => {
     const storage = open(freshDir());
     expect(storage.health.map((h) => h.name)).toEqual(['sqlite', 'disk']);

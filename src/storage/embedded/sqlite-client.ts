@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { Conflict, Unavailable } from '../../domain/errors';
 import { boundedMs } from '../../lib/deadline';
@@ -15,8 +16,29 @@ import { migrate } from './migrations';
 
 const isConflict = (err: unknown): boolean => err instanceof Conflict;
 
-/** The steps in which the busy timeout follows a request's deadline. */
-const BUSY_STEP_MS = 50;
+/*
+ * Waiting for the other worker's write lock. better-sqlite3 is synchronous: while SQLite's busy
+ * handler waits, the worker's whole event loop waits with it. So one attempt waits only
+ * BUSY_WAIT_MS there (enough for the other worker's ordinary writes, which take a millisecond or
+ * two), and a unit of work that found the lock still held and had applied no write yet is run
+ * again asynchronously, with growing pauses, until its request's deadline (lib/deadline.ts; the
+ * store timeout outside a request); then it fails with Unavailable(sqlite). While any unit of
+ * this process is waiting so, the lock is known to be held and other attempts do not wait in the
+ * busy handler at all, so a long-held lock costs the event loop next to nothing.
+ */
+const BUSY_WAIT_MS = 20;
+const RETRY_FIRST_PAUSE_MS = 5;
+const RETRY_LAST_PAUSE_MS = 100;
+
+/**
+ * Statements of this process that changed the file outside a transaction, plus committed
+ * transactions that wrote: run() compares it before and after a unit's attempt to know whether
+ * the attempt applied a write (a synchronous attempt runs nothing else in between).
+ */
+let writesApplied = 0;
+
+/** The client whose lock wait an Unavailable error stands for (a busy lock, worth retrying). */
+const busyErrors = new WeakMap<object, SqliteClient>();
 
 type Params<P> = P extends unknown[] ? P : [P];
 
@@ -42,15 +64,15 @@ export class SqlStatement<P extends unknown[], R> {
   }
 
   run(...params: P): Database.RunResult {
-    return this.client.call(this.operation, () => this.raw.run(...params));
+    return this.client.call(this.operation, this.raw.readonly, () => this.raw.run(...params));
   }
 
   get(...params: P): R | undefined {
-    return this.client.call(this.operation, () => this.raw.get(...params));
+    return this.client.call(this.operation, this.raw.readonly, () => this.raw.get(...params));
   }
 
   all(...params: P): R[] {
-    return this.client.call(this.operation, () => this.raw.all(...params));
+    return this.client.call(this.operation, this.raw.readonly, () => this.raw.all(...params));
   }
 }
 
@@ -69,21 +91,25 @@ export interface SqlTransaction<F extends TransactionBody> {
  * each run (ports.ts StoreCall) and translates driver errors.
  */
 export class SqliteClient {
-  /** The busy timeout set on the connection now (fitBusyTimeout). */
-  private busyMs: number;
+  /** The busy timeout set on the connection now (fitBusyWait). */
+  private busyMs = -1;
+  /** Units of work of this process waiting (asynchronously) for the lock to come free. */
+  private waiting = 0;
+  /** Whether the transaction running now has written (its writes count once it commits). */
+  private transactionWrote = false;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly timeoutMs: number,
     private readonly onCall: StoreCallListener | undefined,
   ) {
-    this.busyMs = timeoutMs;
+    this.fitBusyWait();
   }
 
   /**
    * Opens (creating if needed) the file, sets the connection up and brings the schema up to
-   * date (migrations.ts). `timeoutMs` is the busy timeout: how long a write waits for the other
-   * worker's lock before Unavailable.
+   * date (migrations.ts). `timeoutMs` is how long a unit of work waits in all for the other
+   * worker's lock before Unavailable (outside a request; inside one, the request's deadline).
    */
   static open(file: string, timeoutMs: number, onCall?: StoreCallListener): SqliteClient {
     const db = new Database(file, { timeout: timeoutMs });
@@ -115,12 +141,21 @@ export class SqliteClient {
 
   transaction<F extends TransactionBody>(body: F): SqlTransaction<F> {
     const tx = this.db.transaction(body as unknown as (...args: unknown[]) => ReturnType<F>);
+    // A nested transaction (a savepoint) counts with the outermost one, which alone commits.
+    const counted = (run: () => ReturnType<F>): ReturnType<F> => {
+      if (this.db.inTransaction) return this.translated(run);
+      this.transactionWrote = false;
+      try {
+        const result = this.translated(run);
+        if (this.transactionWrote) writesApplied += 1;
+        return result;
+      } finally {
+        this.transactionWrote = false;
+      }
+    };
     return {
-      immediate: (...args) => {
-        this.fitBusyTimeout();
-        return this.translated(() => tx.immediate(...args));
-      },
-      deferred: (...args) => this.translated(() => tx.deferred(...args)),
+      immediate: (...args) => counted(() => tx.immediate(...args)),
+      deferred: (...args) => counted(() => tx.deferred(...args)),
     };
   }
 
@@ -145,24 +180,51 @@ export class SqliteClient {
     if (this.db.open) this.db.close();
   }
 
-  /** One reported and translated call; used by SqlStatement. */
-  call<T>(operation: string, work: () => T): T {
-    this.fitBusyTimeout();
-    return timedSync(this.onCall, { store: SQLITE, operation, isAnswer: isConflict }, () =>
+  /** One reported and translated call; used by SqlStatement. `isReadonly`: the statement changes nothing. */
+  call<T>(operation: string, isReadonly: boolean, work: () => T): T {
+    const result = timedSync(this.onCall, { store: SQLITE, operation, isAnswer: isConflict }, () =>
       this.translated(work),
     );
+    if (!isReadonly) {
+      if (this.db.inTransaction) this.transactionWrote = true;
+      else writesApplied += 1;
+    }
+    return result;
   }
 
   /**
-   * A write waits for the other worker's lock at most what is left of the request's deadline
-   * (lib/deadline.ts), so a request of several writes waits the timeout once in all. Moved in
-   * 50 ms steps, so most calls (a young request) change nothing; reads never wait in WAL mode.
+   * Runs `work` (a unit whose last attempt failed with `failure`, the lock held, and applied no
+   * write) again after growing pauses until the request's deadline, while it keeps finding the
+   * lock held and applies nothing; then rejects with the last failure.
    */
-  private fitBusyTimeout(): void {
-    const left = boundedMs(this.timeoutMs);
-    const wanted =
-      left >= this.timeoutMs - BUSY_STEP_MS ? this.timeoutMs : Math.floor(left / BUSY_STEP_MS) * BUSY_STEP_MS;
-    if (wanted === this.busyMs) return;
+  async retryWhileBusy<T>(work: () => T, failure: unknown): Promise<T> {
+    const until = Date.now() + boundedMs(this.timeoutMs);
+    this.waiting += 1;
+    this.fitBusyWait();
+    try {
+      for (let pause = RETRY_FIRST_PAUSE_MS; ; pause = Math.min(2 * pause, RETRY_LAST_PAUSE_MS)) {
+        const left = until - Date.now();
+        if (left <= 0) throw failure;
+        // Jittered, so the waiting units of both workers do not all try at the same moment.
+        await sleep(Math.min(left, pause * (0.5 + Math.random() / 2)));
+        const before = writesApplied;
+        try {
+          return work();
+        } catch (err) {
+          if (busyErrors.get(err as object) !== this || writesApplied !== before) throw err;
+          failure = err;
+        }
+      }
+    } finally {
+      this.waiting -= 1;
+      this.fitBusyWait();
+    }
+  }
+
+  /** BUSY_WAIT_MS in SQLite's busy handler, or none while a unit of this process already waits for the lock. */
+  private fitBusyWait(): void {
+    const wanted = this.waiting > 0 ? 0 : BUSY_WAIT_MS;
+    if (wanted === this.busyMs || !this.db.open) return;
     this.db.pragma(`busy_timeout = ${wanted}`);
     this.busyMs = wanted;
   }
@@ -171,7 +233,9 @@ export class SqliteClient {
     try {
       return work();
     } catch (err) {
-      throw translateSqliteError(err);
+      const translated = translateSqliteError(err);
+      if (isBusy(err) && typeof translated === 'object' && translated !== null) busyErrors.set(translated, this);
+      throw translated;
     }
   }
 }
@@ -179,14 +243,19 @@ export class SqliteClient {
 /**
  * Runs one synchronous unit of work of a store and hands back its result as a promise. Errors are
  * already translated by the client; `onError` may turn a specific one into a more specific
- * domain error (which key of several clashed).
+ * domain error (which key of several clashed). A unit that found the other worker's write lock
+ * held before it applied any write is tried again, asynchronously, until the request's deadline
+ * (see BUSY_WAIT_MS above): the event loop goes on serving meanwhile.
  */
 export function run<T>(work: () => T, onError?: (err: unknown) => unknown): Promise<T> {
+  const fail = (err: unknown): Promise<never> => Promise.reject(toError(onError?.(err) ?? err));
+  const before = writesApplied;
   try {
     return Promise.resolve(work());
   } catch (err) {
-    const specific = onError?.(err);
-    return Promise.reject(toError(specific ?? err));
+    const client = busyErrors.get(err as object);
+    if (client === undefined || writesApplied !== before) return fail(err);
+    return client.retryWhileBusy(work, err).catch(fail);
   }
 }
 
