@@ -12,8 +12,8 @@ import {
   newestCommentsBy,
   photoKey,
   pingKey,
-  requestKeyKey,
 } from './keys';
+import { itemMadeWith, requestKeyPut } from './request-keys';
 
 export interface CommentItem extends Item {
   PK: string;
@@ -75,19 +75,7 @@ export class DynamoCommentStore implements CommentStore {
       },
       photo: this.addToCount(comment.photoId, 1),
       request: requestKey
-        ? {
-            Put: {
-              TableName: this.tables.comments,
-              Item: {
-                ...requestKeyKey(comment.userId, 'COMMENT', requestKey),
-                type: ENTITY.requestKey,
-                target_pk: item.PK,
-                target_sk: item.SK,
-                created_at: item.created_at,
-              },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          }
+        ? requestKeyPut(this.tables.comments, comment.userId, 'COMMENT', requestKey, item, comment.createdAt)
         : undefined,
     });
     if (requestKey && failed?.has('request')) {
@@ -106,17 +94,7 @@ export class DynamoCommentStore implements CommentStore {
   }
   /** The comment an earlier add with this key stored, or null. */
   private async addedWithKey(userId: UserId, requestKey: string): Promise<Comment | null> {
-    const key = await this.db.get({
-      TableName: this.tables.comments,
-      Key: requestKeyKey(userId, 'COMMENT', requestKey),
-      ConsistentRead: true,
-    });
-    if (!key) return null;
-    const item = await this.db.get({
-      TableName: this.tables.comments,
-      Key: { PK: String(key.target_pk), SK: String(key.target_sk) },
-      ConsistentRead: true,
-    });
+    const item = await itemMadeWith(this.db, this.tables.comments, userId, 'COMMENT', requestKey);
     return item ? toComment(item) : null;
   }
 

@@ -18,8 +18,8 @@ import {
   messagesOf,
   messageSortKey,
   pingKey,
-  requestKeyKey,
 } from './keys';
+import { itemMadeWith, requestKeyPut } from './request-keys';
 
 /**
  * conversations() and unreadTotal() read the user's whole INBOX partition (one small item per
@@ -123,7 +123,16 @@ export class DynamoMessageStore implements MessageStore {
           message: this.messagePut(message),
           receiver: this.receiverUpdate(message),
           sender: this.senderUpdate(message),
-          requestKey: requestKey ? this.requestKeyPut(message, requestKey) : undefined,
+          requestKey: requestKey
+            ? requestKeyPut(
+                this.table,
+                message.fromUserId,
+                'MESSAGE',
+                requestKey,
+                messageKey(message.conversationId, message.id),
+                message.createdAt,
+              )
+            : undefined,
         });
         if (!failed) {
           this.rememberHead(partition, { seq, lastAt: at, exists: true });
@@ -329,37 +338,10 @@ export class DynamoMessageStore implements MessageStore {
     return { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
   }
 
-  /** Remembers which message a request key made, if no send with that key has. */
-  private requestKeyPut(message: Message, requestKey: string) {
-    return {
-      Put: {
-        TableName: this.table,
-        Item: {
-          ...requestKeyKey(message.fromUserId, 'MESSAGE', requestKey),
-          type: ENTITY.requestKey,
-          target_pk: conversationPartition(message.conversationId),
-          target_sk: messageSortKey(message.id),
-          created_at: message.createdAt.toISOString(),
-        },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    };
-  }
-
   /** The message an earlier send with this key stored, or null. */
   private async sentWithKey(userId: UserId, requestKey: string): Promise<Message | null> {
-    const key = await this.db.get({
-      TableName: this.table,
-      Key: requestKeyKey(userId, 'MESSAGE', requestKey),
-      ConsistentRead: true,
-    });
-    if (!key) return null;
-    const Item = await this.db.get({
-      TableName: this.table,
-      Key: { PK: String(key.target_pk), SK: String(key.target_sk) },
-      ConsistentRead: true,
-    });
-    return Item ? toMessage(Item) : null;
+    const item = await itemMadeWith(this.db, this.table, userId, 'MESSAGE', requestKey);
+    return item ? toMessage(item) : null;
   }
 
   /** The sender's entry: the last message; unread starts at 0 and is otherwise unchanged. */
