@@ -232,6 +232,11 @@ export interface PhotoStore extends Pingable {
   byRequestKey(userId: UserId, requestKey: string): Promise<Photo | null>;
   get(id: string): Promise<Photo | null>;
   /**
+   * The photo and whether `viewerId` has liked it (as likedBy would answer), read together: on
+   * DynamoDB one BatchGetItem of both keys. Null when the photo does not exist.
+   */
+  getWithLike(id: string, viewerId: UserId): Promise<{ photo: Photo; liked: boolean } | null>;
+  /**
    * Deletes the photo, its owner's-index entry, its search terms and all of its likes.
    * Returns the deleted photo (for its image keys), or null if it did not exist. Comments are the CommentStore's.
    */

@@ -29,14 +29,24 @@ export class CommentService {
     return photo;
   }
 
-  /** One page of a photo's comments from the newest, oldest first within it (CommentStore.list). */
-  /** Comments of people the viewer blocks, or who block the viewer, are left out. */
-  async list(viewer: Viewer, photoId: string, page: PageRequest): Promise<Page<Comment>> {
-    const [, hidden] = await Promise.all([
-      this.visiblePhoto(viewer, photoId),
+  /**
+   * One page of a photo's comments from the newest, oldest first within it (CommentStore.list).
+   * Comments of people the viewer blocks, or who block the viewer, are left out. The comments are
+   * read beside the photo check, and nothing is returned unless the check passes. `shown` is the
+   * photo as the caller reads it for this viewer in the same request (PhotoService.get, which
+   * refuses in the same cases): its answer stands for the check, so the photo is read once.
+   */
+  async list(
+    viewer: Viewer,
+    photoId: string,
+    page: PageRequest,
+    shown?: Promise<Photo>,
+  ): Promise<Page<Comment>> {
+    const [, hidden, result] = await Promise.all([
+      shown ?? this.visiblePhoto(viewer, photoId),
       this.blocks.hiddenFrom(viewer.id),
+      this.comments.list(photoId, page),
     ]);
-    const result = await this.comments.list(photoId, page);
     return hidden.size === 0
       ? result
       : { ...result, items: result.items.filter((c) => !hidden.has(c.userId)) };

@@ -80,7 +80,17 @@ export class PhotoService {
    * "No such photo.", the same answer as for a photo that never was.
    */
   private async visible(viewer: Viewer, id: string): Promise<Photo> {
-    const photo = await this.photos.get(id);
+    return this.shown(viewer, await this.photos.get(id));
+  }
+
+  /** visible(), with whether the viewer likes the photo, from one read of the store. */
+  private async visibleWithLike(viewer: Viewer, id: string): Promise<PhotoView> {
+    const found = await this.photos.getWithLike(id, viewer.id);
+    return { ...(await this.shown(viewer, found?.photo ?? null)), likedByMe: found?.liked ?? false };
+  }
+
+  /** The photo as read, unless it is missing or a block stands between the viewer and its owner. */
+  private async shown(viewer: Viewer, photo: Photo | null): Promise<Photo> {
     if (!photo) throw noSuch('photo');
     if (photo.userId !== viewer.id && (await this.blocks.between(viewer.id, photo.userId))) {
       throw noSuch('photo');
@@ -142,12 +152,9 @@ export class PhotoService {
     });
   }
 
-  async get(viewer: Viewer, id: string): Promise<PhotoView> {
-    const [photo, liked] = await Promise.all([
-      this.visible(viewer, id),
-      this.photos.likedBy(viewer.id, [id]),
-    ]);
-    return { ...photo, likedByMe: liked.has(id) };
+  /** The photo with the viewer's like: one photo-store read (PhotoStore.getWithLike). */
+  get(viewer: Viewer, id: string): Promise<PhotoView> {
+    return this.visibleWithLike(viewer, id);
   }
 
   /** One page of a feed, newest first; topic and q narrow it through the search index. */
@@ -259,13 +266,10 @@ export class PhotoService {
 
   /** Likes once; the owner hears about a new like (not a repeated one). */
   async like(viewer: Viewer, id: string): Promise<{ likes: number; liked: boolean }> {
-    const [photo, already] = await Promise.all([
-      this.visible(viewer, id),
-      this.photos.likedBy(viewer.id, [id]),
-    ]);
+    const photo = await this.visibleWithLike(viewer, id);
     const result = await this.photos.like(id, viewer.id);
     if (!result) throw noSuch('photo');
-    if (!already.has(id)) await this.activity.liked(viewer, photo);
+    if (!photo.likedByMe) await this.activity.liked(viewer, photo);
     return { likes: result.likes, liked: result.liked };
   }
 

@@ -321,6 +321,20 @@ export function photoStoreContract(make: MakeStorage): void {
       expect((await photos().likedBy(fan!.id, [])).size).toBe(0);
     });
 
+    it('PhotoStore.getWithLike returns the photo as get does and whether the viewer likes it, following like and unlike', async () => {
+      const [owner, fan] = await createUsers(storage(), 2);
+      const [photo] = await createInOrder([owner!]);
+      expect(await photos().getWithLike(photo!.id, fan!.id)).toEqual({ photo, liked: false });
+      await photos().like(photo!.id, fan!.id);
+      const liked = await photos().getWithLike(photo!.id, fan!.id);
+      expect(liked).toEqual({ photo: await photos().get(photo!.id), liked: true });
+      expect(liked?.photo.likes).toBe(1);
+      expect((await photos().getWithLike(photo!.id, owner!.id))?.liked).toBe(false);
+      await photos().unlike(photo!.id, fan!.id);
+      expect(await photos().getWithLike(photo!.id, fan!.id)).toEqual({ photo, liked: false });
+      expect(await photos().getWithLike(newId(), fan!.id)).toBeNull();
+    });
+
     it('PhotoStore.listByOwners with a viewer also returns which photos of the page the viewer liked, and only those', async () => {
       const [a, b, fan] = await createUsers(storage(), 3);
       const [p1, p2, p3, p4] = await createInOrder([a!, b!, a!, b!]);

@@ -35,6 +35,10 @@ function photoStore(options: { failCreate?: boolean } = {}) {
       return Promise.resolve(photo);
     },
     get: (id: string) => Promise.resolve(photos.get(id) ?? null),
+    getWithLike: (id: string) => {
+      const photo = photos.get(id);
+      return Promise.resolve(photo ? { photo, liked: false } : null);
+    },
     delete: (id: string) => {
       const p = photos.get(id) ?? null;
       photos.delete(id);

@@ -67,10 +67,8 @@ export function photosPages(
     const me: Viewer = viewer(req);
     // The latest page of comments, or with ?before= an earlier one (links work without scripts).
     const page = parse(commentsQuery, req.method === 'GET' ? req.query : {});
-    const [photo, { items: list, next }] = await Promise.all([
-      photos.get(me, id),
-      comments.list(me, id, page),
-    ]);
+    const shown = photos.get(me, id);
+    const [photo, { items: list, next }] = await Promise.all([shown, comments.list(me, id, page, shown)]);
     const isOwner = photo.userId === me.id;
     const known = await users.existing(me, [photo.caption, ...list.map((c) => c.text)].flatMap(mentionsOf));
     const parts = (text: string) => textParts(text, (name) => known.has(name));

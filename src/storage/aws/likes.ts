@@ -4,6 +4,7 @@ import { toPage } from '../paging';
 import type { DynamoClient, TransactItem, WriteRequest } from './dynamo-client';
 import {
   ENTITY,
+  type ItemKey,
   LIKE_SORT_PREFIX,
   likedKey,
   likeIndexMarkerKey,
@@ -118,6 +119,11 @@ export class Likes {
       likedAt: new Date(String(item.created_at)),
     }));
     return toPage(liked, page.limit, (l) => l.photoId);
+  }
+
+  /** The key of the item that says `userId` likes the photo: the user-side one once indexed. */
+  async keyOf(userId: UserId, photoId: string): Promise<ItemKey> {
+    return (await this.isIndexed()) ? likedKey(userId, photoId) : likeKey(photoId, userId);
   }
 
   /** Deletes every like of the photo, both items of each, page by page. */

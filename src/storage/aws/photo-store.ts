@@ -136,6 +136,14 @@ export class DynamoPhotoStore implements PhotoStore {
     return item ? toPhoto(item) : null;
   }
 
+  /** META and the viewer's like item in one BatchGetItem (strongly consistent, like get). */
+  async getWithLike(id: string, viewerId: UserId): Promise<{ photo: Photo; liked: boolean } | null> {
+    const liked = await this.likes.keyOf(viewerId, id);
+    const found = await this.db.batchGet(this.table, [photoKey(id), liked]);
+    const item = found.get(photoKey(id));
+    return item ? { photo: toPhoto(item), liked: found.get(liked) !== undefined } : null;
+  }
+
   /**
    * Reads META, deletes it with the owner's index item in one transaction (so a concurrent
    * delete returns null), then the term items and every like (queried page by page).

@@ -210,6 +210,13 @@ export class SqlitePhotoStore implements PhotoStore {
     });
   }
 
+  getWithLike(id: string, viewerId: UserId): Promise<{ photo: Photo; liked: boolean } | null> {
+    return run(() => {
+      const row = this.byId.get(id);
+      return row ? { photo: toPhoto(row), liked: this.likedAmongPage(viewerId, [id]).has(id) } : null;
+    });
+  }
+
   delete(id: string): Promise<Photo | null> {
     return run(() => {
       const row = this.deleteTx.immediate(id);

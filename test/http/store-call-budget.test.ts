@@ -1,0 +1,71 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoreCall } from '../../src/ports';
+import { BACKEND, makeTestApp, postPhoto, signedInAgent, type TestApp } from '../support/app';
+
+/**
+ * DynamoDB calls per request on the aws backend (issue 10), counted by the storage itself
+ * (createStorage's onCall): the budgets each request type must keep, whatever the data. The
+ * embedded backend makes no DynamoDB calls, so this suite is for the aws run of test/http.
+ */
+describe.skipIf(BACKEND !== 'aws')('DynamoDB calls per request (aws)', () => {
+  const calls: StoreCall[] = [];
+  let t: TestApp;
+  let agent: ReturnType<typeof request.agent>;
+  let photoId: string;
+  let friendId: number;
+  let lastMessageId: string;
+
+  beforeAll(async () => {
+    t = await makeTestApp({}, { onStoreCall: (call) => calls.push(call) });
+    const me = await signedInAgent(t.app);
+    agent = me.agent;
+    const friends = [await signedInAgent(t.app), await signedInAgent(t.app), await signedInAgent(t.app)];
+    for (const friend of friends) {
+      const asked = await agent.post('/api/friends/request').send({ user_id: friend.user.id }).expect(201);
+      await friend.agent
+        .post('/api/friends/respond')
+        .send({ request_id: (asked.body as { id: number }).id, action: 'accept' })
+        .expect(200);
+      await postPhoto(friend.agent);
+    }
+    photoId = await postPhoto(agent);
+    for (const friend of friends) {
+      await friend.agent.post(`/api/photos/${photoId}/comments`).send({ text: 'lovely light' }).expect(201);
+      await friend.agent.post(`/api/photos/${photoId}/like`).expect(200);
+    }
+    await agent.post(`/api/photos/${photoId}/like`).expect(200);
+    friendId = friends[0]!.user.id;
+    const sent = await friends[0]!.agent.post('/api/messages').send({ to_user_id: me.user.id, text: 'hi' });
+    lastMessageId = (sent.body as { id: string }).id;
+  });
+  afterAll(() => t.close());
+
+  /** DynamoDB calls of one GET (the second of two, so per-worker caches are as in steady state). */
+  async function dynamoCallsOf(path: string): Promise<StoreCall[]> {
+    await agent.get(path).expect(200);
+    calls.length = 0;
+    await agent.get(path).expect(200);
+    return calls.filter((c) => c.store === 'dynamodb');
+  }
+
+  it('GET /api/photos/:id reads the photo and the viewer like in one call', async () => {
+    expect((await dynamoCallsOf(`/api/photos/${photoId}`)).map((c) => c.operation)).toEqual(['BatchGetItem']);
+  });
+
+  it("GET /photos/:id reads the photo, the viewer's like and the comments in two calls beyond what every page reads", async () => {
+    // /upload reads nothing of its own: its calls are the ones every signed-in page makes (nav badges).
+    const everyPage = (await dynamoCallsOf('/upload')).length;
+    const page = await dynamoCallsOf(`/photos/${photoId}`);
+    expect(page.length - everyPage).toBeLessThanOrEqual(2);
+  });
+
+  it('GET /api/photos?scope=all takes at most two calls', async () => {
+    expect((await dynamoCallsOf('/api/photos?scope=all&limit=50')).length).toBeLessThanOrEqual(2);
+  });
+
+  it('GET /api/messages with nothing new after the last message takes exactly one call', async () => {
+    const poll = await dynamoCallsOf(`/api/messages?user_id=${friendId}&after=${lastMessageId}`);
+    expect(poll.map((c) => c.operation)).toEqual(['Query']);
+  });
+});
