@@ -75,12 +75,20 @@ export abstract class AppError extends Error {
   }
 }
 
-export class InvalidInput extends AppError {
-  readonly status = 400;
-  constructor(message: string, code: ErrorCode = 'invalid_input') {
-    super(message, code);
-  }
+/**
+ * The base of an error that always answers `status`: the thrower gives the sentence, and a finer
+ * code than `code` when a client may act on it (`username_taken` rather than `conflict`).
+ */
+function withStatus(status: number, code: ErrorCode) {
+  return class extends AppError {
+    readonly status = status;
+    constructor(message: string, finerCode: ErrorCode = code) {
+      super(message, finerCode);
+    }
+  };
 }
+
+export class InvalidInput extends withStatus(400, 'invalid_input') {}
 
 export class Unauthenticated extends AppError {
   readonly status = 401;
@@ -89,19 +97,9 @@ export class Unauthenticated extends AppError {
   }
 }
 
-export class Forbidden extends AppError {
-  readonly status = 403;
-  constructor(message: string, code: ErrorCode = 'forbidden') {
-    super(message, code);
-  }
-}
+export class Forbidden extends withStatus(403, 'forbidden') {}
 
-export class NotFound extends AppError {
-  readonly status = 404;
-  constructor(message: string, code: ErrorCode = 'not_found') {
-    super(message, code);
-  }
-}
+export class NotFound extends withStatus(404, 'not_found') {}
 
 /** What "No such …" can be said of, with its sentence and code. */
 const MISSING = {
@@ -122,26 +120,11 @@ export function noSuch(thing: Missing): NotFound {
   return new NotFound(message, code);
 }
 
-export class Conflict extends AppError {
-  readonly status = 409;
-  constructor(message: string, code: ErrorCode = 'conflict') {
-    super(message, code);
-  }
-}
+export class Conflict extends withStatus(409, 'conflict') {}
 
-export class PayloadTooLarge extends AppError {
-  readonly status = 413;
-  constructor(message: string, code: ErrorCode = 'payload_too_large') {
-    super(message, code);
-  }
-}
+export class PayloadTooLarge extends withStatus(413, 'payload_too_large') {}
 
-export class UnsupportedMedia extends AppError {
-  readonly status = 415;
-  constructor(message: string, code: ErrorCode = 'unsupported_media_type') {
-    super(message, code);
-  }
-}
+export class UnsupportedMedia extends withStatus(415, 'unsupported_media_type') {}
 
 export class RateLimited extends AppError {
   readonly status = 429;
