@@ -192,7 +192,16 @@ export interface FriendStore extends Pingable {
   countIncoming(userId: UserId): Promise<number>;
   /** Accepted friends of the user, ordered by lower-cased username. */
   listFriends(userId: UserId): Promise<Friend[]>;
-  /** Ids of the user's accepted friends (no order). */
+  /**
+   * Ids of the user's accepted friends (no order). May be stale by up to 5 s on the aws backend
+   * (storage/aws/friend-store.ts FRIEND_IDS_TTL_MS): each worker keeps a user's answer that long.
+   * A friendship change made through this worker's store (accept, remove, so also unfriend,
+   * decline and block) shows here at once; one made by another worker or instance shows within
+   * 5 s. For what those seconds cannot harm only: Home's owners (every photo is visible to members
+   * anyway, and blocks are applied from BlockStore.hiddenFrom, read fresh for every page) and a
+   * profile's friend count. Whether two people are friends for something they may do together
+   * (chat) is findBetween, never cached.
+   */
   friendIds(userId: UserId): Promise<UserId[]>;
 }
 

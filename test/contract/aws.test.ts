@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -7,6 +8,7 @@ import { Unavailable } from '../../src/domain/errors';
 import type { Storage, StoreCall, StoreCallListener } from '../../src/ports';
 import { createAwsStorage } from '../../src/storage/aws';
 import { createDynamoDbClient, DynamoClient } from '../../src/storage/aws/dynamo-client';
+import { FRIEND_IDS_TTL_MS } from '../../src/storage/aws/friend-store';
 import { likedKey, likeIndexMarkerKey, likeKey } from '../../src/storage/aws/keys';
 import { indexLikes } from '../../src/storage/aws/likes';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
@@ -536,3 +538,29 @@ describe.each([
     });
   },
 );
+
+describe('aws: friend ids kept per worker', () => {
+  it('MysqlFriendStore.friendIds answers again within FRIEND_IDS_TTL_MS without MySQL, and another worker sees a change within it', async () => {
+    const calls: StoreCall[] = [];
+    const worker = await open(awsTestConfig(), AWS_TEST_TIMEOUT_MS, (call) => calls.push(call));
+    const other = await open();
+    const [a, b] = await createUsers(worker, 2);
+    const request = await worker.friends.create(a!.id, b!.id);
+    await worker.friends.accept(request.id);
+    expect(await worker.friends.friendIds(a!.id)).toEqual([b!.id]);
+    calls.length = 0;
+    expect(await worker.friends.friendIds(a!.id)).toEqual([b!.id]);
+    expect(calls).toEqual([]);
+
+    // Unfriended through the other worker: this one may answer its copy, for FRIEND_IDS_TTL_MS at most.
+    const removedAt = Date.now();
+    await other.friends.remove(request.id, 'accepted');
+    expect(await other.friends.friendIds(a!.id)).toEqual([]);
+    for (;;) {
+      const ids = await worker.friends.friendIds(a!.id);
+      if (ids.length === 0) break;
+      expect(Date.now() - removedAt).toBeLessThan(FRIEND_IDS_TTL_MS);
+      await sleep(250);
+    }
+  });
+});

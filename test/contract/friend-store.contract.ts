@@ -163,6 +163,18 @@ export function friendStoreContract(make: MakeStorage): void {
       expect(await friends().friendIds(pending.id)).toEqual([]);
     });
 
+    it('FriendStore.friendIds read just before an accept or a remove through the same store answers the change at once', async () => {
+      const [a, b] = await createUsers(storage(), 2);
+      const request = await friends().create(a!.id, b!.id);
+      expect(await friends().friendIds(a!.id)).toEqual([]);
+      await friends().accept(request.id);
+      expect(await friends().friendIds(a!.id)).toEqual([b!.id]);
+      expect(await friends().friendIds(b!.id)).toEqual([a!.id]);
+      expect(await friends().remove(request.id, 'accepted')).toBe(true);
+      expect(await friends().friendIds(a!.id)).toEqual([]);
+      expect(await friends().friendIds(b!.id)).toEqual([]);
+    });
+
     it('FriendStore.listFriends for a user with no relationships returns an empty list', async () => {
       const loner = await createUser(storage(), uniqueUsername('lone'));
       expect(await friends().listFriends(loner.id)).toEqual([]);

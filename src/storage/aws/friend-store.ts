@@ -7,11 +7,60 @@ import type { MysqlClient, Sql } from './mysql-client';
 
 type Row<T> = T & RowDataPacket;
 
+/** How long a worker keeps a user's friend ids (ports.ts FriendStore.friendIds says what that allows). */
+export const FRIEND_IDS_TTL_MS = 5_000;
+
+/** The most users whose friend ids one worker keeps; past it the oldest entry goes. */
+const MAX_FRIEND_IDS_CACHED = 10_000;
+
+/**
+ * This worker's copies of friendIds answers, each for FRIEND_IDS_TTL_MS. Every friendship write
+ * of the store clears them all (`changed`), and an answer read while a write was under way is not
+ * kept, so a change made through this worker shows at once.
+ */
+class FriendIdsCache {
+  private readonly entries = new Map<UserId, { ids: UserId[]; until: number }>();
+  private generation = 0;
+
+  async get(userId: UserId, read: () => Promise<UserId[]>): Promise<UserId[]> {
+    const now = Date.now();
+    const kept = this.entries.get(userId);
+    if (kept && now < kept.until) return [...kept.ids];
+    const startedAt = this.generation;
+    const ids = await read();
+    if (startedAt === this.generation) {
+      this.entries.delete(userId);
+      this.entries.set(userId, { ids, until: now + FRIEND_IDS_TTL_MS });
+      if (this.entries.size > MAX_FRIEND_IDS_CACHED) this.entries.delete(this.entries.keys().next().value!);
+    }
+    return [...ids];
+  }
+
+  /** Called before and after each write: a read that overlaps the write is not kept. */
+  changed(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
+  /** Runs a friendship write, clearing the copies on both sides of it. */
+  async writing<T>(write: () => Promise<T>): Promise<T> {
+    this.changed();
+    try {
+      return await write();
+    } finally {
+      this.changed();
+    }
+  }
+}
+
 /**
  * Friend requests and friendships in MySQL. The unique key on the generated (user_low,
  * user_high) pair keeps one row per unordered pair, whichever direction two racing requests take.
+ * friendIds answers are kept per worker for FRIEND_IDS_TTL_MS (FriendIdsCache).
  */
 export class MysqlFriendStore implements FriendStore {
+  private readonly friendIdsCache = new FriendIdsCache();
+
   constructor(private readonly db: MysqlClient) {}
 
   ping(): Promise<void> {
@@ -48,6 +97,10 @@ export class MysqlFriendStore implements FriendStore {
   }
 
   accept(id: number): Promise<FriendRequest | null> {
+    return this.friendIdsCache.writing(() => this.acceptRow(id));
+  }
+
+  private acceptRow(id: number): Promise<FriendRequest | null> {
     return this.db.transaction(async (tx) => {
       const result = await tx.query<ResultSetHeader>(
         "UPDATE friend_requests SET status = 'accepted', responded_at = NOW(3) WHERE id = ? AND status = 'pending'",
@@ -58,9 +111,8 @@ export class MysqlFriendStore implements FriendStore {
   }
 
   async remove(id: number, status: FriendRequestStatus): Promise<boolean> {
-    const result = await this.db.query<ResultSetHeader>(
-      'DELETE FROM friend_requests WHERE id = ? AND status = ?',
-      [id, status],
+    const result = await this.friendIdsCache.writing(() =>
+      this.db.query<ResultSetHeader>('DELETE FROM friend_requests WHERE id = ? AND status = ?', [id, status]),
     );
     return result.affectedRows > 0;
   }
@@ -100,7 +152,11 @@ export class MysqlFriendStore implements FriendStore {
     return rows.map(toFriend);
   }
 
-  async friendIds(userId: UserId): Promise<UserId[]> {
+  friendIds(userId: UserId): Promise<UserId[]> {
+    return this.friendIdsCache.get(userId, () => this.readFriendIds(userId));
+  }
+
+  private async readFriendIds(userId: UserId): Promise<UserId[]> {
     const rows = await this.db.query<RowDataPacket[]>(
       `SELECT receiver_id AS id FROM friend_requests WHERE requester_id = ? AND status = 'accepted'
        UNION ALL
