@@ -57,6 +57,17 @@ export function settingsPages(
     });
   };
 
+  /** A form of the page: act, then back to /settings saying `saved`; a refusal shows beside `form`. */
+  const settingsForm = (form: FormName, saved: string, act: (req: Request) => Promise<unknown>) =>
+    formRoute({
+      act: async (req) => {
+        await act(req);
+        setFlash(req, 'ok', saved);
+        return '/settings';
+      },
+      show: (req, res, e) => render(req, res, { [form]: e.message }),
+    });
+
   pages.get('/settings', requirePageUser, async (req, res) => {
     await render(req, res);
   });
@@ -65,14 +76,9 @@ export function settingsPages(
     '/settings/profile',
     requireFormUser,
     formBody,
-    ...formRoute({
-      act: async (req) => {
-        await profiles.setBio(viewer(req), parse(profileInput, req.body).bio);
-        setFlash(req, 'ok', messages.profileSaved);
-        return '/settings';
-      },
-      show: (req, res, e) => render(req, res, { profile: e.message }),
-    }),
+    ...settingsForm('profile', messages.profileSaved, (req) =>
+      profiles.setBio(viewer(req), parse(profileInput, req.body).bio),
+    ),
   );
 
   pages.post(
@@ -80,14 +86,9 @@ export function settingsPages(
     requireFormUser,
     limits.upload,
     photoUpload(config.images.maxUploadBytes, 'avatar'),
-    ...formRoute({
-      act: async (req) => {
-        if (!req.file) throw new InvalidInput(profileMessages.noFile, 'missing_file');
-        await profiles.setAvatar(viewer(req), req.file.buffer);
-        setFlash(req, 'ok', messages.avatarSaved);
-        return '/settings';
-      },
-      show: (req, res, e) => render(req, res, { avatar: e.message }),
+    ...settingsForm('avatar', messages.avatarSaved, async (req) => {
+      if (!req.file) throw new InvalidInput(profileMessages.noFile, 'missing_file');
+      await profiles.setAvatar(viewer(req), req.file.buffer);
     }),
   );
 
@@ -109,19 +110,14 @@ export function settingsPages(
     requireFormUser,
     formBody,
     limits.passwordByUser,
-    ...formRoute({
-      act: async (req) => {
-        const me = viewer(req);
-        const input = parse(passwordChange, req.body);
-        await account.changePassword(me, {
-          currentPassword: input.current_password,
-          newPassword: input.new_password,
-        });
-        await signIn(req, me);
-        setFlash(req, 'ok', messages.passwordChanged);
-        return '/settings';
-      },
-      show: (req, res, e) => render(req, res, { password: e.message }),
+    ...settingsForm('password', messages.passwordChanged, async (req) => {
+      const me = viewer(req);
+      const input = parse(passwordChange, req.body);
+      await account.changePassword(me, {
+        currentPassword: input.current_password,
+        newPassword: input.new_password,
+      });
+      await signIn(req, me);
     }),
   );
 
