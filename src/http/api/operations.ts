@@ -167,6 +167,17 @@ export const namedSchemas = {
 } satisfies Record<'requests' | 'responses', Record<string, z.ZodType>>;
 
 const photoNotFound = failure('No such photo (also for an id that is not one).');
+const notOwner = failure('Not the owner.');
+/** An upload the image pipeline refuses, photo or picture alike. */
+const refusedUpload = {
+  413: failure('The file is larger than UPLOAD_MAX_BYTES.'),
+  415: failure('The file is not an image of an accepted type.'),
+};
+/** Image bytes with validators, or 304 when If-None-Match names them. */
+const imageAnswers = (description: string, types: readonly string[]) => ({
+  200: { description, image: types, headers: ['ETag', 'Cache-Control'] } satisfies Answer,
+  304: empty('Not modified (If-None-Match matched the ETag).', ['ETag', 'Cache-Control']),
+});
 const userNotFound = failure('No such user.');
 const signedIn: HeaderName[] = ['Set-Cookie', 'RateLimit', 'RateLimit-Policy'];
 
@@ -306,9 +317,8 @@ export const operations: Operation[] = [
     responses: {
       200: json(userJson, 'The person, with the new avatar URL.'),
       400: failure('No file, or a file that cannot be decoded.'),
-      413: failure('The file is larger than UPLOAD_MAX_BYTES.'),
       409: failure('Changed at the same moment from elsewhere.'),
-      415: failure('The file is not an image of an accepted type.'),
+      ...refusedUpload,
     },
   },
   {
@@ -370,8 +380,7 @@ export const operations: Operation[] = [
       v: z.string().optional().meta({ description: "The avatar's id, from the avatar URL." }),
     }),
     responses: {
-      200: { description: 'The picture.', image: AVATAR_TYPES, headers: ['ETag', 'Cache-Control'] },
-      304: empty('Not modified (If-None-Match matched the ETag).', ['ETag', 'Cache-Control']),
+      ...imageAnswers('The picture.', AVATAR_TYPES),
       404: failure('No such user, no picture, or a size other than small or large.'),
     },
   },
@@ -391,8 +400,7 @@ export const operations: Operation[] = [
     responses: {
       201: json(photoJson, 'The new photo.', ['Location', 'RateLimit', 'RateLimit-Policy']),
       400: failure('No file, a file that cannot be decoded, or a bad field.'),
-      413: failure('The file is larger than UPLOAD_MAX_BYTES.'),
-      415: failure('The file is not an image of an accepted type.'),
+      ...refusedUpload,
     },
   },
   {
@@ -431,7 +439,7 @@ export const operations: Operation[] = [
     body: photoEdit,
     responses: {
       200: json(photoJson, 'The photo, with edited_at set.'),
-      403: failure('Not the owner.'),
+      403: notOwner,
       404: photoNotFound,
     },
   },
@@ -445,7 +453,7 @@ export const operations: Operation[] = [
     params: { id: photoId },
     responses: {
       204: empty('Deleted.'),
-      403: failure('Not the owner.'),
+      403: notOwner,
       404: photoNotFound,
     },
   },
@@ -460,8 +468,7 @@ export const operations: Operation[] = [
     params: { id: photoId, size: imageSize },
     headers: { 'If-None-Match': ifNoneMatch },
     responses: {
-      200: { description: 'The image.', image: PHOTO_TYPES, headers: ['ETag', 'Cache-Control'] },
-      304: empty('Not modified (If-None-Match matched the ETag).', ['ETag', 'Cache-Control']),
+      ...imageAnswers('The image.', PHOTO_TYPES),
       400: failure('A size other than thumb or full.'),
       404: photoNotFound,
     },
@@ -589,7 +596,7 @@ export const operations: Operation[] = [
     responses: {
       201: json(blockJson, 'Blocked.'),
       400: failure('Yourself, or nobody named.'),
-      404: failure('No such user.'),
+      404: userNotFound,
       409: failure('Already blocked.'),
     },
   },
