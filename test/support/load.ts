@@ -51,6 +51,16 @@ export interface LoadReport {
   table: string;
 }
 
+/**
+ * What an answer may take past the store timeout: the round trip and the queue of a worker (and
+ * of this load generator) on two busy cores. The long form on 2 cores at a load average of 18
+ * went at most 184 ms past it; an upload also decodes and resizes its image before its
+ * deadline starts (lib/deadline.ts withFreshDeadline), at most 363 ms past it in that run.
+ */
+const WAIT_MARGIN_MS = 300;
+const IMAGE_WORK_MS = 500;
+const UPLOAD_ROUTE = 'POST /api/photos';
+
 /** Route templates for the table: ids become placeholders. */
 const routeOf = (method: string, path: string) =>
   `${method} ${path
@@ -322,10 +332,9 @@ async function everyPhoto(storage: Storage): Promise<Photo[]> {
 async function audit(site: LoadSite, c: Collected): Promise<LoadReport> {
   const { samples, windows, acked, problems } = c;
 
-  // Answers: never a 500, never a wait past the store timeout (plus the image work of an upload
-  // and the CPU of a two-core machine that runs the load too), and a 503 names a store that was down.
-  const slowest = LOAD_STORE_TIMEOUT_MS + 2_500;
+  // Answers: never a 500, never a wait past the store timeout, and a 503 names a store that was down.
   for (const s of samples) {
+    const slowest = LOAD_STORE_TIMEOUT_MS + WAIT_MARGIN_MS + (s.route === UPLOAD_ROUTE ? IMAGE_WORK_MS : 0);
     if (s.status >= 500 && s.status !== 503)
       problems.push(`${s.route} answered ${s.status}: ${s.message ?? ''}`);
     // No answer at all: a connection cut. Only a reload may do that (see the note in the README).
@@ -487,8 +496,8 @@ function tableOf(
   const lines = [
     `load on the ${site.backend} backend (${site.instances} instance(s) × 2 PM2 workers), ${samples.length} requests`,
     ...windows.map((w) => `  fault: ${w.name}, ${((w.to - w.from) / 1000).toFixed(1)} s`),
-    '| route | requests | answers by status | p50 ms | p99 ms |',
-    '|---|---|---|---|---|',
+    '| route | requests | answers by status | p50 ms | p99 ms | max ms |',
+    '|---|---|---|---|---|---|',
   ];
   for (const route of routes) {
     const of = samples.filter((s) => s.route === route);
@@ -500,7 +509,7 @@ function tableOf(
       .map(([status, n]) => `${status}: ${n}`)
       .join(', ');
     lines.push(
-      `| ${route} | ${of.length} | ${byStatus} | ${percentile(ms, 0.5)} | ${percentile(ms, 0.99)} |`,
+      `| ${route} | ${of.length} | ${byStatus} | ${percentile(ms, 0.5)} | ${percentile(ms, 0.99)} | ${ms.at(-1) ?? 0} |`,
     );
   }
   lines.push('| writes | acknowledged | found afterwards |', '|---|---|---|');
