@@ -101,6 +101,8 @@ const commonSchema = z
     RATE_LIMIT_LIKE_WINDOW_SECONDS: seconds(60),
     RATE_LIMIT_REPORT_MAX: int(20, 1),
     RATE_LIMIT_REPORT_WINDOW_SECONDS: seconds(60 * 60),
+    RATE_LIMIT_EXPORT_MAX: int(5, 1),
+    RATE_LIMIT_EXPORT_WINDOW_SECONDS: seconds(60 * 60),
   })
   .transform((e) => ({
     env: e.NODE_ENV,
@@ -156,6 +158,7 @@ const commonSchema = z
       },
       like: { max: e.RATE_LIMIT_LIKE_MAX, windowMs: e.RATE_LIMIT_LIKE_WINDOW_SECONDS },
       report: { max: e.RATE_LIMIT_REPORT_MAX, windowMs: e.RATE_LIMIT_REPORT_WINDOW_SECONDS },
+      export: { max: e.RATE_LIMIT_EXPORT_MAX, windowMs: e.RATE_LIMIT_EXPORT_WINDOW_SECONDS },
     },
   }));
 

@@ -9,6 +9,7 @@ import { AuthService } from './services/auth.service';
 import { BlockService } from './services/block.service';
 import { ModerationService } from './services/moderation.service';
 import { CommentService } from './services/comment.service';
+import { ExportService } from './services/export.service';
 import { FriendService } from './services/friend.service';
 import { HealthService } from './services/health.service';
 import { MessageService } from './services/message.service';
@@ -21,6 +22,7 @@ import { createStorage } from './storage';
 export interface Services {
   auth: AuthService;
   account: AccountService;
+  exports: ExportService;
   profiles: ProfileService;
   blocks: BlockService;
   moderation: ModerationService;
@@ -73,9 +75,18 @@ export async function createContainer(
   const services: Services = {
     auth: new AuthService(users, passwords),
     account: new AccountService(users, storage.sessions, passwords),
+    exports: new ExportService(users, photos, comments, friends, messages, blobs),
     profiles: new ProfileService(users, photos, friends, blobs, images, blocks),
     blocks: new BlockService(blocks, friends, users),
-    moderation: new ModerationService(storage.reports, users, photos, comments, blobs, storage.sessions, blocks),
+    moderation: new ModerationService(
+      storage.reports,
+      users,
+      photos,
+      comments,
+      blobs,
+      storage.sessions,
+      blocks,
+    ),
     users: new UserService(users, blocks),
     photos: new PhotoService(photos, comments, blobs, images, friends, users, blocks, activity),
     comments: new CommentService(comments, photos, blocks, activity),

@@ -98,6 +98,11 @@ const HEADERS: OpenApiDocument['components']['headers'] = {
     description: 'Image keys never change content: `private, max-age=31536000, immutable`.',
     schema: { type: 'string' },
   },
+  'Content-Disposition': {
+    description:
+      'A download, with the name to save it under: `attachment; filename="lumina-<username>-<date>.zip"`.',
+    schema: { type: 'string' },
+  },
 };
 
 const headerRefs = (names: (HeaderName | 'Retry-After')[]) =>
@@ -210,6 +215,13 @@ function buildDocument(ops: Operation[]): OpenApiDocument {
     ...('image' in body ? { content: Object.fromEntries(body.image.map((type) => [type, {}])) } : {}),
     ...('text' in body
       ? { content: Object.fromEntries(body.text.map((type) => [type, { schema: { type: 'string' } }])) }
+      : {}),
+    ...('file' in body
+      ? {
+          content: Object.fromEntries(
+            body.file.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+          ),
+        }
       : {}),
   });
 

@@ -15,6 +15,7 @@ import type {
   User,
 } from '../domain/types';
 import { ULID_PATTERN } from '../lib/ulid';
+import type { LikedPhoto } from '../ports';
 import { filterOf, type ActivityGroup } from '../services/activity.service';
 
 /**
@@ -158,6 +159,13 @@ export const toCommentJson = (c: Comment): z.infer<typeof commentJson> => ({
   text: c.text,
   timestamp: c.createdAt.getTime(),
   created_at: c.createdAt.toISOString(),
+});
+
+/** One of a person's likes, in their download (likes.json). */
+export const likedPhotoJson = z.object({ photo_id: ulidJson, liked_at: dateTimeJson });
+export const toLikedPhotoJson = (l: LikedPhoto): z.infer<typeof likedPhotoJson> => ({
+  photo_id: l.photoId,
+  liked_at: l.likedAt.toISOString(),
 });
 
 export const friendRequestJson = z.object({

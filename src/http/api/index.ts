@@ -10,6 +10,7 @@ import { accountApi } from './account';
 import { activityApi } from './activity';
 import { authApi } from './auth';
 import { blocksApi } from './blocks';
+import { exportsApi } from './exports';
 import { moderationApi } from './moderation';
 import { friendsApi } from './friends';
 import { messagesApi } from './messages';
@@ -50,6 +51,7 @@ export function apiRouter(services: Services, config: ApiConfig, limits: RateLim
   api.use(accountApi(services, limits));
   api.use(blocksApi(services));
   api.use(moderationApi(services, limits));
+  api.use(exportsApi(services, limits));
   api.use((req, _res, next) =>
     next(new NotFound(`No API endpoint ${req.method} ${req.path}.`, 'no_such_endpoint')),
   );

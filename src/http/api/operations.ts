@@ -72,11 +72,22 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Response headers the document describes once (http/openapi.ts) and operations name. */
 export type HeaderName =
-  'Set-Cookie' | 'Link' | 'Location' | 'RateLimit' | 'RateLimit-Policy' | 'ETag' | 'Cache-Control';
+  | 'Set-Cookie'
+  | 'Link'
+  | 'Location'
+  | 'RateLimit'
+  | 'RateLimit-Policy'
+  | 'ETag'
+  | 'Cache-Control'
+  | 'Content-Disposition';
 
-/** One answer of an operation: JSON of a schema, image bytes or text of the listed types, or nothing. */
+/** One answer of an operation: JSON of a schema, image bytes, text or a file of the listed types, or nothing. */
 export type Answer = { description: string; headers?: HeaderName[] } & (
-  { json: z.ZodType } | { image: readonly string[] } | { text: readonly string[] } | { empty: true }
+  | { json: z.ZodType }
+  | { image: readonly string[] }
+  | { text: readonly string[] }
+  | { file: readonly string[] }
+  | { empty: true }
 );
 
 /** Photos are stored as JPEG, or WebP with IMAGE_FORMAT=webp; avatars always as JPEG. */
@@ -328,6 +339,19 @@ export const operations: Operation[] = [
     tag: 'users',
     summary: "Remove one's picture",
     responses: { 204: empty('Removed (or there was none).') },
+  },
+  {
+    method: 'get',
+    path: '/api/users/me/export',
+    id: 'exportMyData',
+    tag: 'users',
+    summary: 'Download my data (a zip)',
+    description:
+      'Streamed as it is built: `profile.json`, `photos.json` and `photos/<id>.jpg` (each stored full image; `.webp` for WebP photos), `comments.json`, `likes.json`, `friends.json`, `messages.json`, in the JSON shapes of this API. A failure part-way cuts the connection, so a partial archive never looks complete. Limited per person (RATE_LIMIT_EXPORT_*).',
+    isLimited: true,
+    responses: {
+      200: { description: 'The archive.', file: ['application/zip'], headers: ['Content-Disposition'] },
+    },
   },
   {
     method: 'get',

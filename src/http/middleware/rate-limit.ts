@@ -82,6 +82,8 @@ export interface RateLimits {
   friendRequest: RequestHandler;
   like: RequestHandler;
   report: RequestHandler;
+  /** Downloads of one's own data: each reads every photo, so a few an hour. */
+  export: RequestHandler;
 }
 
 export const messages = {
@@ -93,6 +95,8 @@ export const messages = {
   friendRequest: 'You have sent many friend requests. Please wait a while before sending more.',
   like: 'You are liking very quickly. Please wait a moment and try again.',
   report: 'You have sent many reports. Please wait a while before sending more.',
+  export:
+    'You have downloaded your data several times recently. Please wait a while before downloading it again.',
 };
 
 export function createRateLimits(counters: RateLimitStore, limits: Config['rateLimits']): RateLimits {
@@ -135,5 +139,6 @@ export function createRateLimits(counters: RateLimitStore, limits: Config['rateL
     friendRequest: perUser('friend-request-user', limits.friendRequest, messages.friendRequest),
     like: perUser('like-user', limits.like, messages.like),
     report: perUser('report-user', limits.report, messages.report),
+    export: perUser('export-user', limits.export, messages.export),
   };
 }

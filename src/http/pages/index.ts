@@ -7,6 +7,7 @@ import { imageUrl } from '../serializers';
 import { activityPages } from './activity';
 import { authPages } from './auth';
 import { blocksPages } from './blocks';
+import { exportsPages } from './exports';
 import { moderationPages } from './moderation';
 import { chatPages } from './chat';
 import { friendsPages } from './friends';
@@ -35,6 +36,7 @@ export function pageRouter(services: Services, config: PagesConfig, limits: Rate
   pages.use(chatPages(services, limits));
   pages.use(activityPages(services));
   pages.use(settingsPages(services, config, limits));
+  pages.use(exportsPages(services, limits));
   pages.use(blocksPages(services));
   pages.use(moderationPages(services, limits));
   return pages;
