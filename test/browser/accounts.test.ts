@@ -1,38 +1,25 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { messages as authMessages } from '../../src/services/auth.service';
 import {
   PASSWORD,
-  launchBrowser,
   newSession,
   screenshot,
   screenshotBoth,
   signUpThroughForm,
-  startLumina,
   submitLogin,
   uniqueName,
-  type Lumina,
+  useSiteAndBrowser,
 } from '../support/browser';
 
-
 describe('accounts in the browser', () => {
-  let lumina: Lumina;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [lumina, browser] = await Promise.all([startLumina(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await lumina?.stop();
-  });
+  const site = useSiteAndBrowser();
 
   for (const js of [true, false]) {
     const tag = js ? 'js' : 'nojs';
 
     it(`signs up, logs out, refuses a wrong password and logs back in (${js ? 'with' : 'without'} JavaScript)`, async () => {
-      const base = lumina.url;
-      const { context, page, problems } = await newSession(browser, `accounts-${tag}`, {
+      const base = site.lumina.url;
+      const { context, page, problems } = await newSession(site.browser, `accounts-${tag}`, {
         javaScriptEnabled: js,
       });
       const name = uniqueName(js ? 'ada' : 'nojs');

@@ -1,13 +1,11 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
-  launchBrowser,
   newSession,
   screenshotBoth,
   signUpThroughForm,
-  startLumina,
   uniqueName,
-  type Lumina,
+  useSiteAndBrowser,
   type Problems,
 } from '../support/browser';
 
@@ -61,21 +59,12 @@ async function send(page: Page, text: string) {
 }
 
 describe('friends and chat in the browser', () => {
-  let lumina: Lumina;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [lumina, browser] = await Promise.all([startLumina(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await lumina?.stop();
-  });
+  const site = useSiteAndBrowser();
 
   it('A befriends B, then their open chat pages exchange messages live, without reloads', async () => {
-    const base = lumina.url;
-    const a = await newSession(browser, 'chat-a');
-    const b = await newSession(browser, 'chat-b');
+    const base = site.lumina.url;
+    const a = await newSession(site.browser, 'chat-a');
+    const b = await newSession(site.browser, 'chat-b');
     const nameA = uniqueName('alice');
     const nameB = uniqueName('bob');
     await signUpThroughForm(a.page, base, nameA);

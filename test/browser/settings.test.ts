@@ -1,40 +1,28 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   PHONE_390,
   shootAndCheck,
   PASSWORD,
-  launchBrowser,
   naturalWidth,
   newSession,
   screenshot,
   signUpThroughForm,
-  startLumina,
   submitLogin,
   tempFiles,
   uniqueName,
-  type Lumina,
+  useSiteAndBrowser,
 } from '../support/browser';
 import { makeJpeg } from '../support/images';
 
 describe('settings in the browser', () => {
-  let lumina: Lumina;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [lumina, browser] = await Promise.all([startLumina(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await lumina?.stop();
-  });
+  const site = useSiteAndBrowser();
 
   it('changes the password and logs other devices out, without JavaScript', async () => {
-    const base = lumina.url;
-    const laptop = await newSession(browser, 'settings-laptop', { javaScriptEnabled: false });
-    const phone = await newSession(browser, 'settings-phone', {
+    const base = site.lumina.url;
+    const laptop = await newSession(site.browser, 'settings-laptop', { javaScriptEnabled: false });
+    const phone = await newSession(site.browser, 'settings-phone', {
       javaScriptEnabled: false,
       viewport: PHONE_390,
     });
@@ -48,7 +36,7 @@ describe('settings in the browser', () => {
     await expect(laptop.page.locator('#session-list .is-current').count()).resolves.toBe(1);
 
     // axe needs scripts: a third device, with JavaScript, looks at the same page.
-    const viewer = await newSession(browser, 'settings-axe');
+    const viewer = await newSession(site.browser, 'settings-axe');
     expect(await submitLogin(viewer.page, base, name, PASSWORD)).toBe(303);
     await viewer.page.goto(`${base}/settings`);
     await expect(viewer.page.locator('#session-list .session').count()).resolves.toBe(3);

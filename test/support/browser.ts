@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { onTestFailed } from 'vitest';
+import { afterAll, beforeAll, onTestFailed } from 'vitest';
 import { startServer, type ServerProcess } from './server-process';
 
 /**
@@ -223,6 +223,22 @@ export function naturalWidth(page: Page, selector: string): Promise<number> {
     .locator(selector)
     .first()
     .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
+}
+
+/**
+ * The built site and a browser for one describe block: both started before its tests (read
+ * `lumina` and `browser` inside them) and stopped after.
+ */
+export function useSiteAndBrowser(): { lumina: Lumina; browser: Browser } {
+  const site = {} as { lumina: Lumina; browser: Browser };
+  beforeAll(async () => {
+    [site.lumina, site.browser] = await Promise.all([startLumina(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await site.browser?.close();
+    await site.lumina?.stop();
+  });
+  return site;
 }
 
 /** Temp files for setInputFiles, removed by `cleanup()`. */
