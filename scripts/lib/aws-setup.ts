@@ -3,6 +3,8 @@ import { PutBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
 import mysql from 'mysql2/promise';
 import type { AwsConfig } from '../../src/config';
 import { createDynamoDbClient, DynamoClient } from '../../src/storage/aws/dynamo-client';
+import { indexFeed } from '../../src/storage/aws/all-feed';
+import { ALL_FEED_INDEX } from '../../src/storage/aws/keys';
 import { indexLikes } from '../../src/storage/aws/likes';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
 import { createS3Client } from '../../src/storage/aws/s3-client';
@@ -87,8 +89,11 @@ async function setupDynamoDb(aws: AwsConfig, timeoutMs: number, log: (line: stri
     const tables = Object.values(aws.dynamodb.tables);
     await ensureTables(client, aws.dynamodb.tables);
     log(`dynamodb ${aws.dynamodb.endpoint ?? aws.region}: tables ${tables.join(', ')} ready`);
-    const indexed = await indexLikes(new DynamoClient(client), aws.dynamodb.tables.photos);
+    const db = new DynamoClient(client);
+    const indexed = await indexLikes(db, aws.dynamodb.tables.photos);
     if (indexed > 0) log(`dynamodb: ${indexed} likes indexed under their users`);
+    const moved = await indexFeed(db, aws.dynamodb.tables.photos);
+    if (moved > 0) log(`dynamodb: ${moved} photos moved to the All-feed index ${ALL_FEED_INDEX}`);
     const recovery = await enableTableRecovery(client, tables, aws.dynamodb.endpoint !== undefined);
     log(`dynamodb: point-in-time recovery ${recovery}`);
   } finally {

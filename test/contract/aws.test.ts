@@ -9,7 +9,17 @@ import type { Storage, StoreCall, StoreCallListener } from '../../src/ports';
 import { createAwsStorage } from '../../src/storage/aws';
 import { createDynamoDbClient, DynamoClient } from '../../src/storage/aws/dynamo-client';
 import { FRIEND_IDS_TTL_MS } from '../../src/storage/aws/friend-store';
-import { likedKey, likeIndexMarkerKey, likeKey } from '../../src/storage/aws/keys';
+import { indexFeed } from '../../src/storage/aws/all-feed';
+import {
+  ALL_FEED_INDEX,
+  allFeedBucket,
+  feedMarkerKey,
+  GSI1,
+  likedKey,
+  likeIndexMarkerKey,
+  likeKey,
+  photoKey,
+} from '../../src/storage/aws/keys';
 import { indexLikes } from '../../src/storage/aws/likes';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
 import { migrate, MIGRATIONS } from '../../src/storage/aws/migrations';
@@ -562,5 +572,61 @@ describe('aws: friend ids kept per worker', () => {
       expect(Date.now() - removedAt).toBeLessThan(FRIEND_IDS_TTL_MS);
       await sleep(250);
     }
+  });
+});
+
+describe('aws: the All feed moved to ALL_FEED_INDEX', () => {
+  it('photos stored before the index are listed through GSI1 until indexFeed ran, then through the index, without search terms; indexFeed is idempotent', async () => {
+    const config = awsConfigOf(await freshAwsEnv());
+    const table = config.dynamodb.tables.photos;
+    const raw = new DynamoClient(createDynamoDbClient(config, AWS_TEST_TIMEOUT_MS));
+    const before = await open(config);
+    const owner = await createUser(before);
+    const old = [newPhoto(owner, { caption: 'harbour one' }), newPhoto(owner, { caption: 'harbour two' })];
+    for (const photo of old) await before.photos.create(photo);
+    // As a site from before the index: photos on GSI1 only, and a marker that names no index.
+    for (const photo of old) {
+      await raw.update({
+        TableName: table,
+        Key: photoKey(photo.id),
+        UpdateExpression: 'SET GSI1PK = :bucket, GSI1SK = :id REMOVE feed_bucket',
+        ExpressionAttributeValues: { ':bucket': allFeedBucket(photo.id), ':id': photo.id },
+      });
+    }
+    await raw.update({ TableName: table, Key: feedMarkerKey(), UpdateExpression: 'REMOVE feed_index' });
+
+    const oldWorker = await open(config);
+    const all = async (s: Storage) => (await s.photos.listAll({ limit: 10 })).items;
+    expect(await all(oldWorker)).toEqual([...old].reverse().map((p) => expect.objectContaining({ id: p.id })));
+    // Written while the feed still reads GSI1: on both indexes.
+    const meanwhile = newPhoto(owner, { caption: 'harbour three' });
+    await oldWorker.photos.create(meanwhile);
+    const stored = [...old, meanwhile];
+    const expected = await Promise.all([...stored].reverse().map((p) => oldWorker.photos.get(p.id)));
+    expect(await all(oldWorker)).toEqual(expected);
+
+    expect(await indexFeed(raw, table, { settleMs: 0 })).toBe(2);
+    expect(await indexFeed(raw, table, { settleMs: 0 })).toBe(0);
+    const newWorker = await open(config);
+    expect(await all(newWorker)).toEqual(expected);
+    const bucket = allFeedBucket(meanwhile.id);
+    const onGsi1 = await raw.query({
+      TableName: table,
+      IndexName: GSI1,
+      KeyConditionExpression: 'GSI1PK = :bucket',
+      ExpressionAttributeValues: { ':bucket': bucket },
+    });
+    expect(onGsi1.items).toEqual([]);
+    const onIndex = await raw.query({
+      TableName: table,
+      IndexName: ALL_FEED_INDEX,
+      KeyConditionExpression: 'feed_bucket = :bucket',
+      ExpressionAttributeValues: { ':bucket': bucket },
+    });
+    expect(onIndex.items.map((item) => item.id).sort()).toEqual(stored.map((p) => p.id).sort());
+    for (const item of onIndex.items) expect(item).not.toHaveProperty('terms');
+    // Search still finds them (it reads the terms from META).
+    const found = await newWorker.photos.search(['harbour'], undefined, { limit: 10 });
+    expect(found.items.map((p) => p.id)).toEqual(expected.map((p) => p!.id));
   });
 });

@@ -1,14 +1,19 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeTime } from 'ulid';
 import type { Page, PageRequest, Photo } from '../../domain/types';
 import { byId, emptyPage, toPage } from '../paging';
 import type { DynamoClient, Item } from './dynamo-client';
 import {
+  ALL_FEED_INDEX,
   allFeedBucket,
   bucketStart,
   ENTITY,
+  FEED_BUCKET_ATTRIBUTE,
   feedBucketOf,
   feedMarkerKey,
   GSI1,
+  photoKey,
+  photoPartition,
   previousBucket,
 } from './keys';
 import { toPhoto } from './photo-item';
@@ -40,15 +45,22 @@ export const FEED_MARKER_TTL_MS = 10_000;
 /** The smallest id a ULID made at `ms` can have: a cursor meaning "everything before ms". */
 const cursorAt = (ms: number): string => `${encodeTime(ms, 10)}${'0'.repeat(16)}`;
 
+/** The index the All feed reads, as the FEED#ALL marker names it (`feed_index`). */
+type FeedIndex = typeof ALL_FEED_INDEX | typeof GSI1;
+
 /**
- * Access pattern "every photo, newest first": GSI1's month buckets (`ALL#2026-11`, sorted by
- * photo id), walked from the cursor's month (or now) back to the FEED#ALL marker.
+ * Access pattern "every photo, newest first": the month buckets (`ALL#2026-11`, sorted by photo
+ * id) of ALL_FEED_INDEX, walked from the cursor's month (or now) back to the FEED#ALL marker.
+ * Until indexFeed has given every older photo its `feed_bucket` and named ALL_FEED_INDEX in the
+ * marker, the walk reads GSI1 instead, and new photos are written to both indexes.
  */
 export class AllFeed {
   /** The oldest feed bucket this process knows the marker already covers. */
   private markedBucket: string | undefined;
   /** The marker as this worker last read it, and until when it trusts that (FEED_MARKER_TTL_MS). */
-  private knownFirst: { bucket: string; until: number } | undefined;
+  private knownFirst: { bucket: string; index: FeedIndex; until: number } | undefined;
+  /** Set once this worker has seen the marker name ALL_FEED_INDEX (it never goes back). */
+  private isIndexMoved = false;
 
   constructor(
     private readonly db: DynamoClient,
@@ -57,8 +69,8 @@ export class AllFeed {
 
   /** At most MAX_FEED_BUCKETS_PER_PAGE buckets per page. */
   async list(page: PageRequest): Promise<Page<Photo>> {
-    const first = await this.firstBucket();
-    if (!first) {
+    const marker = await this.firstBucket();
+    if (!marker) {
       // No photo was ever written (or the table was emptied under us): let the next create mark again.
       this.markedBucket = undefined;
       return emptyPage();
@@ -67,12 +79,13 @@ export class AllFeed {
     const found: Item[] = [];
     let bucket = page.before ? allFeedBucket(page.before) : feedBucketOf(Date.now() + FEED_CLOCK_SKEW_MS);
     let lastRead = bucket;
+    const { bucket: first, index } = marker;
     for (let read = 0; found.length < want && bucket >= first; read++) {
       if (read === MAX_FEED_BUCKETS_PER_PAGE) {
         // Walked as far as one request may: the next page is everything before the last month read.
         return { items: found.map(toPhoto), next: cursorAt(bucketStart(lastRead)) };
       }
-      found.push(...(await this.queryBucket(bucket, page.before, want - found.length)));
+      found.push(...(await this.queryBucket(index, bucket, page.before, want - found.length)));
       lastRead = bucket;
       bucket = previousBucket(bucket);
     }
@@ -100,15 +113,27 @@ export class AllFeed {
     if (this.knownFirst && bucket < this.knownFirst.bucket) this.knownFirst = undefined;
   }
 
-  /** One month of GSI1, newest first (the index projects every attribute). */
-  private async queryBucket(bucket: string, before: string | undefined, limit: number): Promise<Item[]> {
+  /** Whether new photos must also carry GSI1's keys: until this worker has seen the feed moved. */
+  get isGsi1Read(): boolean {
+    return !this.isIndexMoved;
+  }
+
+  /** One month of the index, newest first (with what a feed answer shows: photo-item.ts FEED_ATTRIBUTES). */
+  private async queryBucket(
+    index: FeedIndex,
+    bucket: string,
+    before: string | undefined,
+    limit: number,
+  ): Promise<Item[]> {
+    const [pk, sk] = index === GSI1 ? ['GSI1PK', 'GSI1SK'] : [FEED_BUCKET_ATTRIBUTE, 'id'];
     const items: Item[] = [];
     let startKey: Item | undefined;
     do {
       const result = await this.db.query({
         TableName: this.table,
-        IndexName: GSI1,
-        KeyConditionExpression: before ? 'GSI1PK = :bucket AND GSI1SK < :before' : 'GSI1PK = :bucket',
+        IndexName: index,
+        KeyConditionExpression: before ? '#pk = :bucket AND #sk < :before' : '#pk = :bucket',
+        ExpressionAttributeNames: before ? { '#pk': pk, '#sk': sk } : { '#pk': pk },
         ExpressionAttributeValues: { ':bucket': bucket, ...(before ? { ':before': before } : {}) },
         ScanIndexForward: false,
         Limit: limit - items.length,
@@ -120,14 +145,82 @@ export class AllFeed {
     return items;
   }
 
-  /** The oldest bucket, from this worker's short-lived copy of the marker when it has one. */
-  private async firstBucket(): Promise<string | null> {
+  /** The oldest bucket and the index to read, from this worker's short-lived copy of the marker when it has one. */
+  private async firstBucket(): Promise<{ bucket: string; index: FeedIndex } | null> {
     const now = Date.now();
-    if (this.knownFirst && now < this.knownFirst.until) return this.knownFirst.bucket;
+    if (this.knownFirst && now < this.knownFirst.until) return this.knownFirst;
     const item = await this.db.get({ TableName: this.table, Key: feedMarkerKey(), ConsistentRead: true });
     const bucket = typeof item?.first_bucket === 'string' ? item.first_bucket : null;
+    const index: FeedIndex = item?.feed_index === ALL_FEED_INDEX ? ALL_FEED_INDEX : GSI1;
+    if (index === ALL_FEED_INDEX) this.isIndexMoved = true;
     // No marker yet is not cached: the first photo must show at once.
-    this.knownFirst = bucket ? { bucket, until: now + FEED_MARKER_TTL_MS } : undefined;
-    return bucket;
+    this.knownFirst = bucket ? { bucket, index, until: now + FEED_MARKER_TTL_MS } : undefined;
+    return this.knownFirst ?? null;
   }
+}
+
+/**
+ * Moves the All feed of a table made before ALL_FEED_INDEX onto it; idempotent, run by `npm run
+ * setup:aws` once the index is ACTIVE (a Scan: maintenance, never a request). Three steps, each
+ * safe to repeat: every photo without `feed_bucket` gets it (only while the photo exists, so a
+ * delete racing this is not undone); the marker names ALL_FEED_INDEX, and workers switch to it
+ * within FEED_MARKER_TTL_MS; after that wait, photos lose GSI1's keys, so a like or comment
+ * updates one index entry, not two. Returns how many photos it gave `feed_bucket`.
+ */
+export async function indexFeed(
+  db: DynamoClient,
+  table: string,
+  options: { settleMs?: number } = {},
+): Promise<number> {
+  const photos = (filter: string) =>
+    db.scanPages({
+      TableName: table,
+      // By key shape rather than `type`, so items written by the original application count too.
+      FilterExpression: `SK = :meta AND begins_with(PK, :photo) AND ${filter}`,
+      ExpressionAttributeValues: { ':meta': photoKey('').SK, ':photo': photoPartition('') },
+      ProjectionExpression: 'PK, SK, id',
+      ConsistentRead: true,
+    });
+  let indexed = 0;
+  for await (const items of photos(`attribute_not_exists(${FEED_BUCKET_ATTRIBUTE})`)) {
+    for (const item of items) {
+      const isSet = await db.update({
+        TableName: table,
+        Key: { PK: String(item.PK), SK: String(item.SK) },
+        UpdateExpression: `SET ${FEED_BUCKET_ATTRIBUTE} = :bucket`,
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':bucket': allFeedBucket(String(item.id)) },
+      });
+      if (isSet) indexed++;
+    }
+  }
+  const marker = await db.get({ TableName: table, Key: feedMarkerKey(), ConsistentRead: true });
+  const isNewlyMoved = marker?.feed_index !== ALL_FEED_INDEX;
+  if (isNewlyMoved) {
+    await db.update({
+      TableName: table,
+      Key: feedMarkerKey(),
+      UpdateExpression: 'SET feed_index = :index, #type = :type',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':index': ALL_FEED_INDEX, ':type': ENTITY.feedMarker },
+    });
+  }
+  // Workers that read the marker before it moved read GSI1 until their copy expires: wait that
+  // long before taking a photo out of GSI1 (a new table has none, and waits for nothing).
+  let isSettled = !isNewlyMoved;
+  for await (const items of photos('attribute_exists(GSI1PK)')) {
+    for (const item of items) {
+      if (!isSettled) {
+        await sleep(options.settleMs ?? FEED_MARKER_TTL_MS);
+        isSettled = true;
+      }
+      await db.update({
+        TableName: table,
+        Key: { PK: String(item.PK), SK: String(item.SK) },
+        UpdateExpression: 'REMOVE GSI1PK, GSI1SK',
+        ConditionExpression: 'attribute_exists(PK)',
+      });
+    }
+  }
+  return indexed;
 }

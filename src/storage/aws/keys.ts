@@ -7,12 +7,14 @@ import { timeOfId } from '../../lib/ulid';
  * Attribute names other than keys are snake_case, as in the original design (`comment_count`).
  *
  * lumina_photos
- *   PHOTO#<id>      META              photo: the record every list shows (GSI1: ALL#<yyyy-mm>, <id>)
+ *   PHOTO#<id>      META              photo: the record every list shows (ALL_FEED_INDEX: ALL#<yyyy-mm>, <id>;
+ *                                     photos from before that index: GSI1, until aws/all-feed.ts indexFeed)
  *   PHOTO#<id>      LIKE#<userId>     like: one per user who likes the photo
  *   LIKES#<userId>  PHOTO#<id>        liked: the same like under the user (a viewer's likes of a page, one Query)
  *   USER#<userId>   PHOTO#<id>        owner_photo: the owner's index (Home and Profile feeds)
  *   TERM#<term>     PHOTO#<id>        term: one per search term of the photo (domain/search.ts)
- *   FEED#ALL        FIRST_BUCKET      feed_marker: the oldest All-feed bucket holding a photo
+ *   FEED#ALL        FIRST_BUCKET      feed_marker: the oldest All-feed bucket holding a photo, and which
+ *                                     index the All feed reads (`feed_index`, set by indexFeed)
  *   FEED#ALL        LIKES_INDEXED     like_index_marker: every like has its `liked` item (aws/likes.ts)
  *   USER#<id>#ACT   <event id>        activity: one event for its recipient, TTL 90 days
  *                                     (GSI1: ACTOF#PHOTO#<photoId> or ACTOF#REQ#<id>, <what>#<recipient>#<id>)
@@ -56,6 +58,14 @@ export const GSI1 = 'GSI1';
  * before it existed are in it without a backfill, and request-key items (no `user_id`) are not.
  */
 export const AUTHOR_INDEX = 'ByAuthor';
+/**
+ * The photos table's All-feed index: partition `feed_bucket` (the photo's month, `ALL#2026-11`),
+ * sort `id`. Only photo META items carry both attributes. It projects just what a feed answer
+ * shows (tables.ts), not the search terms, so a page reads about half the bytes GSI1 (every
+ * attribute) did. Photos written before it have their `feed_bucket` set by indexFeed.
+ */
+export const ALL_FEED_INDEX = 'AllFeed';
+export const FEED_BUCKET_ATTRIBUTE = 'feed_bucket';
 
 const PHOTO = 'PHOTO#';
 const LIKE = 'LIKE#';

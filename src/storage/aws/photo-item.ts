@@ -7,8 +7,11 @@ export interface PhotoItem extends Item {
   PK: string;
   SK: string;
   type: typeof ENTITY.photo;
-  GSI1PK: string;
-  GSI1SK: string;
+  /** ALL_FEED_INDEX's partition (keys.ts); absent on photos from before it, until indexFeed. */
+  feed_bucket?: string;
+  /** The All feed's old index: on photos from before ALL_FEED_INDEX until indexFeed strips it. */
+  GSI1PK?: string;
+  GSI1SK?: string;
   id: string;
   user_id: number;
   username: string;
@@ -30,12 +33,17 @@ export interface PhotoItem extends Item {
   terms: string[];
 }
 
-export function toPhotoItem(photo: NewPhoto, terms: string[]): PhotoItem {
+/**
+ * The META item of a new photo. `withGsi1` also puts it on the old All-feed index, for workers
+ * that read that index until indexFeed has run (all-feed.ts).
+ */
+export function toPhotoItem(photo: NewPhoto, terms: string[], withGsi1: boolean): PhotoItem {
+  const bucket = allFeedBucket(photo.id);
   return {
     ...photoKey(photo.id),
     type: ENTITY.photo,
-    GSI1PK: allFeedBucket(photo.id),
-    GSI1SK: photo.id,
+    feed_bucket: bucket,
+    ...(withGsi1 ? { GSI1PK: bucket, GSI1SK: photo.id } : {}),
     id: photo.id,
     user_id: photo.userId,
     username: photo.username,
@@ -54,6 +62,30 @@ export function toPhotoItem(photo: NewPhoto, terms: string[]): PhotoItem {
     terms,
   };
 }
+
+/**
+ * What toPhoto reads besides the keys (PK, SK and the index's own `feed_bucket`, `id` come with
+ * every index item): ALL_FEED_INDEX projects exactly these, so a feed page carries no search
+ * terms. A new field of Photo must be added here too (and the index made again: a projection
+ * cannot change in place).
+ */
+export const FEED_ATTRIBUTES = [
+  'user_id',
+  'username',
+  'topic',
+  'caption',
+  'alt',
+  'created_at',
+  'edited_at',
+  'width',
+  'height',
+  'likes',
+  'comment_count',
+  'full_key',
+  'medium_key',
+  'thumb_key',
+  'content_type',
+];
 
 export function toPhoto(item: Item): Photo {
   const p = item as PhotoItem;

@@ -6,6 +6,7 @@ import { AllFeed } from './all-feed';
 import { Likes } from './likes';
 import type { DynamoClient, Item, TransactItem } from './dynamo-client';
 import {
+  allFeedBucket,
   ENTITY,
   feedMarkerKey,
   LIKE_SORT_PREFIX,
@@ -59,8 +60,8 @@ export class DynamoPhotoStore implements PhotoStore {
    */
   async create(photo: NewPhoto, requestKey?: string): Promise<Photo> {
     const terms = photoTerms(photo);
-    const meta = toPhotoItem(photo, terms);
-    await this.allFeed.mark(meta.GSI1PK);
+    const meta = toPhotoItem(photo, terms, this.allFeed.isGsi1Read);
+    await this.allFeed.mark(allFeedBucket(photo.id));
     const termItems = terms.map((term) => ({
       ...termKey(term, photo.id),
       type: ENTITY.term,

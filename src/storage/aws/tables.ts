@@ -16,7 +16,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AUTHOR_INDEX, GSI1 } from './keys';
+import { ALL_FEED_INDEX, AUTHOR_INDEX, FEED_BUCKET_ATTRIBUTE, GSI1 } from './keys';
+import { FEED_ATTRIBUTES } from './photo-item';
 
 /**
  * The DynamoDB tables and the S3 bucket, created idempotently by scripts/setup-aws.ts and the
@@ -53,14 +54,29 @@ const indexOn = (name: string, hash: string, range: string) => ({
 });
 
 /**
- * GSI1 on the photos table serves the All feed: partition = month bucket (`ALL#2026-11`), sort =
- * photo id. Only META items carry GSI1PK, so the index is sparse, and it projects ALL so a feed
- * page is read from the index without a second fetch.
+ * GSI1 on the photos table: activity undo (keys.ts activityUndoKey), and the All feed of photos
+ * stored before ALL_FEED_INDEX until indexFeed has moved them (partition = month bucket
+ * `ALL#2026-11`, sort = photo id). It projects every attribute.
  */
-const allFeedIndex = indexOn(GSI1, 'GSI1PK', 'GSI1SK');
-const allFeedIndexAttributes = [
+const gsi1 = indexOn(GSI1, 'GSI1PK', 'GSI1SK');
+const gsi1Attributes = [
   { AttributeName: 'GSI1PK', AttributeType: 'S' as const },
   { AttributeName: 'GSI1SK', AttributeType: 'S' as const },
+];
+
+/**
+ * ALL_FEED_INDEX (keys.ts) serves the All feed: partition = month bucket, sort = photo id. Only
+ * photo META items carry `feed_bucket`, so the index is sparse, and it projects just what a feed
+ * answer shows (photo-item.ts FEED_ATTRIBUTES): a page is read from the index without a second
+ * fetch and without the photos' search terms.
+ */
+const allFeedIndex = {
+  ...indexOn(ALL_FEED_INDEX, FEED_BUCKET_ATTRIBUTE, 'id'),
+  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: FEED_ATTRIBUTES },
+};
+const allFeedIndexAttributes = [
+  { AttributeName: FEED_BUCKET_ATTRIBUTE, AttributeType: 'S' as const },
+  { AttributeName: 'id', AttributeType: 'S' as const },
 ];
 
 /** The comments table's AUTHOR_INDEX (keys.ts): a person's comments, newest first. */
@@ -71,9 +87,9 @@ export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] 
     {
       TableName: tables.photos,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [...keyAttributes, ...allFeedIndexAttributes],
+      AttributeDefinitions: [...keyAttributes, ...gsi1Attributes, ...allFeedIndexAttributes],
       KeySchema: primaryKey,
-      GlobalSecondaryIndexes: [allFeedIndex],
+      GlobalSecondaryIndexes: [gsi1, allFeedIndex],
     },
     {
       TableName: tables.comments,
