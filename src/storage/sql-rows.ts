@@ -157,13 +157,22 @@ export const toAction = (row: ActionRow): ModerationAction => ({
   createdAt: new Date(row.created_at),
 });
 
-export const SELECT_REPORT_ID =
-  'SELECT id FROM reports WHERE reporter_id = ? AND target_type = ? AND target_id = ?';
+/** The report statements both dialects write alike; SQLite adds RETURNING to the inserts. */
+export const REPORT_SQL = {
+  /** (reporter_id, target_type, target_id) → id */
+  selectId: 'SELECT id FROM reports WHERE reporter_id = ? AND target_type = ? AND target_id = ?',
+  /** reportValues() */
+  insert: `INSERT INTO reports (reporter_id, target_type, target_id, parent_id, reason, text, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  /** Closes an item's open reports: (closed_at, target_type, target_id). */
+  close: `UPDATE reports SET status = 'closed', closed_at = ?
+    WHERE status = 'open' AND target_type = ? AND target_id = ?`,
+  /** actionValues() */
+  insertAction: `INSERT INTO moderation_actions (moderator_id, moderator, target_type, target_id, parent_id, action, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?)`,
+};
 
-export const INSERT_REPORT = `INSERT INTO reports (reporter_id, target_type, target_id, parent_id, reason, text, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?)`;
-
-/** INSERT_REPORT's values, in its order. */
+/** REPORT_SQL.insert's values, in its order. */
 export const reportValues = <T extends Time>(report: NewReport, createdAt: T) =>
   [
     report.reporterId,
@@ -182,7 +191,7 @@ export const CLOSE_REPORTS = `UPDATE reports SET status = 'closed', closed_at = 
 export const INSERT_ACTION = `INSERT INTO moderation_actions (moderator_id, moderator, target_type, target_id, parent_id, action, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
-/** INSERT_ACTION's values, in its order. */
+/** REPORT_SQL.insertAction's values, in its order. */
 export const actionValues = <T extends Time>(
   action: Omit<ModerationAction, 'id' | 'createdAt'>,
   createdAt: T,

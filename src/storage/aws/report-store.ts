@@ -2,19 +2,8 @@ import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Conflict } from '../../domain/errors';
 import type { ModerationAction, NewReport, ReportGroup, ReportTarget } from '../../domain/types';
 import type { ReportStore } from '../../ports';
-import {
-  actionValues,
-  CLOSE_REPORTS,
-  INSERT_ACTION,
-  INSERT_REPORT,
-  reportValues,
-  SELECT_REPORT_ID,
-  TEXT_SEPARATOR,
-  toAction,
-  toReportGroup,
-  type ActionRow,
-  type GroupRow,
-} from '../sql-rows';
+import { actionValues, REPORT_SQL, reportValues, TEXT_SEPARATOR, toAction, toReportGroup } from '../sql-rows';
+import type { ActionRow, GroupRow } from '../sql-rows';
 import type { MysqlClient } from './mysql-client';
 
 type Row<T> = T & RowDataPacket;
@@ -26,11 +15,14 @@ export class MysqlReportStore implements ReportStore {
   async add(report: NewReport): Promise<{ id: number; isNew: boolean }> {
     const { reporterId, target } = report;
     const existing = () =>
-      this.db.query<Row<{ id: number }>[]>(SELECT_REPORT_ID, [reporterId, target.type, target.id]);
+      this.db.query<Row<{ id: number }>[]>(REPORT_SQL.selectId, [reporterId, target.type, target.id]);
     const [found] = await existing();
     if (found) return { id: found.id, isNew: false };
     try {
-      const result = await this.db.query<ResultSetHeader>(INSERT_REPORT, reportValues(report, new Date()));
+      const result = await this.db.query<ResultSetHeader>(
+        REPORT_SQL.insert,
+        reportValues(report, new Date()),
+      );
       return { id: result.insertId, isNew: true };
     } catch (err) {
       if (!(err instanceof Conflict)) throw err;
@@ -55,13 +47,20 @@ export class MysqlReportStore implements ReportStore {
   }
 
   async close(target: ReportTarget): Promise<number> {
-    const result = await this.db.query<ResultSetHeader>(CLOSE_REPORTS, [new Date(), target.type, target.id]);
+    const result = await this.db.query<ResultSetHeader>(REPORT_SQL.close, [
+      new Date(),
+      target.type,
+      target.id,
+    ]);
     return result.affectedRows;
   }
 
   async logAction(action: Omit<ModerationAction, 'id' | 'createdAt'>): Promise<ModerationAction> {
     const createdAt = new Date();
-    const result = await this.db.query<ResultSetHeader>(INSERT_ACTION, actionValues(action, createdAt));
+    const result = await this.db.query<ResultSetHeader>(
+      REPORT_SQL.insertAction,
+      actionValues(action, createdAt),
+    );
     return { ...action, id: result.insertId, createdAt };
   }
 

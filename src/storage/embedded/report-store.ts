@@ -1,18 +1,8 @@
 import { Conflict } from '../../domain/errors';
 import type { ModerationAction, NewReport, ReportGroup, ReportTarget } from '../../domain/types';
 import type { ReportStore } from '../../ports';
-import {
-  actionValues,
-  CLOSE_REPORTS,
-  INSERT_ACTION,
-  INSERT_REPORT,
-  reportValues,
-  SELECT_REPORT_ID,
-  toAction,
-  toReportGroup,
-  type ActionRow,
-  type GroupRow,
-} from '../sql-rows';
+import { actionValues, REPORT_SQL, reportValues, toAction, toReportGroup } from '../sql-rows';
+import type { ActionRow, GroupRow } from '../sql-rows';
 import { run, type SqliteClient } from './sqlite-client';
 
 /** Reports and the moderation log in SQLite. */
@@ -26,9 +16,9 @@ export class SqliteReportStore implements ReportStore {
 
   constructor(db: SqliteClient) {
     this.insert = db.prepare<[number, string, string, string | null, string, string, number], { id: number }>(
-      `${INSERT_REPORT} RETURNING id`,
+      `${REPORT_SQL.insert} RETURNING id`,
     );
-    this.existing = db.prepare<[number, string, string], number>(SELECT_REPORT_ID).pluck();
+    this.existing = db.prepare<[number, string, string], number>(REPORT_SQL.selectId).pluck();
     this.groups = db.prepare<[string, number], GroupRow>(
       `SELECT target_type, target_id, max(parent_id) AS parent_id, group_concat(reason) AS reasons,
               group_concat(CASE WHEN text <> '' THEN replace(text, char(30), ' ') END, char(30)) AS texts,
@@ -38,11 +28,11 @@ export class SqliteReportStore implements ReportStore {
        ORDER BY last_at DESC, target_id DESC
        LIMIT +?`,
     );
-    this.closeItem = db.prepare<[number, string, string]>(CLOSE_REPORTS);
+    this.closeItem = db.prepare<[number, string, string]>(REPORT_SQL.close);
     this.insertAction = db.prepare<
       [number, string, string, string, string | null, string, number],
       ActionRow
-    >(`${INSERT_ACTION} RETURNING *`);
+    >(`${REPORT_SQL.insertAction} RETURNING *`);
     this.actions = db.prepare<[number], ActionRow>(
       'SELECT * FROM moderation_actions ORDER BY created_at DESC, id DESC LIMIT +?',
     );
