@@ -56,23 +56,16 @@ describe('pages', () => {
 
   it('POST /login with a wrong password answers 401 with the form; the right one redirects to a local next only', async () => {
     const { user } = await signedInAgent(t.app);
-    const wrong = await request(t.app)
-      .post('/login')
-      .type('form')
-      .send({ username: user.username, password: 'nope nope nope' })
-      .expect(401);
+    const logIn = (fields: { password: string; next?: string }) =>
+      request(t.app)
+        .post('/login')
+        .type('form')
+        .send({ username: user.username, ...fields });
+    const wrong = await logIn({ password: 'nope nope nope' }).expect(401);
     expect(wrong.text).toContain('Invalid username or password.');
-    const ok = await request(t.app)
-      .post('/login')
-      .type('form')
-      .send({ username: user.username, password: PASSWORD, next: '/friends' })
-      .expect(303);
+    const ok = await logIn({ password: PASSWORD, next: '/friends' }).expect(303);
     expect(ok.headers.location).toBe('/friends');
-    const offsite = await request(t.app)
-      .post('/login')
-      .type('form')
-      .send({ username: user.username, password: PASSWORD, next: '//evil.example/x' })
-      .expect(303);
+    const offsite = await logIn({ password: PASSWORD, next: '//evil.example/x' }).expect(303);
     expect(offsite.headers.location).toBe('/');
   });
 
