@@ -630,3 +630,32 @@ describe('aws: the All feed moved to ALL_FEED_INDEX', () => {
     expect(found.items.map((p) => p.id)).toEqual(expected.map((p) => p!.id));
   });
 });
+
+describe('aws: Home in two waves', () => {
+  it('PhotoStore.listByOwners of 40 owners sends every owner query before any answers, then the photos and likes side by side', async () => {
+    const calls: { operation: string; start: number; end: number }[] = [];
+    const storage = await open(awsTestConfig(), AWS_TEST_TIMEOUT_MS, (call) => {
+      const end = performance.now();
+      if (call.store === 'dynamodb') calls.push({ operation: call.operation, start: end - call.ms, end });
+    });
+    const owners = await createUsers(storage, 40);
+    for (const owner of owners) await storage.photos.create(newPhoto(owner));
+    const home = () =>
+      storage.photos.listByOwners(
+        owners.map((o) => o.id),
+        { limit: 50 },
+        owners[0]!.id,
+      );
+    await home(); // the worker's first read of the likes marker is not part of a page's cost
+    calls.length = 0;
+    const page = await home();
+    expect(page.items).toHaveLength(40);
+    const queries = calls.filter((c) => c.operation === 'Query').slice(0, 40);
+    expect(queries).toHaveLength(40);
+    // One wave: the last owner query started before the first one ended.
+    expect(Math.max(...queries.map((c) => c.start))).toBeLessThan(Math.min(...queries.map((c) => c.end)));
+    const rest = calls.slice(40);
+    expect(rest.map((c) => c.operation).sort()).toEqual(['BatchGetItem', 'Query']);
+    expect(Math.max(...rest.map((c) => c.start))).toBeLessThan(Math.min(...rest.map((c) => c.end)));
+  });
+});

@@ -7,8 +7,12 @@ import type { Likes } from './likes';
 import { newestPhotosOf, ownerPartition, photoIdOfSortKey, photoKey } from './keys';
 import { toPhoto } from './photo-item';
 
-/** Owners' index partitions queried at once. */
-const OWNER_QUERY_CONCURRENCY = 16;
+/**
+ * Owners' index partitions queried at once: as many as the DynamoDB client has sockets (the SDK's
+ * 50 per client), so a Home of up to 49 friends and the viewer is one wave of queries; past that
+ * the queries would wait for a socket anyway, and this keeps them from queueing in the agent.
+ */
+const OWNER_QUERY_CONCURRENCY = 50;
 
 /**
  * Access pattern "photos of some owners, newest first" (Home and Profile feeds): each owner's
@@ -23,8 +27,8 @@ export class OwnerFeed {
   ) {}
 
   /**
-   * Two waves, whatever the number of owners: page + 1 ids from each owner (at most 16 queries
-   * in flight), then the page's photos in order and, with a viewer, the viewer's likes of them.
+   * Two waves for up to OWNER_QUERY_CONCURRENCY owners: page + 1 ids from each owner, then the
+   * page's photos in order and, with a viewer, the viewer's likes of them.
    */
   async list(ownerIds: UserId[], page: PageRequest, viewerId?: UserId): Promise<OwnersPage> {
     const owners = [...new Set(ownerIds)];
