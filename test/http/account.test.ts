@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestApp, PASSWORD, sessionCookie, signedInAgent, username, type TestApp } from '../support/app';
+import { describe, expect, it } from 'vitest';
+import { PASSWORD, sessionCookie, signedInAgent, username, type TestApp, useTestApp } from '../support/app';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 const FIREFOX_ANDROID = 'Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0';
@@ -22,11 +22,7 @@ async function logInAgain(
 }
 
 describe('account API: password and sessions', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp({ RATE_LIMIT_LOGIN_MAX: '3' });
-  });
-  afterAll(() => t.close());
+  const t = useTestApp({ RATE_LIMIT_LOGIN_MAX: '3' });
 
   it('POST /api/auth/signup with one of the most common passwords answers 400 saying why', async () => {
     const res = await request(t.app)
@@ -201,11 +197,7 @@ describe('account API: password and sessions', () => {
 });
 
 describe('settings pages: password and sessions without JavaScript', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   it('GET /settings signed out sends the visitor to log in', async () => {
     const res = await request(t.app).get('/settings').expect(303);

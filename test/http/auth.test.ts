@@ -2,7 +2,15 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BcryptPasswords } from '../../src/adapters/bcrypt-passwords';
 import type { PasswordHasher } from '../../src/ports';
-import { makeTestApp, PASSWORD, sessionCookie, signedInAgent, username, type TestApp } from '../support/app';
+import {
+  makeTestApp,
+  PASSWORD,
+  sessionCookie,
+  signedInAgent,
+  username,
+  type TestApp,
+  useTestApp,
+} from '../support/app';
 
 /** Counts verifications, to show an unknown user costs the same bcrypt work as a wrong password. */
 class CountingHasher implements PasswordHasher {
@@ -185,11 +193,7 @@ describe('auth API', () => {
 });
 
 describe('cross-site protection', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   it('POST with a foreign Origin answers 403 and signs nobody up', async () => {
     const name = username('csrf');
@@ -269,11 +273,7 @@ describe('rate limits', () => {
 });
 
 describe('security headers and probes', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   it('every page carries a CSP with no inline script and frame-ancestors none, and no X-Powered-By', async () => {
     const res = await request(t.app).get('/healthz').expect(200);
@@ -301,11 +301,7 @@ describe('security headers and probes', () => {
 });
 
 describe('request bodies', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   it('a form-encoded body on a JSON endpoint answers 415 and signs nobody up', async () => {
     const name = username('form');
@@ -331,11 +327,7 @@ describe('request bodies', () => {
 });
 
 describe('same-origin rule as browsers send it', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   it('a same-origin form post with "Origin: null" (a no-referrer page) is allowed by Sec-Fetch-Site', async () => {
     await request(t.app)
@@ -361,11 +353,7 @@ describe('same-origin rule as browsers send it', () => {
 });
 
 describe('session cookie behind a TLS-terminating proxy', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp({ TRUST_PROXY: '1' });
-  });
-  afterAll(() => t.close());
+  const t = useTestApp({ TRUST_PROXY: '1' });
 
   it('is Secure when the trusted proxy says the request came over https, and not over plain http', async () => {
     const tls = await request(t.app)

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeJpeg } from '../support/images';
-import { makeTestApp, signedInAgent, username, type TestApp } from '../support/app';
+import { makeTestApp, signedInAgent, username, type TestApp, useTestApp } from '../support/app';
 
 type Agent = ReturnType<typeof request.agent>;
 interface Person {
@@ -270,11 +270,7 @@ describe('blocks: every read and write path between two people', () => {
 });
 
 describe('blocks API: rules and bad input', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   it('blocking deletes pending friend requests in both directions', async () => {
     const a = await signedInAgent(t.app);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestApp, signedInAgent, type TestApp } from '../support/app';
+import { describe, expect, it } from 'vitest';
+import { signedInAgent, useTestApp } from '../support/app';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -16,11 +16,7 @@ const bytes = (req: request.Test) =>
 
 /** Every answer is compressed by the same step (app.ts), whoever answers it. */
 describe('compression', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   it('sends CSS and JS as brotli or gzip, whichever the client accepts, and plain to others', async () => {
     const css = readFileSync(join(ROOT, 'public', 'css', 'site.css'));

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestApp, signedInAgent, type TestApp } from '../support/app';
+import { makeTestApp, signedInAgent, type TestApp, useTestApp } from '../support/app';
 import { makeJpeg } from '../support/images';
 
 type Signed = Awaited<ReturnType<typeof signedInAgent>>;
@@ -11,11 +11,7 @@ async function befriend(a: Signed, b: Signed): Promise<void> {
 }
 
 describe('users API', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   it('GET /api/users/lookup finds a user case-insensitively, 404 for nobody, 400 without a name', async () => {
     const a = await signedInAgent(t.app);
@@ -44,11 +40,7 @@ describe('users API', () => {
 });
 
 describe('friends API', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   it('request by username, accept: both list each other, with the request fields of API.md', async () => {
     const a = await signedInAgent(t.app);

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeJpeg } from '../support/images';
-import { makeTestApp, PASSWORD, signedInAgent, type TestApp } from '../support/app';
+import { PASSWORD, signedInAgent, useTestApp } from '../support/app';
 
 async function photoOf(agent: ReturnType<typeof request.agent>): Promise<string> {
   const res = await agent
@@ -12,11 +12,7 @@ async function photoOf(agent: ReturnType<typeof request.agent>): Promise<string>
 }
 
 describe('reports and moderation', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp({ RATE_LIMIT_REPORT_MAX: '1000' });
-  });
-  afterAll(() => t.close());
+  const t = useTestApp({ RATE_LIMIT_REPORT_MAX: '1000' });
 
   async function moderator() {
     const mod = await signedInAgent(t.app);

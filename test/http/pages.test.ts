@@ -1,15 +1,11 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestApp, PASSWORD, signedInAgent, username, type TestApp } from '../support/app';
+import { describe, expect, it } from 'vitest';
+import { PASSWORD, signedInAgent, username, useTestApp } from '../support/app';
 import { makeJpeg } from '../support/images';
 
 /** Pages without JavaScript: form posts, redirects, escaping, error pages. */
 describe('pages', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   const XSS = '<script>alert("pwned")</script>';
 

@@ -1,9 +1,9 @@
 import sharp from 'sharp';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { avatarKeyOf } from '../../src/domain/types';
 import { makeJpeg, makePng, pngDeclaring, SVG } from '../support/images';
-import { makeTestApp, signedInAgent, type TestApp } from '../support/app';
+import { signedInAgent, type TestApp, useTestApp } from '../support/app';
 
 type Agent = ReturnType<typeof request.agent>;
 
@@ -34,11 +34,7 @@ async function getImage(agent: Agent, url: string) {
 }
 
 describe('profile API: bio, avatar, user objects', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp({ UPLOAD_MAX_BYTES: String(2 * 1024 * 1024) });
-  });
-  afterAll(() => t.close());
+  const t = useTestApp({ UPLOAD_MAX_BYTES: String(2 * 1024 * 1024) });
 
   it('user objects carry avatar (null) and bio additively: signup, /auth/me, lookup and search', async () => {
     const { agent, user } = await signedInAgent(t.app);
@@ -205,11 +201,7 @@ describe('profile API: bio, avatar, user objects', () => {
 });
 
 describe('profile pages', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   it('/users/:id/avatar/:size draws the initial as SVG when there is no picture, and serves the picture once there is one', async () => {
     const { agent, user } = await signedInAgent(t.app);

@@ -1,16 +1,12 @@
 import fs, { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { makeTestApp, signedInAgent, type TestApp } from '../support/app';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { makeTestApp, signedInAgent, useTestApp } from '../support/app';
 
 /** public/ is served under its own prefixes only: /css, /js and /favicon.svg. */
 describe('static files', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
   afterEach(() => vi.restoreAllMocks());
 
   it('GET /css/site.css, /js/chat.js and /favicon.svg answer the files with their types', async () => {

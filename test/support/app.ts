@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createApp, type App } from '../../src/app';
 import { loadConfig, withSessionSecret, type Config } from '../../src/config';
 import { createContainer, type Container, type ContainerOverrides } from '../../src/container';
@@ -73,6 +73,19 @@ export async function makeTestApp(
       }
     },
   };
+}
+
+/**
+ * makeTestApp() for one describe block: made before its tests and closed after them. The object
+ * is filled in by beforeAll, so read its fields inside hooks and tests (`t.app`), not beside them.
+ */
+export function useTestApp(...args: Parameters<typeof makeTestApp>): TestApp {
+  const t = {} as TestApp;
+  beforeAll(async () => {
+    Object.assign(t, await makeTestApp(...args));
+  });
+  afterAll(() => t.close());
+  return t;
 }
 
 let counter = 0;
