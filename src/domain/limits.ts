@@ -26,3 +26,9 @@ export const ACTIVITY_TTL_DAYS = 90;
 /** The nav badge counts unread activity up to this (shown as 99+). */
 export const ACTIVITY_BADGE_CAP = 100;
 export const MAX_REPORT_TEXT_LENGTH = 1000;
+/**
+ * How long an idempotency key replays what its first request made (http/request-key.ts): a
+ * retry within this window returns the first result; after it the key is forgotten (DynamoDB
+ * TTL on the key items, SQLite prunes them) and a request carrying it is a new request.
+ */
+export const REQUEST_KEY_TTL_HOURS = 24;

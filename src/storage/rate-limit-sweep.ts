@@ -1,6 +1,7 @@
 /**
- * When both backends' rate-limit stores prune by themselves (ports.ts RateLimitStore.prune): in
- * the background, about once in SWEEP_EVERY increments, the windows that ended over a day ago.
+ * When both backends' rate-limit stores (and SQLite's request keys) prune by themselves (ports.ts
+ * RateLimitStore.prune): in the background, about once in SWEEP_EVERY writes, what ended over a
+ * day ago.
  */
 const SWEEP_EVERY = 500;
 const SWEEP_AGE_MS = 24 * 60 * 60_000;

@@ -1,28 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { NotFound } from '../../src/domain/errors';
 import type { Comment, Photo, User } from '../../src/domain/types';
-import { newId, timeOfId } from '../../src/lib/ulid';
+import { newId } from '../../src/lib/ulid';
 import {
   ascending,
   createUsers,
   inBatches,
+  newComment,
   newPhoto,
   useStorage,
   walkPages,
   type MakeStorage,
 } from './fixtures';
-
-function newComment(photo: Pick<Photo, 'id'>, author: Pick<User, 'id' | 'username'>, text: string): Comment {
-  const id = newId();
-  return {
-    id,
-    photoId: photo.id,
-    userId: author.id,
-    username: author.username,
-    text,
-    createdAt: new Date(timeOfId(id)),
-  };
-}
 
 export function commentStoreContract(make: MakeStorage): void {
   const storage = useStorage(make);

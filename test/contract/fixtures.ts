@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { beforeAll } from 'vitest';
 import type { Storage } from '../../src/ports';
-import type { NewMessage, NewPhoto, Page, User } from '../../src/domain/types';
+import type { Comment, NewMessage, NewPhoto, Page, Photo, User } from '../../src/domain/types';
 import { conversationIdOf } from '../../src/domain/types';
 import { newId, timeOfId } from '../../src/lib/ulid';
 
@@ -92,6 +92,19 @@ export function newPhoto(owner: Pick<User, 'id' | 'username'>, over: Partial<New
     },
     contentType: 'image/jpeg',
     ...over,
+  };
+}
+
+/** A comment as the comment service hands it to the store: a fresh id, created at its id's time. */
+export function newComment(photo: Pick<Photo, 'id'>, author: Pick<User, 'id' | 'username'>, text: string): Comment {
+  const id = newId();
+  return {
+    id,
+    photoId: photo.id,
+    userId: author.id,
+    username: author.username,
+    text,
+    createdAt: new Date(timeOfId(id)),
   };
 }
 

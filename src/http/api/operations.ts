@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REQUEST_KEY_TTL_HOURS } from '../../domain/limits';
 import {
   activityQuery,
   avatarSize,
@@ -194,7 +195,7 @@ const signedIn: HeaderName[] = ['Set-Cookie', 'RateLimit', 'RateLimit-Policy'];
 
 const idempotencyKey = requestKey.optional().meta({
   description:
-    "The client's name for this attempt at creating something: a retry with the same key gets what the first attempt stored, not a second copy.",
+    `The client's name for this attempt at creating something: a retry with the same key within ${REQUEST_KEY_TTL_HOURS} hours gets what the first attempt stored, not a second copy; after that the key is forgotten and a request carrying it is a new one.`,
 });
 
 /** The OpenAPI document itself; its shape is OpenAPI's, so only its frame is checked. */

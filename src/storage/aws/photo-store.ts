@@ -19,6 +19,7 @@ import {
 import { OwnerFeed } from './owner-feed';
 import { toPhoto, toPhotoItem } from './photo-item';
 import { PhotoSearch } from './photo-search';
+import { isLiveRequestKey, requestKeyAge, requestKeyCondition } from './request-keys';
 
 /** Likes lists read at most this many like items of one photo. */
 const MAX_LIKES_READ = 5000;
@@ -86,9 +87,9 @@ export class DynamoPhotoStore implements PhotoStore {
                   ...requestKeyKey(photo.userId, 'PHOTO', requestKey),
                   type: ENTITY.requestKey,
                   photo_id: photo.id,
-                  created_at: photo.createdAt.toISOString(),
+                  ...requestKeyAge(photo.createdAt),
                 },
-                ConditionExpression: 'attribute_not_exists(PK)',
+                ...requestKeyCondition(),
               },
             },
           }
@@ -129,7 +130,7 @@ export class DynamoPhotoStore implements PhotoStore {
       Key: requestKeyKey(userId, 'PHOTO', requestKey),
       ConsistentRead: true,
     });
-    return typeof key?.photo_id === 'string' ? this.get(key.photo_id) : null;
+    return key && isLiveRequestKey(key) && typeof key.photo_id === 'string' ? this.get(key.photo_id) : null;
   }
 
   async get(id: string): Promise<Photo | null> {

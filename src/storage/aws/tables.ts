@@ -119,11 +119,16 @@ export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] 
  */
 export async function ensureTables(client: DynamoDBClient, tables: TableNames): Promise<void> {
   await Promise.all(tableDefinitions(tables).map((definition) => ensureTable(client, definition)));
-  await ensureTimeToLive(client, tables.photos, ACTIVITY_TTL_ATTRIBUTE);
+  await Promise.all(
+    [tables.photos, tables.comments, tables.messages].map((table) => ensureTimeToLive(client, table, TTL_ATTRIBUTE)),
+  );
 }
 
-/** Activity items carry their expiry (epoch seconds) here; DynamoDB deletes them after it. */
-export const ACTIVITY_TTL_ATTRIBUTE = 'expires_at';
+/**
+ * Items that expire carry their expiry (epoch seconds) here, on every table; DynamoDB deletes
+ * them after it: activity items (photos table) and request-key items (all three tables).
+ */
+export const TTL_ATTRIBUTE = 'expires_at';
 
 /** Turns on the table's TTL on `attribute` unless it is on already. Safe to run concurrently. */
 async function ensureTimeToLive(client: DynamoDBClient, table: string, attribute: string): Promise<void> {

@@ -260,6 +260,13 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX likes_user ON likes (user_id, photo_id);
     `,
   },
+  {
+    version: 11,
+    name: 'request keys expire: pruned by age',
+    sql: `
+      CREATE INDEX request_keys_created ON request_keys (created_at);
+    `,
+  },
 ];
 
 /**
