@@ -1,16 +1,8 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BcryptPasswords } from '../../src/adapters/bcrypt-passwords';
 import type { PasswordHasher } from '../../src/ports';
-import {
-  makeTestApp,
-  PASSWORD,
-  sessionCookie,
-  signedInAgent,
-  username,
-  type TestApp,
-  useTestApp,
-} from '../support/app';
+import { PASSWORD, sessionCookie, signedInAgent, username, useTestApp } from '../support/app';
 
 /** Counts verifications, to show an unknown user costs the same bcrypt work as a wrong password. */
 class CountingHasher implements PasswordHasher {
@@ -26,12 +18,8 @@ class CountingHasher implements PasswordHasher {
 }
 
 describe('auth API', () => {
-  let t: TestApp;
   const hasher = new CountingHasher();
-  beforeAll(async () => {
-    t = await makeTestApp({}, { passwords: hasher });
-  });
-  afterAll(() => t.close());
+  const t = useTestApp({}, { passwords: hasher });
 
   it('POST /api/auth/signup with valid input answers 201 {id, username} and an HttpOnly SameSite=Lax cookie', async () => {
     const name = username('Sign');
@@ -226,15 +214,11 @@ describe('cross-site protection', () => {
 });
 
 describe('rate limits', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await makeTestApp({
-      RATE_LIMIT_LOGIN_MAX: '3',
-      RATE_LIMIT_SIGNUP_MAX: '2',
-      RATE_LIMIT_LOGIN_WINDOW_SECONDS: '600',
-    });
+  const t = useTestApp({
+    RATE_LIMIT_LOGIN_MAX: '3',
+    RATE_LIMIT_SIGNUP_MAX: '2',
+    RATE_LIMIT_LOGIN_WINDOW_SECONDS: '600',
   });
-  afterAll(() => t.close());
 
   it('POST /api/auth/login after 3 failures for one username answers 429 with Retry-After, even with the right password', async () => {
     const { user } = await signedInAgent(t.app, username('limited'));

@@ -1,18 +1,16 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestApp, signedInAgent, type TestApp } from '../support/app';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { signedInAgent, useTestApp } from '../support/app';
 import { makeJpeg } from '../support/images';
 
 type Person = Awaited<ReturnType<typeof signedInAgent>>;
 
 describe('Home feed of posts, likes lists and the photo viewer', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let jpeg: Buffer;
   beforeAll(async () => {
-    t = await makeTestApp();
     jpeg = await makeJpeg(1200, 800);
   });
-  afterAll(() => t.close());
 
   const post = async (p: Person, caption = 'a photo') =>
     (await p.agent.post('/api/photos').field('caption', caption).attach('photo', jpeg, 'p.jpg').expect(201))

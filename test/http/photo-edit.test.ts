@@ -1,19 +1,17 @@
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestApp, signedInAgent, type TestApp } from '../support/app';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { signedInAgent, useTestApp } from '../support/app';
 import { heicDeclaring, makeHeic } from '../support/heic';
 import { makeJpeg } from '../support/images';
 
 type Agent = Awaited<ReturnType<typeof signedInAgent>>['agent'];
 
 describe('photo sizes, HEIC, alt text and editing', () => {
-  let t: TestApp;
+  const t = useTestApp();
   let jpeg: Buffer;
   beforeAll(async () => {
-    t = await makeTestApp();
     jpeg = await makeJpeg(2400, 1600);
   });
-  afterAll(() => t.close());
 
   const upload = (agent: Agent, fields: Record<string, string> = {}, file: Buffer = jpeg, name = 'p.jpg') => {
     let req = agent.post('/api/photos');
