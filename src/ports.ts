@@ -3,7 +3,6 @@ import type {
   AccountState,
   Block,
   ActivityEvent,
-  ActivitySubject,
   ModerationAction,
   NewReport,
   ReportGroup,
@@ -14,6 +13,7 @@ import type {
   Friend,
   FriendRequest,
   ImageKeys,
+  MentionChange,
   Message,
   NewMessage,
   NewPhoto,
@@ -21,6 +21,7 @@ import type {
   PageRequest,
   Photo,
   PhotoEdit,
+  RequestEventOf,
   User,
   UserCredentials,
   UserId,
@@ -178,14 +179,23 @@ export interface RateLimitStore {
  * happen. Decline, cancel and unfriend delete the row.
  */
 export interface FriendStore extends Pingable {
-  /** Inserts a pending request. Throws Conflict when the pair already has a row (either direction). */
-  create(requesterId: UserId, receiverId: UserId): Promise<FriendRequest>;
+  /**
+   * Inserts a pending request. Throws Conflict when the pair already has a row (either direction).
+   * With `eventOf`, the event it makes from the new row is written with the row (see ActivityStore).
+   */
+  create(requesterId: UserId, receiverId: UserId, eventOf?: RequestEventOf): Promise<FriendRequest>;
   findById(id: number): Promise<FriendRequest | null>;
   /** The row of the unordered pair {a, b}, whoever asked. */
   findBetween(a: UserId, b: UserId): Promise<FriendRequest | null>;
-  /** Pending → accepted, only while it is still pending. Returns the updated row, or null if it was not pending (or is gone). */
-  accept(id: number): Promise<FriendRequest | null>;
-  /** Deletes the row only if it still has `status`. Returns whether a row was deleted. */
+  /**
+   * Pending → accepted, only while it is still pending. Returns the updated row, or null if it was
+   * not pending (or is gone). With `eventOf`, the event it makes from the updated row is written with it.
+   */
+  accept(id: number, eventOf?: RequestEventOf): Promise<FriendRequest | null>;
+  /**
+   * Deletes the row only if it still has `status`. Returns whether a row was deleted. Deleting a
+   * pending request (cancelled, declined) deletes its friend_request event with it.
+   */
   remove(id: number, status: FriendRequest['status']): Promise<boolean>;
   /** Pending requests addressed to (incoming) or sent by (outgoing) the user, newest first (ties by id). */
   listPending(userId: UserId, direction: 'incoming' | 'outgoing'): Promise<FriendRequest[]>;
@@ -235,8 +245,9 @@ export interface PhotoStore extends Pingable {
    *
    * With a `requestKey` (the uploader's idempotency key) already used by the same owner, writes
    * nothing and returns the photo stored under that key (the first attempt landed after all).
+   * `events` (the caption's mentions) are written in the same write as the photo, or not at all.
    */
-  create(photo: NewPhoto, requestKey?: string): Promise<Photo>;
+  create(photo: NewPhoto, requestKey?: string, events?: ActivityEvent[]): Promise<Photo>;
   /** The photo `userId` stored with `requestKey` (create), or null. */
   byRequestKey(userId: UserId, requestKey: string): Promise<Photo | null>;
   get(id: string): Promise<Photo | null>;
@@ -246,7 +257,8 @@ export interface PhotoStore extends Pingable {
    */
   getWithLike(id: string, viewerId: UserId): Promise<{ photo: Photo; liked: boolean } | null>;
   /**
-   * Deletes the photo, its owner's-index entry, its search terms and all of its likes.
+   * Deletes the photo, its owner's-index entry, its search terms and all of its likes, with the
+   * events of its caption's mentions and of its likes (found by key, never through an index).
    * Returns the deleted photo (for its image keys), or null if it did not exist. Comments are the CommentStore's.
    */
   delete(id: string): Promise<Photo | null>;
@@ -272,9 +284,12 @@ export interface PhotoStore extends Pingable {
   countByOwner(userId: UserId): Promise<number>;
   /** Ids among `photoIds` that `userId` has liked. */
   likedBy(userId: UserId, photoIds: string[]): Promise<Set<string>>;
-  /** Adds the user's like once; liking again changes nothing. Null if the photo does not exist. */
-  like(photoId: string, userId: UserId): Promise<LikeResult | null>;
-  /** Removes the user's like if present. Null if the photo does not exist. */
+  /**
+   * Adds the user's like once; liking again changes nothing. Null if the photo does not exist.
+   * `event` (the owner's) is written in the like's own write, and only when the like is new.
+   */
+  like(photoId: string, userId: UserId, event?: ActivityEvent | null): Promise<LikeResult | null>;
+  /** Removes the user's like if present, with its event, in one write. Null if the photo does not exist. */
   unlike(photoId: string, userId: UserId): Promise<LikeResult | null>;
   /**
    * Records the photo's medium image and (re-made) thumbnail keys, made later by the image
@@ -290,9 +305,10 @@ export interface PhotoStore extends Pingable {
   /**
    * Replaces caption, topic and alt text, sets editedAt, and replaces the photo's search terms
    * to match the new text in the same write (no entry for a word that is gone survives it).
-   * Returns the updated photo, or null if it does not exist.
+   * `mentions` adds the events of newly mentioned people and deletes those of people no longer
+   * mentioned, in the same write. Returns the updated photo, or null if it does not exist.
    */
-  update(id: string, edit: PhotoEdit, editedAt: Date): Promise<Photo | null>;
+  update(id: string, edit: PhotoEdit, editedAt: Date, mentions?: MentionChange): Promise<Photo | null>;
   /**
    * The photos `userId` likes, the newest photo first (by photo id, not by when the like was
    * made), strictly older than `page.before` (a photo id); `next` is the last photo id shown. Read
@@ -307,8 +323,10 @@ export interface CommentStore extends Pingable {
    * Stores the comment and adds one to the photo's comment count, atomically.
    * Throws NotFound when the photo does not exist. With a `requestKey` (the author's idempotency
    * key) already used by the same author, stores nothing and returns that earlier comment.
+   * `events` (at most one per recipient, each with the comment's id as its id) are written in the
+   * same write as the comment, or not at all.
    */
-  add(comment: Comment, requestKey?: string): Promise<Comment>;
+  add(comment: Comment, requestKey?: string, events?: ActivityEvent[]): Promise<Comment>;
   get(photoId: string, commentId: string): Promise<Comment | null>;
   /**
    * One page of the photo's comments counted from the newest: the `limit` newest comments
@@ -318,9 +336,12 @@ export interface CommentStore extends Pingable {
    * once), so this is the order of `createdAt`, ties broken by id.
    */
   list(photoId: string, page: PageRequest): Promise<Page<Comment>>;
-  /** Deletes one comment and takes one off the photo's count. Returns whether it existed. */
+  /** Deletes one comment with its events and takes one off the photo's count. Returns whether it existed. */
   delete(photoId: string, commentId: string): Promise<boolean>;
-  /** Deletes every comment of the photo, however many pages, also after the photo itself is gone. Returns how many. */
+  /**
+   * Deletes every comment of the photo with their events, however many pages, also after the
+   * photo itself is gone. Returns how many.
+   */
   deleteAllForPhoto(photoId: string): Promise<number>;
   /**
    * The comments `userId` wrote, on any photo, newest first (by id), strictly older than
@@ -378,14 +399,18 @@ export interface MessageStore extends Pingable {
  * Activity events under their recipient, newest first. Each event is one small record; a page
  * is one key query on the recipient (DynamoDB: partition USER#<id>#ACT, TTL 90 days; SQLite:
  * the (recipient, id) primary key). Events older than ACTIVITY_TTL_DAYS are never returned.
+ *
+ * The acts write their own events, in the act's own write (a like's transaction holds its event,
+ * a comment's holds one per recipient), and undoing an act deletes its events in the undo's write,
+ * by keys derived from the act (PhotoStore, CommentStore, FriendStore): no event outlives its act,
+ * and none is written for an act that failed. On DynamoDB a friend request's row is in MySQL: its
+ * event is written inside the MySQL transaction, before the commit (aws/friend-store.ts).
  */
 export interface ActivityStore extends Pingable {
-  /** Stores the events (at most one per recipient of one act). */
+  /** Stores events outside any act (imports, tests); the acts write their own. */
   add(events: ActivityEvent[]): Promise<void>;
   /** The recipient's events newest first, strictly older than `before` (an event id) when given. */
   list(recipientId: UserId, page: PageRequest): Promise<Page<ActivityEvent>>;
-  /** Deletes every event the subject caused, for every recipient. */
-  remove(subject: ActivitySubject): Promise<void>;
   /** Id of the newest event the recipient has seen, or null. */
   readMark(recipientId: UserId): Promise<string | null>;
   /** Moves the read mark forward to `eventId` (never back). */

@@ -216,12 +216,17 @@ export interface ActivityEvent {
   createdAt: Date;
 }
 
-/** Which events an undone act takes with it. */
-export type ActivitySubject =
-  | { kind: 'like'; photoId: string; actorId: UserId }
-  | { kind: 'comment'; photoId: string; commentId: string }
-  | { kind: 'photo'; photoId: string }
-  | { kind: 'request'; requestId: number };
+/**
+ * What a caption edit changes in the mention events of a photo: events for the people the new
+ * caption newly mentions, and the people no longer mentioned, whose mention event goes.
+ */
+export interface MentionChange {
+  add: ActivityEvent[];
+  remove: UserId[];
+}
+
+/** Makes the event an act on a friend request causes, from the request row its write made. */
+export type RequestEventOf = (request: FriendRequest) => ActivityEvent;
 
 export type ReportTargetType = 'photo' | 'comment' | 'user';
 export type ReportReason = 'spam' | 'harassment' | 'nudity' | 'violence' | 'other';

@@ -38,3 +38,16 @@ export function sequencedId(ms: number, seq: number): string {
 
 /** The smallest id a ULID made at `ms` can have: a cursor meaning "everything before ms". */
 export const firstIdAt = (ms: number): string => `${encodeTime(Math.max(0, ms), 10)}${'0'.repeat(16)}`;
+
+/**
+ * A ULID made from a time and a number instead of randomness: the same `ms` and `n` always make
+ * the same id, so something derived from a numbered row (a friend request) can be found again by
+ * key from the row alone.
+ */
+export function numberedId(ms: number, n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a row number: ${n}`);
+  let digits = '';
+  for (let rest = n, i = 0; i < 16; i++, rest = Math.floor(rest / 32))
+    digits = CROCKFORD[rest % 32]! + digits;
+  return `${encodeTime(Math.max(0, ms), 10)}${digits}`;
+}

@@ -1,3 +1,4 @@
+import { requestEventId } from '../domain/activity';
 import { InvalidInput } from '../domain/errors';
 import { ACTIVITY_BADGE_CAP } from '../domain/limits';
 import { MAX_MENTIONS, mentionsOf } from '../domain/text';
@@ -6,12 +7,13 @@ import type {
   ActivityKind,
   Comment,
   FriendRequest,
+  MentionChange,
   Photo,
   User,
   UserId,
   Viewer,
 } from '../domain/types';
-import { firstIdAt, newId } from '../lib/ulid';
+import { firstIdAt, newId, timeOfId } from '../lib/ulid';
 import type { ActivityStore, BlockStore, UserStore } from '../ports';
 
 export const messages = {
@@ -92,7 +94,8 @@ const VERBS: Record<ActivityKind, (plural: boolean) => string> = {
 };
 
 /**
- * Who is told what. Writers are called by the other services right after their act succeeded;
+ * Who is told what. The acts' services ask it for the events an act causes and hand them to the
+ * store that writes the act, which writes them in the act's own write (ports.ts ActivityStore);
  * each act adds at most one event per recipient, and nobody is told about their own act.
  * Readers group a person's events into one line per photo, kind and day.
  */
@@ -103,32 +106,56 @@ export class ActivityService {
     private readonly blocks: BlockStore,
   ) {}
 
-  // --- writers -----------------------------------------------------------------------------
+  // --- what an act tells -------------------------------------------------------------------
 
-  /** A new like (not a repeated one) on someone else's photo. */
-  async liked(actor: Viewer, photo: Photo): Promise<void> {
-    if (photo.userId === actor.id) return;
-    await this.tell(actor, [this.event(actor, photo.userId, 'like', photo.id, null, null)]);
+  /**
+   * The owner's event about a like, or null for one's own photo. (The like's visibility check
+   * already refused a photo across a block.)
+   */
+  likeEvent(actor: Viewer, photo: Photo): ActivityEvent | null {
+    if (photo.userId === actor.id) return null;
+    return this.event(actor, photo.userId, 'like', photo.id, null, null, newId());
   }
 
-  unliked(actor: Viewer, photoId: string): Promise<void> {
-    return this.activity.remove({ kind: 'like', photoId, actorId: actor.id });
-  }
-
-  /** Mentions in a new photo's caption. */
-  async posted(actor: Viewer, photo: Photo): Promise<void> {
-    const mentioned = await this.mentioned(actor, photo.caption);
-    await this.tell(
-      actor,
-      mentioned.map((id) => this.event(actor, id, 'mention', photo.id, null, excerptOf(photo.caption))),
+  /** Events of the mentions in a new photo's caption; each has the photo's id as its id. */
+  async postEvents(actor: Viewer, photo: Pick<Photo, 'id' | 'caption'>): Promise<ActivityEvent[]> {
+    const mentioned = await this.reachable(actor, await this.mentioned(actor, photo.caption));
+    return mentioned.map((id) =>
+      this.event(actor, id, 'mention', photo.id, null, excerptOf(photo.caption), photo.id),
     );
   }
 
   /**
-   * A new comment: the photo's owner, the people it mentions, and those who commented before
-   * (`earlier`, oldest first) each hear once, in that order of precedence.
+   * A caption edit: the people the new caption mentions and the old one did not hear of it (not
+   * the author, nobody across a block, no name that is nobody's); those the new one no longer
+   * mentions lose their mention event.
    */
-  async commented(actor: Viewer, photo: Photo, comment: Comment, earlier: Comment[]): Promise<void> {
+  async editMentions(actor: Viewer, photo: Photo, caption: string): Promise<MentionChange> {
+    const [before, after] = await Promise.all([
+      this.mentioned(actor, photo.caption),
+      this.mentioned(actor, caption),
+    ]);
+    const added = await this.reachable(
+      actor,
+      after.filter((id) => !before.includes(id)),
+    );
+    return {
+      add: added.map((id) => this.event(actor, id, 'mention', photo.id, null, excerptOf(caption), newId())),
+      remove: before.filter((id) => !after.includes(id)),
+    };
+  }
+
+  /**
+   * A new comment's events, each with the comment's id as its id: the photo's owner, the people
+   * it mentions, and those who commented before (`earlier`, oldest first) each hear once, in
+   * that order of precedence.
+   */
+  async commentEvents(
+    actor: Viewer,
+    photo: Photo,
+    comment: Comment,
+    earlier: Comment[],
+  ): Promise<ActivityEvent[]> {
     const kinds = new Map<UserId, ActivityKind>();
     if (photo.userId !== actor.id) kinds.set(photo.userId, 'comment');
     for (const id of await this.mentioned(actor, comment.text)) if (!kinds.has(id)) kinds.set(id, 'mention');
@@ -137,45 +164,45 @@ export class ActivityService {
     );
     for (const id of repliers.slice(-MAX_REPLY_RECIPIENTS)) kinds.set(id, 'reply');
     const text = excerptOf(comment.text);
-    await this.tell(
-      actor,
-      [...kinds].map(([recipient, kind]) => this.event(actor, recipient, kind, photo.id, comment.id, text)),
+    const told = await this.reachable(actor, [...kinds.keys()]);
+    return told.map((recipient) =>
+      this.event(actor, recipient, kinds.get(recipient)!, photo.id, comment.id, text, comment.id),
     );
   }
 
-  commentRemoved(photoId: string, commentId: string): Promise<void> {
-    return this.activity.remove({ kind: 'comment', photoId, commentId });
-  }
+  /** The receiver's event about a new request (its id made from the request, requestEventId). */
+  readonly requestEvent = (request: FriendRequest): ActivityEvent =>
+    this.event(
+      { id: request.requesterId, username: request.requesterUsername },
+      request.receiverId,
+      'friend_request',
+      null,
+      String(request.id),
+      null,
+      requestEventId(request.id, request.createdAt),
+      request.createdAt,
+    );
 
-  photoRemoved(photoId: string): Promise<void> {
-    return this.activity.remove({ kind: 'photo', photoId });
-  }
+  /** The requester's event when the receiver accepts. */
+  readonly acceptEvent = (request: FriendRequest): ActivityEvent => {
+    const at = request.respondedAt ?? new Date();
+    return this.event(
+      { id: request.receiverId, username: request.receiverUsername },
+      request.requesterId,
+      'friend_accept',
+      null,
+      String(request.id),
+      null,
+      requestEventId(request.id, at),
+      at,
+    );
+  };
 
-  async friendRequested(request: FriendRequest): Promise<void> {
-    const actor = { id: request.requesterId, username: request.requesterUsername };
-    await this.activity.add([
-      this.event(actor, request.receiverId, 'friend_request', null, String(request.id), null),
-    ]);
-  }
-
-  /** The receiver accepted: the requester hears. */
-  async friendAccepted(request: FriendRequest): Promise<void> {
-    const actor = { id: request.receiverId, username: request.receiverUsername };
-    await this.activity.add([
-      this.event(actor, request.requesterId, 'friend_accept', null, String(request.id), null),
-    ]);
-  }
-
-  /** A request cancelled or declined: its event goes. */
-  requestGone(requestId: number): Promise<void> {
-    return this.activity.remove({ kind: 'request', requestId });
-  }
-
-  /** Stores the events, leaving out people who block the actor or whom the actor blocks. */
-  private async tell(actor: Pick<Viewer, 'id'>, events: ActivityEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  /** The recipients who neither block the actor nor are blocked by them (one read). */
+  private async reachable(actor: Pick<Viewer, 'id'>, recipients: UserId[]): Promise<UserId[]> {
+    if (recipients.length === 0) return [];
     const hidden = await this.blocks.hiddenFrom(actor.id);
-    await this.activity.add(events.filter((e) => !hidden.has(e.recipientId)));
+    return recipients.filter((id) => !hidden.has(id));
   }
 
   // --- readers -----------------------------------------------------------------------------
@@ -274,9 +301,11 @@ export class ActivityService {
     photoId: string | null,
     subjectId: string | null,
     text: string | null,
+    id: string,
+    createdAt = new Date(timeOfId(id)),
   ): ActivityEvent {
     return {
-      id: newId(),
+      id,
       recipientId,
       kind,
       actorId: actor.id,
@@ -284,7 +313,7 @@ export class ActivityService {
       photoId,
       subjectId,
       text,
-      createdAt: new Date(),
+      createdAt,
     };
   }
 

@@ -63,20 +63,18 @@ export class CommentService {
     ]);
     // The time is the id's own, so ordering by id is ordering by time.
     const id = newId();
-    const comment = await this.comments.add(
-      {
-        id,
-        photoId,
-        userId: viewer.id,
-        username: viewer.username,
-        text,
-        createdAt: new Date(timeOfId(id)),
-      },
-      requestKey,
-    );
-    // A retry answered with the comment stored before: its events were written then.
-    if (comment.id === id) await this.activity.commented(viewer, photo, comment, earlier.items);
-    return comment;
+    const comment: Comment = {
+      id,
+      photoId,
+      userId: viewer.id,
+      username: viewer.username,
+      text,
+      createdAt: new Date(timeOfId(id)),
+    };
+    // The events go into the comment's own write; a retry answered with the comment stored
+    // before writes neither (its events were written then).
+    const events = await this.activity.commentEvents(viewer, photo, comment, earlier.items);
+    return this.comments.add(comment, requestKey, events);
   }
 
   async delete(viewer: Viewer, photoId: string, commentId: string): Promise<void> {
@@ -86,9 +84,9 @@ export class CommentService {
       const photo = await this.photos.get(photoId);
       if (photo?.userId !== viewer.id) throw new Forbidden(messages.notAllowed, 'not_allowed');
     }
+    // Its events go with it, in the same write.
     if (!(await this.comments.delete(photoId, commentId))) {
       throw noSuch('comment');
     }
-    await this.activity.commentRemoved(photoId, commentId);
   }
 }

@@ -32,9 +32,7 @@ export class FriendService {
     const existing = await this.friends.findBetween(viewer.id, other.id);
     if (existing) return this.answerExisting(viewer, existing);
     try {
-      const created = await this.friends.create(viewer.id, other.id);
-      await this.activity.friendRequested(created);
-      return created;
+      return await this.friends.create(viewer.id, other.id, this.activity.requestEvent);
     } catch (err) {
       // Lost a race with the other person's request: the pair key let only one row in.
       if (!(err instanceof Conflict)) throw err;
@@ -59,15 +57,14 @@ export class FriendService {
       throw noSuch('friendRequest');
     }
     if (action === 'accept') {
-      const accepted = await this.friends.accept(requestId);
+      const accepted = await this.friends.accept(requestId, this.activity.acceptEvent);
       if (!accepted) throw noSuch('friendRequest');
-      await this.activity.friendAccepted(accepted);
       return accepted;
     }
+    // Its event goes with the row, in the same write.
     if (!(await this.friends.remove(requestId, 'pending'))) {
       throw noSuch('friendRequest');
     }
-    await this.activity.requestGone(requestId);
     return request;
   }
 
@@ -80,7 +77,6 @@ export class FriendService {
     if (!(await this.friends.remove(requestId, 'pending'))) {
       throw noSuch('friendRequest');
     }
-    await this.activity.requestGone(requestId);
   }
 
   list(viewer: Viewer): Promise<Friend[]> {
@@ -107,9 +103,8 @@ export class FriendService {
   private async answerExisting(viewer: Viewer, existing: FriendRequest): Promise<FriendRequest> {
     if (existing.status === 'accepted') throw new Conflict(messages.alreadyFriends, 'already_friends');
     if (existing.requesterId === viewer.id) throw new Conflict(messages.alreadyPending, 'request_pending');
-    const accepted = await this.friends.accept(existing.id);
+    const accepted = await this.friends.accept(existing.id, this.activity.acceptEvent);
     if (!accepted) throw new Conflict(messages.alreadyPending, 'request_pending');
-    await this.activity.friendAccepted(accepted);
     return accepted;
   }
 

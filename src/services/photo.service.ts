@@ -127,8 +127,10 @@ export class PhotoService {
         this.blobs.put(keys.medium, medium.bytes, medium.contentType),
         this.blobs.put(keys.thumb, thumb.bytes, thumb.contentType),
       ]);
-      // Nothing is deleted when this fails: a write that timed out may have landed, and a photo
-      // must never lose its images. Images of a photo that was never written are the sweep's.
+      // The caption's mentions are written with the photo. Nothing is deleted when this fails: a
+      // write that timed out may have landed, and a photo must never lose its images. Images of
+      // a photo that was never written are the sweep's.
+      const mentions = await this.activity.postEvents(viewer, { id, caption: input.caption });
       const photo = await this.photos.create(
         {
           id,
@@ -144,10 +146,10 @@ export class PhotoService {
           contentType: full.contentType,
         },
         input.requestKey,
+        mentions,
       );
-      // A retry answered with the photo stored before: its mentions were told then.
+      // A retry answered with the photo stored before (whose mentions were told then).
       if (photo.id !== id) return this.viewOf(viewer, photo);
-      await this.activity.posted(viewer, photo);
       return { ...photo, likedByMe: false };
     });
   }
@@ -213,11 +215,13 @@ export class PhotoService {
     const deleted = await this.photos.delete(id);
     if (!deleted) throw noSuch('photo');
     await this.comments.deleteAllForPhoto(id);
-    await this.activity.photoRemoved(id);
     await this.blobs.delete(imageKeysOf(deleted));
   }
 
-  /** The owner changes caption, topic or alt text; search terms follow in the same write. */
+  /**
+   * The owner changes caption, topic or alt text; search terms follow in the same write, and so
+   * do the mention events: the newly mentioned hear of it, the no longer mentioned lose theirs.
+   */
   async edit(viewer: Viewer, id: string, input: EditInput): Promise<PhotoView> {
     const photo = await this.photos.get(id);
     if (!photo) throw noSuch('photo');
@@ -227,7 +231,8 @@ export class PhotoService {
       topic: input.topic !== undefined ? input.topic : photo.topic,
       alt: input.alt !== undefined ? input.alt : photo.alt,
     };
-    const updated = await this.photos.update(id, edit, new Date());
+    const mentions = await this.activity.editMentions(viewer, photo, edit.caption);
+    const updated = await this.photos.update(id, edit, new Date(), mentions);
     if (!updated) throw noSuch('photo');
     const liked = await this.photos.likedBy(viewer.id, [id]);
     return { ...updated, likedByMe: liked.has(id) };
@@ -264,21 +269,19 @@ export class PhotoService {
     return true;
   }
 
-  /** Likes once; the owner hears about a new like (not a repeated one). */
+  /** Likes once; the owner hears about a new like (not a repeated one), in the like's own write. */
   async like(viewer: Viewer, id: string): Promise<{ likes: number; liked: boolean }> {
     const photo = await this.visibleWithLike(viewer, id);
-    const result = await this.photos.like(id, viewer.id);
+    const result = await this.photos.like(id, viewer.id, this.activity.likeEvent(viewer, photo));
     if (!result) throw noSuch('photo');
-    if (!photo.likedByMe) await this.activity.liked(viewer, photo);
     return { likes: result.likes, liked: result.liked };
   }
 
-  /** Takes the like back, and the owner's event about it. */
+  /** Takes the like back, and the owner's event about it, in one write. */
   async unlike(viewer: Viewer, id: string): Promise<{ likes: number; liked: boolean }> {
     await this.visible(viewer, id);
     const result = await this.photos.unlike(id, viewer.id);
     if (!result) throw noSuch('photo');
-    await this.activity.unliked(viewer, id);
     return { likes: result.likes, liked: result.liked };
   }
 

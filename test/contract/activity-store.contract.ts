@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { ActivityEvent, ActivityKind } from '../../src/domain/types';
-import { firstIdAt, newId } from '../../src/lib/ulid';
-import { createUsers, useStorage, walkPages, type MakeStorage } from './fixtures';
+import { requestEventId } from '../../src/domain/activity';
+import type { Comment, User } from '../../src/domain/types';
+import { firstIdAt, newId, timeOfId } from '../../src/lib/ulid';
+import { createUsers, newPhoto, useStorage, walkPages, type MakeStorage } from './fixtures';
+
+const newComment = (photoId: string, author: User, text: string): Comment => {
+  const id = newId();
+  return {
+    id,
+    photoId,
+    userId: author.id,
+    username: author.username,
+    text,
+    createdAt: new Date(timeOfId(id)),
+  };
+};
 
 export function activityStoreContract(make: MakeStorage): void {
   const storage = useStorage(make);
@@ -63,30 +77,129 @@ export function activityStoreContract(make: MakeStorage): void {
       expect(await idsOf(me!.id)).toEqual([fresh.id]);
     });
 
-    it('ActivityStore.remove takes exactly the events of the undone act', async () => {
-      const [me, you] = await createUsers(storage(), 2);
-      const [p1, p2, c1] = [newId(), newId(), newId()];
-      const like1 = event(me!.id, 'like', { photoId: p1, actorId: you!.id });
-      const like1other = event(me!.id, 'like', { photoId: p1, actorId: 999_002 });
-      const like2 = event(me!.id, 'like', { photoId: p2, actorId: you!.id });
-      const comment = event(me!.id, 'comment', { photoId: p1, subjectId: c1 });
-      const mention = event(you!.id, 'mention', { photoId: p1, subjectId: c1 });
-      const caption = event(you!.id, 'mention', { photoId: p2 });
-      const request = event(you!.id, 'friend_request', { subjectId: '77' });
-      await activity().add([like1, like1other, like2, comment, mention, caption, request]);
+    it('ActivityStore events written by the acts: each undo takes exactly the events of its act, by key', async () => {
+      const [me, you, them] = await createUsers(storage(), 3);
+      const st = storage();
+      const p1 = await st.photos.create(newPhoto(me!));
+      const p2draft = newPhoto(me!, { caption: `hello @${you!.username}` });
+      const caption = event(you!.id, 'mention', { id: p2draft.id, photoId: p2draft.id, actorId: me!.id });
+      const p2 = await st.photos.create(p2draft, undefined, [caption]);
+      const likeOf = (photoId: string, actor: { id: number }) =>
+        event(me!.id, 'like', { photoId, actorId: actor.id });
+      const like1 = likeOf(p1.id, you!);
+      await st.photos.like(p1.id, you!.id, like1);
+      const like1other = likeOf(p1.id, them!);
+      await st.photos.like(p1.id, them!.id, like1other);
+      const like2 = likeOf(p2.id, you!);
+      await st.photos.like(p2.id, you!.id, like2);
+      const c1 = newComment(p1.id, them!, `nice @${you!.username}`);
+      const comment = event(me!.id, 'comment', {
+        id: c1.id,
+        photoId: p1.id,
+        subjectId: c1.id,
+        actorId: them!.id,
+      });
+      const mention = event(you!.id, 'mention', {
+        id: c1.id,
+        photoId: p1.id,
+        subjectId: c1.id,
+        actorId: them!.id,
+      });
+      await st.comments.add(c1, undefined, [comment, mention]);
+      let request: ActivityEvent | undefined;
+      // The request's event id is made from its time: a later millisecond than the mention's.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const pending = await st.friends.create(them!.id, you!.id, (r) => {
+        request = event(you!.id, 'friend_request', {
+          id: requestEventId(r.id, r.createdAt),
+          subjectId: String(r.id),
+          actorId: them!.id,
+          createdAt: r.createdAt,
+        });
+        return request;
+      });
+      expect(await idsOf(me!.id)).toEqual([comment.id, like2.id, like1other.id, like1.id]);
+      expect(await idsOf(you!.id)).toEqual([request!.id, mention.id, caption.id]);
 
-      await activity().remove({ kind: 'like', photoId: p1, actorId: you!.id });
+      await st.photos.unlike(p1.id, you!.id);
       expect(await idsOf(me!.id)).toEqual([comment.id, like2.id, like1other.id]);
-      await activity().remove({ kind: 'comment', photoId: p1, commentId: c1 });
+      await st.comments.delete(p1.id, c1.id);
       expect(await idsOf(me!.id)).toEqual([like2.id, like1other.id]);
-      expect(await idsOf(you!.id)).toEqual([request.id, caption.id]);
-      await activity().remove({ kind: 'request', requestId: 77 });
+      expect(await idsOf(you!.id)).toEqual([request!.id, caption.id]);
+      expect(await st.friends.remove(pending.id, 'pending')).toBe(true);
       expect(await idsOf(you!.id)).toEqual([caption.id]);
-      await activity().remove({ kind: 'photo', photoId: p2 });
+      await st.photos.delete(p2.id);
+      await st.comments.deleteAllForPhoto(p2.id);
       expect(await idsOf(you!.id)).toEqual([]);
       expect(await idsOf(me!.id)).toEqual([like1other.id]);
-      // Nothing to remove is no error.
-      await activity().remove({ kind: 'photo', photoId: newId() });
+      // A photo takes its comments' and likes' events with it.
+      const c2 = newComment(p1.id, you!, 'again');
+      const again = event(me!.id, 'comment', {
+        id: c2.id,
+        photoId: p1.id,
+        subjectId: c2.id,
+        actorId: you!.id,
+      });
+      await st.comments.add(c2, undefined, [again]);
+      expect(await idsOf(me!.id)).toEqual([again.id, like1other.id]);
+      await st.photos.delete(p1.id);
+      await st.comments.deleteAllForPhoto(p1.id);
+      expect(await idsOf(me!.id)).toEqual([]);
+    });
+
+    it('ActivityStore events of an act that is refused or repeated are not written', async () => {
+      const [me, you] = await createUsers(storage(), 2);
+      const st = storage();
+      const photo = await st.photos.create(newPhoto(me!));
+      const missing = newId();
+      // A like of a missing photo, a second like, a comment on a missing photo, a comment retried
+      // with its request key, a request between two people who already have one.
+      expect(await st.photos.like(missing, you!.id, event(me!.id, 'like', { photoId: missing }))).toBeNull();
+      const first = event(me!.id, 'like', { photoId: photo.id, actorId: you!.id });
+      await st.photos.like(photo.id, you!.id, first);
+      await st.photos.like(photo.id, you!.id, event(me!.id, 'like', { photoId: photo.id, actorId: you!.id }));
+      const lost = newComment(missing, you!, 'hi');
+      await expect(
+        st.comments.add(lost, undefined, [event(me!.id, 'comment', { id: lost.id, photoId: missing })]),
+      ).rejects.toMatchObject({ status: 404 });
+      const key = `k${newId()}`;
+      const c1 = newComment(photo.id, you!, 'hi');
+      const told = event(me!.id, 'comment', { id: c1.id, photoId: photo.id, subjectId: c1.id });
+      await st.comments.add(c1, key, [told]);
+      const retry = newComment(photo.id, you!, 'hi');
+      expect(
+        (await st.comments.add(retry, key, [event(me!.id, 'comment', { id: retry.id, photoId: photo.id })]))
+          .id,
+      ).toBe(c1.id);
+      await st.friends.create(you!.id, me!.id);
+      await expect(
+        st.friends.create(me!.id, you!.id, (r) =>
+          event(you!.id, 'friend_request', { subjectId: String(r.id) }),
+        ),
+      ).rejects.toMatchObject({ status: 409 });
+      expect(await idsOf(me!.id)).toEqual([told.id, first.id]);
+      expect(await idsOf(you!.id)).toEqual([]);
+    });
+
+    it('ActivityStore caption edits: the newly mentioned get an event in the edit, the no longer mentioned lose theirs', async () => {
+      const [me, ada, ben] = await createUsers(storage(), 3);
+      const st = storage();
+      const draft = newPhoto(me!, { caption: `with @${ada!.username}` });
+      const toAda = event(ada!.id, 'mention', { id: draft.id, photoId: draft.id, actorId: me!.id });
+      await st.photos.create(draft, undefined, [toAda]);
+      const toBen = event(ben!.id, 'mention', { photoId: draft.id, actorId: me!.id });
+      const edit = { caption: `with @${ben!.username}`, topic: null, alt: null };
+      await st.photos.update(draft.id, edit, new Date(), { add: [toBen], remove: [ada!.id] });
+      expect(await idsOf(ada!.id)).toEqual([]);
+      expect(await idsOf(ben!.id)).toEqual([toBen.id]);
+      // An edit that changes no mention keeps them; a later removal still finds the edit's event.
+      await st.photos.update(draft.id, { ...edit, topic: 'sea' }, new Date(), { add: [], remove: [] });
+      expect(await idsOf(ben!.id)).toEqual([toBen.id]);
+      await st.photos.update(draft.id, { ...edit, caption: 'nobody' }, new Date(), {
+        add: [],
+        remove: [ben!.id],
+      });
+      expect(await idsOf(ben!.id)).toEqual([]);
     });
 
     it('ActivityStore read mark: unread counts what is newer (at most the cap), and the mark never moves back', async () => {

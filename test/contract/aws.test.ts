@@ -18,12 +18,14 @@ import {
   likedKey,
   likeIndexMarkerKey,
   likeKey,
+  likerIndexMarkerKey,
+  likerKey,
   photoKey,
 } from '../../src/storage/aws/keys';
-import { indexLikes } from '../../src/storage/aws/likes';
+import { indexLikers, indexLikes } from '../../src/storage/aws/likes';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
 import { migrate, MIGRATIONS } from '../../src/storage/aws/migrations';
-import { conversationIdOf, type Photo } from '../../src/domain/types';
+import { conversationIdOf, type ActivityEvent, type Photo } from '../../src/domain/types';
 import { newId, timeOfId } from '../../src/lib/ulid';
 import { startDynamoDbFaults, type DynamoDbFaults } from '../support/dynamodb-faults';
 import { AWS_TEST_TIMEOUT_MS, awsConfigOf, awsTestConfig, freshAwsEnv, ownMariaDb } from '../support/aws-env';
@@ -353,6 +355,40 @@ describe('aws: DynamoDB retry paths, with the contention answers DynamoDB Local 
     expect((await storage.photos.likedBy(fan!.id, [photo.id])).size).toBe(0);
   });
 
+  it('PhotoStore.like with its event whose transaction fails on every attempt writes neither; a friend request whose event cannot be written is rolled back', async () => {
+    const [owner, fan] = await createUsers(storage, 2);
+    const photo = await storage.photos.create(newPhoto(owner!));
+    const id = newId();
+    const event: ActivityEvent = {
+      id,
+      recipientId: owner!.id,
+      kind: 'like',
+      actorId: fan!.id,
+      actorUsername: fan!.username,
+      photoId: photo.id,
+      subjectId: null,
+      text: null,
+      createdAt: new Date(timeOfId(id)),
+    };
+    faults.fail('TransactWriteItems', 1000);
+    await expect(storage.photos.like(photo.id, fan!.id, event)).rejects.toMatchObject({ status: 503 });
+    faults.fail('TransactWriteItems', 0);
+    expect((await storage.activity.list(owner!.id, { limit: 10 })).items).toEqual([]);
+    expect((await storage.photos.get(photo.id))?.likes).toBe(0);
+
+    faults.fail('BatchWriteItem', 1000);
+    await expect(
+      storage.friends.create(fan!.id, owner!.id, (r) => ({
+        ...event,
+        kind: 'friend_request',
+        subjectId: String(r.id),
+      })),
+    ).rejects.toMatchObject({ status: 503 });
+    faults.fail('BatchWriteItem', 0);
+    expect(await storage.friends.findBetween(fan!.id, owner!.id)).toBeNull();
+    expect((await storage.activity.list(owner!.id, { limit: 10 })).items).toEqual([]);
+  });
+
   it('MessageStore.send by two users 50 each at once while 5 transactions in a row are cancelled for TransactionConflict stores all 100 exactly once, in order', async () => {
     const [a, b] = await createUsers(storage, 2);
     const drafts = Array.from({ length: 50 }, (_, i) => [
@@ -462,6 +498,35 @@ describe('aws: likes under their users', () => {
       await raw.get({ TableName: table, Key: likedKey(fan.id, p1.id), ConsistentRead: true }),
     ).toBeNull();
     expect(await raw.get({ TableName: table, Key: likeKey(p1.id, fan.id), ConsistentRead: true })).toBeNull();
+  });
+});
+
+describe('aws: likes by time', () => {
+  it('likes stored before the likes list read them by time are missing from it until indexLikers ran, then listed newest first; an unlike meanwhile stays undone', async () => {
+    const config = awsConfigOf(await freshAwsEnv());
+    const table = config.dynamodb.tables.photos;
+    const raw = new DynamoClient(createDynamoDbClient(config, AWS_TEST_TIMEOUT_MS));
+    const storage = await open(config);
+    const owner = await createUser(storage);
+    const fans = (await createUsers(storage, 3)).sort((a, b) => a.id - b.id);
+    const photo = await storage.photos.create(newPhoto(owner));
+    for (const fan of fans) await storage.photos.like(photo.id, fan.id);
+    // As a site from before: no LIKER# items and no marker; then the second fan unlikes the old way.
+    const likers = await storage.photos.likers(photo.id, { limit: 50 });
+    for (const l of likers.items) {
+      await raw.delete({ TableName: table, Key: likerKey(photo.id, l.likedAt.getTime(), l.userId) });
+    }
+    await raw.delete({ TableName: table, Key: likerIndexMarkerKey() });
+    await raw.delete({ TableName: table, Key: likeKey(photo.id, fans[1]!.id) });
+    expect((await storage.photos.likers(photo.id, { limit: 50 })).items).toEqual([]);
+
+    expect(await indexLikers(raw, table)).toBe(2);
+    expect(await indexLikers(raw, table)).toBe(0);
+    const after = await storage.photos.likers(photo.id, { limit: 50 });
+    expect(after.items.map((l) => l.userId)).toEqual([fans[2]!.id, fans[0]!.id]);
+    expect(after.items.map((l) => l.likedAt.getTime())).toEqual(
+      likers.items.filter((l) => l.userId !== fans[1]!.id).map((l) => l.likedAt.getTime()),
+    );
   });
 });
 
@@ -597,7 +662,9 @@ describe('aws: the All feed moved to ALL_FEED_INDEX', () => {
 
     const oldWorker = await open(config);
     const all = async (s: Storage) => (await s.photos.listAll({ limit: 10 })).items;
-    expect(await all(oldWorker)).toEqual([...old].reverse().map((p) => expect.objectContaining({ id: p.id })));
+    expect(await all(oldWorker)).toEqual(
+      [...old].reverse().map((p) => expect.objectContaining({ id: p.id })),
+    );
     // Written while the feed still reads GSI1: on both indexes.
     const meanwhile = newPhoto(owner, { caption: 'harbour three' });
     await oldWorker.photos.create(meanwhile);

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidInput, Unavailable } from '../../src/domain/errors';
+import type { ActivityEvent } from '../../src/domain/types';
+import { newId, timeOfId } from '../../src/lib/ulid';
 import type { Storage, StoreCall, StoreCallListener } from '../../src/ports';
 import { createEmbeddedStorage } from '../../src/storage/embedded';
 import { SCHEMA_VERSION } from '../../src/storage/embedded/migrations';
 import { activityStoreContract } from './activity-store.contract';
 import { blobStoreContract } from './blob-store.contract';
 import { commentStoreContract } from './comment-store.contract';
-import { uniqueUsername } from './fixtures';
+import { createUsers, newPhoto, uniqueUsername } from './fixtures';
 import { friendStoreContract } from './friend-store.contract';
 import { messageDeliveryContract } from './message-delivery.contract';
 import { raceContract } from './race.contract';
@@ -246,5 +248,62 @@ describe('embedded: createEmbeddedStorage', () => {
     await blobs.delete(['photos/01ABC/full.jpg', 'photos/01ABC/thumb.jpg']);
     expect(existsSync(join(dir, 'images', 'photos', '01ABC'))).toBe(false);
     expect(existsSync(join(dir, 'images', 'photos'))).toBe(true);
+  });
+});
+
+describe('embedded: an act and its events are one write', () => {
+  const eventOf = (recipientId: number, photoId: string, actorId: number): ActivityEvent => {
+    const id = newId();
+    return {
+      id,
+      recipientId,
+      kind: 'like',
+      actorId,
+      actorUsername: 'fan',
+      photoId,
+      subjectId: null,
+      text: null,
+      createdAt: new Date(timeOfId(id)),
+    };
+  };
+
+  it('a like whose write fails (the likes insert refused) stores no event, and one whose event cannot be written stores no like', async () => {
+    const dir = freshDir();
+    const storage = open(dir);
+    const [owner, fan] = await createUsers(storage, 2);
+    const photo = await storage.photos.create(newPhoto(owner!));
+    const raw = new Database(join(dir, 'lumina.sqlite'));
+    try {
+      raw.exec(
+        "CREATE TRIGGER refuse_like BEFORE INSERT ON likes BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+      );
+      await expect(
+        storage.photos.like(photo.id, fan!.id, eventOf(owner!.id, photo.id, fan!.id)),
+      ).rejects.toThrow();
+      expect((await storage.activity.list(owner!.id, { limit: 10 })).items).toEqual([]);
+      raw.exec('DROP TRIGGER refuse_like');
+      raw.exec(
+        "CREATE TRIGGER refuse_event BEFORE INSERT ON activity BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+      );
+      await expect(
+        storage.photos.like(photo.id, fan!.id, eventOf(owner!.id, photo.id, fan!.id)),
+      ).rejects.toThrow();
+      expect((await storage.photos.get(photo.id))?.likes).toBe(0);
+      expect((await storage.photos.likedBy(fan!.id, [photo.id])).size).toBe(0);
+      raw.exec('DROP TRIGGER refuse_event');
+      const event = eventOf(owner!.id, photo.id, fan!.id);
+      await storage.photos.like(photo.id, fan!.id, event);
+      // An unlike whose event delete fails keeps the like too.
+      raw.exec(
+        "CREATE TRIGGER keep_event BEFORE DELETE ON activity BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+      );
+      await expect(storage.photos.unlike(photo.id, fan!.id)).rejects.toThrow();
+      expect((await storage.photos.get(photo.id))?.likes).toBe(1);
+      expect((await storage.activity.list(owner!.id, { limit: 10 })).items.map((e) => e.id)).toEqual([
+        event.id,
+      ]);
+    } finally {
+      raw.close();
+    }
   });
 });

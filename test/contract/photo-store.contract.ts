@@ -310,6 +310,30 @@ export function photoStoreContract(make: MakeStorage): void {
       expect((await photos().get(photo.id))?.likes).toBe(30);
     });
 
+    it('PhotoStore.likers pages 60 likes newest first (50 to a page, the API default) with a key cursor, each once; an unlike leaves the list', async () => {
+      const owner = await createUser(storage());
+      const fans = (await createUsers(storage(), 60)).sort((a, b) => a.id - b.id);
+      const photo = await photos().create(newPhoto(owner));
+      for (const fan of fans) await photos().like(photo.id, fan.id);
+      const newestFirst = fans.map((f) => f.id).reverse();
+      const pages = await walkPages((before) =>
+        photos().likers(photo.id, { limit: 50, ...(before ? { before } : {}) }),
+      );
+      expect(pages.map((p) => p.items.length)).toEqual([50, 10]);
+      expect(pages.flatMap((p) => p.items.map((l) => l.userId))).toEqual(newestFirst);
+      const times = pages.flatMap((p) => p.items.map((l) => l.likedAt.getTime()));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      await photos().unlike(photo.id, fans[59]!.id);
+      await photos().unlike(photo.id, fans[10]!.id);
+      const small = await walkPages((before) =>
+        photos().likers(photo.id, { limit: 7, ...(before ? { before } : {}) }),
+      );
+      expect(small.flatMap((p) => p.items.map((l) => l.userId))).toEqual(
+        newestFirst.filter((id) => id !== fans[59]!.id && id !== fans[10]!.id),
+      );
+      expect((await photos().likers(newId(), { limit: 50 })).items).toEqual([]);
+    });
+
     it('PhotoStore.likedBy returns only the given photos the user has liked', async () => {
       const [owner, fan] = await createUsers(storage(), 2);
       const [p1, p2, p3] = await createInOrder([owner!, owner!, owner!]);

@@ -3,7 +3,6 @@ import { Conflict } from '../../src/domain/errors';
 import type {
   AccountState,
   ActivityEvent,
-  ActivitySubject,
   FriendRequest,
   Page,
   PageRequest,
@@ -11,6 +10,7 @@ import type {
   UserCredentials,
   UserId,
 } from '../../src/domain/types';
+import type { RequestEventOf } from '../../src/domain/types';
 import type {
   ActivityStore,
   BlobStore,
@@ -124,13 +124,17 @@ export class MemoryFriendStore implements FriendStore {
   private rows: FriendRequest[] = [];
   private nextId = 1;
 
-  constructor(private readonly users: MemoryUserStore) {}
+  /** With `activity`, the requests' events are written there, as the real stores do in their writes. */
+  constructor(
+    private readonly users: MemoryUserStore,
+    private readonly activity?: MemoryActivityStore,
+  ) {}
 
   ping() {
     return Promise.resolve();
   }
 
-  async create(requesterId: UserId, receiverId: UserId): Promise<FriendRequest> {
+  async create(requesterId: UserId, receiverId: UserId, eventOf?: RequestEventOf): Promise<FriendRequest> {
     const [a, b] = await Promise.all([this.users.findById(requesterId), this.users.findById(receiverId)]);
     // Checked and inserted with no await between: two racing creates cannot both pass.
     if (this.rows.some((r) => isPair(r, requesterId, receiverId))) {
@@ -147,6 +151,7 @@ export class MemoryFriendStore implements FriendStore {
       respondedAt: null,
     };
     this.rows.push(row);
+    if (eventOf) await this.activity?.add([eventOf({ ...row })]);
     return { ...row };
   }
 
@@ -160,18 +165,23 @@ export class MemoryFriendStore implements FriendStore {
     return Promise.resolve(row ? { ...row } : null);
   }
 
-  accept(id: number) {
+  async accept(id: number, eventOf?: RequestEventOf) {
     const row = this.rows.find((r) => r.id === id && r.status === 'pending');
-    if (!row) return Promise.resolve(null);
+    if (!row) return null;
     row.status = 'accepted';
     row.respondedAt = new Date();
-    return Promise.resolve({ ...row });
+    if (eventOf) await this.activity?.add([eventOf({ ...row })]);
+    return { ...row };
   }
 
   remove(id: number, status: FriendRequest['status']) {
     const before = this.rows.length;
     this.rows = this.rows.filter((r) => !(r.id === id && r.status === status));
-    return Promise.resolve(this.rows.length < before);
+    const removed = this.rows.length < before;
+    if (removed && status === 'pending') {
+      this.activity?.removeWhere((e) => e.kind === 'friend_request' && e.subjectId === String(id));
+    }
+    return Promise.resolve(removed);
   }
 
   listPending(userId: UserId, direction: 'incoming' | 'outgoing') {
@@ -330,21 +340,9 @@ export class MemoryActivityStore implements ActivityStore {
     return Promise.resolve({ items, next: mine.length > page.limit ? (items.at(-1)?.id ?? null) : null });
   }
 
-  remove(subject: ActivitySubject): Promise<void> {
-    const matches = (e: ActivityEvent): boolean => {
-      switch (subject.kind) {
-        case 'like':
-          return e.kind === 'like' && e.photoId === subject.photoId && e.actorId === subject.actorId;
-        case 'comment':
-          return e.photoId === subject.photoId && e.subjectId === subject.commentId;
-        case 'photo':
-          return e.photoId === subject.photoId;
-        case 'request':
-          return e.subjectId === String(subject.requestId) && e.photoId === null;
-      }
-    };
+  /** Deletes the events `matches` picks (what an undone act does in a store's own write). */
+  removeWhere(matches: (e: ActivityEvent) => boolean): void {
     for (let i = this.events.length - 1; i >= 0; i--) if (matches(this.events[i]!)) this.events.splice(i, 1);
-    return Promise.resolve();
   }
 
   readMark(recipientId: UserId): Promise<string | null> {

@@ -113,6 +113,40 @@ describe('activity', () => {
     expect(await feed(owner!)).toEqual([]);
   });
 
+  it('a caption edit that adds a mention tells only the newly mentioned (not those already named, not the author, not across a block, not a name of nobody); removing a mention takes its event back; the edit form does the same', async () => {
+    const [owner, old, fresh, blocker, viaForm] = await people(5);
+    const photo = await post(owner!, `Low tide with @${old!.user.username}`);
+    await blocker!.agent.post('/api/blocks').send({ user_id: owner!.user.id }).expect(201);
+    const caption = [
+      `Low tide with @${old!.user.username}`,
+      `@${fresh!.user.username}`,
+      `@${owner!.user.username}`,
+      `@${blocker!.user.username}`,
+      '@nobody_by_this_name',
+    ].join(' and ');
+    await owner!.agent.patch(`/api/photos/${photo.id}`).send({ caption }).expect(200);
+    expect((await feed(old!)).map((e) => e.kind)).toEqual(['mention']);
+    expect((await feed(fresh!)).map((e) => [e.kind, e.photo?.id])).toEqual([['mention', photo.id]]);
+    expect(await feed(owner!)).toEqual([]);
+    expect(await feed(blocker!)).toEqual([]);
+    // Editing again without changing who is named tells nobody twice.
+    await owner!.agent.patch(`/api/photos/${photo.id}`).send({ caption: `${caption}!` }).expect(200);
+    expect((await feed(fresh!)).length).toBe(1);
+    await owner!.agent
+      .patch(`/api/photos/${photo.id}`)
+      .send({ caption: `Low tide with @${fresh!.user.username}` })
+      .expect(200);
+    expect(await feed(old!)).toEqual([]);
+    expect((await feed(fresh!)).length).toBe(1);
+    await owner!.agent
+      .post(`/photos/${photo.id}/edit`)
+      .type('form')
+      .send({ caption: `Now with @${viaForm!.user.username}`, topic: '', alt: '' })
+      .expect(303);
+    expect((await feed(viaForm!)).map((e) => e.kind)).toEqual(['mention']);
+    expect(await feed(fresh!)).toEqual([]);
+  });
+
   it('friend requests: the receiver hears of the request, the requester of the acceptance; a cancelled request leaves nothing', async () => {
     const [ann, bo, cy] = await people(3);
     const sent = (await ann!.agent.post('/api/friends/request').send({ user_id: bo!.user.id }).expect(201))

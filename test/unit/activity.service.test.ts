@@ -126,10 +126,33 @@ describe('ActivityService', () => {
     }
   });
 
-  it('liked: nobody is told about their own like', async () => {
+  it('likeEvent: nobody is told about their own like', async () => {
     const { service, store, me } = await setup(0);
     const photo = { id: newId(), userId: me.id } as never;
-    await service.liked(me, photo);
+    expect(service.likeEvent(me, photo)).toBeNull();
     expect(store.events).toEqual([]);
+  });
+
+  it('editMentions tells only the newly mentioned (not the author, not across a block, not nobody) and takes back the removed', async () => {
+    const users = new MemoryUserStore();
+    const blocks = new MemoryBlockStore(users);
+    const service = new ActivityService(new MemoryActivityStore(), users, blocks);
+    const [me, ada, ben, cy, dee] = await Promise.all(
+      ['mee', 'ada', 'ben', 'cyd', 'dee'].map((n) =>
+        users.create({ username: n, email: `${n}@x`, passwordHash: 'h' }),
+      ),
+    );
+    await blocks.add(dee!.id, me!.id);
+    const author = { id: me!.id, username: 'mee' };
+    const photo = { id: newId(), userId: me!.id, caption: 'with @ada and @ben' } as never;
+    const change = await service.editMentions(author, photo, 'with @ADA, @cyd, @mee, @dee and @nobody_here');
+    expect(change.add.map((e) => [e.recipientId, e.kind, e.photoId, e.subjectId])).toEqual([
+      [cy!.id, 'mention', (photo as { id: string }).id, null],
+    ]);
+    expect(change.add[0]!.text).toContain('@cyd');
+    expect(change.remove).toEqual([ben!.id]);
+    expect(ada).toBeDefined();
+    const same = await service.editMentions(author, photo, 'with @ben and @ada, still');
+    expect(same).toEqual({ add: [], remove: [] });
   });
 });

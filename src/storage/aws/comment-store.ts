@@ -1,7 +1,8 @@
 import { Conflict, noSuch } from '../../domain/errors';
-import type { Comment, Page, PageRequest, UserId } from '../../domain/types';
+import type { ActivityEvent, Comment, Page, PageRequest, UserId } from '../../domain/types';
 import type { CommentStore } from '../../ports';
 import { byId, oldestFirst, toPage } from '../paging';
+import { ActivityItems, recipientsOf } from './activity-items';
 import type { DynamoClient, Item } from './dynamo-client';
 import {
   COMMENT_SORT_PREFIX,
@@ -25,6 +26,8 @@ export interface CommentItem extends Item {
   username: string;
   text: string;
   created_at: string;
+  /** The recipients of the comment's events (each event's id is the comment's): its undo deletes them by key. */
+  event_to?: number[];
 }
 
 function toComment(item: Item): Comment {
@@ -44,17 +47,24 @@ function toComment(item: Item): Comment {
  * the photo's META item in the photos table by the same transactions.
  */
 export class DynamoCommentStore implements CommentStore {
+  private readonly events: ActivityItems;
+
   constructor(
     private readonly db: DynamoClient,
     private readonly tables: { comments: string; photos: string },
-  ) {}
+  ) {
+    this.events = new ActivityItems(db, tables.photos);
+  }
 
   async ping(): Promise<void> {
     await this.db.get({ TableName: this.tables.comments, Key: pingKey() });
   }
 
-  /** One transaction across both tables: the comment, and comment_count + 1 if the photo exists. */
-  async add(comment: Comment, requestKey?: string): Promise<Comment> {
+  /**
+   * One transaction across both tables: the comment, comment_count + 1 if the photo exists, and
+   * the comment's events (activity items live in the photos table).
+   */
+  async add(comment: Comment, requestKey?: string, events: ActivityEvent[] = []): Promise<Comment> {
     const item: CommentItem = {
       ...commentKey(comment.photoId, comment.id),
       type: ENTITY.comment,
@@ -64,8 +74,10 @@ export class DynamoCommentStore implements CommentStore {
       username: comment.username,
       text: comment.text,
       created_at: comment.createdAt.toISOString(),
+      ...(events.length > 0 ? { event_to: events.map((e) => e.recipientId) } : {}),
     };
     const failed = await this.db.transact({
+      ...this.events.puts('event', events),
       comment: {
         Put: {
           TableName: this.tables.comments,
@@ -140,31 +152,58 @@ export class DynamoCommentStore implements CommentStore {
   }
 
   /**
-   * One transaction: delete the comment if it exists, and comment_count − 1 on the photo. A
-   * comment whose photo is already gone is still deleted (there is no count left to keep).
+   * A consistent read of the comment's event recipients, then one transaction: delete the
+   * comment if it exists, its events (by key: each has the comment's id), and comment_count − 1
+   * on the photo. A comment whose photo is already gone is still deleted, with its events
+   * (there is no count left to keep).
    */
   async delete(photoId: string, commentId: string): Promise<boolean> {
     const key = commentKey(photoId, commentId);
+    const item = await this.db.get({
+      TableName: this.tables.comments,
+      Key: key,
+      ConsistentRead: true,
+      ProjectionExpression: 'event_to',
+    });
+    if (!item) return false;
+    const refs = recipientsOf(item.event_to).map((recipientId) => ({ recipientId, eventId: commentId }));
     const failed = await this.db.transact({
       comment: {
         Delete: { TableName: this.tables.comments, Key: key, ConditionExpression: 'attribute_exists(PK)' },
       },
       photo: this.addToCount(photoId, -1),
+      ...this.events.deletes('event', refs),
     });
     if (!failed) return true;
     if (failed.has('comment')) return false;
-    // Only the photo is gone: delete the comment alone.
-    return (await this.db.delete({ TableName: this.tables.comments, Key: key })) !== null;
+    // Only the photo is gone: delete the comment alone, then its events.
+    const deleted = (await this.db.delete({ TableName: this.tables.comments, Key: key })) !== null;
+    await this.events.remove(refs);
+    return deleted;
   }
 
-  /** Queries the photo's partition page by page (keys only) and batch-deletes what it finds. */
-  deleteAllForPhoto(photoId: string): Promise<number> {
-    return this.db.deleteQueried({
+  /** Queries the photo's partition page by page and batch-deletes the comments with their events. */
+  async deleteAllForPhoto(photoId: string): Promise<number> {
+    let count = 0;
+    for await (const items of this.db.queryPages({
       TableName: this.tables.comments,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues: { ':pk': commentPartition(photoId), ':prefix': COMMENT_SORT_PREFIX },
+      ProjectionExpression: 'PK, SK, id, event_to',
       ConsistentRead: true,
-    });
+    })) {
+      await this.events.remove(
+        items.flatMap((item) =>
+          recipientsOf(item.event_to).map((recipientId) => ({ recipientId, eventId: String(item.id) })),
+        ),
+      );
+      await this.db.batchWrite(
+        this.tables.comments,
+        items.map((item) => ({ DeleteRequest: { Key: { PK: String(item.PK), SK: String(item.SK) } } })),
+      );
+      count += items.length;
+    }
+    return count;
   }
 
   /** Access pattern "a person's comments, newest first": one Query of AUTHOR_INDEX (keys.ts). */

@@ -1,8 +1,10 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Conflict } from '../../domain/errors';
-import type { Friend, FriendRequest, FriendRequestStatus, UserId } from '../../domain/types';
+import { requestEventId } from '../../domain/activity';
+import type { Friend, FriendRequest, FriendRequestStatus, RequestEventOf, UserId } from '../../domain/types';
 import type { FriendStore } from '../../ports';
 import { messages, SELECT_REQUEST, toFriend, toRequest, type FriendRow, type RequestRow } from '../sql-rows';
+import type { ActivityItems } from './activity-items';
 import type { MysqlClient, Sql } from './mysql-client';
 
 type Row<T> = T & RowDataPacket;
@@ -57,17 +59,25 @@ class FriendIdsCache {
  * Friend requests and friendships in MySQL. The unique key on the generated (user_low,
  * user_high) pair keeps one row per unordered pair, whichever direction two racing requests take.
  * friendIds answers are kept per worker for FRIEND_IDS_TTL_MS (FriendIdsCache).
+ *
+ * Their activity events live in DynamoDB, which no MySQL transaction spans: each is written (or
+ * deleted, by the key made from the row, domain/activity.ts) inside the MySQL transaction of its
+ * act, before the commit. A failed event write rolls the act back (nothing changed); only a
+ * commit that fails after it can leave an event without its act.
  */
 export class MysqlFriendStore implements FriendStore {
   private readonly friendIdsCache = new FriendIdsCache();
 
-  constructor(private readonly db: MysqlClient) {}
+  constructor(
+    private readonly db: MysqlClient,
+    private readonly events: ActivityItems,
+  ) {}
 
   ping(): Promise<void> {
     return this.db.ping();
   }
 
-  async create(requesterId: UserId, receiverId: UserId): Promise<FriendRequest> {
+  async create(requesterId: UserId, receiverId: UserId, eventOf?: RequestEventOf): Promise<FriendRequest> {
     try {
       return await this.db.transaction(async (tx) => {
         const result = await tx.query<ResultSetHeader>(
@@ -76,6 +86,7 @@ export class MysqlFriendStore implements FriendStore {
         );
         const created = await selectById(tx, result.insertId);
         if (!created) throw new Error(`friend request ${result.insertId} vanished inside its transaction`);
+        if (eventOf) await this.events.write([eventOf(created)]);
         return created;
       });
     } catch (err) {
@@ -96,25 +107,41 @@ export class MysqlFriendStore implements FriendStore {
     return row ? toRequest(row) : null;
   }
 
-  accept(id: number): Promise<FriendRequest | null> {
-    return this.friendIdsCache.writing(() => this.acceptRow(id));
+  accept(id: number, eventOf?: RequestEventOf): Promise<FriendRequest | null> {
+    return this.friendIdsCache.writing(() => this.acceptRow(id, eventOf));
   }
 
-  private acceptRow(id: number): Promise<FriendRequest | null> {
+  private acceptRow(id: number, eventOf?: RequestEventOf): Promise<FriendRequest | null> {
     return this.db.transaction(async (tx) => {
       const result = await tx.query<ResultSetHeader>(
         "UPDATE friend_requests SET status = 'accepted', responded_at = NOW(3) WHERE id = ? AND status = 'pending'",
         [id],
       );
-      return result.affectedRows === 1 ? selectById(tx, id) : null;
+      if (result.affectedRows !== 1) return null;
+      const accepted = await selectById(tx, id);
+      if (accepted && eventOf) await this.events.write([eventOf(accepted)]);
+      return accepted;
     });
   }
 
-  async remove(id: number, status: FriendRequestStatus): Promise<boolean> {
-    const result = await this.friendIdsCache.writing(() =>
-      this.db.query<ResultSetHeader>('DELETE FROM friend_requests WHERE id = ? AND status = ?', [id, status]),
+  /** A pending request's event (the receiver's, keyed by the request's number and time) goes with it. */
+  remove(id: number, status: FriendRequestStatus): Promise<boolean> {
+    return this.friendIdsCache.writing(() =>
+      this.db.transaction(async (tx) => {
+        const row = await selectById(tx, id);
+        const result = await tx.query<ResultSetHeader>(
+          'DELETE FROM friend_requests WHERE id = ? AND status = ?',
+          [id, status],
+        );
+        if (result.affectedRows === 0) return false;
+        if (status === 'pending' && row) {
+          await this.events.remove([
+            { recipientId: row.receiverId, eventId: requestEventId(row.id, row.createdAt) },
+          ]);
+        }
+        return true;
+      }),
     );
-    return result.affectedRows > 0;
   }
 
   async listPending(userId: UserId, direction: 'incoming' | 'outgoing'): Promise<FriendRequest[]> {

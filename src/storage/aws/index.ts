@@ -8,6 +8,7 @@ import { MysqlReportStore } from './report-store';
 import { DynamoCommentStore } from './comment-store';
 import { createDynamoDbClient, DynamoClient } from './dynamo-client';
 import { DYNAMODB, MYSQL, S3, translateError } from './errors';
+import { ActivityItems } from './activity-items';
 import { MysqlFriendStore } from './friend-store';
 import { DynamoMessageStore } from './message-store';
 import { migrate } from './migrations';
@@ -81,7 +82,7 @@ export async function createAwsStorage(config: AwsConfig, options: AwsStorageOpt
     blocks: new MysqlBlockStore(mysql),
     reports: new MysqlReportStore(mysql),
     rateLimits: new MysqlRateLimitStore(mysql),
-    friends: new MysqlFriendStore(mysql),
+    friends: new MysqlFriendStore(mysql, new ActivityItems(dynamo, tables.photos)),
     photos,
     comments: new DynamoCommentStore(dynamo, { comments: tables.comments, photos: tables.photos }),
     activity: new DynamoActivityStore(dynamo, tables.photos),

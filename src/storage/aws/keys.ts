@@ -9,15 +9,17 @@ import { timeOfId } from '../../lib/ulid';
  * lumina_photos
  *   PHOTO#<id>      META              photo: the record every list shows (ALL_FEED_INDEX: ALL#<yyyy-mm>, <id>;
  *                                     photos from before that index: GSI1, until aws/all-feed.ts indexFeed)
- *   PHOTO#<id>      LIKE#<userId>     like: one per user who likes the photo
+ *   PHOTO#<id>      LIKE#<userId>     like: one per user who likes the photo (with the id of its event)
+ *   PHOTO#<id>      LIKER#<ms13>#<userId12>  liker: the same like by time (the likes list, one Query)
  *   LIKES#<userId>  PHOTO#<id>        liked: the same like under the user (a viewer's likes of a page, one Query)
  *   USER#<userId>   PHOTO#<id>        owner_photo: the owner's index (Home and Profile feeds)
  *   TERM#<term>     PHOTO#<id>        term: one per search term of the photo (domain/search.ts)
  *   FEED#ALL        FIRST_BUCKET      feed_marker: the oldest All-feed bucket holding a photo, and which
  *                                     index the All feed reads (`feed_index`, set by indexFeed)
  *   FEED#ALL        LIKES_INDEXED     like_index_marker: every like has its `liked` item (aws/likes.ts)
- *   USER#<id>#ACT   <event id>        activity: one event for its recipient, TTL 90 days
- *                                     (GSI1: ACTOF#PHOTO#<photoId> or ACTOF#REQ#<id>, <what>#<recipient>#<id>)
+ *   FEED#ALL        LIKERS_INDEXED    like_index_marker: every like has its `LIKER#` item (aws/likes.ts)
+ *   USER#<id>#ACT   <event id>        activity: one event for its recipient, TTL 90 days; the act
+ *                                     that made it names it (see activityKey), so its undo deletes it by key
  *   USER#<id>#ACTREAD  MARK           activity_read: the newest event the person has seen
  * lumina_comments
  *   PHOTO#<photoId> COMMENT#<ms13>#<id>   comment (AUTHOR_INDEX: user_id, id)
@@ -38,6 +40,7 @@ export const ENTITY = {
   photo: 'photo',
   ownerPhoto: 'owner_photo',
   like: 'like',
+  liker: 'liker',
   liked: 'liked',
   likeIndexMarker: 'like_index_marker',
   term: 'term',
@@ -118,6 +121,24 @@ export const likeKey = (photoId: string, userId: UserId): ItemKey => ({
   SK: `${LIKE}${userId}`,
 });
 
+/**
+ * A like by time under its photo: `LIKER#<ms13>#<userId, 12 digits>`, so the newest likes are one
+ * Query and the cursor `<ms>.<userId>` is a key (sorts after every `LIKE#` key, before `META`).
+ */
+const LIKER = 'LIKER#';
+export const LIKER_SORT_PREFIX = LIKER;
+export const likerSortKey = (likedAtMs: number, userId: UserId): string =>
+  `${LIKER}${String(likedAtMs).padStart(13, '0')}#${String(userId).padStart(12, '0')}`;
+export const likerKey = (photoId: string, likedAtMs: number, userId: UserId): ItemKey => ({
+  PK: photoPartition(photoId),
+  SK: likerSortKey(likedAtMs, userId),
+});
+/** The liker of a `LIKER#` sort key: when and who. */
+export function likerOfSortKey(sk: string): { likedAtMs: number; userId: UserId } {
+  const [ms, user] = sk.slice(LIKER.length).split('#');
+  return { likedAtMs: Number(ms), userId: Number(user) };
+}
+
 /** A user's likes, one item per liked photo, sorted by photo id. */
 export const likesPartition = (userId: UserId): string => `LIKES#${userId}`;
 export const likedKey = (userId: UserId, photoId: string): ItemKey => ({
@@ -126,6 +147,8 @@ export const likedKey = (userId: UserId, photoId: string): ItemKey => ({
 });
 /** Written once every like has its `liked` item; until then likes are read by their photo keys. */
 export const likeIndexMarkerKey = (): ItemKey => ({ PK: 'FEED#ALL', SK: 'LIKES_INDEXED' });
+/** Written once every like has its `LIKER#` item (likes.ts indexLikers). */
+export const likerIndexMarkerKey = (): ItemKey => ({ PK: 'FEED#ALL', SK: 'LIKERS_INDEXED' });
 
 export const termPartition = (term: string): string => `TERM#${term}`;
 export const termKey = (term: string, photoId: string): ItemKey => ({
@@ -215,7 +238,13 @@ export const requestKeyKey = (
 
 // --- activity (lumina_photos) -----------------------------------------------------------------
 
-/** A person's activity events: partition `USER#<id>#ACT`, sort key the event id (time-ordered). */
+/**
+ * A person's activity events: partition `USER#<id>#ACT`, sort key the event id (time-ordered).
+ * The act's items know the key of each event they caused, so no undo needs an index: a like item
+ * holds its event's id and recipient, a comment's events have the comment's id and the comment
+ * item lists their recipients, a photo's caption mentions are listed on its META, and a friend
+ * request's event id is made from the request's number and time (domain/activity.ts).
+ */
 export const activityPartition = (recipientId: UserId): string => `USER#${recipientId}#ACT`;
 export const activityKey = (recipientId: UserId, eventId: string): ItemKey => ({
   PK: activityPartition(recipientId),
@@ -226,43 +255,3 @@ export const activityReadKey = (recipientId: UserId): ItemKey => ({
   PK: `USER#${recipientId}#ACTREAD`,
   SK: 'MARK',
 });
-
-/**
- * Where an undo finds an event on GSI1: the photo's events (likes by actor, comment events by
- * comment, caption mentions) or a friend request's. Null for an event nothing can undo.
- */
-export function activityUndoKey(e: {
-  recipientId: UserId;
-  id: string;
-  kind: string;
-  actorId: UserId;
-  photoId: string | null;
-  subjectId: string | null;
-}): { GSI1PK: string; GSI1SK: string } | null {
-  const tail = `${e.recipientId}#${e.id}`;
-  if (e.photoId !== null) {
-    const what =
-      e.kind === 'like' ? `LIKE#${e.actorId}` : e.subjectId !== null ? `C#${e.subjectId}` : 'CAPTION';
-    return { GSI1PK: `ACTOF#PHOTO#${e.photoId}`, GSI1SK: `${what}#${tail}` };
-  }
-  if (e.subjectId !== null) return { GSI1PK: `ACTOF#REQ#${e.subjectId}`, GSI1SK: tail };
-  return null;
-}
-
-export function activityUndoPartition(
-  subject: { kind: 'like' | 'comment' | 'photo'; photoId: string } | { kind: 'request'; requestId: number },
-): string {
-  return subject.kind === 'request' ? `ACTOF#REQ#${subject.requestId}` : `ACTOF#PHOTO#${subject.photoId}`;
-}
-
-/** The GSI1SK prefix an undo deletes under (none: everything in the partition). */
-export function activityUndoPrefix(
-  subject:
-    | { kind: 'like'; actorId: UserId }
-    | { kind: 'comment'; commentId: string }
-    | { kind: 'photo' | 'request' },
-): string | null {
-  if (subject.kind === 'like') return `LIKE#${subject.actorId}#`;
-  if (subject.kind === 'comment') return `C#${subject.commentId}#`;
-  return null;
-}

@@ -1,13 +1,19 @@
-import type { Page, PageRequest, UserId } from '../../domain/types';
-import type { LikedPhoto } from '../../ports';
+import type { ActivityEvent, Page, PageRequest, UserId } from '../../domain/types';
+import type { LikedPhoto, Liker } from '../../ports';
 import { toPage } from '../paging';
-import type { DynamoClient, TransactItem, WriteRequest } from './dynamo-client';
+import { ActivityItems, type EventRef } from './activity-items';
+import type { DynamoClient, Item, TransactItem, WriteRequest } from './dynamo-client';
 import {
   ENTITY,
   type ItemKey,
   LIKE_SORT_PREFIX,
+  LIKER_SORT_PREFIX,
   likedKey,
+  likerKey,
+  likerOfSortKey,
+  likerSortKey,
   likeIndexMarkerKey,
+  likerIndexMarkerKey,
   likeKey,
   likesPartition,
   newestPhotosOf,
@@ -22,6 +28,16 @@ import {
  */
 const MARKER_TTL_MS = 10_000;
 
+/** The event a like item names, if it caused one. */
+function eventOf(item: Item): EventRef | null {
+  return typeof item.event_id === 'string'
+    ? { recipientId: Number(item.event_to), eventId: item.event_id }
+    : null;
+}
+
+/** When the like was made, from its `created_at`. */
+const likedAtOf = (item: Item): number => Date.parse(String(item.created_at));
+
 /**
  * Access pattern "which of these photos has the viewer liked": each like is stored twice, under
  * its photo (`PHOTO#<id>`, `LIKE#<userId>`: counted and deleted with the photo) and under its user
@@ -32,40 +48,107 @@ const MARKER_TTL_MS = 10_000;
  */
 export class Likes {
   private indexedUntil = 0;
+  private readonly events: ActivityItems;
 
   constructor(
     private readonly db: DynamoClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.events = new ActivityItems(db, table);
+  }
 
-  /** The like items a like puts, in its transaction (the photo-side one only if absent). */
-  put(photoId: string, userId: UserId): { like: TransactItem; liked: TransactItem } {
-    const fields = { photo_id: photoId, user_id: userId, created_at: new Date().toISOString() };
+  /**
+   * The items a like puts, in its transaction: the photo-side one only if absent (so a repeated
+   * like cancels the whole transaction, event included), the user-side one, the one by time, and
+   * the owner's event. The like item keeps the event's key for the unlike.
+   */
+  put(photoId: string, userId: UserId, event: ActivityEvent | null): Record<string, TransactItem> {
+    const at = Date.now();
+    const fields = { photo_id: photoId, user_id: userId, created_at: new Date(at).toISOString() };
     return {
       like: {
         Put: {
           TableName: this.table,
-          Item: { ...likeKey(photoId, userId), type: ENTITY.like, ...fields },
+          Item: {
+            ...likeKey(photoId, userId),
+            type: ENTITY.like,
+            ...fields,
+            ...(event ? { event_id: event.id, event_to: event.recipientId } : {}),
+          },
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       },
       liked: {
         Put: { TableName: this.table, Item: { ...likedKey(userId, photoId), type: ENTITY.liked, ...fields } },
       },
+      liker: {
+        Put: { TableName: this.table, Item: { ...likerKey(photoId, at, userId), type: ENTITY.liker } },
+      },
+      ...(event ? { event: this.events.put(event) } : {}),
     };
   }
 
-  /** The like items an unlike deletes, in its transaction (the photo-side one only if present). */
-  delete(photoId: string, userId: UserId): { like: TransactItem; liked: TransactItem } {
+  /**
+   * The items an unlike deletes, in its transaction, read from the like item (a strongly
+   * consistent read): the like itself (only while it is the one read), its user-side item, its
+   * item by time and its event. Null when the user does not like the photo.
+   */
+  async delete(photoId: string, userId: UserId): Promise<Record<string, TransactItem> | null> {
+    const item = await this.db.get({
+      TableName: this.table,
+      Key: likeKey(photoId, userId),
+      ConsistentRead: true,
+      ProjectionExpression: 'created_at, event_id, event_to',
+    });
+    if (!item) return null;
+    const event = eventOf(item);
     return {
       like: {
         Delete: {
           TableName: this.table,
           Key: likeKey(photoId, userId),
-          ConditionExpression: 'attribute_exists(PK)',
+          ConditionExpression: 'created_at = :at',
+          ExpressionAttributeValues: { ':at': item.created_at },
         },
       },
       liked: { Delete: { TableName: this.table, Key: likedKey(userId, photoId) } },
+      liker: { Delete: { TableName: this.table, Key: likerKey(photoId, likedAtOf(item), userId) } },
+      ...(event ? { event: this.events.delete(event) } : {}),
+    };
+  }
+
+  /**
+   * Access pattern "who liked the photo, newest first": one Query over its `LIKER#` items below
+   * the cursor `<ms>.<userId>` (BETWEEN includes the cursor's own key: one more, dropped).
+   */
+  async likers(photoId: string, page: PageRequest): Promise<Page<Liker>> {
+    const [ms, user] = page.before ? page.before.split('.').map(Number) : [];
+    const before = ms !== undefined && user !== undefined ? likerSortKey(ms, user) : `${LIKER_SORT_PREFIX}~`;
+    const { items } = await this.db.query({
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :before',
+      ExpressionAttributeValues: {
+        ':pk': photoPartition(photoId),
+        ':first': LIKER_SORT_PREFIX,
+        ':before': before,
+      },
+      ProjectionExpression: 'SK',
+      ScanIndexForward: false,
+      Limit: page.limit + 2,
+      ConsistentRead: true,
+    });
+    const likers = items
+      .map((item) => String(item.SK))
+      .filter((sk) => sk !== before)
+      .map((sk) => {
+        const { likedAtMs, userId } = likerOfSortKey(sk);
+        return { userId, likedAt: new Date(likedAtMs) };
+      });
+    const shown = likers.slice(0, page.limit);
+    const last = shown.at(-1);
+    return {
+      items: shown,
+      next: likers.length > page.limit && last ? `${last.likedAt.getTime()}.${last.userId}` : null,
     };
   }
 
@@ -126,19 +209,25 @@ export class Likes {
     return (await this.isIndexed()) ? likedKey(userId, photoId) : likeKey(photoId, userId);
   }
 
-  /** Deletes every like of the photo, both items of each, page by page. */
+  /** Deletes every like of the photo, each with its other items and its event, page by page. */
   async deleteAllOf(photoId: string): Promise<void> {
     for await (const items of this.db.queryPages({
       TableName: this.table,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues: { ':pk': photoPartition(photoId), ':prefix': LIKE_SORT_PREFIX },
-      ProjectionExpression: 'PK, SK, user_id',
+      ProjectionExpression: 'PK, SK, user_id, created_at, event_id, event_to',
       ConsistentRead: true,
     })) {
-      const requests: WriteRequest[] = items.flatMap((item) => [
-        { DeleteRequest: { Key: { PK: String(item.PK), SK: String(item.SK) } } },
-        { DeleteRequest: { Key: likedKey(Number(item.user_id), photoId) } },
-      ]);
+      const requests: WriteRequest[] = items.flatMap((item) => {
+        const userId = Number(item.user_id);
+        const event = eventOf(item);
+        return [
+          { DeleteRequest: { Key: { PK: String(item.PK), SK: String(item.SK) } } },
+          { DeleteRequest: { Key: likedKey(userId, photoId) } },
+          { DeleteRequest: { Key: likerKey(photoId, likedAtOf(item), userId) } },
+          ...(event ? [this.events.deleteRequest(event)] : []),
+        ];
+      });
       await this.db.batchWrite(this.table, requests);
     }
   }
@@ -169,11 +258,42 @@ export class Likes {
 /**
  * Gives every like stored before the user-side items existed its `liked` item, then writes the
  * LIKES_INDEXED marker. Idempotent; run by `npm run setup:aws` (a Scan: maintenance, never a
- * request). Each item is put only while its like still exists (a transaction with a condition
- * check), so an unlike racing the backfill is never undone. Returns how many likes it indexed.
+ * request). Returns how many likes it indexed.
  */
-export async function indexLikes(db: DynamoClient, table: string): Promise<number> {
-  if (await db.get({ TableName: table, Key: likeIndexMarkerKey(), ConsistentRead: true })) return 0;
+export function indexLikes(db: DynamoClient, table: string): Promise<number> {
+  return backfillLikes(db, table, likeIndexMarkerKey(), (like, photoId, userId) => ({
+    ...likedKey(userId, photoId),
+    type: ENTITY.liked,
+    photo_id: photoId,
+    user_id: userId,
+    created_at: like.created_at,
+  }));
+}
+
+/**
+ * Gives every like stored before the likes list was read by time its `LIKER#` item, then writes
+ * the LIKERS_INDEXED marker. Idempotent; run by `npm run setup:aws`. Until it ran, such likes are
+ * missing from the likes list (never from the count or from liked_by_me).
+ */
+export function indexLikers(db: DynamoClient, table: string): Promise<number> {
+  return backfillLikes(db, table, likerIndexMarkerKey(), (like, photoId, userId) => ({
+    ...likerKey(photoId, likedAtOf(like), userId),
+    type: ENTITY.liker,
+  }));
+}
+
+/**
+ * Puts `itemOf(like)` for every like item, each only while its like still exists (a transaction
+ * with a condition check), so an unlike racing the backfill is never undone; then the marker.
+ * Nothing when the marker is there. Returns how many it put.
+ */
+async function backfillLikes(
+  db: DynamoClient,
+  table: string,
+  marker: ItemKey,
+  itemOf: (like: Item, photoId: string, userId: UserId) => Item,
+): Promise<number> {
+  if (await db.get({ TableName: table, Key: marker, ConsistentRead: true })) return 0;
   let count = 0;
   for await (const items of db.scanPages({
     TableName: table,
@@ -193,25 +313,14 @@ export async function indexLikes(db: DynamoClient, table: string): Promise<numbe
             ConditionExpression: 'attribute_exists(PK)',
           },
         },
-        liked: {
-          Put: {
-            TableName: table,
-            Item: {
-              ...likedKey(userId, photoId),
-              type: ENTITY.liked,
-              photo_id: photoId,
-              user_id: userId,
-              created_at: item.created_at,
-            },
-          },
-        },
+        item: { Put: { TableName: table, Item: itemOf(item, photoId, userId) } },
       });
       if (!failed) count++;
     }
   }
   await db.update({
     TableName: table,
-    Key: likeIndexMarkerKey(),
+    Key: marker,
     UpdateExpression: 'SET #type = :type, indexed_at = :at',
     ExpressionAttributeNames: { '#type': 'type' },
     ExpressionAttributeValues: { ':type': ENTITY.likeIndexMarker, ':at': new Date().toISOString() },

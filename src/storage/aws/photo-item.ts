@@ -1,4 +1,5 @@
 import type { NewPhoto, Photo } from '../../domain/types';
+import type { EventRef } from './activity-items';
 import type { Item } from './dynamo-client';
 import { allFeedBucket, ENTITY, photoKey } from './keys';
 
@@ -31,6 +32,14 @@ export interface PhotoItem extends Item {
   content_type: string;
   /** The photo's search terms, for the search's other-term check and for deleting its term items. */
   terms: string[];
+  /** The caption's mention events: recipient id → event id (so an edit or delete finds them by key). */
+  mention_events?: Record<string, string>;
+}
+
+/** The caption's mention events a META item lists. */
+export function mentionEventsOf(item: Item): EventRef[] {
+  const map = (item as Partial<PhotoItem>).mention_events ?? {};
+  return Object.entries(map).map(([recipient, eventId]) => ({ recipientId: Number(recipient), eventId }));
 }
 
 /**

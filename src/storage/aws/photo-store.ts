@@ -1,7 +1,9 @@
 import { Conflict } from '../../domain/errors';
 import { photoTerms } from '../../domain/search';
 import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
+import type { ActivityEvent, MentionChange } from '../../domain/types';
 import type { LikedPhoto, Liker, LikeResult, OwnersPage, PhotoStore } from '../../ports';
+import { ActivityItems } from './activity-items';
 import { AllFeed } from './all-feed';
 import { Likes } from './likes';
 import type { DynamoClient, Item, TransactItem } from './dynamo-client';
@@ -9,20 +11,15 @@ import {
   allFeedBucket,
   ENTITY,
   feedMarkerKey,
-  LIKE_SORT_PREFIX,
   ownerIndexKey,
   photoKey,
-  photoPartition,
   requestKeyKey,
   termKey,
 } from './keys';
 import { OwnerFeed } from './owner-feed';
-import { toPhoto, toPhotoItem } from './photo-item';
+import { mentionEventsOf, type PhotoItem, toPhoto, toPhotoItem } from './photo-item';
 import { PhotoSearch } from './photo-search';
 import { isLiveRequestKey, requestKeyAge, requestKeyCondition } from './request-keys';
-
-/** Likes lists read at most this many like items of one photo. */
-const MAX_LIKES_READ = 5000;
 
 /** DynamoDB allows at most 100 actions in one TransactWrite. */
 const MAX_TRANSACTION_ITEMS = 100;
@@ -36,6 +33,7 @@ export class DynamoPhotoStore implements PhotoStore {
   private readonly ownerFeed: OwnerFeed;
   private readonly terms: PhotoSearch;
   private readonly likes: Likes;
+  private readonly events: ActivityItems;
 
   constructor(
     private readonly db: DynamoClient,
@@ -45,6 +43,7 @@ export class DynamoPhotoStore implements PhotoStore {
     this.likes = new Likes(db, table);
     this.ownerFeed = new OwnerFeed(db, table, this.likes);
     this.terms = new PhotoSearch(db, table);
+    this.events = new ActivityItems(db, table);
   }
 
   async ping(): Promise<void> {
@@ -59,9 +58,14 @@ export class DynamoPhotoStore implements PhotoStore {
    * REQUEST item is put in the same transaction if absent; when it is there already, the photo
    * it names is returned and nothing is written.
    */
-  async create(photo: NewPhoto, requestKey?: string): Promise<Photo> {
+  async create(photo: NewPhoto, requestKey?: string, events: ActivityEvent[] = []): Promise<Photo> {
     const terms = photoTerms(photo);
-    const meta = toPhotoItem(photo, terms, this.allFeed.isGsi1Read);
+    const meta: PhotoItem = {
+      ...toPhotoItem(photo, terms, this.allFeed.isGsi1Read),
+      ...(events.length > 0
+        ? { mention_events: Object.fromEntries(events.map((e) => [String(e.recipientId), e.id])) }
+        : {}),
+    };
     await this.allFeed.mark(allFeedBucket(photo.id));
     const termItems = terms.map((term) => ({
       ...termKey(term, photo.id),
@@ -94,6 +98,7 @@ export class DynamoPhotoStore implements PhotoStore {
             },
           }
         : {}),
+      ...this.events.puts('event', events),
     };
     let failed: Map<string, unknown> | null;
     if (Object.keys(core).length + termItems.length <= MAX_TRANSACTION_ITEMS) {
@@ -147,8 +152,9 @@ export class DynamoPhotoStore implements PhotoStore {
   }
 
   /**
-   * Reads META, deletes it with the owner's index item in one transaction (so a concurrent
-   * delete returns null), then the term items and every like (queried page by page).
+   * Reads META, deletes it with the owner's index item and the caption's mention events in one
+   * transaction (so a concurrent delete returns null), then the term items and every like with
+   * its event (queried page by page).
    */
   async delete(id: string): Promise<Photo | null> {
     const item = await this.getMeta(id);
@@ -159,6 +165,7 @@ export class DynamoPhotoStore implements PhotoStore {
         Delete: { TableName: this.table, Key: photoKey(id), ConditionExpression: 'attribute_exists(PK)' },
       },
       owner: { Delete: { TableName: this.table, Key: ownerIndexKey(photo.userId, id) } },
+      ...this.events.deletes('event', mentionEventsOf(item)),
     });
     if (failed) return null;
     const terms = Array.isArray(item.terms) ? (item.terms as string[]) : photoTerms(photo);
@@ -191,24 +198,31 @@ export class DynamoPhotoStore implements PhotoStore {
   }
 
   /**
-   * One transaction: the like's two items (likes.ts) if absent, and likes + 1 on META if it
-   * exists. A like that already exists cancels it; that is "liked, count unchanged" (idempotent).
+   * One transaction: the like's items and its event (likes.ts) if the like is absent, and
+   * likes + 1 on META if it exists. A like that already exists cancels it, event and all; that
+   * is "liked, count unchanged" (idempotent).
    */
-  async like(photoId: string, userId: UserId): Promise<LikeResult | null> {
+  async like(
+    photoId: string,
+    userId: UserId,
+    event: ActivityEvent | null = null,
+  ): Promise<LikeResult | null> {
     const failed = await this.db.transact({
-      ...this.likes.put(photoId, userId),
+      ...this.likes.put(photoId, userId, event),
       photo: this.addLikes(photoId, 1),
     });
     if (failed?.has('photo')) return null;
     return this.likeResult(photoId, true);
   }
 
-  /** The reverse of like: delete the like's two items if present, and likes − 1 on META. */
+  /**
+   * The reverse of like: a consistent read of the like item, then one transaction deleting its
+   * items and its event (while the like is still the one read) with likes − 1 on META.
+   */
   async unlike(photoId: string, userId: UserId): Promise<LikeResult | null> {
-    const failed = await this.db.transact({
-      ...this.likes.delete(photoId, userId),
-      photo: this.addLikes(photoId, -1),
-    });
+    const items = await this.likes.delete(photoId, userId);
+    if (!items) return this.likeResult(photoId, false);
+    const failed = await this.db.transact({ ...items, photo: this.addLikes(photoId, -1) });
     if (failed?.has('photo')) return null;
     return this.likeResult(photoId, false);
   }
@@ -219,9 +233,25 @@ export class DynamoPhotoStore implements PhotoStore {
    * every term against META's list, so an entry ahead of its META matches nothing), commits
    * META with as many removals as fit, and deletes the remaining removed items right after.
    */
-  async update(id: string, edit: PhotoEdit, editedAt: Date): Promise<Photo | null> {
+  async update(
+    id: string,
+    edit: PhotoEdit,
+    editedAt: Date,
+    mentions: MentionChange = { add: [], remove: [] },
+  ): Promise<Photo | null> {
     const item = await this.getMeta(id);
     if (!item) return null;
+    const gone = new Set(mentions.remove);
+    const kept = mentionEventsOf(item).filter((ref) => !gone.has(ref.recipientId));
+    const untold = mentionEventsOf(item).filter((ref) => gone.has(ref.recipientId));
+    const mentionEvents: Record<string, string> = Object.fromEntries([
+      ...kept.map((ref): [string, string] => [String(ref.recipientId), ref.eventId]),
+      ...mentions.add.map((e): [string, string] => [String(e.recipientId), e.id]),
+    ]);
+    const eventChanges = {
+      ...this.events.deletes('untell', untold),
+      ...this.events.puts('tell', mentions.add),
+    };
     const before = toPhoto(item);
     const oldTerms = new Set(Array.isArray(item.terms) ? (item.terms as string[]) : photoTerms(before));
     const after: Photo = { ...before, ...edit, editedAt };
@@ -235,7 +265,12 @@ export class DynamoPhotoStore implements PhotoStore {
       photo_id: id,
       user_id: before.userId,
     });
-    const sets = ['caption = :caption', 'terms = :terms', 'edited_at = :edited'];
+    const sets = [
+      'caption = :caption',
+      'terms = :terms',
+      'edited_at = :edited',
+      'mention_events = :mentions',
+    ];
     const removes: string[] = [];
     if (edit.topic !== null) sets.push('topic = :topic');
     else removes.push('topic');
@@ -251,12 +286,13 @@ export class DynamoPhotoStore implements PhotoStore {
           ':caption': edit.caption,
           ':terms': newTerms,
           ':edited': editedAt.toISOString(),
+          ':mentions': mentionEvents,
           ...(edit.topic !== null ? { ':topic': edit.topic } : {}),
           ...(edit.alt !== null ? { ':alt': edit.alt } : {}),
         },
       },
     };
-    const room = MAX_TRANSACTION_ITEMS - 1;
+    const room = MAX_TRANSACTION_ITEMS - 1 - Object.keys(eventChanges).length;
     const fitsAll = added.length + removed.length <= room;
     if (!fitsAll) {
       await this.db.batchWrite(
@@ -275,7 +311,11 @@ export class DynamoPhotoStore implements PhotoStore {
         { Delete: { TableName: this.table, Key: termKey(term, id) } },
       ]),
     ];
-    const failed = await this.db.transact({ photo: metaUpdate, ...Object.fromEntries(termChanges) });
+    const failed = await this.db.transact({
+      photo: metaUpdate,
+      ...eventChanges,
+      ...Object.fromEntries(termChanges),
+    });
     if (failed) return null;
     const rest = removed.slice(inTransaction.length);
     await this.db.batchWrite(
@@ -285,38 +325,8 @@ export class DynamoPhotoStore implements PhotoStore {
     return after;
   }
 
-  /**
-   * The photo's like items (one Query on its partition, at most MAX_LIKES_READ), ordered by
-   * when they were made, newest first, then cut at the cursor: like items sort by user id, not
-   * by time, so a page is found in memory. The cost grows with the photo's likes up to the bound.
-   */
-  async likers(photoId: string, page: PageRequest): Promise<Page<Liker>> {
-    {
-      const found: Liker[] = [];
-      for await (const items of this.db.queryPages({
-        TableName: this.table,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': photoPartition(photoId), ':prefix': LIKE_SORT_PREFIX },
-        ProjectionExpression: 'user_id, created_at',
-        ConsistentRead: true,
-      })) {
-        for (const item of items) {
-          found.push({ userId: Number(item.user_id), likedAt: new Date(String(item.created_at)) });
-        }
-        if (found.length >= MAX_LIKES_READ) break;
-      }
-      const key = (l: Liker): [number, number] => [l.likedAt.getTime(), l.userId];
-      const newer = (a: [number, number], b: [number, number]) => a[0] - b[0] || a[1] - b[1];
-      found.sort((a, b) => newer(key(b), key(a)));
-      const [ms, user] = page.before ? page.before.split('.').map(Number) : [Number.MAX_SAFE_INTEGER, 0];
-      const rest = found.filter((l) => newer(key(l), [ms!, user!]) < 0);
-      const items = rest.slice(0, page.limit);
-      const last = items.at(-1);
-      return {
-        items,
-        next: rest.length > page.limit && last ? `${last.likedAt.getTime()}.${last.userId}` : null,
-      };
-    }
+  likers(photoId: string, page: PageRequest): Promise<Page<Liker>> {
+    return this.likes.likers(photoId, page);
   }
 
   likedPhotos(userId: UserId, page: PageRequest): Promise<Page<LikedPhoto>> {

@@ -1,7 +1,8 @@
 import { noSuch } from '../../domain/errors';
-import type { Comment, Page, PageRequest, UserId } from '../../domain/types';
+import type { ActivityEvent, Comment, Page, PageRequest, UserId } from '../../domain/types';
 import type { CommentStore } from '../../ports';
 import { byId, oldestFirst, toPage } from '../paging';
+import { SqliteActivityRows } from './activity-rows';
 import { run, type SqliteClient } from './sqlite-client';
 import { SqliteRequestKeys } from './request-keys';
 
@@ -37,6 +38,7 @@ export class SqliteCommentStore implements CommentStore {
   private readonly addToCount;
   private readonly zeroCount;
   private readonly requestKeys: SqliteRequestKeys;
+  private readonly events: SqliteActivityRows;
   private readonly addTx;
   private readonly deleteTx;
   private readonly deleteAllTx;
@@ -64,43 +66,50 @@ export class SqliteCommentStore implements CommentStore {
     this.zeroCount = db.prepare<[string]>('UPDATE photos SET comment_count = 0 WHERE id = ?');
 
     this.requestKeys = new SqliteRequestKeys(db);
-    // With a request key used before, the comment stored then (if it is still there) instead.
-    this.addTx = db.transaction((comment: Comment, requestKey: string | undefined): Comment => {
-      if (requestKey) {
-        const earlier = this.requestKeys.find(comment.userId, 'comment', requestKey);
-        const row = earlier && this.byId.get(earlier.parentId, earlier.targetId);
-        if (row) return toComment(row);
-        this.requestKeys.record(comment.userId, 'comment', requestKey, {
-          parentId: comment.photoId,
-          targetId: comment.id,
+    this.events = new SqliteActivityRows(db);
+    // With a request key used before, the comment stored then (if it is still there) instead, and
+    // no event. Otherwise the comment, its count and its events in one transaction.
+    this.addTx = db.transaction(
+      (comment: Comment, requestKey: string | undefined, events: ActivityEvent[]): Comment => {
+        if (requestKey) {
+          const earlier = this.requestKeys.find(comment.userId, 'comment', requestKey);
+          const row = earlier && this.byId.get(earlier.parentId, earlier.targetId);
+          if (row) return toComment(row);
+          this.requestKeys.record(comment.userId, 'comment', requestKey, {
+            parentId: comment.photoId,
+            targetId: comment.id,
+          });
+        }
+        if (this.addToCount.run(1, comment.photoId).changes === 0) throw noSuch('photo');
+        this.insert.run({
+          photo_id: comment.photoId,
+          id: comment.id,
+          user_id: comment.userId,
+          username: comment.username,
+          text: comment.text,
+          created_at: comment.createdAt.getTime(),
         });
-      }
-      if (this.addToCount.run(1, comment.photoId).changes === 0) throw noSuch('photo');
-      this.insert.run({
-        photo_id: comment.photoId,
-        id: comment.id,
-        user_id: comment.userId,
-        username: comment.username,
-        text: comment.text,
-        created_at: comment.createdAt.getTime(),
-      });
-      return comment;
-    });
+        this.events.add(events);
+        return comment;
+      },
+    );
     this.deleteTx = db.transaction((photoId: string, commentId: string): boolean => {
       if (this.remove.run(photoId, commentId).changes === 0) return false;
       this.addToCount.run(-1, photoId);
+      this.events.deleteComment(photoId, commentId);
       return true;
     });
     // The photo may already be gone (a photo's metadata is deleted before its comments).
     this.deleteAllTx = db.transaction((photoId: string): number => {
       const removed = this.removeAll.run(photoId).changes;
       this.zeroCount.run(photoId);
+      this.events.deletePhoto(photoId);
       return removed;
     });
   }
 
-  add(comment: Comment, requestKey?: string): Promise<Comment> {
-    return run(() => this.addTx.immediate(comment, requestKey));
+  add(comment: Comment, requestKey?: string, events: ActivityEvent[] = []): Promise<Comment> {
+    return run(() => this.addTx.immediate(comment, requestKey, events));
   }
 
   get(photoId: string, commentId: string): Promise<Comment | null> {

@@ -1,7 +1,8 @@
 import { Conflict } from '../../domain/errors';
-import type { Friend, FriendRequest, FriendRequestStatus, UserId } from '../../domain/types';
+import type { Friend, FriendRequest, FriendRequestStatus, RequestEventOf, UserId } from '../../domain/types';
 import type { FriendStore } from '../../ports';
 import { messages, SELECT_REQUEST, toFriend, toRequest, type FriendRow, type RequestRow } from '../sql-rows';
+import { SqliteActivityRows } from './activity-rows';
 import { run, type SqliteClient } from './sqlite-client';
 
 export class SqliteFriendStore implements FriendStore {
@@ -18,6 +19,8 @@ export class SqliteFriendStore implements FriendStore {
   private readonly ids;
   private readonly acceptTx;
   private readonly createTx;
+  private readonly removeTx;
+  private readonly events: SqliteActivityRows;
 
   constructor(db: SqliteClient) {
     this.ping = db.pinger();
@@ -64,18 +67,32 @@ export class SqliteFriendStore implements FriendStore {
          SELECT requester_id FROM friend_requests WHERE receiver_id = :user AND status = 'accepted'`,
       )
       .pluck();
-    this.createTx = db.transaction((requesterId: UserId, receiverId: UserId): RequestRow => {
-      const { id } = this.insert.get(requesterId, receiverId, Date.now())!;
-      return this.byId.get(id)!;
-    });
-    this.acceptTx = db.transaction((id: number): RequestRow | undefined =>
-      this.markAccepted.run(Date.now(), id).changes === 1 ? this.byId.get(id) : undefined,
+    this.events = new SqliteActivityRows(db);
+    // The row and the event made from it, in one transaction.
+    this.createTx = db.transaction(
+      (requesterId: UserId, receiverId: UserId, eventOf?: RequestEventOf): FriendRequest => {
+        const { id } = this.insert.get(requesterId, receiverId, Date.now())!;
+        const request = toRequest(this.byId.get(id)!);
+        if (eventOf) this.events.add([eventOf(request)]);
+        return request;
+      },
     );
+    this.acceptTx = db.transaction((id: number, eventOf?: RequestEventOf): FriendRequest | undefined => {
+      if (this.markAccepted.run(Date.now(), id).changes !== 1) return undefined;
+      const request = toRequest(this.byId.get(id)!);
+      if (eventOf) this.events.add([eventOf(request)]);
+      return request;
+    });
+    this.removeTx = db.transaction((id: number, status: FriendRequestStatus): boolean => {
+      if (this.removeWithStatus.run(id, status).changes === 0) return false;
+      if (status === 'pending') this.events.deleteRequest(id);
+      return true;
+    });
   }
 
-  create(requesterId: UserId, receiverId: UserId): Promise<FriendRequest> {
+  create(requesterId: UserId, receiverId: UserId, eventOf?: RequestEventOf): Promise<FriendRequest> {
     return run(
-      () => toRequest(this.createTx.immediate(requesterId, receiverId)),
+      () => this.createTx.immediate(requesterId, receiverId, eventOf),
       (err) =>
         err instanceof Conflict ? new Conflict(messages.requestExists, 'friend_request_exists') : undefined,
     );
@@ -95,15 +112,12 @@ export class SqliteFriendStore implements FriendStore {
     });
   }
 
-  accept(id: number): Promise<FriendRequest | null> {
-    return run(() => {
-      const row = this.acceptTx.immediate(id);
-      return row ? toRequest(row) : null;
-    });
+  accept(id: number, eventOf?: RequestEventOf): Promise<FriendRequest | null> {
+    return run(() => this.acceptTx.immediate(id, eventOf) ?? null);
   }
 
   remove(id: number, status: FriendRequestStatus): Promise<boolean> {
-    return run(() => this.removeWithStatus.run(id, status).changes > 0);
+    return run(() => this.removeTx.immediate(id, status));
   }
 
   listPending(userId: UserId, direction: 'incoming' | 'outgoing'): Promise<FriendRequest[]> {

@@ -1,7 +1,9 @@
 import { photoTerms } from '../../domain/search';
 import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
+import type { ActivityEvent, MentionChange } from '../../domain/types';
 import type { LikedPhoto, Liker, LikeResult, OwnersPage, PhotoStore } from '../../ports';
 import { byId, toPage } from '../paging';
+import { SqliteActivityRows } from './activity-rows';
 import { run, type SqliteClient, type SqlStatement } from './sqlite-client';
 import { SqliteRequestKeys } from './request-keys';
 
@@ -64,6 +66,7 @@ export class SqlitePhotoStore implements PhotoStore {
   private readonly updateKeys;
   private readonly countOfOwner;
   private readonly requestKeys: SqliteRequestKeys;
+  private readonly events: SqliteActivityRows;
   private readonly likersPage;
   private readonly likedPage;
   private readonly createTx;
@@ -135,8 +138,9 @@ export class SqlitePhotoStore implements PhotoStore {
 
     // With a request key used before, the photo stored then (if it is still there) instead.
     this.requestKeys = new SqliteRequestKeys(db);
+    this.events = new SqliteActivityRows(db);
     this.createTx = db.transaction(
-      (photo: NewPhoto, requestKey: string | undefined): PhotoRow | undefined => {
+      (photo: NewPhoto, requestKey: string | undefined, events: ActivityEvent[]): PhotoRow | undefined => {
         if (requestKey) {
           const earlier = this.requestKeys.find(photo.userId, 'photo', requestKey);
           const row = earlier && this.byId.get(earlier.targetId);
@@ -145,20 +149,30 @@ export class SqlitePhotoStore implements PhotoStore {
         }
         this.insertPhoto.run(toRow(photo));
         for (const term of photoTerms(photo)) this.insertTerm.run(term, photo.id, photo.userId);
+        this.events.add(events);
         return undefined;
       },
     );
     // The text and the search terms change in one transaction: no search sees old terms on new text.
-    this.editTx = db.transaction((id: string, edit: PhotoEdit, editedAt: Date): PhotoRow | undefined => {
-      const row = this.updateText.get({ id, ...edit, edited_at: editedAt.getTime() });
-      if (!row) return undefined;
-      this.removeTerms.run(id);
-      for (const term of photoTerms(toPhoto(row))) this.insertTerm.run(term, id, row.user_id);
-      return row;
-    });
+    // So do the mention events.
+    this.editTx = db.transaction(
+      (id: string, edit: PhotoEdit, editedAt: Date, mentions?: MentionChange): PhotoRow | undefined => {
+        const row = this.updateText.get({ id, ...edit, edited_at: editedAt.getTime() });
+        if (!row) return undefined;
+        this.removeTerms.run(id);
+        for (const term of photoTerms(toPhoto(row))) this.insertTerm.run(term, id, row.user_id);
+        if (mentions) {
+          this.events.deleteCaptionMentions(id, mentions.remove);
+          this.events.add(mentions.add);
+        }
+        return row;
+      },
+    );
+    // Every event about the photo goes with it (its likes', comments', caption's).
     this.deleteTx = db.transaction((id: string): PhotoRow | undefined => {
       const row = this.byId.get(id);
       if (row) this.removePhoto.run(id);
+      this.events.deletePhoto(id);
       return row;
     });
     // One read transaction, so the per-owner queries and the fetch see one snapshot.
@@ -174,23 +188,28 @@ export class SqlitePhotoStore implements PhotoStore {
       const rows = pageIds.length === 0 ? [] : this.byIds.all(JSON.stringify(pageIds));
       return { items: rows, next: ids.length > page.limit ? (pageIds.at(-1) ?? null) : null };
     });
-    this.likeTx = db.transaction((photoId: string, userId: UserId): LikeResult | null => {
-      const likes = this.likesOf.get(photoId);
-      if (likes === undefined) return null;
-      if (this.insertLike.run(photoId, userId, Date.now()).changes === 0) return { likes, liked: true };
-      return { likes: this.addLikes.get(1, photoId)!, liked: true };
-    });
+    // A like and its event, an unlike and the event's removal: one transaction each.
+    this.likeTx = db.transaction(
+      (photoId: string, userId: UserId, event: ActivityEvent | null): LikeResult | null => {
+        const likes = this.likesOf.get(photoId);
+        if (likes === undefined) return null;
+        if (this.insertLike.run(photoId, userId, Date.now()).changes === 0) return { likes, liked: true };
+        if (event) this.events.add([event]);
+        return { likes: this.addLikes.get(1, photoId)!, liked: true };
+      },
+    );
     this.unlikeTx = db.transaction((photoId: string, userId: UserId): LikeResult | null => {
       const likes = this.likesOf.get(photoId);
       if (likes === undefined) return null;
       if (this.removeLike.run(photoId, userId).changes === 0) return { likes, liked: false };
+      this.events.deleteLike(photoId, userId);
       return { likes: this.addLikes.get(-1, photoId)!, liked: false };
     });
   }
 
-  create(photo: NewPhoto, requestKey?: string): Promise<Photo> {
+  create(photo: NewPhoto, requestKey?: string, events: ActivityEvent[] = []): Promise<Photo> {
     return run(() => {
-      const earlier = this.createTx.immediate(photo, requestKey);
+      const earlier = this.createTx.immediate(photo, requestKey, events);
       return earlier ? toPhoto(earlier) : { ...photo, editedAt: null, likes: 0, commentCount: 0 };
     });
   }
@@ -283,17 +302,17 @@ export class SqlitePhotoStore implements PhotoStore {
     return new Set(photoIds.length === 0 ? [] : this.likedAmong.all(userId, JSON.stringify(photoIds)));
   }
 
-  like(photoId: string, userId: UserId): Promise<LikeResult | null> {
-    return run(() => this.likeTx.immediate(photoId, userId));
+  like(photoId: string, userId: UserId, event: ActivityEvent | null = null): Promise<LikeResult | null> {
+    return run(() => this.likeTx.immediate(photoId, userId, event));
   }
 
   unlike(photoId: string, userId: UserId): Promise<LikeResult | null> {
     return run(() => this.unlikeTx.immediate(photoId, userId));
   }
 
-  update(id: string, edit: PhotoEdit, editedAt: Date): Promise<Photo | null> {
+  update(id: string, edit: PhotoEdit, editedAt: Date, mentions?: MentionChange): Promise<Photo | null> {
     return run(() => {
-      const row = this.editTx.immediate(id, edit, editedAt);
+      const row = this.editTx.immediate(id, edit, editedAt, mentions);
       return row ? toPhoto(row) : null;
     });
   }
