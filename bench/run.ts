@@ -1,19 +1,30 @@
 /**
- * `npm run bench`: the built app (dist/main.js) under PM2 with its two cluster workers, on the
- * embedded backend in a temporary DATA_DIR, loaded over 127.0.0.1 only with autocannon.
+ * `npm run bench`: the built app (dist/main.js) under PM2 with its two cluster workers, loaded
+ * over 127.0.0.1 only with autocannon, once per backend in the same run: the embedded backend in
+ * a temporary DATA_DIR, then the aws backend against throwaway local stand-ins (MariaDB,
+ * DynamoDB Local, s3rver; scripts/lib/local-services.ts) in a temporary folder.
  *
- * Speed is reported, never asserted: figures are requests/s and latency percentiles, and the two
+ * Speed is reported, never asserted: figures are requests/s and latency percentiles, and the
  * targets are ratios against a baseline measured in this same run (the All feed with 100 photos
- * vs 5,000; the chat poll vs a bare node:http server on the same machine). Beside them, the same
- * poll answer sent through Express with one middleware shows what any Express route could reach.
+ * vs 5,000; the chat poll vs a bare node:http server on the same machine; the aws backend's
+ * worker CPU per request vs the embedded backend's). Beside them, the same poll answer sent
+ * through Express with one middleware shows what any Express route could reach.
+ *
+ * Per workload, besides req/s and latency: the PM2 workers' own CPU per request and their peak
+ * RSS (bench/lib/workers.ts, from /proc), and the store calls and DynamoDB capacity units per
+ * request as the server itself counts them (GET /metrics, bench/lib/metrics.ts).
  *
  * Every load is bounded in time and in count; the whole run has a hard time limit; PM2, the bare
- * servers and the temporary folders are cleaned up in `finally`, and on SIGINT/SIGTERM.
+ * servers, the stand-ins and the temporary folders are cleaned up in `finally`, and on
+ * SIGINT/SIGTERM.
  *
  * Settings (environment): BENCH_PORT (18480), BENCH_BARE_PORT (18481), BENCH_FLOOR_PORT
  * (18482), BENCH_SECONDS (5),
  * BENCH_CONNECTIONS (10), BENCH_UPLOADS (10), BENCH_NODE_ENV (production), BENCH_KEEP=1 keeps
- * the temporary folder (data and PM2 logs) for a post-mortem.
+ * the temporary folder (data and PM2 logs) for a post-mortem. BENCH_BACKENDS (embedded,aws).
+ * BENCH_ONLY=poll: only the chat-poll comparison (embedded); BENCH_ONLY=compare: only the
+ * workloads of the aws-beside-embedded table (feeds at both sizes, the photo page, the poll).
+ * BENCH_LARGE_STORE (5000; 0 skips the large store). BENCH_CPU_PROF=1 writes a V8 CPU profile per worker into bench/results/profiles.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,10 +37,29 @@ import type { ImageKeys, User, Viewer } from '../src/domain/types';
 import { createLogger } from '../src/lib/logger';
 import { newId } from '../src/lib/ulid';
 import { READER, seedReader } from './activity-world';
+import { setupAwsResources } from '../scripts/lib/aws-setup';
+import {
+  ensureInstalled,
+  mariaDbPassword,
+  servicesEnv,
+  startDynamoDb,
+  startMariaDb,
+  startS3,
+  type LocalServer,
+} from '../scripts/lib/local-services';
 import { makePhotoJpeg } from './images';
 import { cookieFrom, headerBytes, multipart, request } from './lib/http';
 import { load, percentile, type LoadResult } from './lib/load';
-import { appVariantServer, bareServer, freePort, Pm2App, type ClusterServer } from './lib/processes';
+import { perRequest, readMetrics, type MetricsSnapshot, type PerRequest } from './lib/metrics';
+import {
+  appVariantServer,
+  bareServer,
+  freePort,
+  Pm2App,
+  withNodeArgs,
+  type ClusterServer,
+} from './lib/processes';
+import { WorkerWatch } from './lib/workers';
 
 const ROOT = resolve(__dirname, '..');
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
@@ -56,6 +86,10 @@ const settings = {
   keep: process.env.BENCH_KEEP === '1',
   /** BENCH_ONLY=poll: only the chat-poll comparison (while iterating on the request pipeline). */
   pollOnly: process.env.BENCH_ONLY === 'poll',
+  /** BENCH_ONLY=compare: only what the aws-beside-embedded table needs (while iterating on the SDK's cost). */
+  compareOnly: process.env.BENCH_ONLY === 'compare',
+  backends: backendsOf(process.env.BENCH_BACKENDS),
+  cpuProfile: process.env.BENCH_CPU_PROF === '1',
   warmupSeconds: 1,
   /** Count bound of one load run (the time bound is `seconds`). */
   maxRequests: 300_000,
@@ -65,12 +99,36 @@ const settings = {
   pollRounds: 2,
   feedRounds: 2,
   smallStore: 100,
-  largeStore: 5_000,
+  /** BENCH_LARGE_STORE=0 skips the large store (and its seeding, slow on DynamoDB Local). */
+  largeStore: intEnv('BENCH_LARGE_STORE', 5_000, 0, 20_000),
   /** The whole run stops (and cleans up) past this, whatever it is doing. */
-  hardLimitMs: 8 * 60_000,
+  hardLimitMs: 12 * 60_000,
+  /** Photos written at once while seeding (DynamoDB Local takes each transaction in turn anyway). */
+  seedConcurrency: 8,
 };
 
+type Backend = 'embedded' | 'aws';
+
+function backendsOf(raw: string | undefined): Backend[] {
+  const names = (raw || 'embedded,aws').split(',').map((b) => b.trim());
+  if (names.some((b) => b !== 'embedded' && b !== 'aws')) {
+    throw new Error('BENCH_BACKENDS is a comma-separated list of embedded and aws');
+  }
+  return [...new Set(names as Backend[])];
+}
+
+/**
+ * The original Flask app's figures from issue 10's table, measured elsewhere (same stand-ins and
+ * store size, 8 connections), not in this run: the feeds' requests/s to be at least doubled.
+ */
+const ORIGINAL = { all: 146, home: 193 } as const;
+/** Worker CPU per request on aws, at most this many times the embedded backend's (issue 10). */
+const CPU_RATIO_TARGET = 2;
+/** Resident memory of each worker under load, below this (issue 10). */
+const RSS_TARGET_MIB = 150;
+
 const PASSWORD = 'bench-password-1';
+const METRICS_TOKEN = randomBytes(16).toString('hex');
 const ALL = 'GET /api/photos?scope=all&limit=50';
 const ALL_PATH = '/api/photos?scope=all&limit=50';
 const HOME = 'GET /api/photos?scope=home&limit=50';
@@ -95,6 +153,12 @@ interface Row {
   rps?: number;
   p50?: number;
   p99?: number;
+  /** Both PM2 workers' CPU (user + system) per request over the measured runs. */
+  cpuMs?: number;
+  /** Peak RSS of each worker during the measured runs, MiB. */
+  rssMiB?: number[];
+  /** Store calls and capacity units per request, as the server counted them. */
+  calls?: PerRequest;
   note?: string;
 }
 
@@ -119,25 +183,44 @@ function addLoadRow(group: string, name: string, result: LoadResult, note = ''):
 const fmt = (value: number | undefined, digits: number) =>
   value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
 
+/** `dynamodb 2, mysql 2` */
+const callsText = (calls: PerRequest | undefined) =>
+  calls
+    ? Object.entries(calls.byStore)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([store, n]) => `${store} ${fmt(n, 2)}`)
+        .join(', ')
+    : '';
+
 function printTable(): void {
   const nameWidth = Math.max(...rows.map((r) => r.name.length), 10);
-  const header = `${'benchmark'.padEnd(nameWidth)}  ${'req/s'.padStart(9)}  ${'p50 ms'.padStart(8)}  ${'p99 ms'.padStart(8)}  notes`;
+  const header =
+    `${'benchmark'.padEnd(nameWidth)}  ${'req/s'.padStart(7)}  ${'p50 ms'.padStart(7)}  ${'p99 ms'.padStart(7)}` +
+    `  ${'CPU ms/req'.padStart(10)}  ${'RSS MiB'.padStart(9)}  ${'RCU/req'.padStart(7)}  store calls/req; notes`;
   const lines = [header, '-'.repeat(header.length + 20)];
-  // Store sizes first, then uploads, then the poll comparison, whatever order they ran in.
-  const rank = (g: string) =>
-    g.startsWith(`${settings.smallStore} `)
+  // Per backend: store sizes first, then uploads, then the poll comparison, whatever order they ran in.
+  const rank = (g: string) => {
+    const backend = settings.backends.findIndex((b) => g.startsWith(`${b}: `));
+    const rest = g.slice(g.indexOf(': ') + 2);
+    const within = rest.startsWith(`${settings.smallStore} `)
       ? 0
-      : g.startsWith(`${settings.largeStore} `)
+      : rest.startsWith(`${settings.largeStore} `)
         ? 1
-        : g === UPLOAD_GROUP
+        : rest === UPLOAD_GROUP
           ? 2
           : 3;
+    return backend * 10 + within;
+  };
   const groups = [...new Set(rows.map((r) => r.group))].sort((a, b) => rank(a) - rank(b));
   for (const group of groups) {
     lines.push(`# ${group}`);
     for (const row of rows.filter((r) => r.group === group)) {
+      const rss = row.rssMiB ? row.rssMiB.map((m) => fmt(m, 0)).join('/') : '–';
+      const units = row.calls && row.calls.readUnits > 0 ? fmt(row.calls.readUnits, 1) : '–';
+      const notes = [callsText(row.calls), row.note].filter(Boolean).join('; ');
       lines.push(
-        `${row.name.padEnd(nameWidth)}  ${fmt(row.rps, 0).padStart(9)}  ${fmt(row.p50, 2).padStart(8)}  ${fmt(row.p99, 2).padStart(8)}  ${row.note ?? ''}`,
+        `${row.name.padEnd(nameWidth)}  ${fmt(row.rps, 0).padStart(7)}  ${fmt(row.p50, 2).padStart(7)}  ${fmt(row.p99, 2).padStart(7)}` +
+          `  ${fmt(row.cpuMs, 2).padStart(10)}  ${rss.padStart(9)}  ${units.padStart(7)}  ${notes}`,
       );
     }
   }
@@ -151,15 +234,42 @@ let tmp: string | undefined;
 let app: Pm2App | undefined;
 /** The bench's side servers (bare node:http, the Express floor, the two poll designs). */
 let sideServers: ClusterServer[] = [];
+/** The aws backend's local stand-ins (MariaDB, DynamoDB Local, s3rver). */
+const standIns: LocalServer[] = [];
 let container: Container | undefined;
 let cleaning: Promise<void> | undefined;
+
+/** One backend's turn: the app under PM2 and what the measurements need to know of it. */
+interface Pass {
+  backend: Backend;
+  port: number;
+  /** The PM2 workers' pids. */
+  pids: number[];
+  /** The server's counts as last read, while no request has been made since. */
+  metrics: MetricsSnapshot | undefined;
+}
+let pass: Pass | undefined;
+const currentPass = (): Pass => {
+  if (!pass) throw new Error('no backend is running');
+  return pass;
+};
+
+/** Stops this pass's app and container (the stand-ins stay for the next pass's cleanup). */
+async function endPass(): Promise<void> {
+  await app?.stop().catch((err: unknown) => log(`stopping PM2 failed: ${String(err)}`));
+  app = undefined;
+  await container?.close().catch(() => undefined);
+  container = undefined;
+  pass = undefined;
+}
 
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     for (const server of sideServers)
       await server.stop().catch((err: unknown) => log(`stopping a side server failed: ${String(err)}`));
-    await app?.stop().catch((err: unknown) => log(`stopping PM2 failed: ${String(err)}`));
-    await container?.close().catch(() => undefined);
+    await endPass();
+    for (const server of standIns)
+      await server.stop().catch((err: unknown) => log(`stopping ${server.name} failed: ${String(err)}`));
     if (tmp && !settings.keep) rmSync(tmp, { recursive: true, force: true });
     else if (tmp) log(`kept ${tmp}`);
   })();
@@ -261,34 +371,65 @@ async function addPhotos(c: Container, world: World, count: number): Promise<voi
   const { template } = world;
   const owners = [world.viewer, ...world.friends, ...world.others];
   const started = Date.now();
-  for (let i = 0; i < count; i++) {
-    if (Date.now() - started > 120_000) throw new Error(`seeding photos took over 2 min (${i} of ${count})`);
-    const n = world.photoCount++;
-    const owner = owners[n % owners.length]!;
-    const id = newId();
-    await c.storage.photos.create({
-      id,
-      userId: owner.id,
-      username: owner.username,
-      topic: TOPICS[n % TOPICS.length]!,
-      caption: caption(n),
-      createdAt: new Date(),
-      width: template.width,
-      height: template.height,
-      alt: null,
-      keys: template.keys,
-      contentType: template.contentType,
-    });
-    if (n % 10 === 0) await c.storage.photos.like(id, world.viewer.id);
-  }
+  let next = 0;
+  const writer = async () => {
+    while (next < count) {
+      const i = next++;
+      if (Date.now() - started > 180_000)
+        throw new Error(`seeding photos took over 3 min (${i} of ${count})`);
+      await addPhoto(c, world, owners, template);
+    }
+  };
+  await Promise.all(Array.from({ length: settings.seedConcurrency }, writer));
+}
+
+async function addPhoto(
+  c: Container,
+  world: World,
+  owners: User[],
+  template: World['template'],
+): Promise<void> {
+  const n = world.photoCount++;
+  const owner = owners[n % owners.length]!;
+  const id = newId();
+  await c.storage.photos.create({
+    id,
+    userId: owner.id,
+    username: owner.username,
+    topic: TOPICS[n % TOPICS.length]!,
+    caption: caption(n),
+    createdAt: new Date(),
+    width: template.width,
+    height: template.height,
+    alt: null,
+    keys: template.keys,
+    contentType: template.contentType,
+  });
+  if (n % 10 === 0) await c.storage.photos.like(id, world.viewer.id);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Measurements
 
+/** A row's load figures with what the workers spent on it. */
+interface Measured extends LoadResult {
+  cpuMs: number;
+  rssMiB: number[];
+  calls: PerRequest;
+}
+
+/** The server's counts now: the last reading when no request was made since, else a fresh one. */
+async function serverCounts(): Promise<MetricsSnapshot> {
+  const current = currentPass();
+  current.metrics ??= await readMetrics(current.port, METRICS_TOKEN);
+  return current.metrics;
+}
+
 /**
  * Checks the path answers 200 (a 404 is reported as "missing", anything else as not measured),
- * warms up, then runs `rounds` measured loads and records their mean as one row.
+ * warms up, then runs `rounds` measured loads and records their mean as one row, with the
+ * workers' CPU per request and peak RSS over the measured loads, and the store calls per
+ * request the server counted over the probe, the warm-up and the loads (all the same request).
  */
 async function measure(
   group: string,
@@ -296,8 +437,11 @@ async function measure(
   path: string,
   headers: Record<string, string>,
   rounds = 1,
-): Promise<LoadResult | undefined> {
-  const port = settings.port;
+): Promise<Measured | undefined> {
+  const current = currentPass();
+  const { port } = current;
+  const countsBefore = await serverCounts();
+  current.metrics = undefined;
   const probe = await request({ port, path, headers });
   if (probe.status !== 200) {
     const what =
@@ -310,10 +454,19 @@ async function measure(
   const opts = { port, path, headers, connections: settings.connections };
   await load({ ...opts, seconds: settings.warmupSeconds, maxRequests: 50_000 });
   const results: LoadResult[] = [];
+  const watch = new WorkerWatch(current.pids);
   for (let i = 0; i < rounds; i++) {
     results.push(await load({ ...opts, seconds: settings.seconds, maxRequests: settings.maxRequests }));
   }
-  const result = { ...results[0]!, ...meanOf(results) };
+  const usage = watch.stop();
+  const calls = perRequest(countsBefore, await serverCounts());
+  const loaded = { ...results[0]!, ...meanOf(results) };
+  const result: Measured = {
+    ...loaded,
+    cpuMs: usage.cpuMs / loaded.requests,
+    rssMiB: usage.peakRssMiB,
+    calls,
+  };
   const items = itemsIn(probe.body);
   const note = [
     items === undefined ? '' : `${items} items`,
@@ -321,6 +474,7 @@ async function measure(
     rounds > 1 ? `mean of ${rounds} runs` : '',
   ].filter(Boolean);
   addLoadRow(group, name, result, note.join(', '));
+  Object.assign(rows.at(-1)!, { cpuMs: result.cpuMs, rssMiB: result.rssMiB, calls });
   const machineLoad = Number(loadavg()[0]!.toFixed(2));
   figures[`${group}: ${name}`] = {
     ...(rounds > 1 ? { mean: result, runs: results } : result),
@@ -328,7 +482,9 @@ async function measure(
     loadavg1: machineLoad,
   };
   log(
-    `${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms`,
+    `${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ` +
+      `CPU ${result.cpuMs.toFixed(2)} ms/req, RSS ${result.rssMiB.map((m) => m.toFixed(0)).join('/')} MiB, ` +
+      `calls/req ${callsText(calls)}${calls.readUnits > 0 ? `, ${calls.readUnits.toFixed(1)} RCU/req` : ''}`,
   );
   return result;
 }
@@ -357,8 +513,9 @@ function itemsIn(body: Buffer): number | undefined {
 }
 
 async function login(username: string, cookieName: string): Promise<string> {
+  currentPass().metrics = undefined;
   const res = await request({
-    port: settings.port,
+    port: currentPass().port,
     method: 'POST',
     path: '/api/auth/login',
     headers: { 'content-type': 'application/json' },
@@ -383,7 +540,7 @@ async function uploads(cookie: string, world: World): Promise<void> {
   const headers = { cookie, 'content-type': form.contentType };
   const send = async () => {
     const res = await request({
-      port: settings.port,
+      port: currentPass().port,
       method: 'POST',
       path: '/api/photos',
       headers,
@@ -396,6 +553,7 @@ async function uploads(cookie: string, world: World): Promise<void> {
     world.photoCount++;
     return res.ms;
   };
+  currentPass().metrics = undefined;
   const started = Date.now();
   // One per worker first: sharp's first decode in a process pays for its start-up.
   for (let i = 0; i < settings.uploadWarmups; i++) await send();
@@ -411,7 +569,7 @@ async function uploads(cookie: string, world: World): Promise<void> {
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
   const mb = image.length / (1024 * 1024);
   rows.push({
-    group: UPLOAD_GROUP,
+    group: `${currentPass().backend}: ${UPLOAD_GROUP}`,
     name: `POST /api/photos 4000×3000 JPEG ${mb.toFixed(1)} MB`,
     rps: 1000 / mean,
     p50: percentile(sorted, 50),
@@ -446,9 +604,10 @@ async function chatPoll(
   root: string,
   env: NodeJS.ProcessEnv,
 ): Promise<PollComparison> {
-  const path = `/api/messages?user_id=${world.chatPartner.id}&after=${world.lastMessageId}`;
+  const path = pollPath(world);
   const headers = { cookie };
-  const sample = await request({ port: settings.port, path, headers });
+  currentPass().metrics = undefined;
+  const sample = await request({ port: currentPass().port, path, headers });
   if (sample.status !== 200 || sample.body.toString('utf8') !== '[]') {
     throw new Error(
       `the empty poll answered HTTP ${sample.status}: ${sample.body.toString('utf8').slice(0, 200)}`,
@@ -483,7 +642,7 @@ async function chatPoll(
   const result: PollComparison = { app: [], bare: [], floor: [], bypass: [], express: [] };
   const opts = { path, headers, connections: settings.connections, maxRequests: settings.maxRequests };
   const sides = [
-    [settings.port, result.app],
+    [currentPass().port, result.app],
     [settings.barePort, result.bare],
     [settings.floorPort, result.floor],
     [settings.bypassPort, result.bypass],
@@ -522,79 +681,148 @@ function meanOf(results: LoadResult[]): {
 
 // ---------------------------------------------------------------------------------------------
 
-async function main(): Promise<number> {
-  const machine = {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-    totalMemGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
-    node: process.version,
-    platform: `${platform()} ${release()} ${arch()}`,
-    loadavgAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+const pollPath = (world: World) =>
+  `/api/messages?user_id=${world.chatPartner.id}&after=${world.lastMessageId}`;
+const POLL = 'GET /api/messages?user_id=N&after=<latest>';
+const PHOTO_PAGE = 'GET /photos/:id (HTML page)';
+
+/** The environment of a backend's app: embedded in its DATA_DIR, or aws against fresh stand-ins. */
+async function backendEnv(
+  backend: Backend,
+  base: NodeJS.ProcessEnv,
+  dir: string,
+): Promise<NodeJS.ProcessEnv> {
+  if (backend === 'embedded') return { ...base, STORAGE_BACKEND: 'embedded' };
+  log('starting the aws stand-ins: MariaDB, DynamoDB Local, s3rver (127.0.0.1, ports the OS picks)');
+  const binaries = await ensureInstalled((line) => log(line));
+  const mariadb = await startMariaDb(binaries, join(dir, 'mariadb'));
+  standIns.push(mariadb);
+  const dynamodb = await startDynamoDb(binaries);
+  standIns.push(dynamodb);
+  const s3 = await startS3(join(dir, 's3'));
+  standIns.push(s3);
+  const env = {
+    ...base,
+    ...servicesEnv(
+      { mysql: mariadb.port, dynamodb: dynamodb.port, s3: s3.port },
+      mariaDbPassword(join(dir, 'mariadb')),
+      { database: 'lumina_bench', tablePrefix: 'lumina_bench_', bucket: 'lumina-bench' },
+    ),
   };
-  log(`machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${machine.platform}`);
+  const config = loadConfig(env);
+  if (config.storage.backend !== 'aws') throw new Error('the stand-ins did not configure the aws backend');
+  await setupAwsResources(config.storage.aws, { timeoutMs: 10_000, createDatabase: true });
+  return env;
+}
 
-  const portKeys = ['port', 'barePort', 'floorPort', 'bypassPort', 'expressPort'] as const;
-  for (const key of portKeys) {
-    const others = portKeys.filter((k) => k !== key).map((k) => settings[k]);
-    settings[key] = await freePort(settings[key], 20, others);
-  }
+/** What the summary compares across the backends. */
+interface PassResult {
+  backend: Backend;
+  allSmall?: Measured;
+  allLarge?: Measured;
+  homeSmall?: Measured;
+  homeLarge?: Measured;
+  photoPage?: Measured;
+  poll?: Measured;
+  pollComparison?: PollComparison;
+  /** The highest RSS any worker reached in any measured load, MiB. */
+  peakRssMiB: number;
+  workers: { pid: number; status: string; restarts: number }[];
+}
 
-  tmp = mkdtempSync(join(tmpdir(), 'lumina-bench-'));
-  const dataDir = join(tmp, 'data');
-  const pm2Home = join(tmp, 'pm2');
-  mkdirSync(pm2Home);
-
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !/^(pm2_|pm_|PM2_)/i.test(key)),
-  );
-  const env: NodeJS.ProcessEnv = {
-    ...inherited,
-    NODE_ENV: settings.nodeEnv,
-    SESSION_SECRET: randomBytes(32).toString('hex'),
-    PORT: String(settings.port),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    STORAGE_BACKEND: 'embedded',
-    BCRYPT_COST: '4',
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_LOGIN_MAX: '1000000',
-    RATE_LIMIT_LOGIN_IP_MAX: '1000000',
-    RATE_LIMIT_SIGNUP_MAX: '1000000',
-    RATE_LIMIT_UPLOAD_MAX: '1000000',
-    PM2_HOME: pm2Home,
-  };
+/** One backend: seed, start under PM2, measure, stop. */
+async function runPass(backend: Backend, base: NodeJS.ProcessEnv): Promise<PassResult> {
+  const dir = join(tmp!, backend);
+  const dataDir = join(dir, 'data');
+  const pm2Home = join(dir, 'pm2');
+  mkdirSync(pm2Home, { recursive: true });
+  const env = await backendEnv(backend, { ...base, DATA_DIR: dataDir, PM2_HOME: pm2Home }, dir);
 
   const config = withSessionSecret(loadConfig(env), randomSecret);
   container = await createContainer(config, createLogger('warn'));
-  log(`seeding ${settings.smallStore} photos, 20 users, 10 friendships, 40 messages into ${dataDir}`);
+  log(`${backend}: seeding ${settings.smallStore} photos, 20 users, 10 friendships, 40 messages`);
   const world = await seedWorld(container, config);
 
-  app = new Pm2App(ROOT, env, settings.port);
-  log(`starting dist/main.js under PM2 (private PM2_HOME) on 127.0.0.1:${settings.port}`);
+  const ecosystem = settings.cpuProfile
+    ? withNodeArgs(ROOT, dir, ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles')}`])
+    : undefined;
+  app = new Pm2App(ROOT, env, settings.port, ecosystem);
+  log(`${backend}: starting dist/main.js under PM2 (private PM2_HOME) on 127.0.0.1:${settings.port}`);
   await app.start();
   const workers = await app.workers();
-  const online = workers.filter((w) => w.status === 'online').length;
-  log(`PM2: ${online} workers online (pids ${workers.map((w) => w.pid).join(', ')})`);
-  if (online !== 2) throw new Error(`expected 2 online workers, PM2 lists ${JSON.stringify(workers)}`);
+  const online = workers.filter((w) => w.status === 'online');
+  log(`PM2: ${online.length} workers online (pids ${workers.map((w) => w.pid).join(', ')})`);
+  if (online.length !== 2) throw new Error(`expected 2 online workers, PM2 lists ${JSON.stringify(workers)}`);
+  pass = { backend, port: settings.port, pids: online.map((w) => w.pid), metrics: undefined };
 
+  const result: PassResult = { backend, peakRssMiB: 0, workers: [] };
   const cookie = await login(world.viewer.username, config.session.cookieName);
   const headers = { cookie };
-  const small = `${settings.smallStore} photos`;
+  const small = `${backend}: ${settings.smallStore} photos`;
+  const full = !settings.compareOnly && !settings.pollOnly;
 
   if (!settings.pollOnly) {
-    await measure(small, 'GET /photos/:id (HTML page)', `/photos/${world.photoId}`, headers);
+    result.photoPage = await measure(small, PHOTO_PAGE, `/photos/${world.photoId}`, headers);
     await measure(small, 'GET /api/photos/:id', `/api/photos/${world.photoId}`, headers);
-    await measure(
+    if (full) {
+      await measure(
+        small,
+        'GET /api/photos/:id/image/thumb',
+        `/api/photos/${world.photoId}/image/thumb`,
+        headers,
+      );
+      await measure(small, 'GET /healthz (reference: no session, no store)', '/healthz', {});
+    }
+    result.poll = await measure(
       small,
-      'GET /api/photos/:id/image/thumb',
-      `/api/photos/${world.photoId}/image/thumb`,
+      `${POLL} (chat poll, nothing new)`,
+      pollPath(world),
       headers,
+      settings.pollRounds,
     );
-    await measure(small, 'GET /healthz (reference: no session, no store)', '/healthz', {});
+  }
+  if (backend === 'embedded' && (full || settings.pollOnly)) {
+    log('chat poll vs bare node:http and an Express floor (2 cluster workers each)');
+    result.pollComparison = await chatPoll(cookie, world, ROOT, env);
   }
 
-  log('chat poll vs bare node:http and an Express floor (2 cluster workers each)');
-  const poll = await chatPoll(cookie, world, ROOT, env);
+  // The store-size comparison last, back to back around the seeding, so both sides see the machine alike.
+  if (!settings.pollOnly) {
+    result.homeSmall = await measure(small, HOME, HOME_PATH, headers);
+    result.allSmall = await measure(small, ALL, ALL_PATH, headers, settings.feedRounds);
+    if (full && backend === 'embedded') await measureReader(config, world, small);
+    const toAdd = settings.largeStore - world.photoCount;
+    if (toAdd <= 0) {
+      if (full && backend === 'embedded') await uploads(cookie, world);
+      return finishPass(result);
+    }
+    log(`${backend}: seeding ${toAdd} more photos (store: ${settings.largeStore})`);
+    const seedStarted = Date.now();
+    await addPhotos(container, world, toAdd);
+    log(`seeded in ${elapsed(seedStarted)}`);
+    const large = `${backend}: ${settings.largeStore} photos`;
+    result.allLarge = await measure(large, ALL, ALL_PATH, headers, settings.feedRounds);
+    result.homeLarge = await measure(large, HOME, HOME_PATH, headers);
+    if (full && backend === 'embedded') await uploads(cookie, world);
+  }
+
+  return finishPass(result);
+}
+
+async function finishPass(result: PassResult): Promise<PassResult> {
+  const { backend } = result;
+  result.peakRssMiB = Math.max(
+    0,
+    ...rows.filter((r) => r.group.startsWith(`${backend}: `)).flatMap((r) => r.rssMiB ?? []),
+  );
+  result.workers = (await app?.workers()) ?? [];
+  await endPass();
+  return result;
+}
+
+/** The poll rows of the comparison with bare node:http (embedded backend). */
+function pollComparisonRows(poll: PollComparison): void {
+  const group = `embedded: ${POLL_GROUP}`;
   const appPoll = meanOf(poll.app);
   const barePoll = meanOf(poll.bare);
   const floorPoll = meanOf(poll.floor);
@@ -610,19 +838,14 @@ async function main(): Promise<number> {
   const problems = (m: { non2xx: number; errors: number }) =>
     [m.non2xx ? `${m.non2xx} non-2xx` : '', m.errors ? `${m.errors} errors` : ''].filter(Boolean).join('; ');
   rows.push({
-    group: POLL_GROUP,
-    name: 'GET /api/messages?user_id=N&after=<latest>',
+    group,
+    name: POLL,
     ...appPoll,
     note: [`${(pollRatio * 100).toFixed(0)}% of bare`, problems(appPoll)].filter(Boolean).join('; '),
   });
+  rows.push({ group, name: 'bare node:http, same answer (baseline)', ...barePoll, note: problems(barePoll) });
   rows.push({
-    group: POLL_GROUP,
-    name: 'bare node:http, same answer (baseline)',
-    ...barePoll,
-    note: problems(barePoll),
-  });
-  rows.push({
-    group: POLL_GROUP,
+    group,
     name: 'Express 5, one middleware, same answer',
     ...floorPoll,
     note: [`${(floorRatio * 100).toFixed(0)}% of bare: any Express route`, problems(floorPoll)]
@@ -630,7 +853,7 @@ async function main(): Promise<number> {
       .join('; '),
   });
   rows.push({
-    group: POLL_GROUP,
+    group,
     name: 'design A: poll answered before Express',
     ...bypassPoll,
     note: [`${((bypassPoll.rps / barePoll.rps) * 100).toFixed(0)}% of bare`, problems(bypassPoll)]
@@ -638,7 +861,7 @@ async function main(): Promise<number> {
       .join('; '),
   });
   rows.push({
-    group: POLL_GROUP,
+    group,
     name: 'design B: poll as the first Express route',
     ...expressPoll,
     note: [
@@ -670,62 +893,149 @@ async function main(): Promise<number> {
     `chat poll: app ${appPoll.rps.toFixed(0)} req/s, bare ${barePoll.rps.toFixed(0)} req/s, ratio ${pollRatio.toFixed(2)}; ` +
       `Express floor ${floorPoll.rps.toFixed(0)} req/s, ratio ${floorRatio.toFixed(2)}`,
   );
-
-  // The store-size comparison last, back to back around the seeding, so both sides see the machine alike.
-  let allSmall: LoadResult | undefined;
-  let allLarge: LoadResult | undefined;
-  if (!settings.pollOnly) {
-    await measure(small, HOME, HOME_PATH, headers);
-    allSmall = await measure(small, ALL, ALL_PATH, headers, settings.feedRounds);
-    await measureReader(config, world, small);
-    const toAdd = settings.largeStore - world.photoCount;
-    log(`seeding ${toAdd} more photos (store: ${settings.largeStore})`);
-    const seedStarted = Date.now();
-    await addPhotos(container, world, toAdd);
-    log(`seeded in ${elapsed(seedStarted)}`);
-    const large = `${settings.largeStore} photos`;
-    allLarge = await measure(large, ALL, ALL_PATH, headers, settings.feedRounds);
-    await measure(large, HOME, HOME_PATH, headers);
-
-    await uploads(cookie, world);
-  }
-
-  const finalWorkers = await app.workers();
-  const feedRatio = allSmall && allLarge ? allLarge.p50 / allSmall.p50 : Number.NaN;
-
-  process.stdout.write(
-    `\nLumina ${settings.nodeEnv} build, PM2 cluster ×2, embedded store; autocannon ${settings.connections} connections × ${settings.seconds} s per run (after a ${settings.warmupSeconds} s warm-up), on 127.0.0.1\n` +
-      `${machine.cpus} × ${machine.cpuModel}, node ${machine.node}; 1-min load average ${machine.loadavgAtStart[0]} at start, ${loadavg()[0]!.toFixed(2)} now` +
-      ' (the load generator shares these cores)\n',
-  );
-  printTable();
-  const targets = {
-    feedAllP50Ratio: {
-      value: feedRatio,
-      target: '<= 1.5',
-      met: feedRatio <= 1.5,
-      small: allSmall?.p50,
-      large: allLarge?.p50,
-    },
-    chatPollVsBare: {
-      value: pollRatio,
-      target: '>= 0.333 (aim 0.5)',
-      met: pollRatio >= 1 / 3,
-      aimMet: pollRatio >= 0.5,
-    },
-  };
-  const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
   process.stdout.write(
     [
-      '',
-      'Targets (ratios within this run):',
-      `  All feed p50, ${settings.largeStore} vs ${settings.smallStore} photos: ${fmt(allLarge?.p50, 2)} / ${fmt(allSmall?.p50, 2)} ms = ${fmt(feedRatio, 2)}×  (target ≤ 1.5×)  ${verdict(targets.feedAllP50Ratio.met)}`,
-      `  Chat poll vs bare node:http: ${appPoll.rps.toFixed(0)} / ${barePoll.rps.toFixed(0)} req/s = ${pollRatio.toFixed(2)}  (target ≥ 0.33, aim 0.5)  ${verdict(targets.chatPollVsBare.met)}${targets.chatPollVsBare.met && !targets.chatPollVsBare.aimMet ? ' (aim not reached)' : ''}`,
+      `  Chat poll vs bare node:http: ${appPoll.rps.toFixed(0)} / ${barePoll.rps.toFixed(0)} req/s = ${pollRatio.toFixed(2)}  (target ≥ 0.33, aim 0.5)  ${verdict(pollRatio >= 1 / 3)}${pollRatio >= 1 / 3 && pollRatio < 0.5 ? ' (aim not reached)' : ''}`,
       `  Poll designs (same two-worker harness): first Express route / before Express = ${expressPoll.rps.toFixed(0)} / ${bypassPoll.rps.toFixed(0)} req/s = ${designRatio.toFixed(2)} (threshold ${POLL_DESIGN_THRESHOLD}): ${decision}`,
-      `  PM2 workers at the end: ${finalWorkers.map((w) => `${w.pid} ${w.status}, ${w.restarts} restarts`).join('; ')}`,
       '',
     ].join('\n'),
   );
+}
+
+const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
+
+/**
+ * The aws backend beside the embedded one: worker CPU per request and its ratio, store calls and
+ * read units per request, peak RSS, the feeds against the original's figures, and growth with
+ * the store's size. Returns the figures for latest.json.
+ */
+function printComparison(results: PassResult[]): Record<string, unknown> {
+  const embedded = results.find((r) => r.backend === 'embedded');
+  const aws = results.find((r) => r.backend === 'aws');
+  const out: Record<string, unknown> = {};
+  const lines: string[] = [''];
+  const workloads = [
+    ['All feed, 50 of 100 photos', 'allSmall'],
+    ['Home feed, 50 from 10 friends', 'homeSmall'],
+    ['photo page (HTML)', 'photoPage'],
+    ['chat poll, nothing new', 'poll'],
+  ] as const;
+  if (embedded && aws) {
+    lines.push(
+      `aws beside embedded (this run): CPU = both PM2 workers' user+system time from /proc per request; calls and read units per request as the server counts them (/metrics)`,
+    );
+    const header = `| request | embedded req/s | aws req/s | embedded CPU ms/req | aws CPU ms/req | aws/embedded CPU (target ≤ ${CPU_RATIO_TARGET}×) | aws DynamoDB calls/req | aws MySQL calls/req | aws read units/req | peak RSS MiB embedded | peak RSS MiB aws |`;
+    lines.push(header, `|${'---|'.repeat(11)}`);
+    for (const [label, key] of workloads) {
+      const e = embedded[key];
+      const a = aws[key];
+      const ratio = e && a ? a.cpuMs / e.cpuMs : Number.NaN;
+      out[key] = {
+        embedded: e && pick(e),
+        aws: a && pick(a),
+        cpuRatio: ratio,
+        met: ratio <= CPU_RATIO_TARGET,
+      };
+      lines.push(
+        `| ${label} | ${fmt(e?.rps, 0)} | ${fmt(a?.rps, 0)} | ${fmt(e?.cpuMs, 2)} | ${fmt(a?.cpuMs, 2)} | ${fmt(ratio, 2)}× ${verdict(ratio <= CPU_RATIO_TARGET)} | ${fmt(a?.calls.byStore.dynamodb ?? 0, 2)} | ${fmt(a?.calls.byStore.mysql ?? 0, 2)} | ${fmt(a?.calls.readUnits, 1)} | ${e?.rssMiB.map((m) => m.toFixed(0)).join('/') ?? '–'} | ${a?.rssMiB.map((m) => m.toFixed(0)).join('/') ?? '–'} |`,
+      );
+    }
+  }
+  for (const result of results) {
+    const { backend } = result;
+    const growth = (small?: Measured, large?: Measured) =>
+      small && large ? large.p50 / small.p50 : Number.NaN;
+    const all = growth(result.allSmall, result.allLarge);
+    const home = growth(result.homeSmall, result.homeLarge);
+    const rssMet = result.peakRssMiB < RSS_TARGET_MIB;
+    out[backend] = {
+      allGrowthP50: all,
+      homeGrowthP50: home,
+      peakRssMiB: result.peakRssMiB,
+      workers: result.workers,
+    };
+    lines.push(
+      '',
+      `${backend}:`,
+      `  All feed p50, ${settings.largeStore} vs ${settings.smallStore} photos: ${fmt(result.allLarge?.p50, 2)} / ${fmt(result.allSmall?.p50, 2)} ms = ${fmt(all, 2)}×  (target ≤ 1.5×)  ${verdict(all <= 1.5)}`,
+      `  Home feed p50, ${settings.largeStore} vs ${settings.smallStore} photos: ${fmt(result.homeLarge?.p50, 2)} / ${fmt(result.homeSmall?.p50, 2)} ms = ${fmt(home, 2)}×  (target ≤ 1.5×)  ${verdict(home <= 1.5)}`,
+      `  Peak RSS of a worker under load: ${fmt(result.peakRssMiB, 0)} MiB  (target < ${RSS_TARGET_MIB} MiB)  ${verdict(rssMet)}`,
+      `  PM2 workers at the end: ${result.workers.map((w) => `${w.pid} ${w.status}, ${w.restarts} restarts`).join('; ')}`,
+    );
+    if (backend === 'aws') {
+      const vs = (m: Measured | undefined, original: number) =>
+        `${fmt(m?.rps, 0)} req/s = ${fmt(m ? m.rps / original : Number.NaN, 2)}× the original's ${original} (target ≥ 2×)  ${verdict(m !== undefined && m.rps >= 2 * original)}`;
+      lines.push(
+        `  Feeds vs the original Flask app (its figures from issue 10, measured elsewhere with 8 connections, not in this run):`,
+        `    All:  ${vs(result.allSmall, ORIGINAL.all)}`,
+        `    Home: ${vs(result.homeSmall, ORIGINAL.home)}`,
+      );
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return out;
+}
+
+const pick = (m: Measured) => ({
+  rps: m.rps,
+  p50: m.p50,
+  p99: m.p99,
+  cpuMs: m.cpuMs,
+  rssMiB: m.rssMiB,
+  calls: m.calls,
+});
+
+async function main(): Promise<number> {
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    totalMemGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+    node: process.version,
+    platform: `${platform()} ${release()} ${arch()}`,
+    loadavgAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+  };
+  log(`machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${machine.platform}`);
+
+  const portKeys = ['port', 'barePort', 'floorPort', 'bypassPort', 'expressPort'] as const;
+  for (const key of portKeys) {
+    const others = portKeys.filter((k) => k !== key).map((k) => settings[k]);
+    settings[key] = await freePort(settings[key], 20, others);
+  }
+
+  tmp = mkdtempSync(join(tmpdir(), 'lumina-bench-'));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(pm2_|pm_|PM2_)/i.test(key)),
+  );
+  if (settings.cpuProfile) mkdirSync(join(RESULTS_DIR, 'profiles'), { recursive: true });
+  const base: NodeJS.ProcessEnv = {
+    ...inherited,
+    NODE_ENV: settings.nodeEnv,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    PORT: String(settings.port),
+    HOST: '127.0.0.1',
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'warn',
+    METRICS_TOKEN,
+    RATE_LIMIT_LOGIN_MAX: '1000000',
+    RATE_LIMIT_LOGIN_IP_MAX: '1000000',
+    RATE_LIMIT_SIGNUP_MAX: '1000000',
+    RATE_LIMIT_UPLOAD_MAX: '1000000',
+  };
+
+  const results: PassResult[] = [];
+  const backends = settings.pollOnly ? (['embedded'] as const) : settings.backends;
+  for (const backend of backends) results.push(await runPass(backend, base));
+
+  process.stdout.write(
+    `\nLumina ${settings.nodeEnv} build, PM2 cluster ×2, backends ${backends.join(' and ')}; autocannon ${settings.connections} connections × ${settings.seconds} s per run (after a ${settings.warmupSeconds} s warm-up), on 127.0.0.1\n` +
+      `${machine.cpus} × ${machine.cpuModel}, node ${machine.node}; 1-min load average ${machine.loadavgAtStart[0]} at start, ${loadavg()[0]!.toFixed(2)} now` +
+      ' (the load generator, and for aws the stand-ins, share these cores)\n',
+  );
+  printTable();
+  process.stdout.write('\nTargets (ratios within this run):\n');
+  const embeddedPoll = results.find((r) => r.pollComparison)?.pollComparison;
+  if (embeddedPoll) pollComparisonRows(embeddedPoll);
+  const comparison = settings.pollOnly ? {} : printComparison(results);
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   const out = join(RESULTS_DIR, 'latest.json');
@@ -738,7 +1048,11 @@ async function main(): Promise<number> {
         machine: { ...machine, loadavgAtEnd: loadavg().map((l) => Number(l.toFixed(2))) },
         setup: {
           target: 'dist/main.js under PM2 (ecosystem.config.js), exec_mode cluster, 2 instances',
-          backend: 'embedded (SQLite WAL + local disk)',
+          backends: backends.map((b) =>
+            b === 'embedded'
+              ? 'embedded (SQLite WAL + local disk)'
+              : 'aws (MariaDB, DynamoDB Local, s3rver on 127.0.0.1)',
+          ),
           nodeEnv: settings.nodeEnv,
           logLevel: 'warn',
           bcryptCost: 4,
@@ -746,10 +1060,10 @@ async function main(): Promise<number> {
           secondsPerRun: settings.seconds,
           warmupSeconds: settings.warmupSeconds,
           loadGenerator: 'autocannon, in the bench process on the same machine',
-          workers: finalWorkers,
+          workers: results.map((r) => ({ backend: r.backend, workers: r.workers })),
         },
         table: rows,
-        targets,
+        comparison,
         figures,
       },
       null,

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -41,6 +42,8 @@ export class Pm2App {
     private readonly root: string,
     private readonly env: NodeJS.ProcessEnv,
     private readonly port: number,
+    /** Another ecosystem file than the project's (see withNodeArgs). */
+    private readonly ecosystem = 'ecosystem.config.js',
   ) {
     this.pm2Bin = join(root, 'node_modules', 'pm2', 'bin', 'pm2');
   }
@@ -51,7 +54,7 @@ export class Pm2App {
 
   async start(): Promise<void> {
     this.started = true;
-    const result = await this.pm2(['start', 'ecosystem.config.js'], 60_000);
+    const result = await this.pm2(['start', this.ecosystem], 60_000);
     if (result.code !== 0) throw new Error(`pm2 start failed (exit ${result.code}):\n${result.output}`);
     await waitFor200(this.port, '/readyz', { attempts: 150, intervalMs: 200 });
   }
@@ -90,6 +93,31 @@ export class Pm2App {
     if (result.code !== 0)
       process.stderr.write(`[bench] pm2 kill exited ${result.code}:\n${result.output}\n`);
   }
+}
+
+/**
+ * Writes into `dir` an ecosystem file that is the project's with `nodeArgs` added to each app's
+ * Node flags (flags such as --cpu-prof that NODE_OPTIONS refuses), and returns its path.
+ */
+export function withNodeArgs(root: string, dir: string, nodeArgs: string[]): string {
+  const file = join(dir, 'ecosystem.bench.config.js');
+  writeFileSync(
+    file,
+    [
+      `const base = require(${JSON.stringify(join(root, 'ecosystem.config.js'))});`,
+      `const extra = ${JSON.stringify(nodeArgs)};`,
+      'module.exports = {',
+      '  apps: base.apps.map((app) => ({',
+      '    ...app,',
+      `    cwd: ${JSON.stringify(root)},`,
+      `    script: require('node:path').resolve(${JSON.stringify(root)}, app.script),`,
+      '    node_args: [...[].concat(app.node_args || []), ...extra],',
+      '  })),',
+      '};',
+      '',
+    ].join('\n'),
+  );
+  return file;
 }
 
 /**
