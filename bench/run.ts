@@ -24,7 +24,8 @@
  * the temporary folder (data and PM2 logs) for a post-mortem. BENCH_BACKENDS (embedded,aws).
  * BENCH_ONLY=poll: only the chat-poll comparison (embedded); BENCH_ONLY=compare: only the
  * workloads of the aws-beside-embedded table (feeds at both sizes, the photo page, the poll).
- * BENCH_LARGE_STORE (5000; 0 skips the large store). BENCH_CPU_PROF=1 writes a V8 CPU profile per worker into bench/results/profiles.
+ * BENCH_LARGE_STORE (5000; 0 skips the large store). BENCH_NODE_ARGS adds Node flags to the
+ * workers' (an experiment with V8's heap settings, say). BENCH_CPU_PROF=1 writes a V8 CPU profile per worker into bench/results/profiles.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -90,6 +91,8 @@ const settings = {
   compareOnly: process.env.BENCH_ONLY === 'compare',
   backends: backendsOf(process.env.BENCH_BACKENDS),
   cpuProfile: process.env.BENCH_CPU_PROF === '1',
+  /** BENCH_NODE_ARGS: Node flags added to the workers' (ecosystem.config.js) for an experiment. */
+  nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   warmupSeconds: 1,
   /** Count bound of one load run (the time bound is `seconds`). */
   maxRequests: 300_000,
@@ -743,9 +746,11 @@ async function runPass(backend: Backend, base: NodeJS.ProcessEnv): Promise<PassR
   log(`${backend}: seeding ${settings.smallStore} photos, 20 users, 10 friendships, 40 messages`);
   const world = await seedWorld(container, config);
 
-  const ecosystem = settings.cpuProfile
-    ? withNodeArgs(ROOT, dir, ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles')}`])
-    : undefined;
+  const nodeArgs = [
+    ...settings.nodeArgs,
+    ...(settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles')}`] : []),
+  ];
+  const ecosystem = nodeArgs.length > 0 ? withNodeArgs(ROOT, dir, nodeArgs) : undefined;
   app = new Pm2App(ROOT, env, settings.port, ecosystem);
   log(`${backend}: starting dist/main.js under PM2 (private PM2_HOME) on 127.0.0.1:${settings.port}`);
   await app.start();

@@ -1,13 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   type DeleteCommandInput,
   DynamoDBDocumentClient,
-  GetCommand,
   type GetCommandInput,
-  QueryCommand,
   type QueryCommandInput,
   ScanCommand,
   type ScanCommandInput,
@@ -16,6 +13,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AwsConfig } from '../../config';
 import { Unavailable } from '../../domain/errors';
@@ -29,6 +27,7 @@ import {
   TransactionCancelled,
   translateDynamoError,
 } from './errors';
+import { DynamoHttp, type WireOutput } from './dynamo-http';
 import type { ItemKey } from './keys';
 import { credentialsOf, endpointOf, httpHandler, MAX_ATTEMPTS } from './sdk-config';
 
@@ -37,16 +36,30 @@ type SendOptions = { abortSignal?: AbortSignal };
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 export type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: ItemKey } };
 
+/** The time limit each client was made with, for DynamoClient's own read path (dynamo-http.ts). */
+const timeoutsOf = new WeakMap<DynamoDBClient, number>();
+const DEFAULT_TIMEOUT_MS = 10_000;
+
 /** The low-level client (tables are created with it, tables.ts); stores use DynamoClient on top. */
 export function createDynamoDbClient(config: AwsConfig, timeoutMs: number): DynamoDBClient {
-  return new DynamoDBClient({
+  const client = new DynamoDBClient({
     region: config.region,
     ...endpointOf(config.dynamodb.endpoint),
     ...credentialsOf(config),
     maxAttempts: MAX_ATTEMPTS,
     requestHandler: httpHandler(timeoutMs, timeoutMs),
   });
+  timeoutsOf.set(client, timeoutMs);
+  return client;
 }
+
+type Wire = Record<string, AttributeValue>;
+const MARSHALL = { removeUndefinedValues: true } as const;
+const toWire = (item: Item): Wire => marshall(item, MARSHALL);
+const fromWire = (item: unknown): Item => unmarshall(item as Wire);
+/** An optional map of plain values, in DynamoDB's typed form (absent stays absent). */
+const wireField = <K extends string>(name: K, value: Item | undefined): Partial<Record<K, Wire>> =>
+  value === undefined ? {} : ({ [name]: toWire(value) } as Record<K, Wire>);
 
 /**
  * DynamoDB refuses (rather than queues) a transaction touching an item another transaction is
@@ -88,23 +101,35 @@ function unitsOf(kind: 'read' | 'write'): (output: Consumed) => Pick<StoreCall, 
  */
 export class DynamoClient {
   private readonly doc: DynamoDBDocumentClient;
+  /** The reads (GetItem, Query, BatchGetItem) go through this instead of the SDK: see dynamo-http.ts. */
+  private readonly http: DynamoHttp;
 
   constructor(
     client: DynamoDBClient,
     private readonly onCall?: StoreCallListener,
   ) {
     this.doc = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
+      // A copy: the document client writes its own settings into the object it is given.
+      marshallOptions: { ...MARSHALL },
       unmarshallOptions: { wrapNumbers: false },
     });
+    this.http = new DynamoHttp(client, timeoutsOf.get(client) ?? DEFAULT_TIMEOUT_MS);
+  }
+
+  /** Closes the read path's idle connections (the SDK client is the caller's to destroy). */
+  destroy(): void {
+    this.http.destroy();
   }
 
   /** The item, or null. */
   async get(input: GetCommandInput): Promise<Item | null> {
-    const { Item } = await this.call('GetItem', 'read', (sendOptions) =>
-      this.doc.send(new GetCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' }), sendOptions),
-    );
-    return Item ?? null;
+    const { Key, ...rest } = input;
+    const { Item } = await this.read('GetItem', {
+      ...rest,
+      ...wireField('Key', Key),
+      ReturnConsumedCapacity: 'TOTAL',
+    });
+    return Item ? fromWire(Item) : null;
   }
 
   /**
@@ -114,10 +139,18 @@ export class DynamoClient {
   async query(
     input: QueryCommandInput,
   ): Promise<{ items: Item[]; count: number; lastKey: Item | undefined }> {
-    const { Items, Count, LastEvaluatedKey } = await this.call('Query', 'read', (sendOptions) =>
-      this.doc.send(new QueryCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' }), sendOptions),
-    );
-    return { items: Items ?? [], count: Count ?? 0, lastKey: LastEvaluatedKey };
+    const { ExpressionAttributeValues, ExclusiveStartKey, ...rest } = input;
+    const { Items, Count, LastEvaluatedKey } = await this.read('Query', {
+      ...rest,
+      ...wireField('ExpressionAttributeValues', ExpressionAttributeValues),
+      ...wireField('ExclusiveStartKey', ExclusiveStartKey),
+      ReturnConsumedCapacity: 'TOTAL',
+    });
+    return {
+      items: Array.isArray(Items) ? Items.map(fromWire) : [],
+      count: typeof Count === 'number' ? Count : 0,
+      lastKey: LastEvaluatedKey ? fromWire(LastEvaluatedKey) : undefined,
+    };
   }
 
   /** Every page of a Query, one at a time. */
@@ -233,24 +266,24 @@ export class DynamoClient {
       for (let round = 1; pending.length > 0; round++) {
         if (round > BATCH_ROUNDS) throw new Unavailable(DYNAMODB);
         if (round > 1) await sleep(backoff(round));
-        const { Responses, UnprocessedKeys } = await this.call('BatchGetItem', 'read', (sendOptions) =>
-          this.doc.send(
-            new BatchGetCommand({
-              RequestItems: {
-                [table]: {
-                  Keys: pending,
-                  ConsistentRead: options.consistent ?? true,
-                  ...(options.projection ? { ProjectionExpression: options.projection } : {}),
-                  ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
-                },
-              },
-              ReturnConsumedCapacity: 'TOTAL',
-            }),
-            sendOptions,
-          ),
-        );
-        for (const item of Responses?.[table] ?? []) found.set(keyString(item as ItemKey), item);
-        pending = UnprocessedKeys?.[table]?.Keys ?? [];
+        const { Responses, UnprocessedKeys } = await this.read('BatchGetItem', {
+          RequestItems: {
+            [table]: {
+              Keys: pending.map(toWire),
+              ConsistentRead: options.consistent ?? true,
+              ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+              ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
+            },
+          },
+          ReturnConsumedCapacity: 'TOTAL',
+        });
+        const responses = (Responses ?? {}) as Record<string, unknown[] | undefined>;
+        for (const wire of responses[table] ?? []) {
+          const item = fromWire(wire);
+          found.set(keyString({ PK: String(item.PK), SK: String(item.SK) }), item);
+        }
+        const unprocessed = (UnprocessedKeys ?? {}) as Record<string, { Keys?: unknown[] } | undefined>;
+        pending = (unprocessed[table]?.Keys ?? []).map(fromWire);
       }
     }
     return new FoundItems(found);
@@ -285,6 +318,11 @@ export class DynamoClient {
       count += items.length;
     }
     return count;
+  }
+
+  /** One read on the direct path (dynamo-http.ts), reported and translated like call(). */
+  private read(operation: string, body: Record<string, unknown>): Promise<WireOutput & Consumed> {
+    return this.call(operation, 'read', ({ abortSignal }) => this.http.send(operation, body, abortSignal));
   }
 
   /** One command: reported, and its failure translated. */

@@ -94,6 +94,7 @@ export async function createAwsStorage(config: AwsConfig, options: AwsStorageOpt
       { name: S3, check: blobs },
     ],
     close: async () => {
+      dynamo.destroy();
       dynamoClient.destroy();
       s3Client.destroy();
       await mysql.close();

@@ -34,6 +34,10 @@ export function createMysqlPool(config: AwsConfig['mysql'], timeoutMs: number): 
     supportBigNumbers: true,
     bigNumberStrings: false,
     multipleStatements: false,
+    // mysql2's promise API otherwise captures a stack trace for every statement, to splice it into
+    // a failure's stack: a measurable share of a request's CPU. Failures still carry mysql2's own
+    // stack and are logged with the request id.
+    trace: false,
   });
   // Queued before any other command on the new connection, so it always runs first.
   pool.pool.on('connection', (connection) => {

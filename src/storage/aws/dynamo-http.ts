@@ -1,0 +1,222 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { createHash, createHmac, type BinaryLike } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { MAX_ATTEMPTS } from './sdk-config';
+
+/**
+ * DynamoDB's JSON protocol spoken directly, for the reads of the request path (GetItem, Query,
+ * BatchGetItem): one keep-alive agent per process, SigV4 from @smithy/signature-v4, the body
+ * built and parsed once. The SDK's client spends about 1 ms of CPU per call on its middleware
+ * stack, schema-driven serde and endpoint rules (bench/sdk-cost.ts); this path does the same
+ * call for a fraction of that. Writes, scans and table management stay on the SDK.
+ *
+ * It reuses the SDK client's resolved region, endpoint and credentials (so the default
+ * credential chain, with its caching and refresh, still applies), and mirrors what the stores
+ * rely on: one retry of a throttled, 5xx or dropped call (MAX_ATTEMPTS), a connect and a
+ * response time limit, the caller's AbortSignal, and errors shaped like the SDK's (`name` the
+ * exception's, `$metadata.httpStatusCode`), so errors.ts translates them alike.
+ */
+
+/** The JSON body of a DynamoDB answer. */
+export type WireOutput = Record<string, unknown>;
+
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+const binary = (data: SourceData): BinaryLike =>
+  typeof data === 'string'
+    ? data
+    : data instanceof ArrayBuffer
+      ? Buffer.from(data)
+      : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+
+/** node:crypto behind the hash interface SignatureV4 expects (sha256, HMAC when given a key). */
+class Sha256 {
+  private readonly hash;
+
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', binary(secret));
+  }
+
+  update(data: SourceData): void {
+    this.hash.update(binary(data));
+  }
+
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(this.hash.digest());
+  }
+}
+
+/** Exception names (after DynamoDB's `namespace#`) worth a second attempt. */
+const RETRYABLE = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+]);
+/** Socket failures worth a second attempt: a keep-alive socket the server had just closed. */
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED']);
+
+/** An error as the SDK would have thrown it: the exception's name, its message and status. */
+function serviceError(status: number, body: WireOutput): Error {
+  const type = typeof body.__type === 'string' ? body.__type : '';
+  const name =
+    type.slice(type.lastIndexOf('#') + 1) || (status >= 500 ? 'InternalServerError' : 'UnknownError');
+  const message =
+    typeof body.message === 'string'
+      ? body.message
+      : typeof body.Message === 'string'
+        ? body.Message
+        : `DynamoDB answered HTTP ${status}`;
+  const err = Object.assign(new Error(message), { $metadata: { httpStatusCode: status } });
+  err.name = name;
+  return err;
+}
+
+const isRetryable = (err: unknown): boolean => {
+  if (!(err instanceof Error)) return false;
+  if (RETRYABLE.has(err.name)) return true;
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500) return true;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && RETRYABLE_CODES.has(code);
+};
+
+interface Target {
+  url: URL;
+  signer: SignatureV4;
+  isHttps: boolean;
+}
+
+export class DynamoHttp {
+  private readonly httpAgent: HttpAgent;
+  private readonly httpsAgent: HttpsAgent;
+  private target: Promise<Target> | undefined;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly timeoutMs: number,
+    maxSockets = 50,
+  ) {
+    const options = { keepAlive: true, maxSockets, scheduling: 'lifo' as const };
+    this.httpAgent = new HttpAgent(options);
+    this.httpsAgent = new HttpsAgent(options);
+  }
+
+  /** Sends `operation` with `body` (already in DynamoDB's typed JSON) and returns the answer's body. */
+  async send(operation: string, body: unknown, signal?: AbortSignal): Promise<WireOutput> {
+    const target = await (this.target ??= this.resolveTarget());
+    const payload = JSON.stringify(body);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(target, operation, payload, signal);
+      } catch (err) {
+        if (attempt >= MAX_ATTEMPTS || signal?.aborted || !isRetryable(err)) throw err;
+      }
+    }
+  }
+
+  destroy(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private async resolveTarget(): Promise<Target> {
+    const { config } = this.client;
+    const region = await config.region();
+    const endpoint = await config.endpoint?.();
+    const url = endpoint
+      ? new URL(
+          `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}${endpoint.path}`,
+        )
+      : new URL(await regionalEndpoint(this.client, region));
+    const signer = new SignatureV4({
+      service: 'dynamodb',
+      region,
+      credentials: config.credentials,
+      sha256: Sha256,
+    });
+    return { url, signer, isHttps: url.protocol === 'https:' };
+  }
+
+  private async once(
+    target: Target,
+    operation: string,
+    payload: string,
+    signal: AbortSignal | undefined,
+  ): Promise<WireOutput> {
+    const { url, signer, isHttps } = target;
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query: {},
+      headers: {
+        host: url.host,
+        'content-type': 'application/x-amz-json-1.0',
+        'content-length': String(Buffer.byteLength(payload)),
+        'x-amz-target': `DynamoDB_20120810.${operation}`,
+      },
+      body: payload,
+    });
+    signal?.throwIfAborted();
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = (isHttps ? httpsRequest : httpRequest)({
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port || undefined,
+        path: url.pathname,
+        method: 'POST',
+        headers: signed.headers,
+        agent: isHttps ? this.httpsAgent : this.httpAgent,
+        timeout: this.timeoutMs,
+        ...(signal ? { signal } : {}),
+      });
+      // Connecting, and then waiting for the answer, each within timeoutMs (sdk-config.ts).
+      const timer = setTimeout(() => req.destroy(timeoutError(this.timeoutMs)), this.timeoutMs);
+      req.on('timeout', () => req.destroy(timeoutError(this.timeoutMs)));
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      req.on('response', (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
+      });
+      req.end(payload);
+    });
+    let parsed: WireOutput;
+    try {
+      parsed = text === '' ? {} : (JSON.parse(text) as WireOutput);
+    } catch {
+      throw serviceError(status >= 400 ? status : 502, {
+        message: `DynamoDB answered HTTP ${status} with a body that is not JSON`,
+      });
+    }
+    if (status !== 200) throw serviceError(status, parsed);
+    return parsed;
+  }
+}
+
+/** DynamoDB's public endpoint for the region, FIPS or dual-stack when the client is set so. */
+async function regionalEndpoint(client: DynamoDBClient, region: string): Promise<string> {
+  const isFips = await client.config.useFipsEndpoint();
+  const isDualStack = await client.config.useDualstackEndpoint();
+  const service = isFips ? 'dynamodb-fips' : 'dynamodb';
+  const domain = isDualStack ? 'api.aws' : region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://${service}.${region}.${domain}/`;
+}
+
+function timeoutError(ms: number): Error {
+  const err = new Error(`DynamoDB did not answer within ${ms} ms`);
+  err.name = 'TimeoutError';
+  return err;
+}
