@@ -1,14 +1,13 @@
-import { Conflict, InvalidInput, NotFound, noSuch } from '../domain/errors';
-import type { Block, User, UserId, Viewer } from '../domain/types';
+import { Conflict, InvalidInput, NotFound } from '../domain/errors';
+import type { Block, UserId, Viewer } from '../domain/types';
 import type { BlockStore, FriendStore, UserStore } from '../ports';
+import { findPerson, type PersonRef } from './user.service';
 
 export const messages = {
   self: 'You cannot block yourself.',
   alreadyBlocked: 'You already block this person.',
   notBlocked: 'You do not block this person.',
 };
-
-export type BlockTarget = { username: string } | { userId: UserId };
 
 /**
  * Blocking: while either of two people blocks the other, each is invisible to the other on every
@@ -23,8 +22,8 @@ export class BlockService {
     private readonly users: UserStore,
   ) {}
 
-  async block(viewer: Viewer, target: BlockTarget): Promise<Block> {
-    const other = await this.resolve(target);
+  async block(viewer: Viewer, target: PersonRef): Promise<Block> {
+    const other = await findPerson(this.users, target);
     if (other.id === viewer.id) throw new InvalidInput(messages.self, 'self_block');
     let block: Block;
     try {
@@ -47,14 +46,5 @@ export class BlockService {
 
   list(viewer: Viewer): Promise<Block[]> {
     return this.blocks.list(viewer.id);
-  }
-
-  private async resolve(target: BlockTarget): Promise<User> {
-    const user =
-      'userId' in target
-        ? await this.users.findById(target.userId)
-        : await this.users.findByUsername(target.username);
-    if (!user) throw noSuch('user');
-    return user;
   }
 }

@@ -1,7 +1,8 @@
 import { Conflict, Forbidden, InvalidInput, NotFound, noSuch } from '../domain/errors';
-import type { Friend, FriendRequest, User, UserId, Viewer } from '../domain/types';
+import type { Friend, FriendRequest, UserId, Viewer } from '../domain/types';
 import type { BlockStore, FriendStore, UserStore } from '../ports';
 import type { ActivityService } from './activity.service';
+import { findPerson, type PersonRef } from './user.service';
 
 export const messages = {
   self: 'You cannot send a friend request to yourself.',
@@ -10,8 +11,6 @@ export const messages = {
   notFriends: 'You are not friends with this user.',
   blocked: 'You cannot send a friend request to this person.',
 };
-
-export type Target = { username: string } | { userId: UserId };
 
 /**
  * The friendship life cycle: none → pending (A asks) → accepted (B accepts) or gone (B declines,
@@ -25,8 +24,8 @@ export class FriendService {
     private readonly activity: ActivityService,
   ) {}
 
-  async request(viewer: Viewer, target: Target): Promise<FriendRequest> {
-    const other = await this.resolve(target);
+  async request(viewer: Viewer, target: PersonRef): Promise<FriendRequest> {
+    const other = await findPerson(this.users, target);
     if (other.id === viewer.id) throw new InvalidInput(messages.self, 'self_request');
     if (await this.blocks.between(viewer.id, other.id)) throw new Forbidden(messages.blocked, 'blocked');
     const existing = await this.friends.findBetween(viewer.id, other.id);
@@ -106,14 +105,5 @@ export class FriendService {
     const accepted = await this.friends.accept(existing.id, this.activity.acceptEvent);
     if (!accepted) throw new Conflict(messages.alreadyPending, 'request_pending');
     return accepted;
-  }
-
-  private async resolve(target: Target): Promise<User> {
-    const user =
-      'username' in target
-        ? await this.users.findByUsername(target.username)
-        : await this.users.findById(target.userId);
-    if (!user) throw noSuch('user');
-    return user;
   }
 }

@@ -8,6 +8,16 @@ export const messages = {
   noSuchUser: 'No user with that name.',
 };
 
+/** A person a request names: by id, or by username. */
+export type PersonRef = { username: string } | { userId: UserId };
+
+/** The person `ref` names, or "No such user." (404). */
+export async function findPerson(users: UserStore, ref: PersonRef): Promise<User> {
+  const user = 'userId' in ref ? await users.findById(ref.userId) : await users.findByUsername(ref.username);
+  if (!user) throw noSuch('user');
+  return user;
+}
+
 export class UserService {
   constructor(
     private readonly users: UserStore,
@@ -23,10 +33,8 @@ export class UserService {
     return user;
   }
 
-  async get(id: UserId): Promise<User> {
-    const user = await this.users.findById(id);
-    if (!user) throw noSuch('user');
-    return user;
+  get(id: UserId): Promise<User> {
+    return findPerson(this.users, { userId: id });
   }
 
   /**
