@@ -85,13 +85,20 @@ export const passwordChange = z.object({
 
 export const credentials = z.object({ username, password });
 
-/** Login accepts any stored password shape but still bounds the input. */
-export const loginInput = z.object({
-  username: z
-    .string({ error: 'username must be text' })
+/**
+ * A username typed to find someone (log-in, lookup): any shape, bounded. `typeError` is the
+ * sentence for no text at all (a missing query parameter is "required", a JSON number is not text).
+ */
+const givenUsername = (typeError: string) =>
+  z
+    .string({ error: typeError })
     .trim()
     .min(1, { error: 'username is required' })
-    .max(200, { error: 'username is too long' }),
+    .max(200, { error: 'username is too long' });
+
+/** Login accepts any stored password shape but still bounds the input. */
+export const loginInput = z.object({
+  username: givenUsername('username must be text'),
   password: givenPassword('password'),
 });
 
@@ -255,11 +262,7 @@ export const requestKey = z
 
 /** GET /api/users/lookup: an exact username, compared without regard to case. */
 export const lookupQuery = z.object({
-  username: z
-    .string({ error: 'username is required' })
-    .trim()
-    .min(1, { error: 'username is required' })
-    .max(200, { error: 'username is too long' }),
+  username: givenUsername('username is required'),
 });
 
 /** GET /api/users/search: a prefix; one a username cannot start with finds nobody. */
