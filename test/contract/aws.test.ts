@@ -675,6 +675,13 @@ describe('aws: the All feed moved to ALL_FEED_INDEX', () => {
     expect(await indexFeed(raw, table, { settleMs: 0 })).toBe(2);
     expect(await indexFeed(raw, table, { settleMs: 0 })).toBe(0);
     const newWorker = await open(config);
+    // A worker's first upload after the move, before it ever listed the feed: on the index only.
+    const later = newPhoto(owner, { caption: 'harbour four' });
+    await newWorker.photos.create(later);
+    const laterItem = await raw.get({ TableName: table, Key: photoKey(later.id), ConsistentRead: true });
+    expect(laterItem).toMatchObject({ feed_bucket: allFeedBucket(later.id) });
+    expect(laterItem).not.toHaveProperty('GSI1PK');
+    await newWorker.photos.delete(later.id);
     expect(await all(newWorker)).toEqual(expected);
     const bucket = allFeedBucket(meanwhile.id);
     const onGsi1 = await raw.query({

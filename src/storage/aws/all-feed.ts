@@ -113,8 +113,13 @@ export class AllFeed {
     if (this.knownFirst && bucket < this.knownFirst.bucket) this.knownFirst = undefined;
   }
 
-  /** Whether new photos must also carry GSI1's keys: until this worker has seen the feed moved. */
-  get isGsi1Read(): boolean {
+  /**
+   * Whether a new photo must also carry GSI1's keys: until the marker names ALL_FEED_INDEX. Reads
+   * the marker only while this worker has not seen it moved (and then at most once per
+   * FEED_MARKER_TTL_MS), so a worker's first upload does not put a photo on both indexes.
+   */
+  async needsGsi1(): Promise<boolean> {
+    if (!this.isIndexMoved) await this.firstBucket();
     return !this.isIndexMoved;
   }
 

@@ -61,7 +61,7 @@ export class DynamoPhotoStore implements PhotoStore {
   async create(photo: NewPhoto, requestKey?: string, events: ActivityEvent[] = []): Promise<Photo> {
     const terms = photoTerms(photo);
     const meta: PhotoItem = {
-      ...toPhotoItem(photo, terms, this.allFeed.isGsi1Read),
+      ...toPhotoItem(photo, terms, await this.allFeed.needsGsi1()),
       ...(events.length > 0
         ? { mention_events: Object.fromEntries(events.map((e) => [String(e.recipientId), e.id])) }
         : {}),
