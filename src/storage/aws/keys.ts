@@ -3,7 +3,8 @@ import { timeOfId } from '../../lib/ulid';
 
 /**
  * Every DynamoDB key Lumina writes or reads, built in one place. Items keep the original design's
- * `PK`/`SK` attributes, use `GSI1PK`/`GSI1SK` for the one index, and carry an entity `type` tag.
+ * `PK`/`SK` attributes, use named attributes for indexes (ALL_FEED_INDEX, AUTHOR_INDEX; GSI1PK/GSI1SK
+ * for GSI1, the All feed's old index), and carry an entity `type` tag.
  * Attribute names other than keys are snake_case, as in the original design (`comment_count`).
  *
  * lumina_photos

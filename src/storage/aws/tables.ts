@@ -54,9 +54,10 @@ const indexOn = (name: string, hash: string, range: string) => ({
 });
 
 /**
- * GSI1 on the photos table: activity undo (keys.ts activityUndoKey), and the All feed of photos
- * stored before ALL_FEED_INDEX until indexFeed has moved them (partition = month bucket
- * `ALL#2026-11`, sort = photo id). It projects every attribute.
+ * GSI1 on the photos table: the All feed as it was before ALL_FEED_INDEX (partition = month
+ * bucket `ALL#2026-11`, sort = photo id, every attribute), read only until indexFeed has moved
+ * a table's photos; after that nothing Lumina reads is in it (activity events written before
+ * their undo keys were kept on the act may sit there until their TTL).
  */
 const gsi1 = indexOn(GSI1, 'GSI1PK', 'GSI1SK');
 const gsi1Attributes = [
