@@ -286,14 +286,18 @@ export class PhotoService {
   }
 
   /**
-   * Who liked the photo, newest first; people whose account is gone are left out (the page may
-   * then hold fewer than `limit` while `next` is set).
+   * Who liked the photo, newest first; NotFound when the viewer may not see the photo (a block).
+   * People whose account is gone, and people either side blocks (or suspended), are left out
+   * (the page may then hold fewer than `limit` while `next` is set).
    */
-  async likers(_viewer: Viewer, id: string, page: PageRequest): Promise<Page<User>> {
-    const photo = await this.photos.get(id);
-    if (!photo) throw noSuch('photo');
-    const found = await this.photos.likers(id, page);
-    const people = await Promise.all(found.items.map((l) => this.users.findById(l.userId)));
+  async likers(viewer: Viewer, id: string, page: PageRequest): Promise<Page<User>> {
+    const [, found, hidden] = await Promise.all([
+      this.visible(viewer, id),
+      this.photos.likers(id, page),
+      this.blocks.hiddenFrom(viewer.id),
+    ]);
+    const shown = found.items.filter((l) => !hidden.has(l.userId));
+    const people = await Promise.all(shown.map((l) => this.users.findById(l.userId)));
     return { items: people.filter((u): u is User => u !== null), next: found.next };
   }
 

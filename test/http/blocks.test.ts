@@ -124,6 +124,38 @@ const PATHS: [string, Check][] = [
     },
   ],
   [
+    "likes list of the other's photo, API and page",
+    async (v, o, _t, hidden) => {
+      await v.agent.get(`/api/photos/${o.photoId}/likes`).expect(hidden ? 404 : 200);
+      await v.agent.get(`/photos/${o.photoId}/likes`).expect(hidden ? 404 : 200);
+    },
+  ],
+  [
+    "the other in the likes list of the viewer's photo, API and page",
+    async (v, o, _t, hidden) => {
+      if (!hidden) {
+        // Both like each other's photo again (the like-and-unlike row takes one back).
+        await o.agent.post(`/api/photos/${v.photoId}/like`).expect(200);
+        await v.agent.post(`/api/photos/${o.photoId}/like`).expect(200);
+      }
+      const res = await v.agent.get(`/api/photos/${v.photoId}/likes`).expect(200);
+      expect((res.body as { id: number }[]).some((u) => u.id === o.user.id)).toBe(!hidden);
+      const page = await v.agent.get(`/photos/${v.photoId}/likes`).expect(200);
+      expect(page.text.includes(`>${o.user.username}<`)).toBe(!hidden);
+    },
+  ],
+  [
+    "the other in the likes list of a third person's photo, API and page",
+    async (v, o, t, hidden) => {
+      const res = await v.agent.get(`/api/photos/${t.photoId}/likes`).expect(200);
+      const ids = (res.body as { id: number }[]).map((u) => u.id);
+      expect(ids.includes(o.user.id)).toBe(!hidden);
+      expect(ids).toContain(t.user.id);
+      const page = await v.agent.get(`/photos/${t.photoId}/likes`).expect(200);
+      expect(page.text.includes(`>${o.user.username}<`)).toBe(!hidden);
+    },
+  ],
+  [
     "comments list of the other's photo",
     async (v, o, _t, hidden) => {
       await v.agent.get(`/api/photos/${o.photoId}/comments`).expect(hidden ? 404 : 200);
@@ -219,6 +251,13 @@ describe('blocks: every read and write path between two people', () => {
         .post(`/api/photos/${on.photoId}/comments`)
         .send({ text: `comment by ${author.user.username}` })
         .expect(201);
+    }
+    for (const [fan, on] of [
+      [ana, cyd],
+      [bob, cyd],
+      [cyd, cyd],
+    ] as const) {
+      await fan.agent.post(`/api/photos/${on.photoId}/like`).expect(200);
     }
     await ana.agent.post('/api/messages').send({ to_user_id: bob.user.id, text: 'before' }).expect(201);
     await bob.agent.post('/api/messages').send({ to_user_id: ana.user.id, text: 'reply' }).expect(201);
