@@ -56,7 +56,7 @@ export const archiveFilename = (username: string, now: Date): string =>
   `lumina-${username}-${now.toISOString().slice(0, 10)}.zip`;
 
 /** Answers the person's archive (the API route and the settings page's link alike). */
-export async function sendAccountArchive(exports: ExportService, me: Viewer, res: Response): Promise<void> {
-  const data = await exports.export(me);
+export async function sendAccountArchive(service: ExportService, me: Viewer, res: Response): Promise<void> {
+  const data = await service.export(me);
   await sendZip(res, archiveFilename(data.user.username, new Date()), accountArchive(data));
 }

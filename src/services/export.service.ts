@@ -8,6 +8,7 @@ import {
   type User,
   type Viewer,
 } from '../domain/types';
+import { withFreshDeadline } from '../lib/deadline';
 import { eachItem } from '../lib/pages';
 import type {
   BlobStore,
@@ -67,31 +68,35 @@ export class ExportService {
 
   /**
    * The person's export. Reads the account itself now (so a store that is down fails here, before
-   * anything is sent), and the lists only as they are consumed.
+   * anything is sent), and the lists only as they are consumed. An export outlasts the store
+   * budget one request shares (lib/deadline.ts), so each read gets that budget afresh: a read
+   * still fails when its store does not answer in time, however long the export has run.
    */
   async export(viewer: Viewer): Promise<AccountExport> {
     const user = await this.users.findById(viewer.id);
     if (!user) throw new Unauthenticated();
     const page = (before: string | undefined) => ({ limit: EXPORT_PAGE_SIZE, ...(before ? { before } : {}) });
     const { photos, comments, friends, messages, blobs } = this;
-    const ownPhotos = () => eachItem((before) => photos.listByOwners([user.id], page(before)));
+    const fresh = withFreshDeadline;
+    const ownPhotos = () => eachItem((before) => fresh(() => photos.listByOwners([user.id], page(before))));
     return {
       user,
       photos: ownPhotos,
       images: async function* () {
-        for await (const photo of ownPhotos()) yield { photo, open: () => blobs.open(photo.keys.full) };
+        for await (const photo of ownPhotos())
+          yield { photo, open: () => fresh(() => blobs.open(photo.keys.full)) };
       },
-      comments: () => eachItem((before) => comments.listByAuthor(user.id, page(before))),
-      likes: () => eachItem((before) => photos.likedPhotos(user.id, page(before))),
+      comments: () => eachItem((before) => fresh(() => comments.listByAuthor(user.id, page(before)))),
+      likes: () => eachItem((before) => fresh(() => photos.likedPhotos(user.id, page(before)))),
       friends: async function* () {
-        yield* await friends.listFriends(user.id);
+        yield* await fresh(() => friends.listFriends(user.id));
       },
       messages: async function* () {
-        for (const conversation of await messages.conversations(user.id, MAX_CONVERSATIONS)) {
+        for (const conversation of await fresh(() => messages.conversations(user.id, MAX_CONVERSATIONS))) {
           const between = conversationIdOf(user.id, conversation.userId);
           let after = BEFORE_FIRST_MESSAGE;
           for (;;) {
-            const batch = await messages.after(between, after, EXPORT_PAGE_SIZE);
+            const batch = await fresh(() => messages.after(between, after, EXPORT_PAGE_SIZE));
             yield* batch;
             const last = batch.at(-1);
             if (!last || batch.length < EXPORT_PAGE_SIZE) break;

@@ -211,3 +211,30 @@ describe('download my data (GET /api/users/me/export)', () => {
     expect(Readable.isDisturbed(stuck!)).toBe(true);
   });
 });
+
+describe('download my data that takes longer than one request may wait on its stores', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await makeTestApp({ STORE_TIMEOUT_MS: '800' });
+  });
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await t.close();
+  });
+
+  it('export whose images take 0.5 s each, past STORE_TIMEOUT_MS in all, still completes: each read has its own budget', async () => {
+    const me = await signedInAgent(t.app, username('slow'));
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await postPhoto(me.agent));
+    await me.agent.post(`/api/photos/${ids[0]!}/comments`).send({ text: 'late' }).expect(201);
+    const blobs = t.container.storage.blobs;
+    const open = blobs.open.bind(blobs);
+    vi.spyOn(blobs, 'open').mockImplementation(async (key) => {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return open(key);
+    });
+    const files = await exportOf(me.agent);
+    expect([...files.keys()].filter((n) => n.startsWith('photos/'))).toHaveLength(3);
+    expect(jsonOf<unknown[]>(files, 'comments.json')).toHaveLength(1);
+  });
+});
