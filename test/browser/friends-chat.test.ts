@@ -142,7 +142,7 @@ describe('friends and chat in the browser', () => {
 
     // B has read everything (the page was open); away from the chat, A's next message is unread.
     await b.page.goto(`${base}/feed?scope=home`);
-    await b.page.locator('#feed-tabs').waitFor();
+    await b.page.locator('#feed-about').waitFor();
     expect(await b.page.locator('#nav-unread-badge').count()).toBe(0);
     const second = `Are you there? <b>x</b>`;
     await send(a.page, second);

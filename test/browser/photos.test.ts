@@ -140,7 +140,7 @@ async function deleteAsOwner(page: Page, base: string, id: string, owner: string
   await page.locator('#feed-empty').waitFor();
   expect(await page.locator(card(id)).count()).toBe(0);
   await page.goto(`${base}/feed?scope=all`);
-  await page.locator('#feed-tabs').waitFor();
+  await page.locator('#feed-about').waitFor();
   expect(await page.locator(card(id)).count()).toBe(0);
   const gone = await page.goto(`${base}/photos/${id}`);
   expect(gone?.status()).toBe(404);

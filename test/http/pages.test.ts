@@ -39,6 +39,27 @@ describe('pages', () => {
     expect(home.headers['cache-control']).toBe('no-store');
   });
 
+  it('navigation: Home and All once each, no feed tabs, and "profile" is only your name in the header, leading to your profile page (marked current there)', async () => {
+    const { agent, user } = await signedInAgent(t.app);
+    for (const path of [
+      '/',
+      '/feed?scope=all',
+      '/feed?scope=profile',
+      `/users/${user.username}`,
+      '/friends',
+    ]) {
+      const html = (await agent.get(path).expect(200)).text;
+      expect(html.match(/id="nav-home"/g)).toHaveLength(1);
+      expect(html.match(/id="nav-all"/g)).toHaveLength(1);
+      expect(html).not.toContain('id="feed-tabs"');
+      expect(html).not.toMatch(/>\s*Profile\s*</);
+      const profileLink = /<a id="nav-profile"[^>]*>/.exec(html)?.[0] ?? '';
+      expect(profileLink).toContain(`href="/users/${user.username}"`);
+      expect(profileLink.includes('aria-current="page"')).toBe(path === `/users/${user.username}`);
+    }
+    expect((await agent.get('/feed?scope=profile').expect(200)).text).toMatch(/<h1>Your photos<\/h1>/);
+  });
+
   it('POST /signup with a bad name re-renders the form with 400, the message and the typed name, escaped', async () => {
     const res = await request(t.app)
       .post('/signup')

@@ -8,10 +8,11 @@ import { requirePageUser, viewer } from '../middleware/auth';
 import { viewerOf } from '../middleware/session';
 import { formRoute } from './support';
 
+/** Home and All are the navigation's links; `profile` (your own grid, searchable) is "Your photos", not a profile. */
 const SCOPES = [
-  { scope: 'home', label: 'Home', hint: 'You and your friends' },
-  { scope: 'all', label: 'All', hint: 'Everyone on Lumina' },
-  { scope: 'profile', label: 'Profile', hint: 'Only your photos' },
+  { scope: 'home', label: 'Home' },
+  { scope: 'all', label: 'All' },
+  { scope: 'profile', label: 'Your photos' },
 ] as const;
 
 /** The feed's address for the given filters (and cursor), with empty ones left out. */
@@ -56,7 +57,6 @@ export function homePages(services: Pick<Services, 'photos' | 'users'>): Router 
     res.render('feed', {
       title: SCOPES.find((s) => s.scope === scope)?.label ?? 'Feed',
       scope,
-      scopes: SCOPES.map((s) => ({ ...s, url: feedUrl({ scope: s.scope, topic: shown.topic, q: shown.q }) })),
       topic: shown.topic,
       q: shown.q,
       isFiltered: Boolean(shown.topic || shown.q),
