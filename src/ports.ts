@@ -62,8 +62,20 @@ export interface UserStore extends Pingable {
   findByIds(ids: UserId[]): Promise<User[]>;
   /** Sets the bio; the updated user, or null when there is no such user. */
   setBio(id: UserId, bio: string): Promise<User | null>;
-  /** Sets the account state; false when there is no such user. */
+  /**
+   * Sets the account state; false when there is no such user, or when the account is being
+   * deleted (`deleting` never goes back to another state).
+   */
   setState(id: UserId, state: AccountState): Promise<boolean>;
+  /** Ids of accounts in state `deleting`, lowest id first, at most `limit` (read through an index). */
+  listDeleting(limit: number): Promise<UserId[]>;
+  /**
+   * Deletes the user's row (and on SQLite the idempotency keys of their requests), the last step
+   * of an account deletion: every row that points at the user must be gone first, except
+   * messages and inbox entries of other people, which outlive it. The username and e-mail are
+   * free again at once; ids are never given out twice. False when there was no such user.
+   */
+  remove(id: UserId): Promise<boolean>;
   /** Grants or revokes the moderator role; false when there is no such user. */
   setModerator(id: UserId, isModerator: boolean): Promise<boolean>;
   /**
@@ -85,12 +97,14 @@ export interface BlockStore {
   /** The people the user blocks, with their names, the most recent block first. */
   list(blockerId: UserId): Promise<Block[]>;
   /**
-   * Everyone the user blocks or is blocked by, and every suspended account, in one read (a feed
-   * reads this once per page).
+   * Everyone the user blocks or is blocked by, and every suspended account or account being
+   * deleted, in one read (a feed reads this once per page).
    */
   hiddenFrom(userId: UserId): Promise<Set<UserId>>;
-  /** Whether either of the two blocks the other, or either account is suspended. */
+  /** Whether either of the two blocks the other, or either account is suspended or being deleted. */
   between(a: UserId, b: UserId): Promise<boolean>;
+  /** Deletes every block the user made or is the subject of; returns how many. Idempotent. */
+  removeAllOf(userId: UserId): Promise<number>;
 }
 
 /**
@@ -104,6 +118,11 @@ export interface ReportStore {
   listGroups(status: 'open' | 'closed', limit: number): Promise<ReportGroup[]>;
   /** Closes every open report on the item; returns how many. */
   close(target: ReportTarget): Promise<number>;
+  /**
+   * Deletes every report the person made, open or closed (an account deletion); returns how many.
+   * Reports about the person or their items are the reporters': they are closed, not deleted.
+   */
+  removeByReporter(reporterId: UserId): Promise<number>;
   /** Appends to the moderation log. */
   logAction(action: Omit<ModerationAction, 'id' | 'createdAt'>): Promise<ModerationAction>;
   /** The moderation log, newest first, at most `limit`. */
@@ -166,6 +185,11 @@ export interface RateLimitStore {
   /** Takes one hit back (used after a successful login); never below zero. */
   decrement(key: string): Promise<void>;
   reset(key: string): Promise<void>;
+  /**
+   * Deletes the counters under `keys` and every counter whose key ends with `endingWith` (a
+   * non-empty string; the counters of one person, on account deletion). Returns how many.
+   */
+  removeKeys(keys: string[], endingWith: string): Promise<number>;
   /**
    * Deletes every counter whose window ended before `before`; returns how many. Both backends
    * also call it by themselves, in the background, about once in 500 increments (for windows
@@ -289,8 +313,18 @@ export interface PhotoStore extends Pingable {
    * `event` (the owner's) is written in the like's own write, and only when the like is new.
    */
   like(photoId: string, userId: UserId, event?: ActivityEvent | null): Promise<LikeResult | null>;
-  /** Removes the user's like if present, with its event, in one write. Null if the photo does not exist. */
+  /**
+   * Removes the user's like if present, with its event, in one write. Null if the photo does not
+   * exist (a like of the user left behind by a photo delete that died half-way is removed all the same).
+   */
   unlike(photoId: string, userId: UserId): Promise<LikeResult | null>;
+  /**
+   * Deletes the photo with everything delete() does, in an order a rerun can finish: a purge
+   * that dies half-way leaves the photo listed by its owner (listByOwners), and purging it
+   * again completes it. For an account deletion, while the owner is hidden from everyone.
+   * Returns the photo, or null if it did not exist.
+   */
+  purge(id: string): Promise<Photo | null>;
   /**
    * Records the photo's medium image and (re-made) thumbnail keys, made later by the image
    * backfill. Returns false if the photo does not exist.
@@ -393,6 +427,14 @@ export interface MessageStore extends Pingable {
   markRead(userId: UserId, otherUserId: UserId): Promise<void>;
   /** Sum of the user's unread counts. */
   unreadTotal(userId: UserId): Promise<number>;
+  /**
+   * An account deletion's step, for up to `limit` of the user's conversations: where the other
+   * person still has the conversation, it stays theirs and every message and their inbox entry
+   * lose the user's name (`fromUsername`/`toUsername`/`username` become ''); otherwise its
+   * messages go. The user's own inbox entry goes last. Returns how many conversations it
+   * handled: 0 once none are left. Idempotent; a rerun after a crash redoes an unfinished one.
+   */
+  forgetUser(userId: UserId, limit: number): Promise<number>;
 }
 
 /**
@@ -411,6 +453,13 @@ export interface ActivityStore extends Pingable {
   add(events: ActivityEvent[]): Promise<void>;
   /** The recipient's events newest first, strictly older than `before` (an event id) when given. */
   list(recipientId: UserId, page: PageRequest): Promise<Page<ActivityEvent>>;
+  /** Deletes every event addressed to the recipient, and their read mark (an account deletion). */
+  removeAllFor(recipientId: UserId): Promise<void>;
+  /**
+   * Deletes the events by their keys (recipient and id; missing ones are no error): for events an
+   * act does not take back by itself, such as a friendship's when an account is deleted.
+   */
+  removeEvents(refs: { recipientId: UserId; eventId: string }[]): Promise<void>;
   /** Id of the newest event the recipient has seen, or null. */
   readMark(recipientId: UserId): Promise<string | null>;
   /** Moves the read mark forward to `eventId` (never back). */

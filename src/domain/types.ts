@@ -11,18 +11,25 @@ export interface User {
   bio: string;
   /** The ULID in the keys of the person's avatar images (avatarKeysOf), or null without one. */
   avatarId: string | null;
-  /** `suspended`: log-in refused and everything of theirs hidden until a moderator lifts it. */
+  /**
+   * `suspended`: log-in refused and everything of theirs hidden until a moderator lifts it.
+   * `deleting`: the person asked to delete the account; log-in refused, everything hidden, and
+   * the deletion job (services/account-deletion.service.ts) removes the rest. Never goes back.
+   */
   state: AccountState;
   isModerator: boolean;
 }
 
-export type AccountState = 'active' | 'suspended';
+export type AccountState = 'active' | 'suspended' | 'deleting';
 
 export type AvatarSize = 'large' | 'small';
 
+/** The folder of every avatar image a person ever had (BlobStore.list prefix). */
+export const avatarFolderOf = (userId: UserId): string => `avatars/${userId}/`;
+
 /** Where a person's avatar images live: server-made keys, a new id for every upload. */
 export const avatarKeyOf = (userId: UserId, avatarId: string, size: AvatarSize, extension = 'jpg'): string =>
-  `avatars/${userId}/${avatarId}/${size}.${extension}`;
+  `${avatarFolderOf(userId)}${avatarId}/${size}.${extension}`;
 
 export interface UserCredentials extends User {
   passwordHash: string;

@@ -39,6 +39,11 @@ export interface UserRow {
   avatar_id: string | null;
   state: AccountState;
   is_moderator: number;
+  /**
+   * SQLite only: set when the deletion began, and the state is then `deleting` (SQLite's CHECK on
+   * `state` cannot take a new value in place: embedded/migrations.ts version 12).
+   */
+  deleting_at?: number | null;
 }
 
 export const toUser = (row: UserRow): User => ({
@@ -48,7 +53,7 @@ export const toUser = (row: UserRow): User => ({
   createdAt: new Date(row.created_at),
   bio: row.bio,
   avatarId: row.avatar_id,
-  state: row.state,
+  state: row.deleting_at != null ? 'deleting' : row.state,
   isModerator: Number(row.is_moderator) === 1,
 });
 
@@ -167,6 +172,8 @@ export const REPORT_SQL = {
   /** Closes an item's open reports: (closed_at, target_type, target_id). */
   close: `UPDATE reports SET status = 'closed', closed_at = ?
     WHERE status = 'open' AND target_type = ? AND target_id = ?`,
+  /** Every report one person made: (reporter_id). */
+  removeByReporter: 'DELETE FROM reports WHERE reporter_id = ?',
   /** actionValues() */
   insertAction: `INSERT INTO moderation_actions (moderator_id, moderator, target_type, target_id, parent_id, action, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)`,

@@ -29,6 +29,7 @@ import { conversationIdOf, type ActivityEvent, type Photo } from '../../src/doma
 import { newId, timeOfId } from '../../src/lib/ulid';
 import { startDynamoDbFaults, type DynamoDbFaults } from '../support/dynamodb-faults';
 import { AWS_TEST_TIMEOUT_MS, awsConfigOf, awsTestConfig, freshAwsEnv, ownMariaDb } from '../support/aws-env';
+import { accountDeletionContract } from './account-deletion.contract';
 import { activityStoreContract } from './activity-store.contract';
 import { blobStoreContract } from './blob-store.contract';
 import { commentStoreContract } from './comment-store.contract';
@@ -71,6 +72,7 @@ afterAll(async () => {
 let shared: Promise<Storage> | undefined;
 const make = () => (shared ??= open());
 
+describe('aws: account deletion steps, every store', () => accountDeletionContract(make));
 describe('aws: MysqlUserStore', () => userStoreContract(make));
 describe('aws: MysqlSessionStore', () => sessionStoreContract(make));
 describe('aws: MysqlBlockStore', () => blockStoreContract(make));

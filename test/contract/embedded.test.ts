@@ -9,6 +9,7 @@ import { newId, timeOfId } from '../../src/lib/ulid';
 import type { Storage, StoreCall, StoreCallListener } from '../../src/ports';
 import { createEmbeddedStorage } from '../../src/storage/embedded';
 import { SCHEMA_VERSION } from '../../src/storage/embedded/migrations';
+import { accountDeletionContract } from './account-deletion.contract';
 import { activityStoreContract } from './activity-store.contract';
 import { blobStoreContract } from './blob-store.contract';
 import { commentStoreContract } from './comment-store.contract';
@@ -65,6 +66,7 @@ const make = () => {
   return Promise.resolve(storage);
 };
 
+describe('embedded: account deletion steps, every store', () => accountDeletionContract(make));
 describe('embedded: SqliteUserStore', () => userStoreContract(make));
 describe('embedded: SqliteSessionStore', () => sessionStoreContract(make));
 describe('embedded: SqliteBlockStore', () => blockStoreContract(make));

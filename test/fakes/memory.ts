@@ -28,7 +28,8 @@ import type {
  */
 
 export class MemoryUserStore implements UserStore {
-  private readonly rows: UserCredentials[] = [];
+  private rows: UserCredentials[] = [];
+  private lastId = 0;
 
   ping() {
     return Promise.resolve();
@@ -39,7 +40,7 @@ export class MemoryUserStore implements UserStore {
       return Promise.reject(new Conflict('That username is taken.', 'username_taken'));
     }
     const row: UserCredentials = {
-      id: this.rows.length + 1,
+      id: ++this.lastId,
       createdAt: new Date(),
       bio: '',
       avatarId: null,
@@ -79,9 +80,24 @@ export class MemoryUserStore implements UserStore {
   }
 
   setState(id: UserId, state: AccountState) {
-    const row = this.rows.find((u) => u.id === id);
+    const row = this.rows.find((u) => u.id === id && (u.state !== 'deleting' || state === 'deleting'));
     if (row) row.state = state;
     return Promise.resolve(row !== undefined);
+  }
+
+  listDeleting(limit: number) {
+    return Promise.resolve(
+      this.rows
+        .filter((u) => u.state === 'deleting')
+        .map((u) => u.id)
+        .slice(0, limit),
+    );
+  }
+
+  remove(id: UserId) {
+    const before = this.rows.length;
+    this.rows = this.rows.filter((u) => u.id !== id);
+    return Promise.resolve(this.rows.length < before);
   }
 
   setModerator(id: UserId, isModerator: boolean) {
@@ -308,6 +324,12 @@ export class MemoryBlockStore implements BlockStore {
     return Promise.resolve(new Set(ids));
   }
 
+  removeAllOf(userId: UserId) {
+    const before = this.rows.length;
+    this.rows = this.rows.filter((r) => r.blockerId !== userId && r.blockedId !== userId);
+    return Promise.resolve(before - this.rows.length);
+  }
+
   between(a: UserId, b: UserId) {
     return Promise.resolve(
       this.rows.some(
@@ -343,6 +365,22 @@ export class MemoryActivityStore implements ActivityStore {
   /** Deletes the events `matches` picks (what an undone act does in a store's own write). */
   removeWhere(matches: (e: ActivityEvent) => boolean): void {
     for (let i = this.events.length - 1; i >= 0; i--) if (matches(this.events[i]!)) this.events.splice(i, 1);
+  }
+
+  removeAllFor(recipientId: UserId): Promise<void> {
+    for (let i = this.events.length - 1; i >= 0; i--) {
+      if (this.events[i]!.recipientId === recipientId) this.events.splice(i, 1);
+    }
+    this.marks.delete(recipientId);
+    return Promise.resolve();
+  }
+
+  removeEvents(refs: { recipientId: UserId; eventId: string }[]): Promise<void> {
+    for (let i = this.events.length - 1; i >= 0; i--) {
+      const e = this.events[i]!;
+      if (refs.some((r) => r.recipientId === e.recipientId && r.eventId === e.id)) this.events.splice(i, 1);
+    }
+    return Promise.resolve();
   }
 
   readMark(recipientId: UserId): Promise<string | null> {

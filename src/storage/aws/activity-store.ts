@@ -67,6 +67,21 @@ export class DynamoActivityStore implements ActivityStore {
     return { items: shown, next: events.length > page.limit ? (shown.at(-1)?.id ?? null) : null };
   }
 
+  /** The recipient's partition page by page, then the read mark. */
+  async removeAllFor(recipientId: UserId): Promise<void> {
+    await this.db.deleteQueried({
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': activityPartition(recipientId) },
+      ConsistentRead: true,
+    });
+    await this.db.delete({ TableName: this.table, Key: activityReadKey(recipientId) });
+  }
+
+  removeEvents(refs: { recipientId: UserId; eventId: string }[]): Promise<void> {
+    return this.items.remove(refs);
+  }
+
   async readMark(recipientId: UserId): Promise<string | null> {
     const item = await this.db.get({
       TableName: this.table,

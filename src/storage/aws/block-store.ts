@@ -66,17 +66,25 @@ export class MysqlBlockStore implements BlockStore {
     const rows = await this.db.query<IdRow[]>(
       `SELECT blocked_id AS id FROM blocks WHERE blocker_id = ?
        UNION SELECT blocker_id FROM blocks WHERE blocked_id = ?
-       UNION SELECT id FROM users WHERE state = 'suspended'`,
+       UNION SELECT id FROM users WHERE state IN ('suspended', 'deleting')`,
       [userId, userId],
     );
     return new Set(rows.map((r) => r.id));
+  }
+
+  async removeAllOf(userId: UserId): Promise<number> {
+    const result = await this.db.query<ResultSetHeader>(
+      'DELETE FROM blocks WHERE blocker_id = ? OR blocked_id = ?',
+      [userId, userId],
+    );
+    return result.affectedRows;
   }
 
   async between(a: UserId, b: UserId): Promise<boolean> {
     const rows = await this.db.query<IdRow[]>(
       `SELECT 1 AS id FROM blocks
        WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?)
-       UNION ALL SELECT 1 FROM users WHERE id IN (?, ?) AND state = 'suspended'
+       UNION ALL SELECT 1 FROM users WHERE id IN (?, ?) AND state IN ('suspended', 'deleting')
        LIMIT 1`,
       [a, b, b, a, a, b],
     );

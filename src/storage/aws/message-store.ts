@@ -75,6 +75,9 @@ function toMessage(item: Item): Message {
   };
 }
 
+/** Message updates an account deletion has in flight at once. */
+const FORGET_PARALLEL = 16;
+
 /** Conversations whose head one process keeps in memory (the most recently written). */
 const MAX_REMEMBERED_HEADS = 10_000;
 
@@ -241,6 +244,75 @@ export class DynamoMessageStore implements MessageStore {
       },
       unread: Number(e.unread ?? 0),
     }));
+  }
+
+  /**
+   * For each of (up to `limit` of) the user's inbox entries: while the other person still has the
+   * conversation, their entry and every message lose the user's name (an UpdateItem per message
+   * that names them); otherwise the messages and the head go. The user's entry goes last, so a
+   * rerun after a crash redoes that conversation.
+   */
+  async forgetUser(userId: UserId, limit: number): Promise<number> {
+    const { items: entries } = await this.db.query({
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': inboxPartition(userId), ':prefix': INBOX_SORT_PREFIX },
+      ProjectionExpression: 'PK, SK, other_user_id',
+      Limit: limit,
+      ConsistentRead: true,
+    });
+    for (const entry of entries) {
+      const otherId = Number(entry.other_user_id);
+      const conversation = conversationIdOf(userId, otherId);
+      const kept = await this.db.update({
+        TableName: this.table,
+        Key: inboxKey(otherId, userId),
+        UpdateExpression: 'SET other_username = :none',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':none': '' },
+      });
+      if (kept) await this.forgetNameIn(conversation, userId);
+      else {
+        await this.db.deleteQueried({
+          TableName: this.table,
+          ...messagesOf(conversation),
+          ConsistentRead: true,
+        });
+        await this.db.delete({ TableName: this.table, Key: conversationHeadKey(conversation) });
+      }
+      await this.db.delete({ TableName: this.table, Key: inboxKey(userId, otherId) });
+    }
+    return entries.length;
+  }
+
+  /** Blanks the user's name on every message of the conversation that carries it. */
+  private async forgetNameIn(conversation: ConversationId, userId: UserId): Promise<void> {
+    for await (const items of this.db.queryPages({
+      TableName: this.table,
+      ...messagesOf(conversation),
+      ProjectionExpression: 'PK, SK, from_user_id, from_username, to_user_id, to_username',
+      ConsistentRead: true,
+    })) {
+      const named = items.flatMap((item) => {
+        const fields = [
+          ...(Number(item.from_user_id) === userId && item.from_username !== '' ? ['from_username'] : []),
+          ...(Number(item.to_user_id) === userId && item.to_username !== '' ? ['to_username'] : []),
+        ];
+        return fields.length === 0 ? [] : [{ Key: { PK: String(item.PK), SK: String(item.SK) }, fields }];
+      });
+      for (let i = 0; i < named.length; i += FORGET_PARALLEL) {
+        await Promise.all(
+          named.slice(i, i + FORGET_PARALLEL).map(({ Key, fields }) =>
+            this.db.update({
+              TableName: this.table,
+              Key,
+              UpdateExpression: `SET ${fields.map((f) => `${f} = :none`).join(', ')}`,
+              ExpressionAttributeValues: { ':none': '' },
+            }),
+          ),
+        );
+      }
+    }
   }
 
   /** Sets unread to 0 on an existing inbox entry; no entry, nothing to do. */

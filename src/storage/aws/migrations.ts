@@ -159,6 +159,10 @@ export const MIGRATIONS: readonly (string | AddColumns)[] = [
     PRIMARY KEY (id),
     KEY moderation_actions_created (created_at)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+
+  // 12: an account being deleted (services/account-deletion.service.ts); users_state finds them.
+  `ALTER TABLE users
+    MODIFY COLUMN state ENUM('active', 'suspended', 'deleting') NOT NULL DEFAULT 'active'`,
 ];
 
 /** Seconds to wait for another process that is migrating the same database. */

@@ -11,6 +11,7 @@ import {
   allFeedBucket,
   ENTITY,
   feedMarkerKey,
+  likedKey,
   ownerIndexKey,
   photoKey,
   requestKeyKey,
@@ -160,20 +161,9 @@ export class DynamoPhotoStore implements PhotoStore {
     const item = await this.getMeta(id);
     if (!item) return null;
     const photo = toPhoto(item);
-    const failed = await this.db.transact({
-      photo: {
-        Delete: { TableName: this.table, Key: photoKey(id), ConditionExpression: 'attribute_exists(PK)' },
-      },
-      owner: { Delete: { TableName: this.table, Key: ownerIndexKey(photo.userId, id) } },
-      ...this.events.deletes('event', mentionEventsOf(item)),
-    });
+    const failed = await this.db.transact(this.metaDeletes(item, photo, 'attribute_exists(PK)'));
     if (failed) return null;
-    const terms = Array.isArray(item.terms) ? (item.terms as string[]) : photoTerms(photo);
-    await this.db.batchWrite(
-      this.table,
-      [...new Set(terms)].map((term) => ({ DeleteRequest: { Key: termKey(term, id) } })),
-    );
-    await this.likes.deleteAllOf(id);
+    await this.deleteOwned(item, photo);
     return photo;
   }
 
@@ -217,14 +207,60 @@ export class DynamoPhotoStore implements PhotoStore {
 
   /**
    * The reverse of like: a consistent read of the like item, then one transaction deleting its
-   * items and its event (while the like is still the one read) with likes − 1 on META.
+   * items and its event (while the like is still the one read) with likes − 1 on META. Like items
+   * a crash left behind (of a deleted photo, or a user-side item alone) are deleted too.
    */
   async unlike(photoId: string, userId: UserId): Promise<LikeResult | null> {
     const items = await this.likes.delete(photoId, userId);
-    if (!items) return this.likeResult(photoId, false);
+    if (!items) {
+      await this.db.delete({ TableName: this.table, Key: likedKey(userId, photoId) });
+      return this.likeResult(photoId, false);
+    }
     const failed = await this.db.transact({ ...items, photo: this.addLikes(photoId, -1) });
-    if (failed?.has('photo')) return null;
+    if (failed?.has('photo')) {
+      await this.db.transact(items);
+      return null;
+    }
     return this.likeResult(photoId, false);
+  }
+
+  /**
+   * delete() in the order a rerun can finish: terms and likes first, then META with the owner's
+   * index item (one transaction), so a purge that dies half-way leaves the photo in its owner's
+   * index, where the next purge finds it.
+   */
+  async purge(id: string): Promise<Photo | null> {
+    const item = await this.getMeta(id);
+    if (!item) return null;
+    const photo = toPhoto(item);
+    await this.deleteOwned(item, photo);
+    await this.db.transact(this.metaDeletes(item, photo));
+    return photo;
+  }
+
+  /** META and the owner's index item, with the events of the caption's mentions: one transaction. */
+  private metaDeletes(item: Item, photo: Photo, condition?: string): Record<string, TransactItem> {
+    return {
+      photo: {
+        Delete: {
+          TableName: this.table,
+          Key: photoKey(photo.id),
+          ...(condition ? { ConditionExpression: condition } : {}),
+        },
+      },
+      owner: { Delete: { TableName: this.table, Key: ownerIndexKey(photo.userId, photo.id) } },
+      ...this.events.deletes('event', mentionEventsOf(item)),
+    };
+  }
+
+  /** What the photo owns besides META: its term items, and its likes with their events. */
+  private async deleteOwned(item: Item, photo: Photo): Promise<void> {
+    const terms = Array.isArray(item.terms) ? (item.terms as string[]) : photoTerms(photo);
+    await this.db.batchWrite(
+      this.table,
+      [...new Set(terms)].map((term) => ({ DeleteRequest: { Key: termKey(term, photo.id) } })),
+    );
+    await this.likes.deleteAllOf(photo.id);
   }
 
   /**

@@ -50,6 +50,20 @@ export class MysqlRateLimitStore implements RateLimitStore {
     await this.db.query<ResultSetHeader>('DELETE FROM rate_limits WHERE rl_key = ?', [key]);
   }
 
+  /** The keys one by one; the suffix by a walk of the table (small: pruned), no LIKE escaping needed. */
+  async removeKeys(keys: string[], endingWith: string): Promise<number> {
+    const exact =
+      keys.length === 0
+        ? 0
+        : (await this.db.query<ResultSetHeader>('DELETE FROM rate_limits WHERE rl_key IN (?)', [keys]))
+            .affectedRows;
+    const { affectedRows } = await this.db.query<ResultSetHeader>(
+      'DELETE FROM rate_limits WHERE RIGHT(rl_key, CHAR_LENGTH(?)) = ?',
+      [endingWith, endingWith],
+    );
+    return exact + affectedRows;
+  }
+
   /** A batch at a time (by the reset_at index), so one prune never holds many row locks for long. */
   prune(before: Date): Promise<number> {
     return pruneInBatches(async () => {

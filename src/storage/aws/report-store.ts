@@ -1,6 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Conflict } from '../../domain/errors';
-import type { ModerationAction, NewReport, ReportGroup, ReportTarget } from '../../domain/types';
+import type { ModerationAction, NewReport, ReportGroup, ReportTarget, UserId } from '../../domain/types';
 import type { ReportStore } from '../../ports';
 import { actionValues, REPORT_SQL, reportValues, TEXT_SEPARATOR, toAction, toReportGroup } from '../sql-rows';
 import type { ActionRow, GroupRow } from '../sql-rows';
@@ -52,6 +52,11 @@ export class MysqlReportStore implements ReportStore {
       target.type,
       target.id,
     ]);
+    return result.affectedRows;
+  }
+
+  async removeByReporter(reporterId: UserId): Promise<number> {
+    const result = await this.db.query<ResultSetHeader>(REPORT_SQL.removeByReporter, [reporterId]);
     return result.affectedRows;
   }
 

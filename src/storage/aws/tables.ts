@@ -121,7 +121,9 @@ export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] 
 export async function ensureTables(client: DynamoDBClient, tables: TableNames): Promise<void> {
   await Promise.all(tableDefinitions(tables).map((definition) => ensureTable(client, definition)));
   await Promise.all(
-    [tables.photos, tables.comments, tables.messages].map((table) => ensureTimeToLive(client, table, TTL_ATTRIBUTE)),
+    [tables.photos, tables.comments, tables.messages].map((table) =>
+      ensureTimeToLive(client, table, TTL_ATTRIBUTE),
+    ),
   );
 }
 

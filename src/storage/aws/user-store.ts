@@ -90,10 +90,23 @@ export class MysqlUserStore implements UserStore {
   }
 
   async setState(id: UserId, state: AccountState): Promise<boolean> {
-    const result = await this.db.query<ResultSetHeader>('UPDATE users SET state = ? WHERE id = ?', [
-      state,
-      id,
-    ]);
+    const result = await this.db.query<ResultSetHeader>(
+      "UPDATE users SET state = ? WHERE id = ? AND (state <> 'deleting' OR ? = 'deleting')",
+      [state, id, state],
+    );
+    return result.affectedRows > 0;
+  }
+
+  async listDeleting(limit: number): Promise<UserId[]> {
+    const rows = await this.db.query<RowDataPacket[]>(
+      "SELECT id FROM users WHERE state = 'deleting' ORDER BY id LIMIT ?",
+      [limit],
+    );
+    return rows.map((row) => Number(row.id));
+  }
+
+  async remove(id: UserId): Promise<boolean> {
+    const result = await this.db.query<ResultSetHeader>('DELETE FROM users WHERE id = ?', [id]);
     return result.affectedRows > 0;
   }
 

@@ -31,6 +31,8 @@ export class SqliteActivityStore implements ActivityStore {
   private readonly prune;
   private readonly rows: SqliteActivityRows;
   private readonly addTx;
+  private readonly removeAllTx;
+  private readonly removeByKeyTx;
 
   constructor(db: SqliteClient) {
     this.ping = db.pinger();
@@ -50,6 +52,16 @@ export class SqliteActivityStore implements ActivityStore {
       .pluck();
     this.prune = db.prepare<[number, string]>('DELETE FROM activity WHERE recipient_id = ? AND id < ?');
     this.addTx = db.transaction((events: ActivityEvent[]) => this.rows.add(events));
+    const removeEvents = db.prepare<[number]>('DELETE FROM activity WHERE recipient_id = ?');
+    const removeMark = db.prepare<[number]>('DELETE FROM activity_read WHERE user_id = ?');
+    this.removeAllTx = db.transaction((recipientId: UserId) => {
+      removeEvents.run(recipientId);
+      removeMark.run(recipientId);
+    });
+    const removeOne = db.prepare<[number, string]>('DELETE FROM activity WHERE recipient_id = ? AND id = ?');
+    this.removeByKeyTx = db.transaction((refs: { recipientId: UserId; eventId: string }[]) => {
+      for (const ref of refs) removeOne.run(ref.recipientId, ref.eventId);
+    });
   }
 
   add(events: ActivityEvent[]): Promise<void> {
@@ -63,6 +75,14 @@ export class SqliteActivityStore implements ActivityStore {
       const rows = this.page.all(recipientId, page.before ?? NEWEST, this.oldestKept(), page.limit + 1);
       return toPage(rows.map(toEvent), page.limit, byId);
     });
+  }
+
+  removeAllFor(recipientId: UserId): Promise<void> {
+    return run(() => this.removeAllTx.immediate(recipientId));
+  }
+
+  removeEvents(refs: { recipientId: UserId; eventId: string }[]): Promise<void> {
+    return run(() => this.removeByKeyTx.immediate(refs));
   }
 
   readMark(recipientId: UserId): Promise<string | null> {

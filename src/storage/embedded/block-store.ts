@@ -25,9 +25,13 @@ export class SqliteBlockStore implements BlockStore {
   private readonly hidden;
   private readonly pair;
   private readonly nameOf;
+  private readonly removeAll;
 
   constructor(db: SqliteClient) {
     this.nameOf = db.prepare<[number], string>('SELECT username FROM users WHERE id = ?').pluck();
+    this.removeAll = db.prepare<[number, number]>(
+      'DELETE FROM blocks WHERE blocker_id = ? OR blocked_id = ?',
+    );
     this.insert = db.prepare<[number, number, number]>(
       'INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)',
     );
@@ -41,13 +45,14 @@ export class SqliteBlockStore implements BlockStore {
       .prepare<[number, number], number>(
         `SELECT blocked_id FROM blocks WHERE blocker_id = ?
          UNION SELECT blocker_id FROM blocks WHERE blocked_id = ?
-         UNION SELECT id FROM users WHERE state = 'suspended'`,
+         UNION SELECT id FROM users WHERE state = 'suspended'
+         UNION SELECT id FROM users WHERE deleting_at IS NOT NULL`,
       )
       .pluck();
     this.pair = db
       .prepare<[number, number, number, number, number, number], number>(
         `SELECT 1 FROM blocks WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?)
-         UNION ALL SELECT 1 FROM users WHERE id IN (?, ?) AND state = 'suspended'
+         UNION ALL SELECT 1 FROM users WHERE id IN (?, ?) AND (state = 'suspended' OR deleting_at IS NOT NULL)
          LIMIT 1`,
       )
       .pluck();
@@ -76,6 +81,10 @@ export class SqliteBlockStore implements BlockStore {
 
   hiddenFrom(userId: UserId): Promise<Set<UserId>> {
     return run(() => new Set(this.hidden.all(userId, userId)));
+  }
+
+  removeAllOf(userId: UserId): Promise<number> {
+    return run(() => this.removeAll.run(userId, userId).changes);
   }
 
   between(a: UserId, b: UserId): Promise<boolean> {

@@ -79,6 +79,7 @@ export class SqliteMessageStore implements MessageStore {
   private readonly clearUnread;
   private readonly unreadSum;
   private readonly sendTx;
+  private readonly forgetTx;
 
   constructor(db: SqliteClient) {
     this.ping = db.pinger();
@@ -119,11 +120,11 @@ export class SqliteMessageStore implements MessageStore {
     this.newerThan = db.prepare<[string, string, number], MessageRow>(
       'SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT +?',
     );
-    // The other person's current name comes from users: a message only carries its sender's.
+    // The other person's current name comes from users ('' once their account is deleted).
     this.inbox = db.prepare<[number, number], InboxRow>(
-      `SELECT i.other_user_id, u.username, i.last_message_id, i.last_text, i.last_from_user_id,
-              i.last_created_at, i.unread
-       FROM inbox i JOIN users u ON u.id = i.other_user_id
+      `SELECT i.other_user_id, coalesce(u.username, '') AS username, i.last_message_id, i.last_text,
+              i.last_from_user_id, i.last_created_at, i.unread
+       FROM inbox i LEFT JOIN users u ON u.id = i.other_user_id
        WHERE i.user_id = ? ORDER BY i.last_message_id DESC LIMIT +?`,
     );
     this.clearUnread = db.prepare<[number, number]>(
@@ -132,6 +133,39 @@ export class SqliteMessageStore implements MessageStore {
     this.unreadSum = db
       .prepare<[number], number>('SELECT coalesce(sum(unread), 0) FROM inbox WHERE user_id = ?')
       .pluck();
+
+    const inboxOf = db
+      .prepare<[number, number], number>('SELECT other_user_id FROM inbox WHERE user_id = ? LIMIT +?')
+      .pluck();
+    const hasEntry = db.prepare<[number, number], number>(
+      'SELECT 1 FROM inbox WHERE user_id = ? AND other_user_id = ?',
+    );
+    const blankFrom = db.prepare<[string, number]>(
+      "UPDATE messages SET from_username = '' WHERE conversation_id = ? AND from_user_id = ?",
+    );
+    const blankTo = db.prepare<[string, number]>(
+      "UPDATE messages SET to_username = '' WHERE conversation_id = ? AND to_user_id = ?",
+    );
+    const removeMessages = db.prepare<[string]>('DELETE FROM messages WHERE conversation_id = ?');
+    const removeHead = db.prepare<[string]>('DELETE FROM conversation_heads WHERE conversation_id = ?');
+    const removeEntry = db.prepare<[number, number]>(
+      'DELETE FROM inbox WHERE user_id = ? AND other_user_id = ?',
+    );
+    this.forgetTx = db.transaction((userId: UserId, limit: number): number => {
+      const others = inboxOf.all(userId, limit);
+      for (const otherId of others) {
+        const conversation = conversationColumn(conversationIdOf(userId, otherId));
+        if (hasEntry.get(otherId, userId) !== undefined) {
+          blankFrom.run(conversation, userId);
+          blankTo.run(conversation, userId);
+        } else {
+          removeMessages.run(conversation);
+          removeHead.run(conversation);
+        }
+        removeEntry.run(userId, otherId);
+      }
+      return others.length;
+    });
 
     this.sendTx = db.transaction((draft: NewMessage): Message => {
       const { requestKey, ...fields } = draft;
@@ -199,6 +233,11 @@ export class SqliteMessageStore implements MessageStore {
     return run(() => {
       this.clearUnread.run(userId, otherUserId);
     });
+  }
+
+  /** One transaction per call, so a crash leaves each conversation done or untouched. */
+  forgetUser(userId: UserId, limit: number): Promise<number> {
+    return run(() => this.forgetTx.immediate(userId, limit));
   }
 
   unreadTotal(userId: UserId): Promise<number> {

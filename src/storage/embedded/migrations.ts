@@ -267,6 +267,50 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX request_keys_created ON request_keys (created_at);
     `,
   },
+  {
+    version: 12,
+    name: 'account deletion',
+    // The CHECK on users.state (version 9) cannot change in place, and users cannot be rebuilt
+    // while other tables point at it, so "being deleted" is a column of its own: its time.
+    // Messages and the other person's inbox row outlive a deleted sender (shown as from a
+    // deleted account), so those two tables are rebuilt without foreign keys to users.
+    sql: `
+      ALTER TABLE users ADD COLUMN deleting_at INTEGER;
+      CREATE INDEX users_deleting ON users (deleting_at) WHERE deleting_at IS NOT NULL;
+
+      CREATE TABLE messages_v12 (
+        conversation_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        from_user_id INTEGER NOT NULL,
+        from_username TEXT NOT NULL,
+        to_user_id INTEGER NOT NULL,
+        to_username TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, id)
+      ) WITHOUT ROWID;
+      INSERT INTO messages_v12 SELECT conversation_id, id, from_user_id, from_username, to_user_id,
+        to_username, text, created_at FROM messages;
+      DROP TABLE messages;
+      ALTER TABLE messages_v12 RENAME TO messages;
+
+      CREATE TABLE inbox_v12 (
+        user_id INTEGER NOT NULL,
+        other_user_id INTEGER NOT NULL,
+        last_message_id TEXT NOT NULL,
+        last_text TEXT NOT NULL,
+        last_from_user_id INTEGER NOT NULL,
+        last_created_at INTEGER NOT NULL,
+        unread INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, other_user_id)
+      ) WITHOUT ROWID;
+      INSERT INTO inbox_v12 SELECT user_id, other_user_id, last_message_id, last_text,
+        last_from_user_id, last_created_at, unread FROM inbox;
+      DROP TABLE inbox;
+      ALTER TABLE inbox_v12 RENAME TO inbox;
+      CREATE INDEX inbox_recent ON inbox (user_id, last_message_id);
+    `,
+  },
 ];
 
 /**

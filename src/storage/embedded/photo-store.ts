@@ -243,6 +243,11 @@ export class SqlitePhotoStore implements PhotoStore {
     });
   }
 
+  /** One transaction takes everything (likes and terms cascade), so this is delete(). */
+  purge(id: string): Promise<Photo | null> {
+    return this.delete(id);
+  }
+
   /**
    * The DynamoDB shape: each owner's ids from the (user_id, id) index (page + 1 each, newest
    * first), merged by id, then the page's rows in one statement. The cost follows the page size

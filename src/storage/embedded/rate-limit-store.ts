@@ -7,6 +7,7 @@ export class SqliteRateLimitStore implements RateLimitStore {
   private readonly takeBack;
   private readonly remove;
   private readonly removeEnded;
+  private readonly removeSome;
 
   constructor(db: SqliteClient) {
     // One statement, so concurrent workers never lose a hit: a window that has ended restarts at 1.
@@ -21,6 +22,10 @@ export class SqliteRateLimitStore implements RateLimitStore {
       'UPDATE rate_limits SET count = count - 1 WHERE key = ? AND count > 0',
     );
     this.remove = db.prepare<[string]>('DELETE FROM rate_limits WHERE key = ?');
+    this.removeSome = db.prepare<[string, string, string]>(
+      `DELETE FROM rate_limits WHERE key IN (SELECT value FROM json_each(?))
+         OR substr(key, -length(?)) = ?`,
+    );
     // A batch at a time (by the reset_at index), so one prune never holds the write lock for long.
     this.removeEnded = db.prepare<[number]>(
       `DELETE FROM rate_limits WHERE key IN
@@ -47,6 +52,10 @@ export class SqliteRateLimitStore implements RateLimitStore {
     return run(() => {
       this.remove.run(key);
     });
+  }
+
+  removeKeys(keys: string[], endingWith: string): Promise<number> {
+    return run(() => this.removeSome.run(JSON.stringify(keys), endingWith, endingWith).changes);
   }
 
   prune(before: Date): Promise<number> {

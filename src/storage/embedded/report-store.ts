@@ -1,5 +1,5 @@
 import { Conflict } from '../../domain/errors';
-import type { ModerationAction, NewReport, ReportGroup, ReportTarget } from '../../domain/types';
+import type { ModerationAction, NewReport, ReportGroup, ReportTarget, UserId } from '../../domain/types';
 import type { ReportStore } from '../../ports';
 import { actionValues, REPORT_SQL, reportValues, toAction, toReportGroup } from '../sql-rows';
 import type { ActionRow, GroupRow } from '../sql-rows';
@@ -13,6 +13,7 @@ export class SqliteReportStore implements ReportStore {
   private readonly closeItem;
   private readonly insertAction;
   private readonly actions;
+  private readonly deleteByReporter;
 
   constructor(db: SqliteClient) {
     this.insert = db.prepare<[number, string, string, string | null, string, string, number], { id: number }>(
@@ -29,6 +30,7 @@ export class SqliteReportStore implements ReportStore {
        LIMIT +?`,
     );
     this.closeItem = db.prepare<[number, string, string]>(REPORT_SQL.close);
+    this.deleteByReporter = db.prepare<[number]>(REPORT_SQL.removeByReporter);
     this.insertAction = db.prepare<
       [number, string, string, string, string | null, string, number],
       ActionRow
@@ -62,6 +64,10 @@ export class SqliteReportStore implements ReportStore {
 
   close(target: ReportTarget): Promise<number> {
     return run(() => this.closeItem.run(Date.now(), target.type, target.id).changes);
+  }
+
+  removeByReporter(reporterId: UserId): Promise<number> {
+    return run(() => this.deleteByReporter.run(reporterId).changes);
   }
 
   logAction(action: Omit<ModerationAction, 'id' | 'createdAt'>): Promise<ModerationAction> {

@@ -234,7 +234,8 @@ export class SqliteClient {
       return work();
     } catch (err) {
       const translated = translateSqliteError(err);
-      if (isBusy(err) && typeof translated === 'object' && translated !== null) busyErrors.set(translated, this);
+      if (isBusy(err) && typeof translated === 'object' && translated !== null)
+        busyErrors.set(translated, this);
       throw translated;
     }
   }

@@ -20,6 +20,9 @@ export class SqliteUserStore implements UserStore {
   private readonly swapAvatar;
   private readonly updateState;
   private readonly updateModerator;
+  private readonly markDeleting;
+  private readonly deleting;
+  private readonly removeTx;
 
   constructor(db: SqliteClient) {
     this.ping = db.pinger();
@@ -40,7 +43,21 @@ export class SqliteUserStore implements UserStore {
       'UPDATE users SET bio = ? WHERE id = ? RETURNING *',
     );
     // `IS` compares NULL with NULL as equal, so "no avatar yet" is a value the swap can expect.
-    this.updateState = db.prepare<[string, number]>('UPDATE users SET state = ? WHERE id = ?');
+    this.updateState = db.prepare<[string, number]>(
+      'UPDATE users SET state = ? WHERE id = ? AND deleting_at IS NULL',
+    );
+    this.markDeleting = db.prepare<[number, number]>(
+      'UPDATE users SET deleting_at = coalesce(deleting_at, ?) WHERE id = ?',
+    );
+    this.deleting = db
+      .prepare<[number], number>('SELECT id FROM users WHERE deleting_at IS NOT NULL ORDER BY id LIMIT +?')
+      .pluck();
+    const removeKeys = db.prepare<[number]>('DELETE FROM request_keys WHERE user_id = ?');
+    const removeUser = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
+    this.removeTx = db.transaction((id: number): boolean => {
+      removeKeys.run(id);
+      return removeUser.run(id).changes > 0;
+    });
     this.updateModerator = db.prepare<[number, number]>('UPDATE users SET is_moderator = ? WHERE id = ?');
     this.swapAvatar = db.prepare<[string | null, number, string | null]>(
       'UPDATE users SET avatar_id = ? WHERE id = ? AND avatar_id IS ?',
@@ -48,7 +65,19 @@ export class SqliteUserStore implements UserStore {
   }
 
   setState(id: UserId, state: AccountState): Promise<boolean> {
-    return run(() => this.updateState.run(state, id).changes > 0);
+    return run(() =>
+      state === 'deleting'
+        ? this.markDeleting.run(Date.now(), id).changes > 0
+        : this.updateState.run(state, id).changes > 0,
+    );
+  }
+
+  listDeleting(limit: number): Promise<UserId[]> {
+    return run(() => this.deleting.all(limit));
+  }
+
+  remove(id: UserId): Promise<boolean> {
+    return run(() => this.removeTx.immediate(id));
   }
 
   setModerator(id: UserId, isModerator: boolean): Promise<boolean> {
