@@ -3,6 +3,8 @@ import { SharpImages } from './adapters/sharp-images';
 import type { Config } from './config';
 import type { Logger } from './lib/logger';
 import type { ImageProcessor, PasswordHasher, Storage, StoreCallListener } from './ports';
+import { counterKeysOf } from './http/middleware/rate-limit';
+import { AccountDeletionService } from './services/account-deletion.service';
 import { AccountService } from './services/account.service';
 import { ActivityService } from './services/activity.service';
 import { AuthService } from './services/auth.service';
@@ -23,6 +25,7 @@ export interface Services {
   auth: AuthService;
   account: AccountService;
   exports: ExportService;
+  deletion: AccountDeletionService;
   profiles: ProfileService;
   blocks: BlockService;
   moderation: ModerationService;
@@ -72,10 +75,14 @@ export async function createContainer(
   const { users, friends, photos, comments, messages, blobs, blocks } = storage;
 
   const activity = new ActivityService(storage.activity, users, blocks);
+  const deletion = new AccountDeletionService(storage, counterKeysOf);
   const services: Services = {
     auth: new AuthService(users, passwords),
-    account: new AccountService(users, storage.sessions, passwords),
+    account: new AccountService(users, storage.sessions, passwords, deletion, (err) =>
+      logger.warn({ err }, 'account deletion stopped; the next start or sweep finishes it'),
+    ),
     exports: new ExportService(users, photos, comments, friends, messages, blobs),
+    deletion,
     profiles: new ProfileService(users, photos, friends, blobs, images, blocks),
     blocks: new BlockService(blocks, friends, users),
     moderation: new ModerationService(

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'not_allowed'
   | 'blocked'
   | 'account_suspended'
+  | 'account_deleting'
   // 404
   | 'not_found'
   | 'page_not_found'

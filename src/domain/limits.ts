@@ -32,3 +32,5 @@ export const MAX_REPORT_TEXT_LENGTH = 1000;
  * TTL on the key items, SQLite prunes them) and a request carrying it is a new request.
  */
 export const REQUEST_KEY_TTL_HOURS = 24;
+/** How long a request to delete an account waits for the deletion before answering "still going" (202). */
+export const DELETE_WAIT_MS = 3000;

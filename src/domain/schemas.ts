@@ -83,6 +83,9 @@ export const passwordChange = z.object({
   new_password: newPassword('new_password'),
 });
 
+/** DELETE /api/users/me and the settings form: the password confirms it. */
+export const accountDeletion = z.object({ password: givenPassword('password') });
+
 export const credentials = z.object({ username, password });
 
 /**

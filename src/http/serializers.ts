@@ -211,7 +211,7 @@ export const messageJson = z.object({
       description: '`CONV#<smaller user id>#<larger user id>`.',
     }),
   from_user_id: userIdJson,
-  from_username: z.string(),
+  from_username: z.string().nullable().meta({ description: 'null once the sender deleted the account.' }),
   to_user_id: userIdJson,
   text: z.string(),
   timestamp: timestampJson,
@@ -221,7 +221,8 @@ export const toMessageJson = (m: Message): z.infer<typeof messageJson> => ({
   id: m.id,
   conversation_id: `CONV#${m.conversationId.low}#${m.conversationId.high}`,
   from_user_id: m.fromUserId,
-  from_username: m.fromUsername,
+  // A deleted account's name is gone from its messages (MessageStore.forgetUser).
+  from_username: m.fromUsername === '' ? null : m.fromUsername,
   to_user_id: m.toUserId,
   text: m.text,
   timestamp: m.createdAt.getTime(),
@@ -230,7 +231,7 @@ export const toMessageJson = (m: Message): z.infer<typeof messageJson> => ({
 
 export const conversationJson = z.object({
   user_id: userIdJson,
-  username: z.string(),
+  username: z.string().nullable().meta({ description: 'null once the other person deleted the account.' }),
   last_message: z.object({
     id: ulidJson,
     text: z.string(),
@@ -242,7 +243,7 @@ export const conversationJson = z.object({
 });
 export const toConversationJson = (c: Conversation): z.infer<typeof conversationJson> => ({
   user_id: c.userId,
-  username: c.username,
+  username: c.username === '' ? null : c.username,
   last_message: {
     id: c.lastMessage.id,
     text: c.lastMessage.text,

@@ -32,6 +32,14 @@ export function withFreshDeadline<T>(work: () => T): T {
   return deadline ? withDeadline(deadline.budgetMs, work) : work();
 }
 
+/**
+ * Runs `work` (and everything it starts) under no deadline: for a job a request starts that
+ * goes on after the answer (an account deletion), whose calls must not be cut at the request's.
+ */
+export function withoutDeadline<T>(work: () => T): T {
+  return current.exit(work);
+}
+
 /** Milliseconds left before the current deadline (0 or less once passed); undefined outside one. */
 export function remainingMs(): number | undefined {
   const deadline = current.getStore();

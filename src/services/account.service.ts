@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { NotFound, Unauthenticated } from '../domain/errors';
 import type { Viewer } from '../domain/types';
 import type { PasswordHasher, SessionStore, UserStore } from '../ports';
+import type { AccountDeletionService } from './account-deletion.service';
 
 export const messages = {
   wrongPassword: 'That is not your current password.',
+  wrongDeletePassword: 'That is not your password: the account was not deleted.',
   noSuchSession: 'No such session: it may have ended already.',
 };
 
@@ -24,13 +26,47 @@ export interface SessionView {
 export const sessionHandleOf = (sid: string): string =>
   createHash('sha256').update(sid).digest('base64url').slice(0, 22);
 
-/** The signed-in person's own account: password and sessions. */
+/** The signed-in person's own account: password, sessions, and deleting it. */
 export class AccountService {
   constructor(
     private readonly users: UserStore,
     private readonly sessions: SessionStore,
     private readonly passwords: PasswordHasher,
+    private readonly deletion: AccountDeletionService,
+    /** Told of a deletion that failed after the person's answer (the next start or sweep retries it). */
+    private readonly onDeletionError: (err: unknown) => void = () => undefined,
   ) {}
+
+  /**
+   * Checks the password, marks the account as being deleted (log-in refused, every session
+   * ended: the caller's too) and runs the deletion, waiting for it at most `waitMs`. Returns
+   * whether it finished in that time; otherwise it goes on in the background (and, if this
+   * process dies, is finished by the next start or the sweep). Unauthenticated, with nothing
+   * changed, when the password is wrong (the edge counts those like failed log-ins).
+   */
+  async deleteAccount(viewer: Viewer, password: string, waitMs: number): Promise<boolean> {
+    await this.checkPassword(viewer, password, messages.wrongDeletePassword);
+    await this.deletion.start(viewer.id);
+    const job = this.deletion.finish(viewer.id).then(() => true);
+    job.catch(this.onDeletionError);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    });
+    try {
+      return await Promise.race([job, timeout]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async checkPassword(viewer: Viewer, password: string, message: string): Promise<void> {
+    const found = await this.users.findCredentials(viewer.username);
+    const matches = found?.id === viewer.id && (await this.passwords.verify(password, found.passwordHash));
+    if (!matches) throw new Unauthenticated(message, 'wrong_password');
+  }
 
   /**
    * Checks the current password, stores the new one and ends every session of the person; the
@@ -41,10 +77,7 @@ export class AccountService {
     viewer: Viewer,
     input: { currentPassword: string; newPassword: string },
   ): Promise<void> {
-    const found = await this.users.findCredentials(viewer.username);
-    const matches =
-      found?.id === viewer.id && (await this.passwords.verify(input.currentPassword, found.passwordHash));
-    if (!matches) throw new Unauthenticated(messages.wrongPassword, 'wrong_password');
+    await this.checkPassword(viewer, input.currentPassword, messages.wrongPassword);
     const hash = await this.passwords.hash(input.newPassword);
     if (!(await this.users.setPasswordHash(viewer.id, hash))) throw new Unauthenticated();
     await this.sessions.destroyByUser(viewer.id);

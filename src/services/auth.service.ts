@@ -6,6 +6,7 @@ export const messages = {
   badCredentials: 'Invalid username or password.',
   usernameTaken: 'That username is taken.',
   suspended: 'This account is suspended by the moderators.',
+  deleting: 'This account is being deleted.',
 };
 
 /**
@@ -41,6 +42,7 @@ export class AuthService {
     const matches = await this.passwords.verify(input.password, hash);
     if (!found || !matches) throw new Unauthenticated(messages.badCredentials, 'invalid_credentials');
     if (found.state === 'suspended') throw new Forbidden(messages.suspended, 'account_suspended');
+    if (found.state === 'deleting') throw new Forbidden(messages.deleting, 'account_deleting');
     const { passwordHash: _hash, ...user } = found;
     return user;
   }

@@ -18,6 +18,18 @@ export const messages = {
 
 const CONVERSATION_LIST_LIMIT = 100;
 
+/** The other person of a conversation whose account is deleted: no name, nothing else. */
+export const deletedAccount = (id: UserId): User => ({
+  id,
+  username: '',
+  email: '',
+  createdAt: new Date(0),
+  bio: '',
+  avatarId: null,
+  state: 'active',
+  isModerator: false,
+});
+
 /** Chat between friends. Reading a conversation marks it read. */
 export class MessageService {
   constructor(
@@ -92,23 +104,34 @@ export class MessageService {
 
   /**
    * The other person must exist and, to send, be a friend. Reading an old conversation with a
-   * former friend is allowed (the history is theirs too).
+   * former friend is allowed (the history is theirs too), also once their account is deleted.
    */
   private async partner(
     viewer: Viewer,
     otherId: UserId,
     options: { allowFormer?: boolean } = {},
   ): Promise<User> {
-    const [other, isBlocked] = await Promise.all([
+    const [found, isBlocked] = await Promise.all([
       this.users.findById(otherId),
       this.blocks.between(viewer.id, otherId),
     ]);
+    const other = found ?? (options.allowFormer ? await this.deletedPartner(viewer, otherId) : null);
     if (!other) throw noSuch('user');
     if (isBlocked) throw new Forbidden(messages.blocked, 'blocked');
     if (!options.allowFormer && !(await this.isFriend(viewer.id, otherId))) {
       throw new Forbidden(messages.notFriends, 'not_friends');
     }
     return other;
+  }
+
+  /**
+   * Someone whose account is deleted, while the viewer still has their conversation (the
+   * messages stay, without the name: MessageStore.forgetUser); null when there is none.
+   */
+  private async deletedPartner(viewer: Viewer, otherId: UserId): Promise<User | null> {
+    const [kept] = await this.messages.latest(conversationIdOf(viewer.id, otherId), 1);
+    if (!kept) return null;
+    return deletedAccount(otherId);
   }
 
   private async isFriend(a: UserId, b: UserId): Promise<boolean> {

@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import type { Services } from '../../container';
-import { parse, passwordChange } from '../../domain/schemas';
+import { DELETE_WAIT_MS } from '../../domain/limits';
+import { accountDeletion, parse, passwordChange } from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
 import type { RateLimits } from '../middleware/rate-limit';
-import { signIn } from '../middleware/session';
+import { signIn, signOut } from '../middleware/session';
 import { toSessionJson } from '../serializers';
 
-/** The signed-in person's password and sessions (API.md "Account and sessions"). */
+/** The signed-in person's password, sessions and account deletion (API.md "Account and sessions"). */
 export function accountApi(services: Pick<Services, 'account'>, limits: RateLimits): Router {
   const api = Router();
   const { account } = services;
@@ -36,6 +37,14 @@ export function accountApi(services: Pick<Services, 'account'>, limits: RateLimi
     // Any shape of handle that names none of the person's sessions is a 404, like any other address.
     await account.endSession(viewer(req), String(req.params.id));
     res.status(204).end();
+  });
+
+  api.delete('/users/me', requireUser, limits.passwordByUser, async (req, res) => {
+    const { password } = parse(accountDeletion, req.body ?? {});
+    const finished = await account.deleteAccount(viewer(req), password, DELETE_WAIT_MS);
+    // Already ended in the store; this makes sure the request does not write it back.
+    await signOut(req);
+    res.status(finished ? 204 : 202).end();
   });
 
   return api;

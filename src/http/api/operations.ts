@@ -21,6 +21,7 @@ import {
   messageInput,
   messagesQuery,
   passwordChange,
+  accountDeletion,
   photoEdit,
   photoId,
   profileInput,
@@ -315,6 +316,22 @@ export const operations: Operation[] = [
     summary: "Change one's bio",
     body: profileInput,
     responses: { 200: json(userJson, 'The person, with the new bio.') },
+  },
+  {
+    method: 'delete',
+    path: '/api/users/me',
+    id: 'deleteAccount',
+    tag: 'users',
+    summary: "Delete one's account",
+    description:
+      "The password confirms it. At once: log-in is refused and every session of the person ends (this one too). Then everything of theirs is removed: photos with their images, likes, comments, friendships, blocks, reports they made, avatar, activity, rate-limit counters; messages they sent stay in the other person's conversation with `from_username: null`. The username is free again once it finishes. Wrong passwords are limited like failed log-ins (RATE_LIMIT_LOGIN_*).",
+    isLimited: true,
+    body: accountDeletion,
+    responses: {
+      204: empty('Deleted.'),
+      202: empty('Log-in refused and sessions ended; the rest is still being removed and will be.'),
+      401: failure('The password is wrong: nothing changed.'),
+    },
   },
   {
     method: 'put',

@@ -99,9 +99,34 @@ export const messages = {
     'You have downloaded your data several times recently. Please wait a while before downloading it again.',
 };
 
+/** Limits counted per signed-in person: their keys are `<name>:<user id>`. */
+const PER_USER = [
+  'password-user',
+  'upload-user',
+  'comment-user',
+  'message-user',
+  'friend-request-user',
+  'like-user',
+  'report-user',
+  'export-user',
+] as const;
+type PerUserLimit = (typeof PER_USER)[number];
+
+/**
+ * The counters that name a person, for their account deletion: every per-person key, and the
+ * log-in counters `login-user:<ip>|<username>` (by their ending).
+ */
+export const counterKeysOf = (user: {
+  id: number;
+  username: string;
+}): { keys: string[]; endingWith: string } => ({
+  keys: PER_USER.map((name) => `${name}:${user.id}`),
+  endingWith: `|${user.username.trim().toLowerCase().slice(0, 64)}`,
+});
+
 export function createRateLimits(counters: RateLimitStore, limits: Config['rateLimits']): RateLimits {
   /** A limit per signed-in person (their routes sit behind requireUser). */
-  const perUser = (name: string, limit: { max: number; windowMs: number }, message: string) =>
+  const perUser = (name: PerUserLimit, limit: { max: number; windowMs: number }, message: string) =>
     limiter(counters, { name, ...limit, message, key: (req) => String(viewerOf(req)?.id ?? ipOf(req)) });
   return {
     loginByUser: limiter(counters, {

@@ -2,8 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import type { Config } from '../../config';
 import type { Services } from '../../container';
 import { InvalidInput } from '../../domain/errors';
-import { MAX_BIO_LENGTH, MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from '../../domain/limits';
-import { parse, passwordChange, profileInput } from '../../domain/schemas';
+import { DELETE_WAIT_MS, MAX_BIO_LENGTH, MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from '../../domain/limits';
+import { accountDeletion, parse, passwordChange, profileInput } from '../../domain/schemas';
 import { requirePageUser, viewer } from '../middleware/auth';
 import type { RateLimits } from '../middleware/rate-limit';
 import { signIn, signOut } from '../middleware/session';
@@ -26,7 +26,7 @@ export const messages = {
 };
 
 /** Which form of the page a failure belongs to, so its sentence shows beside that form. */
-type FormName = 'password' | 'profile' | 'avatar';
+type FormName = 'password' | 'profile' | 'avatar' | 'delete';
 
 /** /settings: the person's own account (password and sessions). Works without JavaScript. */
 export function settingsPages(
@@ -120,6 +120,27 @@ export function settingsPages(
       await signIn(req, me);
     }),
   );
+
+  pages.post(
+    '/settings/delete',
+    requireFormUser,
+    formBody,
+    limits.passwordByUser,
+    ...formRoute({
+      act: async (req) => {
+        const { password } = parse(accountDeletion, req.body);
+        const finished = await account.deleteAccount(viewer(req), password, DELETE_WAIT_MS);
+        await signOut(req);
+        return finished ? '/goodbye' : '/goodbye?pending=1';
+      },
+      show: (req, res, e) => render(req, res, { delete: e.message }),
+    }),
+  );
+
+  // Where a deleted account's last form leads: nobody is signed in any more.
+  pages.get('/goodbye', (req, res) => {
+    res.render('goodbye', { title: 'Account deleted', isPending: req.query.pending === '1' });
+  });
 
   pages.post('/settings/sessions/others/end', requireFormUser, async (req, res) => {
     const n = await account.endOtherSessions(viewer(req), req.sessionID);
