@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { conversationIdOf } from '../../src/domain/types';
+import { conversationIdOf, type ActivityEvent, type User } from '../../src/domain/types';
 import { newId } from '../../src/lib/ulid';
 import {
   createUser,
@@ -11,6 +11,19 @@ import {
   useStorage,
   type MakeStorage,
 } from './fixtures';
+
+/** An event of no act in particular, addressed to `recipientId`. */
+const friendEvent = (recipientId: number, actor: User): ActivityEvent => ({
+  id: newId(),
+  recipientId,
+  kind: 'friend_request',
+  actorId: actor.id,
+  actorUsername: actor.username,
+  photoId: null,
+  subjectId: null,
+  text: null,
+  createdAt: new Date(),
+});
 
 /**
  * The steps an account deletion takes, one port method each (services/account-deletion.service.ts):
@@ -164,17 +177,7 @@ export function accountDeletionContract(make: MakeStorage) {
   it('ActivityStore.removeAllFor deletes the recipient’s events and read mark, no one else’s', async () => {
     const s = storage();
     const [gone, other, actor] = await createUsers(s, 3);
-    const event = (recipientId: number) => ({
-      id: newId(),
-      recipientId,
-      kind: 'friend_request' as const,
-      actorId: actor!.id,
-      actorUsername: actor!.username,
-      photoId: null,
-      subjectId: null,
-      text: null,
-      createdAt: new Date(),
-    });
+    const event = (recipientId: number) => friendEvent(recipientId, actor!);
     const mine = event(gone!.id);
     await s.activity.add([mine, event(other!.id)]);
     await s.activity.markRead(gone!.id, mine.id);
@@ -188,17 +191,7 @@ export function accountDeletionContract(make: MakeStorage) {
   it('ActivityStore.removeEvents deletes events by recipient and id, and ignores missing ones', async () => {
     const s = storage();
     const [a, b, actor] = await createUsers(s, 3);
-    const event = (recipientId: number) => ({
-      id: newId(),
-      recipientId,
-      kind: 'friend_accept' as const,
-      actorId: actor!.id,
-      actorUsername: actor!.username,
-      photoId: null,
-      subjectId: null,
-      text: null,
-      createdAt: new Date(),
-    });
+    const event = (recipientId: number) => friendEvent(recipientId, actor!);
     const [gone, kept] = [event(a!.id), event(b!.id)];
     await s.activity.add([gone, kept]);
     const refs = [
