@@ -265,6 +265,22 @@ export interface ReportGroup {
   lastAt: Date;
 }
 
+/**
+ * What a moderator sees of a reported item beside its reports: whose it is and what it says.
+ * `username` and `authorId` are null when the item (or its author) is gone.
+ */
+export interface ReportSubject {
+  authorId: UserId | null;
+  username: string | null;
+  isSuspended: boolean;
+  /** The photo's caption, or the comment's text. */
+  text: string | null;
+}
+
+export interface ReportGroupView extends ReportGroup {
+  subject: ReportSubject;
+}
+
 export type ModerationActionKind = 'remove' | 'suspend' | 'unsuspend' | 'dismiss';
 
 export interface ModerationAction {

@@ -2,8 +2,9 @@ import { InvalidInput, NotFound, noSuch } from '../domain/errors';
 import type {
   ModerationAction,
   ModerationActionKind,
-  ReportGroup,
+  ReportGroupView,
   ReportReason,
+  ReportSubject,
   ReportTarget,
   ReportTargetType,
   UserId,
@@ -70,9 +71,28 @@ export class ModerationService {
     return user;
   }
 
-  async listReports(viewer: Viewer, status: 'open' | 'closed'): Promise<ReportGroup[]> {
+  /** The report groups, each with whose the item is and what it says (read beside, per item). */
+  async listReports(viewer: Viewer, status: 'open' | 'closed'): Promise<ReportGroupView[]> {
     await this.requireModerator(viewer);
-    return this.reports.listGroups(status, LIST_LIMIT);
+    const groups = await this.reports.listGroups(status, LIST_LIMIT);
+    return Promise.all(groups.map(async (g) => ({ ...g, subject: await this.subjectOf(g.target) })));
+  }
+
+  private async subjectOf(target: ReportTarget): Promise<ReportSubject> {
+    const item =
+      target.type === 'user'
+        ? null
+        : target.type === 'photo'
+          ? await this.photos.get(target.id)
+          : await this.comments.get(target.parentId ?? '', target.id);
+    const authorId = target.type === 'user' ? Number(target.id) : (item?.userId ?? null);
+    const author = authorId === null ? null : await this.users.findById(authorId);
+    return {
+      authorId: author?.id ?? null,
+      username: author?.username ?? null,
+      isSuspended: author?.state === 'suspended',
+      text: item === null ? null : 'caption' in item ? item.caption : item.text,
+    };
   }
 
   async log(viewer: Viewer): Promise<ModerationAction[]> {
