@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
+import { ulid } from 'ulid';
 import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsConfig } from '../../src/config';
@@ -12,6 +13,7 @@ import { FRIEND_IDS_TTL_MS } from '../../src/storage/aws/friend-store';
 import { indexFeed } from '../../src/storage/aws/all-feed';
 import {
   ALL_FEED_INDEX,
+  ALL_FEED_PARTITION,
   allFeedBucket,
   feedMarkerKey,
   GSI1,
@@ -681,7 +683,7 @@ describe('aws: the All feed moved to ALL_FEED_INDEX', () => {
     const later = newPhoto(owner, { caption: 'harbour four' });
     await newWorker.photos.create(later);
     const laterItem = await raw.get({ TableName: table, Key: photoKey(later.id), ConsistentRead: true });
-    expect(laterItem).toMatchObject({ feed_bucket: allFeedBucket(later.id) });
+    expect(laterItem).toMatchObject({ feed_bucket: ALL_FEED_PARTITION });
     expect(laterItem).not.toHaveProperty('GSI1PK');
     await newWorker.photos.delete(later.id);
     expect(await all(newWorker)).toEqual(expected);
@@ -697,7 +699,7 @@ describe('aws: the All feed moved to ALL_FEED_INDEX', () => {
       TableName: table,
       IndexName: ALL_FEED_INDEX,
       KeyConditionExpression: 'feed_bucket = :bucket',
-      ExpressionAttributeValues: { ':bucket': bucket },
+      ExpressionAttributeValues: { ':bucket': ALL_FEED_PARTITION },
     });
     expect(onIndex.items.map((item) => item.id).sort()).toEqual(stored.map((p) => p.id).sort());
     for (const item of onIndex.items) expect(item).not.toHaveProperty('terms');
@@ -733,5 +735,26 @@ describe('aws: Home in two waves', () => {
     const rest = calls.slice(40);
     expect(rest.map((c) => c.operation).sort()).toEqual(['BatchGetItem', 'Query']);
     expect(Math.max(...rest.map((c) => c.start))).toBeLessThan(Math.min(...rest.map((c) => c.end)));
+  });
+});
+
+describe('aws: the All feed in one index Query', () => {
+  it('PhotoStore.listAll of a site with one photo a month for a year reads a page in one Query, and pages on with the cursor', async () => {
+    const calls: StoreCall[] = [];
+    const storage = await open(awsConfigOf(await freshAwsEnv()), AWS_TEST_TIMEOUT_MS, (c) => calls.push(c));
+    const owner = await createUser(storage);
+    const month = 31 * 24 * 60 * 60_000;
+    const now = Date.now();
+    const photos = Array.from({ length: 12 }, (_, m) => newPhoto(owner, { id: ulid(now - m * month) }));
+    for (const photo of photos) await storage.photos.create(photo);
+    await storage.photos.listAll({ limit: 50 }); // this worker's first read of the FEED#ALL marker
+    calls.length = 0;
+    const page = await storage.photos.listAll({ limit: 50 });
+    expect(page.items.map((p) => p.id)).toEqual(photos.map((p) => p.id));
+    expect(page.next).toBeNull();
+    expect(calls.filter((c) => c.store === 'dynamodb').map((c) => c.operation)).toEqual(['Query']);
+    const first = await storage.photos.listAll({ limit: 5 });
+    const second = await storage.photos.listAll({ limit: 5, before: first.next! });
+    expect([...first.items, ...second.items].map((p) => p.id)).toEqual(photos.slice(0, 10).map((p) => p.id));
   });
 });

@@ -5,6 +5,7 @@ import { byId, emptyPage, toPage } from '../paging';
 import type { DynamoClient, Item } from './dynamo-client';
 import {
   ALL_FEED_INDEX,
+  ALL_FEED_PARTITION,
   allFeedBucket,
   bucketStart,
   ENTITY,
@@ -49,10 +50,11 @@ const cursorAt = (ms: number): string => `${encodeTime(ms, 10)}${'0'.repeat(16)}
 type FeedIndex = typeof ALL_FEED_INDEX | typeof GSI1;
 
 /**
- * Access pattern "every photo, newest first": the month buckets (`ALL#2026-11`, sorted by photo
- * id) of ALL_FEED_INDEX, walked from the cursor's month (or now) back to the FEED#ALL marker.
- * Until indexFeed has given every older photo its `feed_bucket` and named ALL_FEED_INDEX in the
- * marker, the walk reads GSI1 instead, and new photos are written to both indexes.
+ * Access pattern "every photo, newest first": ALL_FEED_INDEX's one partition, sorted by photo id,
+ * below the cursor. Until indexFeed has given every older photo its `feed_bucket` and named
+ * ALL_FEED_INDEX in the FEED#ALL marker, the feed walks GSI1's month buckets (`ALL#2026-11`) from
+ * the cursor's month (or now) back to the marker's first bucket instead, and new photos are
+ * written to both indexes.
  */
 export class AllFeed {
   /** The oldest feed bucket this process knows the marker already covers. */
@@ -67,7 +69,7 @@ export class AllFeed {
     private readonly table: string,
   ) {}
 
-  /** At most MAX_FEED_BUCKETS_PER_PAGE buckets per page. */
+  /** One Query of ALL_FEED_INDEX; on GSI1, at most MAX_FEED_BUCKETS_PER_PAGE month buckets per page. */
   async list(page: PageRequest): Promise<Page<Photo>> {
     const marker = await this.firstBucket();
     if (!marker) {
@@ -76,6 +78,10 @@ export class AllFeed {
       return emptyPage();
     }
     const want = page.limit + 1;
+    if (marker.index === ALL_FEED_INDEX) {
+      const items = await this.queryBucket(ALL_FEED_INDEX, ALL_FEED_PARTITION, page.before, want);
+      return toPage(items.map(toPhoto), page.limit, byId);
+    }
     const found: Item[] = [];
     let bucket = page.before ? allFeedBucket(page.before) : feedBucketOf(Date.now() + FEED_CLOCK_SKEW_MS);
     let lastRead = bucket;
@@ -177,24 +183,26 @@ export async function indexFeed(
   table: string,
   options: { settleMs?: number } = {},
 ): Promise<number> {
-  const photos = (filter: string) =>
+  const photos = (filter: string, values: Record<string, string> = {}) =>
     db.scanPages({
       TableName: table,
       // By key shape rather than `type`, so items written by the original application count too.
       FilterExpression: `SK = :meta AND begins_with(PK, :photo) AND ${filter}`,
-      ExpressionAttributeValues: { ':meta': photoKey('').SK, ':photo': photoPartition('') },
+      ExpressionAttributeValues: { ':meta': photoKey('').SK, ':photo': photoPartition(''), ...values },
       ProjectionExpression: 'PK, SK, id',
       ConsistentRead: true,
     });
   let indexed = 0;
-  for await (const items of photos(`attribute_not_exists(${FEED_BUCKET_ATTRIBUTE})`)) {
+  // Also a `feed_bucket` other than ALL_FEED_PARTITION (the index's first hours had month buckets).
+  const notInIndex = `(attribute_not_exists(${FEED_BUCKET_ATTRIBUTE}) OR ${FEED_BUCKET_ATTRIBUTE} <> :all)`;
+  for await (const items of photos(notInIndex, { ':all': ALL_FEED_PARTITION })) {
     for (const item of items) {
       const isSet = await db.update({
         TableName: table,
         Key: { PK: String(item.PK), SK: String(item.SK) },
         UpdateExpression: `SET ${FEED_BUCKET_ATTRIBUTE} = :bucket`,
         ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':bucket': allFeedBucket(String(item.id)) },
+        ExpressionAttributeValues: { ':bucket': ALL_FEED_PARTITION },
       });
       if (isSet) indexed++;
     }

@@ -63,13 +63,20 @@ export const GSI1 = 'GSI1';
  */
 export const AUTHOR_INDEX = 'ByAuthor';
 /**
- * The photos table's All-feed index: partition `feed_bucket` (the photo's month, `ALL#2026-11`),
- * sort `id`. Only photo META items carry both attributes. It projects just what a feed answer
- * shows (tables.ts), not the search terms, so a page reads about half the bytes GSI1 (every
- * attribute) did. Photos written before it have their `feed_bucket` set by indexFeed.
+ * The photos table's All-feed index: partition `feed_bucket`, sort `id`. Only photo META items
+ * carry both attributes. It projects just what a feed answer shows (tables.ts), not the search
+ * terms, so a page reads about half the bytes GSI1 (every attribute) did. Photos written before
+ * it have their `feed_bucket` set by indexFeed.
  */
 export const ALL_FEED_INDEX = 'AllFeed';
 export const FEED_BUCKET_ATTRIBUTE = 'feed_bucket';
+/**
+ * Every photo's `feed_bucket`: one partition, so a page is one Query however many months lie
+ * between its photos (a site with a few photos a month would need a Query per month with month
+ * buckets). The current month's partition took every new photo and nearly every feed read
+ * anyway, so one partition is no hotter.
+ */
+export const ALL_FEED_PARTITION = 'ALL';
 
 const PHOTO = 'PHOTO#';
 const LIKE = 'LIKE#';

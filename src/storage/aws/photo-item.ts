@@ -1,7 +1,7 @@
 import type { NewPhoto, Photo } from '../../domain/types';
 import type { EventRef } from './activity-items';
 import type { Item } from './dynamo-client';
-import { allFeedBucket, ENTITY, photoKey } from './keys';
+import { ALL_FEED_PARTITION, allFeedBucket, ENTITY, photoKey } from './keys';
 
 /** A photo's META item in lumina_photos: the record every list shows. */
 export interface PhotoItem extends Item {
@@ -47,12 +47,11 @@ export function mentionEventsOf(item: Item): EventRef[] {
  * that read that index until indexFeed has run (all-feed.ts).
  */
 export function toPhotoItem(photo: NewPhoto, terms: string[], withGsi1: boolean): PhotoItem {
-  const bucket = allFeedBucket(photo.id);
   return {
     ...photoKey(photo.id),
     type: ENTITY.photo,
-    feed_bucket: bucket,
-    ...(withGsi1 ? { GSI1PK: bucket, GSI1SK: photo.id } : {}),
+    feed_bucket: ALL_FEED_PARTITION,
+    ...(withGsi1 ? { GSI1PK: allFeedBucket(photo.id), GSI1SK: photo.id } : {}),
     id: photo.id,
     user_id: photo.userId,
     username: photo.username,

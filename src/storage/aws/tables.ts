@@ -66,10 +66,10 @@ const gsi1Attributes = [
 ];
 
 /**
- * ALL_FEED_INDEX (keys.ts) serves the All feed: partition = month bucket, sort = photo id. Only
- * photo META items carry `feed_bucket`, so the index is sparse, and it projects just what a feed
- * answer shows (photo-item.ts FEED_ATTRIBUTES): a page is read from the index without a second
- * fetch and without the photos' search terms.
+ * ALL_FEED_INDEX (keys.ts) serves the All feed: one partition (ALL_FEED_PARTITION), sort = photo
+ * id. Only photo META items carry `feed_bucket`, so the index is sparse, and it projects just
+ * what a feed answer shows (photo-item.ts FEED_ATTRIBUTES): a page is read from the index without
+ * a second fetch and without the photos' search terms.
  */
 const allFeedIndex = {
   ...indexOn(ALL_FEED_INDEX, FEED_BUCKET_ATTRIBUTE, 'id'),
