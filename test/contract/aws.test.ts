@@ -2,7 +2,14 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { ulid } from 'ulid';
-import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsConfig } from '../../src/config';
 import { Unavailable } from '../../src/domain/errors';
@@ -25,6 +32,8 @@ import {
   photoKey,
 } from '../../src/storage/aws/keys';
 import { indexLikers, indexLikes } from '../../src/storage/aws/likes';
+import { toPhotoItem } from '../../src/storage/aws/photo-item';
+import { ensureTables, tableDefinitions } from '../../src/storage/aws/tables';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
 import { migrate, MIGRATIONS } from '../../src/storage/aws/migrations';
 import { conversationIdOf, type ActivityEvent, type Photo } from '../../src/domain/types';
@@ -756,5 +765,59 @@ describe('aws: the All feed in one index Query', () => {
     const first = await storage.photos.listAll({ limit: 5 });
     const second = await storage.photos.listAll({ limit: 5, before: first.next! });
     expect([...first.items, ...second.items].map((p) => p.id)).toEqual(photos.slice(0, 10).map((p) => p.id));
+  });
+});
+
+describe('aws: set-up of a photos table from before AllFeed', () => {
+  it('ensureTables adds AllFeed to a photos table that has only GSI1, and indexFeed moves its photos there', async () => {
+    const base = awsTestConfig();
+    const token = randomToken(8);
+    const tables = {
+      photos: `lumina_u${token}_photos`,
+      comments: `lumina_u${token}_comments`,
+      messages: `lumina_u${token}_messages`,
+    };
+    const config: AwsConfig = { ...base, dynamodb: { ...base.dynamodb, tables } };
+    const client = createDynamoDbClient(config, 10_000);
+    const raw = new DynamoClient(client);
+    try {
+      // The photos table as the previous version made it, holding a photo of that version.
+      const [photosTable] = tableDefinitions(tables);
+      await client.send(
+        new CreateTableCommand({
+          ...photosTable!,
+          AttributeDefinitions: photosTable!.AttributeDefinitions!.filter((a) =>
+            /^(PK|SK|GSI1PK|GSI1SK)$/.test(a.AttributeName!),
+          ),
+          GlobalSecondaryIndexes: photosTable!.GlobalSecondaryIndexes!.filter((i) => i.IndexName === GSI1),
+        }),
+      );
+      const owner = await createUser(await make());
+      const photo = newPhoto(owner, { caption: 'from before' });
+      const { feed_bucket: _, ...oldItem } = toPhotoItem(photo, ['before'], true);
+      await raw.transact({ photo: { Put: { TableName: tables.photos, Item: oldItem } } });
+      await raw.update({
+        TableName: tables.photos,
+        Key: feedMarkerKey(),
+        UpdateExpression: 'SET first_bucket = :bucket',
+        ExpressionAttributeValues: { ':bucket': allFeedBucket(photo.id) },
+      });
+
+      await ensureTables(client, tables);
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tables.photos }));
+      expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(
+        [ALL_FEED_INDEX, GSI1].sort(),
+      );
+      expect(await indexFeed(raw, tables.photos, { settleMs: 0 })).toBe(1);
+      const storage = await open(config);
+      expect((await storage.photos.listAll({ limit: 10 })).items).toEqual([
+        { ...photo, editedAt: null, likes: 0, commentCount: 0 },
+      ]);
+    } finally {
+      for (const TableName of Object.values(tables)) {
+        await client.send(new DeleteTableCommand({ TableName })).catch(() => undefined);
+      }
+      client.destroy();
+    }
   });
 });
