@@ -59,8 +59,14 @@ export function setErrorStatus(res: ServerResponse, e: HttpError): void {
 
 /** JSON errors for /api (exactly `{message, code}`), the error page for everything else. */
 export function renderError(resolve: ResolveError): ErrorRequestHandler {
-  return (err: unknown, req, res, next) => {
-    if (res.headersSent) return next(err);
+  return (err: unknown, req, res, _next) => {
+    if (res.headersSent) {
+      // Too late for an answer (a stream failed part-way): log it like any other, and cut the
+      // connection so the client sees a broken answer, never a complete-looking one.
+      resolve(err, req.id);
+      res.destroy();
+      return;
+    }
     const e = resolve(err, req.id);
     setErrorStatus(res, e);
     if (isApi(req)) {

@@ -23,7 +23,8 @@ export interface ZipEntry {
  * A client that goes away stops the work: the entries are not read further, the open source is
  * closed. A failure after the headers were sent (a store that breaks mid-way) cuts the
  * connection without the zip's final directory and without the response's terminating chunk, so
- * no client can mistake the partial archive for a complete one. Resolves when it is over either way.
+ * no client can mistake the partial archive for a complete one, and rejects with the failure (for
+ * the error middleware to log). Resolves when it is sent, or when the client has gone.
  */
 export async function sendZip(
   res: Response,
@@ -40,7 +41,14 @@ export async function sendZip(
   });
   const sent = pipeline(zip.outputStream, res);
   // Rejects as soon as the answer fails (client gone, socket error), whatever the loop awaits.
-  const failed = sent.then(() => new Promise<never>(() => undefined));
+  let isClientGone = false;
+  const failed = sent.then(
+    () => new Promise<never>(() => undefined),
+    (err: unknown) => {
+      isClientGone = true;
+      throw err;
+    },
+  );
   failed.catch(() => undefined);
   let source: Readable | null = null;
   try {
@@ -56,10 +64,12 @@ export async function sendZip(
     }
     zip.end();
     await sent;
-  } catch {
+  } catch (err) {
     // Headers are gone: the only honest signal left is a connection cut short.
     source?.destroy();
     res.destroy();
+    // A source that failed (a store part-way) is the error middleware's to log; a client that left is not an error.
+    if (!isClientGone) throw err;
   }
 }
 

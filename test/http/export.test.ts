@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { readAll } from '../contract/fixtures';
 import { makeJpeg } from '../support/images';
 import { makeTestApp, postPhoto, signedInAgent, username, type TestApp } from '../support/app';
+import { keptLogger } from '../support/log-lines';
 import { binary, jsonOf, unzip } from '../support/zip';
 
 type Agent = Awaited<ReturnType<typeof signedInAgent>>['agent'];
@@ -27,8 +28,9 @@ async function exportOf(agent: Agent, path = '/api/users/me/export'): Promise<Ma
 describe('download my data (GET /api/users/me/export)', () => {
   let t: TestApp;
   let server: Server;
+  const log = keptLogger<{ level: number; msg: string; reqId?: string; err?: { message: string } }>('warn');
   beforeAll(async () => {
-    t = await makeTestApp({ RATE_LIMIT_EXPORT_MAX: '3' });
+    t = await makeTestApp({ RATE_LIMIT_EXPORT_MAX: '3' }, {}, log.logger);
     server = createServer(t.app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
@@ -177,6 +179,12 @@ describe('download my data (GET /api/users/me/export)', () => {
       return { ...stored!, body: broken };
     });
     await expect(me.agent.get('/api/users/me/export').buffer(true).parse(binary)).rejects.toThrow();
+    // The failure is logged once with the request id, like any error answered before the headers.
+    await vi.waitFor(() =>
+      expect(log.lines.filter((l) => l.err?.message === 'the store went away')).toEqual([
+        expect.objectContaining({ level: 50, msg: 'unhandled error', reqId: expect.any(String) }),
+      ]),
+    );
   });
 
   it('export whose client goes away part-way stops reading the stores and closes the open image', async () => {
