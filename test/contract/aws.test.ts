@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AwsConfig } from '../../src/config';
+import { requestEventId } from '../../src/domain/activity';
 import { Unavailable } from '../../src/domain/errors';
 import type { Storage, StoreCall, StoreCallListener } from '../../src/ports';
 import { createAwsStorage } from '../../src/storage/aws';
@@ -511,6 +512,49 @@ describe('aws: likes under their users', () => {
       await raw.get({ TableName: table, Key: likedKey(fan.id, p1.id), ConsistentRead: true }),
     ).toBeNull();
     expect(await raw.get({ TableName: table, Key: likeKey(p1.id, fan.id), ConsistentRead: true })).toBeNull();
+  });
+});
+
+describe('aws: undoing an act deletes its events by key', () => {
+  it('unlike, comment delete and a cancelled request read no index (no Query at all) and leave no event, even of an event no index could find', async () => {
+    const calls: StoreCall[] = [];
+    const storage = await open(awsTestConfig(), AWS_TEST_TIMEOUT_MS, (call) => calls.push(call));
+    const [owner, fan] = await createUsers(storage, 2);
+    const photo = await storage.photos.create(newPhoto(owner!));
+    const eventOf = (id: string, kind: ActivityEvent['kind'], subjectId: string | null): ActivityEvent => ({
+      id,
+      recipientId: owner!.id,
+      kind,
+      actorId: fan!.id,
+      actorUsername: fan!.username,
+      photoId: kind === 'friend_request' ? null : photo.id,
+      subjectId,
+      text: null,
+      createdAt: new Date(timeOfId(id)),
+    });
+    await storage.photos.like(photo.id, fan!.id, eventOf(newId(), 'like', null));
+    const commentId = newId();
+    const comment = {
+      id: commentId,
+      photoId: photo.id,
+      userId: fan!.id,
+      username: fan!.username,
+      text: 'hi',
+      createdAt: new Date(timeOfId(commentId)),
+    };
+    await storage.comments.add(comment, undefined, [eventOf(commentId, 'comment', commentId)]);
+    const request = await storage.friends.create(fan!.id, owner!.id, (r) =>
+      eventOf(requestEventId(r.id, r.createdAt), 'friend_request', String(r.id)),
+    );
+    expect((await storage.activity.list(owner!.id, { limit: 10 })).items).toHaveLength(3);
+    calls.length = 0;
+    await storage.photos.unlike(photo.id, fan!.id);
+    await storage.comments.delete(photo.id, commentId);
+    await storage.friends.remove(request.id, 'pending');
+    const dynamo = calls.filter((c) => c.store === 'dynamodb').map((c) => c.operation);
+    expect(dynamo).not.toContain('Query');
+    expect(dynamo.filter((op) => op === 'TransactWriteItems')).toHaveLength(2);
+    expect((await storage.activity.list(owner!.id, { limit: 10 })).items).toEqual([]);
   });
 });
 
