@@ -1,8 +1,8 @@
 /**
  * npm run sweep [-- --grace-minutes N]
  *
- * Removes image objects that no photo owns and that are older than the grace period (default
- * SWEEP_GRACE_MINUTES), with the comments of photos whose delete died half-way, and reports any
+ * Finishes photo deletes that died half-way, removes image objects that no photo owns and that
+ * are older than the grace period (default SWEEP_GRACE_MINUTES), and reports any
  * photo listed without its images. Safe while the site runs; worker 0 also runs it on a schedule.
  */
 import { join } from 'node:path';
@@ -21,9 +21,11 @@ async function main(args: string[]): Promise<void> {
   try {
     const report = await container.services.sweep.sweepImages(graceMs);
     console.log(
-      `looked at ${report.scanned} image objects, removed ${report.removed.length}` +
+      `finished ${report.finishedDeletes.length} photo deletes that had died half-way` +
+        `; looked at ${report.scanned} image objects, removed ${report.removed.length}` +
         `; photos without images: ${report.photosWithoutImages.length}`,
     );
+    for (const id of report.finishedDeletes) console.log(`finished the delete of photo ${id}`);
     for (const key of report.removed) console.log(`removed ${key}`);
     for (const id of report.photosWithoutImages) console.log(`photo without images: ${id}`);
     if (report.photosWithoutImages.length > 0) process.exitCode = 2;

@@ -52,7 +52,11 @@ async function main(): Promise<void> {
           container.services.sweep
             .sweepImages(config.sweep.graceMs)
             .then((report) => {
-              const summary = { scanned: report.scanned, removed: report.removed.length };
+              const summary = {
+                finishedDeletes: report.finishedDeletes.length,
+                scanned: report.scanned,
+                removed: report.removed.length,
+              };
               if (report.photosWithoutImages.length > 0) {
                 logger.error(
                   { ...summary, photosWithoutImages: report.photosWithoutImages },

@@ -284,8 +284,19 @@ export interface PhotoStore extends Pingable {
    * Deletes the photo, its owner's-index entry, its search terms and all of its likes, with the
    * events of its caption's mentions and of its likes (found by key, never through an index).
    * Returns the deleted photo (for its image keys), or null if it did not exist. Comments are the CommentStore's.
+   *
+   * Resumable: the first write removes the photo from every read and, with it, keeps a record of
+   * the delete (the photo as it was). The record stays until finishDelete, which the caller runs
+   * once everything else the photo owned (comments, activity, image objects) is gone. delete()
+   * of a photo that is gone but whose record is left does the store's part again and returns
+   * the photo from the record, so a delete that died half-way is finished by running it again
+   * (the sweep does, from unfinishedDeletes).
    */
   delete(id: string): Promise<Photo | null>;
+  /** The last step of a delete: forgets its record. Nothing happens when there is none. */
+  finishDelete(id: string): Promise<void>;
+  /** Photos whose delete began before `startedBefore` and whose record is still there (every one of them). */
+  unfinishedDeletes(startedBefore: Date): Promise<Photo[]>;
   /**
    * Photos of any of `ownerIds`, newest first (by id), strictly older than `page.before`. With
    * `viewerId`, also `liked`: the page's photos that viewer has liked (as likedBy would answer),

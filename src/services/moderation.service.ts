@@ -148,6 +148,7 @@ export class ModerationService {
       (k): k is string => k !== null,
     );
     await this.blobs.delete(keys);
+    await this.photos.finishDelete(target.id);
   }
 
   private async authorOf(target: ReportTarget): Promise<UserId> {

@@ -207,7 +207,11 @@ export class PhotoService {
     return { items: page.items.map((p, i) => ({ ...p, latestComments: latest[i] ?? [] })), next: page.next };
   }
 
-  /** Deletes metadata first (the photo disappears at once), then comments, then both files. */
+  /**
+   * Deletes metadata first (the photo disappears at once, and the store keeps a record of the
+   * delete), then comments and the image files, then the record: a delete that dies
+   * half-way is finished by the sweep (ports.ts PhotoStore.delete).
+   */
   async delete(viewer: Viewer, id: string): Promise<void> {
     const photo = await this.photos.get(id);
     if (!photo) throw noSuch('photo');
@@ -216,6 +220,7 @@ export class PhotoService {
     if (!deleted) throw noSuch('photo');
     await this.comments.deleteAllForPhoto(id);
     await this.blobs.delete(imageKeysOf(deleted));
+    await this.photos.finishDelete(id);
   }
 
   /**

@@ -11,6 +11,8 @@ export interface SweepReport {
   removed: string[];
   /** Photos listed without one of their images: should never happen; reported, never acted on. */
   photosWithoutImages: string[];
+  /** Photos whose delete had died half-way (begun before the grace period), now finished. */
+  finishedDeletes: string[];
 }
 
 /** The objects of one photo, as the listing finds them. */
@@ -31,11 +33,12 @@ const CONCURRENCY = 8;
  * store timing out) in between leaves image objects that no photo owns. Such an object is removed
  * once it is older than `graceMs`, which must be longer than any upload can stay in flight (the
  * image processing plus every store call with its timeout), so an object whose photo is still
- * being written is never taken. The comments of a photo whose delete died half-way go with its
- * objects (the delete removes the photo first, then its comments, then its objects).
+ * being written is never taken. A photo delete that died half-way left its record in the photo
+ * store (ports.ts PhotoStore.delete): once older than `graceMs` it is run again to the end. The
+ * comments of a photo whose objects no photo owns go with them.
  *
- * Cost: one listing of every image object and one photo read per photo folder, so it runs
- * rarely (SWEEP_INTERVAL_MINUTES), in one worker only.
+ * Cost: one read of the unfinished deletes, one listing of every image object and one photo
+ * read per photo folder, so it runs rarely (SWEEP_INTERVAL_MINUTES), in one worker only.
  */
 export class SweepService {
   constructor(
@@ -48,7 +51,17 @@ export class SweepService {
   async sweepImages(graceMs: number): Promise<SweepReport> {
     const startedAt = this.now();
     const cutoff = startedAt - graceMs;
-    const report: SweepReport = { scanned: 0, removed: [], photosWithoutImages: [] };
+    const report: SweepReport = { scanned: 0, removed: [], photosWithoutImages: [], finishedDeletes: [] };
+
+    // Deletes that died half-way (their photo is gone; its record is not): every step again, in
+    // PhotoService.delete's order, the record last. Younger ones may still be running.
+    for (const photo of await this.photos.unfinishedDeletes(new Date(cutoff))) {
+      await this.photos.delete(photo.id);
+      await this.comments.deleteAllForPhoto(photo.id);
+      await this.blobs.delete(imageKeysOf(photo));
+      await this.photos.finishDelete(photo.id);
+      report.finishedDeletes.push(photo.id);
+    }
     const listed = new Set<string>();
 
     // Objects come in key order, so each photo's objects arrive together.

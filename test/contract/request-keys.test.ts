@@ -90,7 +90,9 @@ describe('aws: request keys', () => {
     const client = createDynamoDbClient(config, AWS_TEST_TIMEOUT_MS);
     try {
       for (const table of Object.values(config.dynamodb.tables)) {
-        const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
+        const { TimeToLiveDescription } = await client.send(
+          new DescribeTimeToLiveCommand({ TableName: table }),
+        );
         expect(TimeToLiveDescription, table).toMatchObject({
           TimeToLiveStatus: 'ENABLED',
           AttributeName: TTL_ATTRIBUTE,

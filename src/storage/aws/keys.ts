@@ -53,6 +53,7 @@ export const ENTITY = {
   requestKey: 'request_key',
   activity: 'activity',
   activityRead: 'activity_read',
+  photoDelete: 'photo_delete',
 } as const;
 
 export const GSI1 = 'GSI1';
@@ -231,6 +232,16 @@ export const inboxKey = (userId: UserId, otherUserId: UserId): ItemKey => ({
   PK: inboxPartition(userId),
   SK: `${INBOX_SORT_PREFIX}${otherUserId}`,
 });
+
+// --- photo deletes (lumina_photos) -----------------------------------------------------------
+
+/**
+ * Every unfinished photo delete, one item each, in one partition: there are few at any time (an
+ * item lives as long as its delete runs, or until the sweep finishes a delete that died), and
+ * the sweep reads the partition whole.
+ */
+export const PHOTO_DELETES_PARTITION = 'PHOTO_DELETES';
+export const photoDeleteKey = (photoId: string): ItemKey => ({ PK: PHOTO_DELETES_PARTITION, SK: photoId });
 
 // --- request keys (any table) --------------------------------------------------------------
 

@@ -10,9 +10,12 @@ import type { DynamoClient, Item, TransactItem } from './dynamo-client';
 import {
   allFeedBucket,
   ENTITY,
+  FEED_BUCKET_ATTRIBUTE,
   feedMarkerKey,
   likedKey,
   ownerIndexKey,
+  PHOTO_DELETES_PARTITION,
+  photoDeleteKey,
   photoKey,
   requestKeyKey,
   termKey,
@@ -24,6 +27,23 @@ import { isLiveRequestKey, requestKeyAge, requestKeyCondition } from './request-
 
 /** DynamoDB allows at most 100 actions in one TransactWrite. */
 const MAX_TRANSACTION_ITEMS = 100;
+
+/**
+ * The record of a delete about to begin: META's attributes under PHOTO_DELETES, without the keys
+ * of any index (so no feed lists it), with its terms (worked out again for photos stored before
+ * META kept them) and the time the delete began.
+ */
+function toDeleteRecord(item: Item): Item {
+  const { PK: _pk, SK: _sk, GSI1PK: _g1pk, GSI1SK: _g1sk, [FEED_BUCKET_ATTRIBUTE]: _bucket, ...rest } = item;
+  const terms = Array.isArray(item.terms) ? (item.terms as string[]) : photoTerms(toPhoto(item));
+  return {
+    ...rest,
+    ...photoDeleteKey(String(item.id)),
+    type: ENTITY.photoDelete,
+    terms: [...new Set(terms)],
+    deleted_at: new Date().toISOString(),
+  };
+}
 
 /**
  * Photos, likes, owners' index and search terms in lumina_photos. No Scan anywhere. Each list
@@ -153,18 +173,49 @@ export class DynamoPhotoStore implements PhotoStore {
   }
 
   /**
-   * Reads META, deletes it with the owner's index item and the caption's mention events in one
-   * transaction (so a concurrent delete returns null), then the term items and every like with
-   * its event (queried page by page).
+   * Resumable (ports.ts PhotoStore.delete). One transaction deletes META, the owner's index item
+   * and the caption's mention events (so a concurrent delete returns null) and puts the delete's
+   * record: META's attributes without its index keys, under PHOTO_DELETES (keys.ts). Then the
+   * term items and every like with its event (queried page by page) go. Of a photo whose META is
+   * gone but whose record is left, it does those again from the record.
    */
   async delete(id: string): Promise<Photo | null> {
     const item = await this.getMeta(id);
-    if (!item) return null;
-    const photo = toPhoto(item);
-    const failed = await this.db.transact(this.metaDeletes(item, photo, 'attribute_exists(PK)'));
-    if (failed) return null;
-    await this.deleteOwned(item, photo);
+    const record = item
+      ? toDeleteRecord(item)
+      : await this.db.get({ TableName: this.table, Key: photoDeleteKey(id), ConsistentRead: true });
+    if (!record) return null;
+    const photo = toPhoto(record);
+    if (item) {
+      const failed = await this.db.transact({
+        ...this.metaDeletes(item, photo, 'attribute_exists(PK)'),
+        record: { Put: { TableName: this.table, Item: record } },
+      });
+      if (failed) return null;
+    }
+    await this.deleteOwned(record, photo);
     return photo;
+  }
+
+  async finishDelete(id: string): Promise<void> {
+    await this.db.delete({ TableName: this.table, Key: photoDeleteKey(id) });
+  }
+
+  async unfinishedDeletes(startedBefore: Date): Promise<Photo[]> {
+    const photos: Photo[] = [];
+    for await (const items of this.db.queryPages({
+      TableName: this.table,
+      KeyConditionExpression: 'PK = :deletes',
+      FilterExpression: 'deleted_at < :before',
+      ExpressionAttributeValues: {
+        ':deletes': PHOTO_DELETES_PARTITION,
+        ':before': startedBefore.toISOString(),
+      },
+      ConsistentRead: true,
+    })) {
+      photos.push(...items.map(toPhoto));
+    }
+    return photos;
   }
 
   listByOwners(ownerIds: UserId[], page: PageRequest, viewerId?: UserId): Promise<OwnersPage> {

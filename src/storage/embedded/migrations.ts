@@ -311,6 +311,20 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX inbox_recent ON inbox (user_id, last_message_id);
     `,
   },
+  {
+    version: 13,
+    name: 'photo deletes: the record of each unfinished delete',
+    sql: `
+      -- Written with the photo's removal, removed by the delete's last step (ports.ts
+      -- PhotoStore.delete): the photo row as JSON, and when the delete began.
+      CREATE TABLE photo_deletes (
+        photo_id TEXT PRIMARY KEY,
+        photo TEXT NOT NULL,
+        deleted_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX photo_deletes_started ON photo_deletes (deleted_at);
+    `,
+  },
 ];
 
 /**

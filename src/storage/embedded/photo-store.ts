@@ -72,6 +72,11 @@ export class SqlitePhotoStore implements PhotoStore {
   private readonly createTx;
   private readonly editTx;
   private readonly deleteTx;
+  private readonly recordDelete;
+  private readonly deleteRecord;
+  private readonly forgetDelete;
+  private readonly deletesBefore;
+  private readonly purgeTx;
   private readonly ownersTx;
   private readonly likeTx;
   private readonly unlikeTx;
@@ -168,11 +173,33 @@ export class SqlitePhotoStore implements PhotoStore {
         return row;
       },
     );
-    // Every event about the photo goes with it (its likes', comments', caption's).
+    this.recordDelete = db.prepare<[string, string, number]>(
+      'INSERT OR REPLACE INTO photo_deletes (photo_id, photo, deleted_at) VALUES (?, ?, ?)',
+    );
+    this.deleteRecord = db
+      .prepare<[string], string>('SELECT photo FROM photo_deletes WHERE photo_id = ?')
+      .pluck();
+    this.forgetDelete = db.prepare<[string]>('DELETE FROM photo_deletes WHERE photo_id = ?');
+    this.deletesBefore = db
+      .prepare<[number], string>('SELECT photo FROM photo_deletes WHERE deleted_at < ? ORDER BY photo_id')
+      .pluck();
+    // The row goes (its terms and likes with it, by foreign key) with every event about the photo
+    // (its likes', comments', caption's), and the delete's record comes, in one transaction; of a
+    // photo already gone, the record's row.
     this.deleteTx = db.transaction((id: string): PhotoRow | undefined => {
       const row = this.byId.get(id);
-      if (row) this.removePhoto.run(id);
+      if (!row) {
+        const recorded = this.deleteRecord.get(id);
+        return recorded === undefined ? undefined : (JSON.parse(recorded) as PhotoRow);
+      }
+      this.removePhoto.run(id);
       this.events.deletePhoto(id);
+      this.recordDelete.run(id, JSON.stringify(row), Date.now());
+      return row;
+    });
+    this.purgeTx = db.transaction((id: string): PhotoRow | undefined => {
+      const row = this.deleteTx.immediate(id);
+      this.forgetDelete.run(id);
       return row;
     });
     // One read transaction, so the per-owner queries and the fetch see one snapshot.
@@ -243,9 +270,27 @@ export class SqlitePhotoStore implements PhotoStore {
     });
   }
 
-  /** One transaction takes everything (likes and terms cascade), so this is delete(). */
+  /**
+   * One transaction takes everything (likes and terms cascade), so this is delete() that keeps
+   * no record of itself: the account deletion that purges is resumable on its own.
+   */
   purge(id: string): Promise<Photo | null> {
-    return this.delete(id);
+    return run(() => {
+      const row = this.purgeTx.immediate(id);
+      return row ? toPhoto(row) : null;
+    });
+  }
+
+  finishDelete(id: string): Promise<void> {
+    return run(() => {
+      this.forgetDelete.run(id);
+    });
+  }
+
+  unfinishedDeletes(startedBefore: Date): Promise<Photo[]> {
+    return run(() =>
+      this.deletesBefore.all(startedBefore.getTime()).map((json) => toPhoto(JSON.parse(json) as PhotoRow)),
+    );
   }
 
   /**
