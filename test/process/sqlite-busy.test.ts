@@ -18,7 +18,11 @@ interface Timed {
 async function timed(call: () => Promise<{ status: number; body: any }>): Promise<Timed> {
   const started = Date.now();
   const answer = await call();
-  return { status: answer.status, message: answer.body?.message as string | undefined, ms: Date.now() - started };
+  return {
+    status: answer.status,
+    message: answer.body?.message as string | undefined,
+    ms: Date.now() - started,
+  };
 }
 
 /**
@@ -54,7 +58,9 @@ describe('a worker on the embedded backend while another process holds the write
     try {
       let writing = true;
       const pending = Promise.all(
-        Array.from({ length: 4 }, (_, i) => timed(() => member.call('PATCH', '/api/users/me', { bio: `bio ${i}` }))),
+        Array.from({ length: 4 }, (_, i) =>
+          timed(() => member.call('PATCH', '/api/users/me', { bio: `bio ${i}` })),
+        ),
       ).finally(() => (writing = false));
       // A read needs no lock in WAL mode: it is answered while the writes wait.
       await new Promise((resolve) => setTimeout(resolve, 50));
