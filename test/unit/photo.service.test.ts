@@ -44,6 +44,7 @@ function photoStore(options: { failCreate?: boolean } = {}) {
       photos.delete(id);
       return Promise.resolve(p);
     },
+    finishDelete: () => Promise.resolve(),
     likedBy: () => Promise.resolve(new Set<string>()),
   };
   return { photos, store: store as unknown as PhotoStore };
