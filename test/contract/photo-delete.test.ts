@@ -13,7 +13,7 @@ import { createDynamoDbClient, DynamoClient } from '../../src/storage/aws/dynamo
 import { likedKey, likeKey, termKey } from '../../src/storage/aws/keys';
 import { createEmbeddedStorage } from '../../src/storage/embedded';
 import { startDynamoDbFaults } from '../support/dynamodb-faults';
-import { AWS_TEST_TIMEOUT_MS, awsTestConfig } from '../support/aws-env';
+import { AWS_TEST_TIMEOUT_MS, awsConfigOf, freshAwsEnv } from '../support/aws-env';
 import { createUsers, newComment, newPhoto, uniqueWord } from './fixtures';
 
 /**
@@ -125,7 +125,8 @@ deleteDiesHalfWay(
   'aws',
   () =>
     (aws ??= (async () => {
-      const config = awsTestConfig();
+      // Tables and a bucket of its own: a sweep with no grace period takes whatever it finds.
+      const config = awsConfigOf(await freshAwsEnv());
       const faults = await startDynamoDbFaults(config.dynamodb.endpoint ?? '');
       const storage = await createAwsStorage(
         { ...config, dynamodb: { ...config.dynamodb, endpoint: faults.endpoint } },
