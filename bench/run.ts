@@ -51,7 +51,7 @@ import {
 import { makePhotoJpeg } from './images';
 import { cookieFrom, headerBytes, multipart, request } from './lib/http';
 import { load, percentile, type LoadResult } from './lib/load';
-import { perRequest, readMetrics, type MetricsSnapshot, type PerRequest } from './lib/metrics';
+import { perRequest, readMemory, readMetrics, type MetricsSnapshot, type PerRequest } from './lib/metrics';
 import {
   appVariantServer,
   bareServer,
@@ -417,6 +417,8 @@ async function addPhoto(
 /** A row's load figures with what the workers spent on it. */
 interface Measured extends LoadResult {
   cpuMs: number;
+  /** The kernel's part of cpuMs. */
+  systemMs: number;
   rssMiB: number[];
   calls: PerRequest;
 }
@@ -467,6 +469,7 @@ async function measure(
   const result: Measured = {
     ...loaded,
     cpuMs: usage.cpuMs / loaded.requests,
+    systemMs: usage.systemMs / loaded.requests,
     rssMiB: usage.peakRssMiB,
     calls,
   };
@@ -486,7 +489,7 @@ async function measure(
   };
   log(
     `${name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ` +
-      `CPU ${result.cpuMs.toFixed(2)} ms/req, RSS ${result.rssMiB.map((m) => m.toFixed(0)).join('/')} MiB, ` +
+      `CPU ${result.cpuMs.toFixed(2)} ms/req (kernel ${result.systemMs.toFixed(2)}), RSS ${result.rssMiB.map((m) => m.toFixed(0)).join('/')} MiB, ` +
       `calls/req ${callsText(calls)}${calls.readUnits > 0 ? `, ${calls.readUnits.toFixed(1)} RCU/req` : ''}`,
   );
   return result;
@@ -820,6 +823,15 @@ async function finishPass(result: PassResult): Promise<PassResult> {
     0,
     ...rows.filter((r) => r.group.startsWith(`${backend}: `)).flatMap((r) => r.rssMiB ?? []),
   );
+  const memory: Record<string, number> = pass
+    ? await readMemory(pass.port, METRICS_TOKEN).catch(() => ({}))
+    : {};
+  figures[`${backend}: memory at the end (MiB, both workers)`] = memory;
+  log(
+    `${backend}: memory at the end, both workers (MiB): ${Object.entries(memory)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')}`,
+  );
   result.workers = (await app?.workers()) ?? [];
   await endPass();
   return result;
@@ -942,7 +954,7 @@ function printComparison(results: PassResult[]): Record<string, unknown> {
         met: ratio <= CPU_RATIO_TARGET,
       };
       lines.push(
-        `| ${label} | ${fmt(e?.rps, 0)} | ${fmt(a?.rps, 0)} | ${fmt(e?.cpuMs, 2)} | ${fmt(a?.cpuMs, 2)} | ${fmt(ratio, 2)}× ${verdict(ratio <= CPU_RATIO_TARGET)} | ${fmt(a?.calls.byStore.dynamodb ?? 0, 2)} | ${fmt(a?.calls.byStore.mysql ?? 0, 2)} | ${fmt(a?.calls.readUnits, 1)} | ${e?.rssMiB.map((m) => m.toFixed(0)).join('/') ?? '–'} | ${a?.rssMiB.map((m) => m.toFixed(0)).join('/') ?? '–'} |`,
+        `| ${label} | ${fmt(e?.rps, 0)} | ${fmt(a?.rps, 0)} | ${fmt(e?.cpuMs, 2)} (kernel ${fmt(e?.systemMs, 2)}) | ${fmt(a?.cpuMs, 2)} (kernel ${fmt(a?.systemMs, 2)}) | ${fmt(ratio, 2)}× ${verdict(ratio <= CPU_RATIO_TARGET)} | ${fmt(a?.calls.byStore.dynamodb ?? 0, 2)} | ${fmt(a?.calls.byStore.mysql ?? 0, 2)} | ${fmt(a?.calls.readUnits, 1)} | ${e?.rssMiB.map((m) => m.toFixed(0)).join('/') ?? '–'} | ${a?.rssMiB.map((m) => m.toFixed(0)).join('/') ?? '–'} |`,
       );
     }
   }
@@ -986,6 +998,7 @@ const pick = (m: Measured) => ({
   p50: m.p50,
   p99: m.p99,
   cpuMs: m.cpuMs,
+  systemMs: m.systemMs,
   rssMiB: m.rssMiB,
   calls: m.calls,
 });

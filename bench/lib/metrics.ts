@@ -65,6 +65,25 @@ export async function readMetrics(port: number, token: string): Promise<MetricsS
   return parse(res.body.toString('utf8'));
 }
 
+/**
+ * V8's heap and the process's memory as the workers report them (prom-client's process and
+ * Node metrics, both workers together), MiB, for telling heap growth from native memory.
+ */
+export async function readMemory(port: number, token: string): Promise<Record<string, number>> {
+  const res = await request({ port, path: METRICS_ROUTE, headers: { authorization: `Bearer ${token}` } });
+  if (res.status !== 200) throw new Error(`GET /metrics answered HTTP ${res.status}`);
+  const memory: Record<string, number> = {};
+  const wanted =
+    /^(process_resident_memory_bytes|nodejs_heap_size_total_bytes|nodejs_heap_size_used_bytes|nodejs_external_memory_bytes|nodejs_heap_space_size_total_bytes)(?:\{space="(\w+)"\})? ([0-9.eE+-]+)$/;
+  for (const line of res.body.toString('utf8').split('\n')) {
+    const match = wanted.exec(line);
+    if (match)
+      memory[`${match[1]}${match[2] ? `.${match[2]}` : ''}`.replace(/_bytes/, '')] =
+        Number(match[3]) / 2 ** 20;
+  }
+  return memory;
+}
+
 /** What happened between two snapshots, per request answered in between. */
 export function perRequest(before: MetricsSnapshot, after: MetricsSnapshot): PerRequest {
   const requests = after.requests - before.requests;

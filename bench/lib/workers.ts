@@ -15,14 +15,13 @@ const TICKS_PER_SECOND = (() => {
   }
 })();
 
-/** User and system CPU the process has used so far, in milliseconds. */
-export function cpuMsOf(pid: number): number {
+/** User and system (kernel) CPU the process has used so far, in milliseconds. */
+export function cpuMsOf(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / TICKS_PER_SECOND;
+  const ms = (ticks: string | undefined) => (Number(ticks) * 1000) / TICKS_PER_SECOND;
+  return { user: ms(fields[11]), system: ms(fields[12]) };
 }
 
 /** Resident set size in MiB (VmRSS), or NaN when the process is gone. */
@@ -38,13 +37,15 @@ export function rssMiBOf(pid: number): number {
 export interface WorkerUsage {
   /** CPU of all the workers together over the watched span, in milliseconds. */
   cpuMs: number;
+  /** The part of cpuMs spent in the kernel (sockets, files) on the workers' behalf. */
+  systemMs: number;
   /** The highest RSS seen per worker (sampled every `intervalMs`), in MiB, in pid order. */
   peakRssMiB: number[];
 }
 
 /** Watches the workers from start() to stop(): CPU used in between, and peak RSS by sampling. */
 export class WorkerWatch {
-  private readonly startCpu: number;
+  private readonly startCpu: { user: number; system: number };
   private readonly peaks: number[];
   private readonly timer: NodeJS.Timeout;
 
@@ -60,11 +61,18 @@ export class WorkerWatch {
   stop(): WorkerUsage {
     clearInterval(this.timer);
     this.sample();
-    return { cpuMs: this.totalCpu() - this.startCpu, peakRssMiB: [...this.peaks] };
+    const end = this.totalCpu();
+    const user = end.user - this.startCpu.user;
+    const system = end.system - this.startCpu.system;
+    return { cpuMs: user + system, systemMs: system, peakRssMiB: [...this.peaks] };
   }
 
-  private totalCpu(): number {
-    return this.pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+  private totalCpu(): { user: number; system: number } {
+    const all = this.pids.map(cpuMsOf);
+    return {
+      user: all.reduce((sum, cpu) => sum + cpu.user, 0),
+      system: all.reduce((sum, cpu) => sum + cpu.system, 0),
+    };
   }
 
   private sample(): void {

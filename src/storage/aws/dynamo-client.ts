@@ -320,9 +320,18 @@ export class DynamoClient {
     return count;
   }
 
-  /** One read on the direct path (dynamo-http.ts), reported and translated like call(). */
+  /**
+   * One read on the direct path (dynamo-http.ts), reported and translated like call(); it bounds
+   * itself by the request's deadline, with no AbortSignal of its own.
+   */
   private read(operation: string, body: Record<string, unknown>): Promise<WireOutput & Consumed> {
-    return this.call(operation, 'read', ({ abortSignal }) => this.http.send(operation, body, abortSignal));
+    return timed(this.onCall, { store: DYNAMODB, operation, unitsOf: unitsOf('read') }, async () => {
+      try {
+        return await this.http.send(operation, body);
+      } catch (err) {
+        throw translateDynamoError(err);
+      }
+    });
   }
 
   /** One command: reported, and its failure translated. */

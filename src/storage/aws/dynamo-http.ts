@@ -3,6 +3,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash, createHmac, type BinaryLike } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { boundedMs } from '../../lib/deadline';
 import { MAX_ATTEMPTS } from './sdk-config';
 
 /**
@@ -104,15 +105,21 @@ export class DynamoHttp {
     this.httpsAgent = new HttpsAgent(options);
   }
 
-  /** Sends `operation` with `body` (already in DynamoDB's typed JSON) and returns the answer's body. */
-  async send(operation: string, body: unknown, signal?: AbortSignal): Promise<WireOutput> {
+  /**
+   * Sends `operation` with `body` (already in DynamoDB's typed JSON) and returns the answer's
+   * body. Each attempt gets `timeoutMs`, or what is left of the request's deadline
+   * (lib/deadline.ts) when that is sooner: one timer per attempt, no AbortController.
+   */
+  async send(operation: string, body: unknown): Promise<WireOutput> {
     const target = await (this.target ??= this.resolveTarget());
     const payload = JSON.stringify(body);
     for (let attempt = 1; ; attempt++) {
+      const limitMs = boundedMs(this.timeoutMs);
+      if (limitMs < 1) throw timeoutError(this.timeoutMs);
       try {
-        return await this.once(target, operation, payload, signal);
+        return await this.once(target, operation, payload, limitMs);
       } catch (err) {
-        if (attempt >= MAX_ATTEMPTS || signal?.aborted || !isRetryable(err)) throw err;
+        if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
       }
     }
   }
@@ -144,7 +151,7 @@ export class DynamoHttp {
     target: Target,
     operation: string,
     payload: string,
-    signal: AbortSignal | undefined,
+    limitMs: number,
   ): Promise<WireOutput> {
     const { url, signer, isHttps } = target;
     const signed = await signer.sign({
@@ -162,7 +169,6 @@ export class DynamoHttp {
       },
       body: payload,
     });
-    signal?.throwIfAborted();
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = (isHttps ? httpsRequest : httpRequest)({
         protocol: url.protocol,
@@ -172,12 +178,10 @@ export class DynamoHttp {
         method: 'POST',
         headers: signed.headers,
         agent: isHttps ? this.httpsAgent : this.httpAgent,
-        timeout: this.timeoutMs,
-        ...(signal ? { signal } : {}),
       });
-      // Connecting, and then waiting for the answer, each within timeoutMs (sdk-config.ts).
-      const timer = setTimeout(() => req.destroy(timeoutError(this.timeoutMs)), this.timeoutMs);
-      req.on('timeout', () => req.destroy(timeoutError(this.timeoutMs)));
+      // The whole exchange (connecting included) within the limit, like the SDK's time limits
+      // (sdk-config.ts) and the request's deadline together.
+      const timer = setTimeout(() => req.destroy(timeoutError(limitMs)), limitMs);
       req.on('error', (err) => {
         clearTimeout(timer);
         reject(err);
