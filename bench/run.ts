@@ -959,6 +959,18 @@ function printComparison(results: PassResult[]): Record<string, unknown> {
     }
   }
   for (const result of results) {
+    if (result.backend !== 'aws') continue;
+    lines.push('', 'aws: store calls per request by operation, as the server counted them:');
+    for (const [label, key] of workloads) {
+      const ops = result[key]?.calls.byOperation ?? {};
+      const text = Object.entries(ops)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([op, n]) => `${op} ×${fmt(n, 2)}`)
+        .join(', ');
+      lines.push(`  ${label}: ${text}`);
+    }
+  }
+  for (const result of results) {
     const { backend } = result;
     const growth = (small?: Measured, large?: Measured) =>
       small && large ? large.p50 / small.p50 : Number.NaN;
