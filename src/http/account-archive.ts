@@ -33,7 +33,7 @@ export async function* accountArchive(data: AccountExport): AsyncGenerator<ZipEn
   );
   yield json('photos.json', () =>
     jsonArrayStream(data.photos(), (p) => ({
-      ...toPhotoJson({ ...p, likedByMe: false }),
+      ...toPhotoJson(p),
       file: archivedImagePath(p),
     })),
   );

@@ -4,7 +4,9 @@ import {
   type Comment,
   type Friend,
   type Message,
+  type Page,
   type Photo,
+  type PhotoView,
   type User,
   type Viewer,
 } from '../domain/types';
@@ -44,7 +46,7 @@ export interface ExportImage {
  */
 export interface AccountExport {
   user: User;
-  photos(): AsyncGenerator<Photo>;
+  photos(): AsyncGenerator<PhotoView>;
   images(): AsyncGenerator<ExportImage>;
   /** The comments the person wrote, on anyone's photos. */
   comments(): AsyncGenerator<Comment>;
@@ -78,7 +80,15 @@ export class ExportService {
     const page = (before: string | undefined) => ({ limit: EXPORT_PAGE_SIZE, ...(before ? { before } : {}) });
     const { photos, comments, friends, messages, blobs } = this;
     const fresh = withFreshDeadline;
-    const ownPhotos = () => eachItem((before) => fresh(() => photos.listByOwners([user.id], page(before))));
+    // With the person's own likes of them, read beside each page (listByOwners with a viewer).
+    const ownPhotos = () =>
+      eachItem(async (before): Promise<Page<PhotoView>> => {
+        const found = await fresh(() => photos.listByOwners([user.id], page(before), user.id));
+        return {
+          items: found.items.map((p) => ({ ...p, likedByMe: found.liked?.has(p.id) ?? false })),
+          next: found.next,
+        };
+      });
     return {
       user,
       photos: ownPhotos,

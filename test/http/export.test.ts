@@ -108,9 +108,14 @@ describe('download my data (GET /api/users/me/export)', () => {
       username: me.user.username,
       bio: '',
     });
-    const photos = jsonOf<{ id: string; caption: string; file: string }[]>(files, 'photos.json');
-    expect(photos.map((p) => [p.id, p.caption, p.file])).toEqual(
-      newestFirst.map((id) => [id, `mine ${mine.indexOf(id)}`, `photos/${id}.jpg`]),
+    const photos = jsonOf<
+      { id: string; caption: string; file: string; likes: number; liked_by_me: boolean }[]
+    >(files, 'photos.json');
+    expect(photos.map((p) => [p.id, p.caption, p.file, p.likes, p.liked_by_me])).toEqual(
+      newestFirst.map((id) => {
+        const mineLiked = id === mine[2];
+        return [id, `mine ${mine.indexOf(id)}`, `photos/${id}.jpg`, mineLiked ? 2 : 0, mineLiked];
+      }),
     );
     for (const id of mine) {
       const photo = await t.container.storage.photos.get(id);
