@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
@@ -23,7 +24,7 @@ function filesUnder(dir: string): string[] {
   }
 }
 
-function awsOf(t: TestApp) {
+function awsOf(t: StoreHome) {
   if (t.config.storage.backend !== 'aws') throw new Error('not an aws test app');
   const aws = t.config.storage.aws;
   const common = {
@@ -35,7 +36,7 @@ function awsOf(t: TestApp) {
 }
 
 /** Keys of every stored object (images): files under DATA_DIR/images, or the bucket's keys. */
-export async function storedObjectKeys(t: TestApp): Promise<string[]> {
+export async function storedObjectKeys(t: StoreHome): Promise<string[]> {
   if (t.config.storage.backend === 'embedded') {
     const root = join(t.dataDir, 'images');
     return filesUnder(root)
@@ -60,16 +61,22 @@ export async function storedObjectKeys(t: TestApp): Promise<string[]> {
   }
 }
 
+/** One stored row (SQLite or MySQL table), item (DynamoDB table) or object key, and where it is. */
+export interface StoredRecord {
+  /** `sqlite <table>`, `mysql <table>`, `dynamodb <table>` or `object`. */
+  where: string;
+  record: Record<string, unknown>;
+}
+
+/** Where a test's stores are: a TestApp, or the config and data folder of a server process. */
+export type StoreHome = Pick<TestApp, 'config' | 'dataDir'>;
+
 /**
- * Every row (SQLite or MySQL table), item (DynamoDB table) and object key that mentions
- * `needle`, as `where: content` lines. Made for the small worlds of test apps: it reads all.
+ * Every row, item and object key of the backend, read straight from its files and servers.
+ * Made for the small worlds of tests: it reads all.
  */
-export async function recordsMentioning(t: TestApp, needle: string): Promise<string[]> {
-  const found: string[] = [];
-  const check = (where: string, record: unknown) => {
-    const text = JSON.stringify(record);
-    if (text.includes(needle)) found.push(`${where}: ${text}`);
-  };
+export async function everyRecord(t: StoreHome): Promise<StoredRecord[]> {
+  const found: StoredRecord[] = [];
   if (t.config.storage.backend === 'embedded') {
     const db = new Database(join(t.dataDir, 'lumina.sqlite'), { readonly: true, fileMustExist: true });
     try {
@@ -78,7 +85,9 @@ export async function recordsMentioning(t: TestApp, needle: string): Promise<str
         .pluck()
         .all() as string[];
       for (const table of tables) {
-        for (const row of db.prepare(`SELECT * FROM "${table}"`).all()) check(`sqlite ${table}`, row);
+        for (const row of db.prepare(`SELECT * FROM "${table}"`).all()) {
+          found.push({ where: `sqlite ${table}`, record: row as Record<string, unknown> });
+        }
       }
     } finally {
       db.close();
@@ -91,7 +100,7 @@ export async function recordsMentioning(t: TestApp, needle: string): Promise<str
       const [tables] = await connection.query<mysql.RowDataPacket[]>('SHOW TABLES');
       for (const name of tables.map((r) => String(Object.values(r)[0]))) {
         const [rows] = await connection.query<mysql.RowDataPacket[]>(`SELECT * FROM \`${name}\``);
-        for (const row of rows) check(`mysql ${name}`, row);
+        for (const row of rows) found.push({ where: `mysql ${name}`, record: { ...row } });
       }
     } finally {
       await connection.end();
@@ -100,13 +109,25 @@ export async function recordsMentioning(t: TestApp, needle: string): Promise<str
     try {
       for (const table of Object.values(aws.dynamodb.tables)) {
         for await (const page of paginateScan({ client: dynamodb }, { TableName: table })) {
-          for (const item of page.Items ?? []) check(`dynamodb ${table}`, item);
+          for (const item of page.Items ?? [])
+            found.push({ where: `dynamodb ${table}`, record: unmarshall(item) });
         }
       }
     } finally {
       dynamodb.destroy();
     }
   }
-  for (const key of await storedObjectKeys(t)) check('object', key);
+  for (const key of await storedObjectKeys(t)) found.push({ where: 'object', record: { key } });
   return found;
+}
+
+/**
+ * Every row (SQLite or MySQL table), item (DynamoDB table) and object key that mentions
+ * `needle`, as `where: content` lines. Made for the small worlds of test apps: it reads all.
+ */
+export async function recordsMentioning(t: StoreHome, needle: string): Promise<string[]> {
+  return (await everyRecord(t)).flatMap(({ where, record }) => {
+    const text = where === 'object' ? String(record.key) : JSON.stringify(record);
+    return text.includes(needle) ? [`${where}: ${text}`] : [];
+  });
 }
