@@ -1,9 +1,10 @@
 /**
  * npm run sweep [-- --grace-minutes N]
  *
- * Finishes photo deletes that died half-way, removes image objects that no photo owns and that
- * are older than the grace period (default SWEEP_GRACE_MINUTES), and reports any
- * photo listed without its images. Safe while the site runs; worker 0 also runs it on a schedule.
+ * Finishes account deletions and photo deletes that died half-way, removes image objects that
+ * no photo owns and that are older than the grace period (default SWEEP_GRACE_MINUTES), and
+ * reports any photo listed without its images. Safe while the site runs; worker 0 also runs it
+ * on a schedule.
  */
 import { join } from 'node:path';
 import { loadConfig, SESSION_SECRET_FILE, withSessionSecret } from '../src/config';
@@ -19,6 +20,8 @@ async function main(args: string[]): Promise<void> {
   if (!Number.isFinite(graceMs) || graceMs < 0) throw new Error('--grace-minutes takes a number of minutes');
   const container = await createContainer(config, createLogger('warn'));
   try {
+    const deletions = await container.services.deletion.resumeAll();
+    console.log(`finished ${deletions} account deletions left half-way`);
     const report = await container.services.sweep.sweepImages(graceMs);
     console.log(
       `finished ${report.finishedDeletes.length} photo deletes that had died half-way` +

@@ -45,10 +45,20 @@ async function main(): Promise<void> {
   }, SESSION_PRUNE_INTERVAL_MS);
   prune.unref();
 
+  // Account deletions a process left half-way (services/account-deletion.service.ts).
+  const resumeDeletions = () =>
+    container.services.deletion
+      .resumeAll()
+      .then((finished) => {
+        if (finished > 0) logger.info({ finished }, 'account deletions finished');
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'account deletions could not be finished'));
+
   // Leftovers of writes that died half-way (services/sweep.service.ts), in one worker only.
   const sweepTimer =
     config.sweep.intervalMs > 0 && config.workerIndex === 0
       ? setInterval(() => {
+          void resumeDeletions();
           container.services.sweep
             .sweepImages(config.sweep.graceMs)
             .then((report) => {
@@ -109,6 +119,7 @@ async function main(): Promise<void> {
     logger.info({ port: config.port, backend: config.storage.backend }, 'listening');
     // PM2 (wait_ready) starts routing to this worker, and stops the old one on reload, only now.
     process.send?.('ready');
+    void resumeDeletions();
   });
 }
 
