@@ -89,6 +89,18 @@ export class MessageService {
     return { other, messages: await this.list(viewer, other.id), canSend };
   }
 
+  /**
+   * Opens the conversation with someone whose account is deleted: the messages that stayed, read
+   * only. NotFound while the account exists (its page is by name) or when nothing is left.
+   */
+  async openDeleted(
+    viewer: Viewer,
+    userId: UserId,
+  ): Promise<{ other: User; messages: Message[]; canSend: boolean }> {
+    if (await this.users.findById(userId)) throw noSuch('user');
+    return { other: deletedAccount(userId), messages: await this.list(viewer, userId), canSend: false };
+  }
+
   /** The viewer's conversations, without those with people either of them blocks. */
   async conversations(viewer: Viewer): Promise<Conversation[]> {
     const [hidden, list] = await Promise.all([

@@ -95,6 +95,15 @@ describe('DELETE /api/users/me and the settings form', () => {
       ['to me', friend.user.username],
     ]);
     await friend.agent.post('/api/messages').send({ to_user_id: me.user.id, text: 'hello?' }).expect(404);
+    // The pages too: the conversation list names a deleted account, whose chat is read only.
+    const list = (await friend.agent.get('/chat').expect(200)).text;
+    expect(list).toContain('deleted account');
+    expect(list).toContain(`href="/chat/deleted/${me.user.id}"`);
+    const page = (await friend.agent.get(`/chat/deleted/${me.user.id}`).expect(200)).text;
+    expect(page).toContain('from me');
+    expect(page).toContain('This account is deleted');
+    expect(page).not.toContain('id="chat-form"');
+    await friend.agent.get(`/chat/deleted/${asker.user.id}`).expect(404);
 
     // The name is free: a new account with it is someone new, who sees none of the old.
     const again = await signedInAgent(t.app, me.user.username);

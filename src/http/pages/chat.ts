@@ -8,9 +8,12 @@ import { formBody } from '../middleware/body';
 import type { RateLimits } from '../middleware/rate-limit';
 import { keptRequestKeyOf, newRequestKey, requestKeyOf } from '../request-key';
 import { formRoute, requireFormUser, typed } from './support';
-import { usernameOf } from '../path-ids';
+import { userIdOf, usernameOf } from '../path-ids';
 
 const messageForm = z.object({ text: messageInput.shape.text });
+
+/** How pages name someone whose account is deleted (their messages stay, their name does not). */
+export const DELETED_ACCOUNT = 'deleted account';
 
 export function chatPages(
   services: Pick<Services, 'messages' | 'friends' | 'users'>,
@@ -23,16 +26,24 @@ export function chatPages(
   async function renderChat(
     req: Request,
     res: Response,
-    name: string,
+    name: string | { deletedUserId: number },
     form: { text: string; error: string | null; requestKey?: string } = { text: '', error: null },
   ): Promise<void> {
     const me = viewer(req);
-    const { other, messages: list, canSend } = await messages.open(me, name);
+    const {
+      other,
+      messages: list,
+      canSend,
+    } = typeof name === 'string'
+      ? await messages.open(me, name)
+      : await messages.openDeleted(me, name.deletedUserId);
     // Opening marked the conversation read after the nav counted it: count again for the badge.
     res.locals.nav = { ...(res.locals.nav as object), unread: await messages.unreadTotal(me) };
+    const isDeleted = other.username === '';
     res.render('chat', {
-      title: `Chat with ${other.username}`,
-      other,
+      title: `Chat with ${isDeleted ? DELETED_ACCOUNT : other.username}`,
+      other: isDeleted ? { ...other, username: DELETED_ACCOUNT } : other,
+      isDeleted,
       messages: list,
       canSend,
       isSelf: other.id === me.id,
@@ -52,9 +63,15 @@ export function chatPages(
     res.render('chat-list', {
       title: 'Chat',
       conversations,
+      deletedName: DELETED_ACCOUNT,
       // Friends with no conversation yet, so a first message is one click away.
       others: list.filter((f) => !talking.has(f.id)),
     });
+  });
+
+  // A deleted account has no name: its conversation, kept read only, is found by its old id.
+  pages.get('/chat/deleted/:id', requirePageUser, async (req, res) => {
+    await renderChat(req, res, { deletedUserId: userIdOf(req) });
   });
 
   pages.get('/chat/:username', requirePageUser, async (req, res) => {
