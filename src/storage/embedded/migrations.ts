@@ -328,10 +328,11 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
 ];
 
 /**
- * Brings the schema up to date. Both PM2 workers may call this at the same moment: it runs under
- * BEGIN IMMEDIATE, so the second waits for the first (busy timeout) and then finds nothing to do.
+ * Brings the schema up to date (or up to version `upTo`, for tests of a migration). Both PM2
+ * workers may call this at the same moment: it runs under BEGIN IMMEDIATE, so the second waits
+ * for the first (busy timeout) and then finds nothing to do.
  */
-export function migrate(db: Database.Database): void {
+export function migrate(db: Database.Database, upTo = Infinity): void {
   db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY,
@@ -346,7 +347,7 @@ export function migrate(db: Database.Database): void {
     );
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
     for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
+      if (applied.has(migration.version) || migration.version > upTo) continue;
       db.exec(migration.sql);
       record.run(migration.version, migration.name, Date.now());
     }
