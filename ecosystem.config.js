@@ -1,5 +1,6 @@
 // PM2: two cluster workers sharing the port. Each worker signals 'ready' once it listens
-// (wait_ready), and on SIGINT finishes in-flight requests before exiting (kill_timeout),
+// (wait_ready), and on SIGINT finishes in-flight requests and lets clients close their idle
+// sockets (src/http/drain.ts, at most 15 s) before exiting (kill_timeout, longer),
 // so `pm2 reload lumina` drops nothing.
 module.exports = {
   apps: [
@@ -10,7 +11,7 @@ module.exports = {
       instances: 2,
       wait_ready: true,
       listen_timeout: 15000,
-      kill_timeout: 12000,
+      kill_timeout: 18000,
       max_memory_restart: '512M',
       // V8 lets a busy worker's heap grow to several times what is live before a full GC (under
       // the bench's load: ~30 MB live, ~120 MB of heap, 190-200 MB RSS per worker). A young

@@ -3,14 +3,18 @@ import { join } from 'node:path';
 import { createApp, storeCallListener } from './app';
 import { ConfigError, loadConfig, SESSION_SECRET_FILE, withSessionSecret } from './config';
 import { createContainer } from './container';
+import { Drain } from './http/drain';
 import { Metrics } from './http/metrics';
 import { createLogger } from './lib/logger';
 import { readOrCreateSecret } from './lib/secret-file';
 
-/** How long a worker waits for in-flight requests after SIGTERM before it exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
-/** How long a stopping worker keeps answering (with `Connection: close`) before it stops listening. */
-const IDLE_GRACE_MS = 1_000;
+/**
+ * How long a worker waits for in-flight requests and for its clients to let go of their idle
+ * sockets (http/drain.ts) after SIGTERM before it exits anyway. PM2's kill_timeout is longer.
+ */
+const SHUTDOWN_GRACE_MS = 15_000;
+/** How long a stopping worker keeps listening (answering with `Connection: close`). */
+const LISTEN_GRACE_MS = 1_000;
 const SESSION_PRUNE_INTERVAL_MS = 15 * 60_000;
 
 async function main(): Promise<void> {
@@ -28,13 +32,13 @@ async function main(): Promise<void> {
   const metrics = new Metrics({ shareDir: join(config.dataDir, 'metrics') });
   const container = await createContainer(config, logger, { onStoreCall: storeCallListener(metrics) });
   const app = createApp(container, { metrics });
-  let stopping = false;
-  // While stopping, every answer tells the client to close its connection: a keep-alive client
-  // then opens its next request on a live worker instead of racing our close of an idle socket.
+  // While stopping, every answer tells the client to close its connection, and idle sockets are
+  // left for their clients to close (http/drain.ts), so no request meets a socket closing under it.
   const server = createServer((req, res) => {
-    if (stopping) res.setHeader('Connection', 'close');
+    drain.onRequest(req, res);
     app(req, res);
   });
+  const drain = new Drain(server);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
@@ -80,8 +84,7 @@ async function main(): Promise<void> {
   sweepTimer?.unref();
 
   const shutdown = (signal: string, code = 0) => {
-    if (stopping) return;
-    stopping = true;
+    if (drain.isStopping) return;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     clearInterval(prune);
     clearInterval(sweepTimer);
@@ -90,19 +93,11 @@ async function main(): Promise<void> {
       process.exit(code || 1);
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    // Node's server.close() also closes idle keep-alive sockets at once, racing any client that
-    // is just sending on one. So first answer with `Connection: close` for a grace period (busy
-    // clients move to a live worker), then stop listening and close what is left as it goes idle.
-    setTimeout(() => {
-      const sweep = setInterval(() => server.closeIdleConnections(), 200);
-      sweep.unref();
-      server.close(() => {
-        clearInterval(sweep);
-        Promise.all([metrics.close(), container.close()])
-          .catch((err: unknown) => logger.error({ err }, 'closing stores failed'))
-          .finally(() => process.exit(code));
-      });
-    }, IDLE_GRACE_MS).unref();
+    drain.stop(LISTEN_GRACE_MS, () => {
+      Promise.all([metrics.close(), container.close()])
+        .catch((err: unknown) => logger.error({ err }, 'closing stores failed'))
+        .finally(() => process.exit(code));
+    });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

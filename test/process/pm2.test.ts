@@ -119,15 +119,17 @@ describe('PM2 with ecosystem.config.js', () => {
     for (let i = 0; i < 4; i++) expect(await readyz(METRICS_TOKEN)).toBe(sent);
   }, 60_000);
 
-  it('pm2 reload replaces both workers while every request in flight still gets an answer', async () => {
-    await expect.poll(async () => (await online()).length, { timeout: 30_000, interval: 500 }).toBe(2);
-    let stop = false;
+  /**
+   * Clients of /healthz until stop() or 60 s: each a loop of one request and `pauseMs()` (none:
+   * back to back), recording every answer that is not a 200 and every request with no answer.
+   */
+  function clientsOf(pauses: (() => number)[]) {
+    let stopped = false;
     const failures: string[] = [];
     let answered = 0;
-    const deadline = Date.now() + 45_000;
-    const load = async () => {
-      // Bounded by the reload (stop) and by a deadline, whichever comes first.
-      while (!stop && Date.now() < deadline) {
+    const deadline = Date.now() + 60_000;
+    const loops = pauses.map(async (pauseMs) => {
+      while (!stopped && Date.now() < deadline) {
         try {
           const res = await fetch(`http://127.0.0.1:${port}/healthz`, {
             signal: AbortSignal.timeout(10_000),
@@ -138,14 +140,50 @@ describe('PM2 with ecosystem.config.js', () => {
         } catch (err) {
           failures.push(String((err as Error).cause ?? err));
         }
+        const pause = pauseMs();
+        if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
       }
+    });
+    return {
+      stop: async () => {
+        stopped = true;
+        await Promise.all(loops);
+        return { failures, answered };
+      },
     };
-    const loops = Array.from({ length: 4 }, load);
+  }
+
+  it('pm2 reload replaces both workers while every request in flight still gets an answer', async () => {
+    await expect.poll(async () => (await online()).length, { timeout: 30_000, interval: 500 }).toBe(2);
+    const clients = clientsOf(Array.from({ length: 4 }, () => () => 0));
     await pm2('reload', 'lumina');
-    stop = true;
-    await Promise.all(loops);
+    const { failures, answered } = await clients.stop();
     expect(failures).toEqual([]);
     expect(answered).toBeGreaterThan(50);
+    expect((await online()).length).toBe(2);
+  }, 90_000);
+
+  it('pm2 reload answers every request of clients that pause between requests (keep-alive sockets idle when it begins)', async () => {
+    await expect.poll(async () => (await online()).length, { timeout: 30_000, interval: 500 }).toBe(2);
+    // As members and chat pages do: a request, then a pause (a chat page polls every 3 s), so
+    // at any moment most keep-alive sockets sit idle in the client's pool.
+    const clients = clientsOf([
+      ...Array.from({ length: 30 }, () => () => 50 + Math.random() * 150),
+      ...Array.from({ length: 10 }, () => () => 2_500 + Math.random() * 1_000),
+    ]);
+    // A client machine as busy as the load suite's: its event loop is held for 30 ms at a time,
+    // so a socket the server closes meanwhile is noticed only after timers have sent on it.
+    const busy = setInterval(() => {
+      const until = Date.now() + 30;
+      while (Date.now() < until);
+    }, 40);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await pm2('reload', 'lumina');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const { failures, answered } = await clients.stop();
+    clearInterval(busy);
+    expect(failures).toEqual([]);
+    expect(answered).toBeGreaterThan(300);
     expect((await online()).length).toBe(2);
   }, 90_000);
 });

@@ -337,9 +337,8 @@ async function audit(site: LoadSite, c: Collected): Promise<LoadReport> {
     const slowest = LOAD_STORE_TIMEOUT_MS + WAIT_MARGIN_MS + (s.route === UPLOAD_ROUTE ? IMAGE_WORK_MS : 0);
     if (s.status >= 500 && s.status !== 503)
       problems.push(`${s.route} answered ${s.status}: ${s.message ?? ''}`);
-    // No answer at all: a connection cut. Only a reload may do that (see the note in the README).
-    const reloading = windows.some((w) => w.name === 'pm2 reload' && s.at <= w.to && s.at + s.ms >= w.from);
-    if (s.status === 0 && !reloading) problems.push(`${s.route} got no answer: ${s.message ?? ''}`);
+    // No answer at all: a connection cut. Not even a reload may do that (http/drain.ts).
+    if (s.status === 0) problems.push(`${s.route} got no answer: ${s.message ?? ''}`);
     if (s.ms > slowest) problems.push(`${s.route} took ${s.ms} ms (more than ${slowest})`);
     if (s.status === 503) {
       const during = windows.filter(

@@ -46,8 +46,8 @@ export async function startServer(
     port,
     process: child.process,
     output: () => child.output(),
-    // main.ts waits up to 10 s for in-flight requests; past that the helper kills it.
-    stop: () => child.stop(12_000),
+    // main.ts waits up to 15 s for in-flight requests and idle sockets; past that the helper kills it.
+    stop: () => child.stop(17_000),
   };
 }
 
