@@ -47,6 +47,14 @@ describe('DELETE /api/users/me and the settings form', () => {
       .post('/api/reports')
       .send({ target_type: 'photo', target_id: theirs, reason: 'spam' })
       .expect(201);
+    await friend.agent
+      .post('/api/reports')
+      .send({ target_type: 'user', target_id: String(me.user.id), reason: 'harassment' })
+      .expect(201);
+    await friend.agent
+      .post('/api/reports')
+      .send({ target_type: 'photo', target_id: mine, reason: 'spam' })
+      .expect(201);
     await me.agent.post('/api/messages').send({ to_user_id: friend.user.id, text: 'from me' }).expect(201);
     await friend.agent.post('/api/messages').send({ to_user_id: me.user.id, text: 'to me' }).expect(201);
     expect((await recordsMentioning(t, me.user.username)).length).toBeGreaterThan(0);
@@ -64,6 +72,14 @@ describe('DELETE /api/users/me and the settings form', () => {
       [],
     );
     await friend.agent.get(`/api/photos/${mine}`).expect(404);
+    // Reports: the person's own are gone; those about them and their photo are closed, kept.
+    const reports = t.container.storage.reports;
+    const open = (await reports.listGroups('open', 1000)).map((g) => g.target.id);
+    const closed = (await reports.listGroups('closed', 1000)).map((g) => g.target.id);
+    expect(open).not.toContain(theirs);
+    expect(open).not.toContain(String(me.user.id));
+    expect(open).not.toContain(mine);
+    expect(closed).toEqual(expect.arrayContaining([String(me.user.id), mine]));
 
     // The others' counters equal their rows.
     const photo = (await friend.agent.get(`/api/photos/${theirs}`).expect(200)).body as {
