@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import mysql from 'mysql2/promise';
-import type { Pool, PoolConnection, QueryResult } from 'mysql2/promise';
+import type { PoolConnection } from 'mysql2';
+import type { Pool, QueryResult } from 'mysql2/promise';
 import type { AwsConfig } from '../../config';
 import { boundedMs } from '../../lib/deadline';
 import type { StoreCallListener } from '../../ports';
@@ -103,8 +104,13 @@ export class MysqlClient implements Sql {
               // Within what is left of the request's deadline (lib/deadline.ts).
               const timeout = this.timeLeft();
               try {
-                const [result] = await connection.query<R>({ sql, values: [...values], timeout });
-                return result;
+                // The callback API under mysql2/promise: its promise wrapper builds an event
+                // emitter per acquired connection and a promise per statement, for nothing here.
+                return await new Promise<R>((resolve, reject) => {
+                  connection.query<R>({ sql, values: [...values], timeout }, (err, result) =>
+                    err ? reject(err) : resolve(result),
+                  );
+                });
               } catch (err) {
                 if (isUnavailableError(err)) isBroken = true;
                 throw err;
@@ -172,7 +178,9 @@ export class MysqlClient implements Sql {
   /** A pooled connection, or a timeout error once `timeoutMs` has passed waiting for one. */
   private async acquire(): Promise<PoolConnection> {
     const started = performance.now();
-    const pending = this.pool.getConnection();
+    const pending = new Promise<PoolConnection>((resolve, reject) => {
+      this.pool.pool.getConnection((err, connection) => (err ? reject(err) : resolve(connection)));
+    });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
