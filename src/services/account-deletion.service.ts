@@ -27,7 +27,7 @@ export type CounterKeysOf = (user: Pick<User, 'id' | 'username'>) => { keys: str
 /** Items one step reads and deletes per round. */
 const BATCH = 25;
 /** Items of one batch worked on at once. */
-const PARALLEL = 5;
+const PARALLEL = 10;
 /** Rounds of every step before giving up; a round finds only what arrived during the previous one. */
 const MAX_ROUNDS = 3;
 /** How often, and how long apart, a step reads again while its index still lists deleted items. */
