@@ -178,6 +178,19 @@ describe('DELETE /api/users/me and the settings form', () => {
     await signedInAgent(t.app, me.user.username);
   });
 
+  it('a deletion that does not finish within the wait (the API then answers 202) goes on in the background', async () => {
+    const me = await signedInAgent(t.app, username('slow'));
+    await postPhoto(me.agent);
+    const finished = await t.container.services.account.deleteAccount(me.user, PASSWORD, 0);
+    expect(finished).toBe(false);
+    await me.agent.get('/api/auth/me').expect(401);
+    for (let i = 0; i < 200 && (await t.container.storage.users.findById(me.user.id)); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await t.container.storage.users.findById(me.user.id)).toBeNull();
+    expect(await recordsMentioning(t, me.user.username)).toEqual([]);
+  });
+
   it('GET /settings shows the delete form; a wrong password shows the sentence beside it', async () => {
     const me = await signedInAgent(t.app, username('form'));
     const page = await me.agent.get('/settings').expect(200);
