@@ -42,9 +42,11 @@ const RESUME_LIMIT = 100;
  * start() marks the account `deleting` (log-in refused, everything of theirs hidden from everyone:
  * BlockStore.hiddenFrom) and ends every session; that is the only step the person waits for.
  * finish() then removes the rest by steps that are each idempotent and resumable: each reads a
- * batch of what is left and deletes it, and what points at an item (its activity events, its
- * reports) goes before the item itself, so a rerun after a crash still finds it. The user's row
- * goes last, which frees the username. Accounts left `deleting` by a process that died are
+ * batch of what is left and deletes it. What only the item leads to (a photo's image objects and
+ * comments, the reports on it, a friendship's events) goes before the item itself, so a rerun
+ * after a crash still finds it; the activity events of likes, comments and photos go in the same
+ * write as their act's undo (ports.ts ActivityStore). The user's row goes last, which frees the
+ * username. Accounts left `deleting` by a process that died are
  * finished by resumeAll(), run at every start and by the sweep.
  *
  * What is kept, on purpose: messages the person exchanged stay in the other person's
@@ -119,12 +121,13 @@ export class AccountDeletionService {
   /** Every friendship and request either way, each with the activity events it caused. */
   private async friendships(userId: UserId): Promise<void> {
     const { friends, activity } = this.stores;
-    const [incoming, outgoing, friendIds] = await Promise.all([
+    // listFriends, not friendIds: the latter may be a worker's cached copy (ports.ts FriendStore).
+    const [incoming, outgoing, friendList] = await Promise.all([
       friends.listPending(userId, 'incoming'),
       friends.listPending(userId, 'outgoing'),
-      friends.friendIds(userId),
+      friends.listFriends(userId),
     ]);
-    const accepted = await Promise.all(friendIds.map((id) => friends.findBetween(userId, id)));
+    const accepted = await Promise.all(friendList.map((f) => friends.findBetween(userId, f.id)));
     const rows = [...incoming, ...outgoing, ...accepted].filter((r): r is FriendRequest => r !== null);
     await inBatches(rows, async (row) => {
       // An unfriend keeps the friendship's events; a deleted account's go, before the row (a
