@@ -346,7 +346,12 @@ async function audit(site: LoadSite, c: Collected): Promise<LoadReport> {
     if (s.status >= 500 && s.status !== 503)
       problems.push(`${s.route} answered ${s.status}: ${s.message ?? ''}`);
     // No answer at all: a connection cut. Not even a reload may do that (http/drain.ts).
-    if (s.status === 0) problems.push(`${s.route} got no answer: ${s.message ?? ''}`);
+    if (s.status === 0) {
+      const during = windows.filter((w) => s.at <= w.to && s.at + s.ms >= w.from).map((w) => w.name);
+      problems.push(
+        `${s.route} got no answer (during: ${during.join(', ') || 'no fault'}): ${s.message ?? ''}`,
+      );
+    }
     if (s.ms > slowest) problems.push(`${s.route} took ${s.ms} ms (more than ${slowest})`);
     if (s.status === 503) {
       const during = windows.filter(
