@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: the built app (dist/main.js) under PM2 with its two cluster workers, loaded
- * over 127.0.0.1 only with autocannon, once per backend in the same run: the embedded backend in
- * a temporary DATA_DIR, then the aws backend against throwaway local stand-ins (MariaDB,
- * DynamoDB Local, s3rver; scripts/lib/local-services.ts) in a temporary folder.
+ * over 127.0.0.1 only with autocannon, on both backends in the same run: the embedded backend in
+ * a temporary DATA_DIR and the aws backend against throwaway local stand-ins (MariaDB, DynamoDB
+ * Local, s3rver; scripts/lib/local-services.ts) in a temporary folder, both apps running side by
+ * side (BENCH_PORT, BENCH_AWS_PORT), each workload measured on one and then the other.
  *
  * Speed is reported, never asserted: figures are requests/s and latency percentiles, and the
  * targets are ratios against a baseline measured in this same run (the All feed with 100 photos
@@ -76,6 +77,8 @@ const intEnv = (name: string, fallback: number, min: number, max: number): numbe
 
 const settings = {
   port: intEnv('BENCH_PORT', 18480, 1024, 65535),
+  /** The aws backend's app, running beside the embedded one's. */
+  awsPort: intEnv('BENCH_AWS_PORT', 18485, 1024, 65535),
   barePort: intEnv('BENCH_BARE_PORT', 18481, 1024, 65535),
   floorPort: intEnv('BENCH_FLOOR_PORT', 18482, 1024, 65535),
   bypassPort: intEnv('BENCH_BYPASS_PORT', 18483, 1024, 65535),
@@ -234,15 +237,20 @@ function printTable(): void {
 // Clean-up: always, exactly once, also on SIGINT/SIGTERM and when the hard limit strikes.
 
 let tmp: string | undefined;
-let app: Pm2App | undefined;
+/** Every app and container started, for the clean-up. */
+const apps: Pm2App[] = [];
+const containers: Container[] = [];
 /** The bench's side servers (bare node:http, the Express floor, the two poll designs). */
 let sideServers: ClusterServer[] = [];
 /** The aws backend's local stand-ins (MariaDB, DynamoDB Local, s3rver). */
 const standIns: LocalServer[] = [];
-let container: Container | undefined;
 let cleaning: Promise<void> | undefined;
 
-/** One backend's turn: the app under PM2 and what the measurements need to know of it. */
+/**
+ * One backend: its app under PM2 (both backends run side by side, each on its own port, and
+ * the workloads alternate between them, so a busy or quiet spell of the machine meets both),
+ * its in-process container for seeding, and what the measurements need to know of it.
+ */
 interface Pass {
   backend: Backend;
   port: number;
@@ -250,19 +258,25 @@ interface Pass {
   pids: number[];
   /** The server's counts as last read, while no request has been made since. */
   metrics: MetricsSnapshot | undefined;
+  app: Pm2App;
+  container: Container;
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  world: World;
+  cookie: string;
+  result: PassResult;
 }
+/** The pass the measurements are talking to. */
 let pass: Pass | undefined;
 const currentPass = (): Pass => {
   if (!pass) throw new Error('no backend is running');
   return pass;
 };
 
-/** Stops this pass's app and container (the stand-ins stay for the next pass's cleanup). */
-async function endPass(): Promise<void> {
-  await app?.stop().catch((err: unknown) => log(`stopping PM2 failed: ${String(err)}`));
-  app = undefined;
-  await container?.close().catch(() => undefined);
-  container = undefined;
+async function stopAll(): Promise<void> {
+  for (const app of apps.splice(0))
+    await app.stop().catch((err: unknown) => log(`stopping PM2 failed: ${String(err)}`));
+  for (const c of containers.splice(0)) await c.close().catch(() => undefined);
   pass = undefined;
 }
 
@@ -270,7 +284,7 @@ function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     for (const server of sideServers)
       await server.stop().catch((err: unknown) => log(`stopping a side server failed: ${String(err)}`));
-    await endPass();
+    await stopAll();
     for (const server of standIns)
       await server.stop().catch((err: unknown) => log(`stopping ${server.name} failed: ${String(err)}`));
     if (tmp && !settings.keep) rmSync(tmp, { recursive: true, force: true });
@@ -498,7 +512,7 @@ async function measure(
 /** Home as one column of posts, the activity page and the unread counts (bench/activity-world.ts). */
 async function measureReader(config: Config, world: World, group: string): Promise<void> {
   const people = [world.viewer, ...world.friends, ...world.others];
-  await seedReader(container!, people, world.template, PASSWORD);
+  await seedReader(currentPass().container, people, world.template, PASSWORD);
   const headers = { cookie: await login(READER, config.session.cookieName) };
   await measure(group, 'GET / (Home page: 50 posts from 20 friends)', '/', headers);
   await measure(group, `${HOME} (50 posts from 20 friends)`, HOME_PATH, headers);
@@ -736,16 +750,21 @@ interface PassResult {
   workers: { pid: number; status: string; restarts: number }[];
 }
 
-/** One backend: seed, start under PM2, measure, stop. */
-async function runPass(backend: Backend, base: NodeJS.ProcessEnv): Promise<PassResult> {
+/** One backend: seed it, start it under PM2 on `port`, log in. */
+async function startPass(backend: Backend, base: NodeJS.ProcessEnv, port: number): Promise<Pass> {
   const dir = join(tmp!, backend);
   const dataDir = join(dir, 'data');
   const pm2Home = join(dir, 'pm2');
   mkdirSync(pm2Home, { recursive: true });
-  const env = await backendEnv(backend, { ...base, DATA_DIR: dataDir, PM2_HOME: pm2Home }, dir);
+  const env = await backendEnv(
+    backend,
+    { ...base, PORT: String(port), DATA_DIR: dataDir, PM2_HOME: pm2Home },
+    dir,
+  );
 
   const config = withSessionSecret(loadConfig(env), randomSecret);
-  container = await createContainer(config, createLogger('warn'));
+  const container = await createContainer(config, createLogger('warn'));
+  containers.push(container);
   log(`${backend}: seeding ${settings.smallStore} photos, 20 users, 10 friendships, 40 messages`);
   const world = await seedWorld(container, config);
 
@@ -754,86 +773,134 @@ async function runPass(backend: Backend, base: NodeJS.ProcessEnv): Promise<PassR
     ...(settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS_DIR, 'profiles')}`] : []),
   ];
   const ecosystem = nodeArgs.length > 0 ? withNodeArgs(ROOT, dir, nodeArgs) : undefined;
-  app = new Pm2App(ROOT, env, settings.port, ecosystem);
-  log(`${backend}: starting dist/main.js under PM2 (private PM2_HOME) on 127.0.0.1:${settings.port}`);
+  const app = new Pm2App(ROOT, env, port, ecosystem);
+  apps.push(app);
+  log(`${backend}: starting dist/main.js under PM2 (private PM2_HOME) on 127.0.0.1:${port}`);
   await app.start();
   const workers = await app.workers();
   const online = workers.filter((w) => w.status === 'online');
   log(`PM2: ${online.length} workers online (pids ${workers.map((w) => w.pid).join(', ')})`);
   if (online.length !== 2) throw new Error(`expected 2 online workers, PM2 lists ${JSON.stringify(workers)}`);
-  pass = { backend, port: settings.port, pids: online.map((w) => w.pid), metrics: undefined };
+  const started: Pass = {
+    backend,
+    port,
+    pids: online.map((w) => w.pid),
+    metrics: undefined,
+    app,
+    container,
+    config,
+    env,
+    world,
+    cookie: '',
+    result: { backend, peakRssMiB: 0, workers: [] },
+  };
+  pass = started;
+  started.cookie = await login(world.viewer.username, config.session.cookieName);
+  pass = undefined;
+  return started;
+}
 
-  const result: PassResult = { backend, peakRssMiB: 0, workers: [] };
-  const cookie = await login(world.viewer.username, config.session.cookieName);
-  const headers = { cookie };
-  const small = `${backend}: ${settings.smallStore} photos`;
+/** Runs `work` on each pass in turn (or on `only`'s), with it as the current pass. */
+async function onEach(passes: Pass[], work: (p: Pass) => Promise<unknown>, only?: Backend): Promise<void> {
+  for (const p of passes) {
+    if (only && p.backend !== only) continue;
+    pass = p;
+    await work(p);
+  }
+  pass = undefined;
+}
+
+/** Every workload, alternating between the backends, workload by workload. */
+async function runPasses(passes: Pass[]): Promise<void> {
+  const small = (p: Pass) => `${p.backend}: ${settings.smallStore} photos`;
+  const large = (p: Pass) => `${p.backend}: ${settings.largeStore} photos`;
+  const headers = (p: Pass) => ({ cookie: p.cookie });
   const full = !settings.compareOnly && !settings.pollOnly;
 
   if (!settings.pollOnly) {
-    result.photoPage = await measure(small, PHOTO_PAGE, `/photos/${world.photoId}`, headers);
-    await measure(small, 'GET /api/photos/:id', `/api/photos/${world.photoId}`, headers);
+    await onEach(passes, async (p) => {
+      p.result.photoPage = await measure(small(p), PHOTO_PAGE, `/photos/${p.world.photoId}`, headers(p));
+    });
+    await onEach(passes, (p) =>
+      measure(small(p), 'GET /api/photos/:id', `/api/photos/${p.world.photoId}`, headers(p)),
+    );
     if (full) {
-      await measure(
-        small,
-        'GET /api/photos/:id/image/thumb',
-        `/api/photos/${world.photoId}/image/thumb`,
-        headers,
+      await onEach(passes, (p) =>
+        measure(
+          small(p),
+          'GET /api/photos/:id/image/thumb',
+          `/api/photos/${p.world.photoId}/image/thumb`,
+          headers(p),
+        ),
       );
-      await measure(small, 'GET /healthz (reference: no session, no store)', '/healthz', {});
+      await onEach(passes, (p) =>
+        measure(small(p), 'GET /healthz (reference: no session, no store)', '/healthz', {}),
+      );
     }
-    result.poll = await measure(
-      small,
-      `${POLL} (chat poll, nothing new)`,
-      pollPath(world),
-      headers,
-      settings.pollRounds,
+    await onEach(passes, async (p) => {
+      p.result.poll = await measure(
+        small(p),
+        `${POLL} (chat poll, nothing new)`,
+        pollPath(p.world),
+        headers(p),
+        settings.pollRounds,
+      );
+    });
+  }
+  if (full || settings.pollOnly) {
+    await onEach(
+      passes,
+      async (p) => {
+        log('chat poll vs bare node:http and an Express floor (2 cluster workers each)');
+        p.result.pollComparison = await chatPoll(p.cookie, p.world, ROOT, p.env);
+      },
+      'embedded',
     );
   }
-  if (backend === 'embedded' && (full || settings.pollOnly)) {
-    log('chat poll vs bare node:http and an Express floor (2 cluster workers each)');
-    result.pollComparison = await chatPoll(cookie, world, ROOT, env);
-  }
+  if (settings.pollOnly) return;
 
   // The store-size comparison last, back to back around the seeding, so both sides see the machine alike.
-  if (!settings.pollOnly) {
-    result.homeSmall = await measure(small, HOME, HOME_PATH, headers);
-    result.allSmall = await measure(small, ALL, ALL_PATH, headers, settings.feedRounds);
-    if (full && backend === 'embedded') await measureReader(config, world, small);
-    const toAdd = settings.largeStore - world.photoCount;
-    if (toAdd <= 0) {
-      if (full && backend === 'embedded') await uploads(cookie, world);
-      return finishPass(result);
+  await onEach(passes, async (p) => {
+    p.result.homeSmall = await measure(small(p), HOME, HOME_PATH, headers(p));
+  });
+  await onEach(passes, async (p) => {
+    p.result.allSmall = await measure(small(p), ALL, ALL_PATH, headers(p), settings.feedRounds);
+  });
+  if (full) await onEach(passes, (p) => measureReader(p.config, p.world, small(p)), 'embedded');
+  if (settings.largeStore > settings.smallStore) {
+    for (const p of passes) {
+      const toAdd = settings.largeStore - p.world.photoCount;
+      log(`${p.backend}: seeding ${toAdd} more photos (store: ${settings.largeStore})`);
+      const seedStarted = Date.now();
+      await addPhotos(p.container, p.world, toAdd);
+      log(`seeded in ${elapsed(seedStarted)}`);
+      p.metrics = undefined;
     }
-    log(`${backend}: seeding ${toAdd} more photos (store: ${settings.largeStore})`);
-    const seedStarted = Date.now();
-    await addPhotos(container, world, toAdd);
-    log(`seeded in ${elapsed(seedStarted)}`);
-    const large = `${backend}: ${settings.largeStore} photos`;
-    result.allLarge = await measure(large, ALL, ALL_PATH, headers, settings.feedRounds);
-    result.homeLarge = await measure(large, HOME, HOME_PATH, headers);
-    if (full && backend === 'embedded') await uploads(cookie, world);
+    await onEach(passes, async (p) => {
+      p.result.allLarge = await measure(large(p), ALL, ALL_PATH, headers(p), settings.feedRounds);
+    });
+    await onEach(passes, async (p) => {
+      p.result.homeLarge = await measure(large(p), HOME, HOME_PATH, headers(p));
+    });
   }
-
-  return finishPass(result);
+  if (full) await onEach(passes, (p) => uploads(p.cookie, p.world), 'embedded');
 }
 
-async function finishPass(result: PassResult): Promise<PassResult> {
-  const { backend } = result;
+/** Peak RSS, the heap at the end and the workers' state of one pass. */
+async function finishPass(p: Pass): Promise<PassResult> {
+  const { backend, result } = p;
   result.peakRssMiB = Math.max(
     0,
     ...rows.filter((r) => r.group.startsWith(`${backend}: `)).flatMap((r) => r.rssMiB ?? []),
   );
-  const memory: Record<string, number> = pass
-    ? await readMemory(pass.port, METRICS_TOKEN).catch(() => ({}))
-    : {};
+  const memory: Record<string, number> = await readMemory(p.port, METRICS_TOKEN).catch(() => ({}));
   figures[`${backend}: memory at the end (MiB, both workers)`] = memory;
   log(
     `${backend}: memory at the end, both workers (MiB): ${Object.entries(memory)
       .map(([k, v]) => `${k} ${v.toFixed(1)}`)
       .join(', ')}`,
   );
-  result.workers = (await app?.workers()) ?? [];
-  await endPass();
+  result.workers = await p.app.workers();
   return result;
 }
 
@@ -1026,7 +1093,7 @@ async function main(): Promise<number> {
   };
   log(`machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${machine.platform}`);
 
-  const portKeys = ['port', 'barePort', 'floorPort', 'bypassPort', 'expressPort'] as const;
+  const portKeys = ['port', 'awsPort', 'barePort', 'floorPort', 'bypassPort', 'expressPort'] as const;
   for (const key of portKeys) {
     const others = portKeys.filter((k) => k !== key).map((k) => settings[k]);
     settings[key] = await freePort(settings[key], 20, others);
@@ -1052,9 +1119,15 @@ async function main(): Promise<number> {
     RATE_LIMIT_UPLOAD_MAX: '1000000',
   };
 
-  const results: PassResult[] = [];
   const backends = settings.pollOnly ? (['embedded'] as const) : settings.backends;
-  for (const backend of backends) results.push(await runPass(backend, base));
+  const passes: Pass[] = [];
+  for (const backend of backends) {
+    passes.push(await startPass(backend, base, backend === 'aws' ? settings.awsPort : settings.port));
+  }
+  await runPasses(passes);
+  const results: PassResult[] = [];
+  for (const p of passes) results.push(await finishPass(p));
+  await stopAll();
 
   process.stdout.write(
     `\nLumina ${settings.nodeEnv} build, PM2 cluster ×2, backends ${backends.join(' and ')}; autocannon ${settings.connections} connections × ${settings.seconds} s per run (after a ${settings.warmupSeconds} s warm-up), on 127.0.0.1\n` +
@@ -1111,7 +1184,8 @@ main()
       process.stderr.write(
         `\n[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
       );
-      if (app) process.stderr.write(`[bench] PM2 log tail:\n${await app.logs().catch(() => '(none)')}\n`);
+      for (const app of apps)
+        process.stderr.write(`[bench] PM2 log tail:\n${await app.logs().catch(() => '(none)')}\n`);
       return 1;
     },
   )
