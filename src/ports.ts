@@ -330,13 +330,6 @@ export interface PhotoStore extends Pingable {
    */
   unlike(photoId: string, userId: UserId): Promise<LikeResult | null>;
   /**
-   * Deletes the photo with everything delete() does, in an order a rerun can finish: a purge
-   * that dies half-way leaves the photo listed by its owner (listByOwners), and purging it
-   * again completes it. For an account deletion, while the owner is hidden from everyone.
-   * Returns the photo, or null if it did not exist.
-   */
-  purge(id: string): Promise<Photo | null>;
-  /**
    * Records the photo's medium image and (re-made) thumbnail keys, made later by the image
    * backfill. Returns false if the photo does not exist.
    */

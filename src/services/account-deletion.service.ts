@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requestEventId } from '../domain/activity';
 import { noSuch } from '../domain/errors';
-import { avatarFolderOf, imageKeysOf, type FriendRequest, type User, type UserId } from '../domain/types';
+import { avatarFolderOf, type FriendRequest, type User, type UserId } from '../domain/types';
 import { withoutDeadline } from '../lib/deadline';
 import type { Storage } from '../ports';
+import { removePhoto } from './photo-removal';
 
 /** The stores an account deletion reaches: every one that keeps something of a person. */
 export type DeletionStores = Pick<
@@ -168,19 +169,22 @@ export class AccountDeletionService {
   }
 
   /**
-   * The person's photos, each with everything it owns: images, comments and reports first, the
-   * photo last (PhotoStore.purge, with its likes and events), so a crash leaves it listed for the rerun.
+   * The person's photos, each closing the reports on it and then removed with everything it owns
+   * (removePhoto). A removal a crash cut short has left the owner's listing but kept its delete
+   * record, so those are finished first.
    */
   private async photos(userId: UserId): Promise<void> {
-    const { photos, comments, reports, blobs } = this.stores;
+    const { photos, reports } = this.stores;
+    const cutShort = (await photos.unfinishedDeletes(new Date())).filter((p) => p.userId === userId);
+    await inBatches(cutShort, async (photo) => {
+      await removePhoto(this.stores, photo.id);
+    });
     await drain(
       async () => (await photos.listByOwners([userId], { limit: BATCH })).items,
       (photo) => photo.id,
       async (photo) => {
-        await blobs.delete(imageKeysOf(photo));
-        await comments.deleteAllForPhoto(photo.id);
         await reports.close({ type: 'photo', id: photo.id, parentId: null });
-        await photos.purge(photo.id);
+        await removePhoto(this.stores, photo.id);
       },
     );
   }

@@ -19,6 +19,7 @@ import type {
   SessionStore,
   UserStore,
 } from '../ports';
+import { removePhoto } from './photo-removal';
 
 export const messages = {
   notFound: 'There is nothing at this address.',
@@ -141,14 +142,8 @@ export class ModerationService {
       if (!(await this.comments.delete(target.parentId ?? '', target.id))) throw noSuch('comment');
       return;
     }
-    const deleted = await this.photos.delete(target.id);
-    if (!deleted) throw noSuch('photo');
-    await this.comments.deleteAllForPhoto(target.id);
-    const keys = [deleted.keys.full, deleted.keys.medium, deleted.keys.thumb].filter(
-      (k): k is string => k !== null,
-    );
-    await this.blobs.delete(keys);
-    await this.photos.finishDelete(target.id);
+    if (!(await removePhoto({ photos: this.photos, comments: this.comments, blobs: this.blobs }, target.id)))
+      throw noSuch('photo');
   }
 
   private async authorOf(target: ReportTarget): Promise<UserId> {

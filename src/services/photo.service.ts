@@ -2,7 +2,6 @@ import { Forbidden, InvalidInput, NotFound, noSuch } from '../domain/errors';
 import { queryTerms, topicTerm } from '../domain/search';
 import { THUMB_SIZE } from '../domain/limits';
 import {
-  imageKeysOf,
   type Comment,
   type FeedInput,
   type Page,
@@ -28,6 +27,7 @@ import type {
   StoredBlob,
   UserStore,
 } from '../ports';
+import { removePhoto } from './photo-removal';
 
 export const messages = {
   noSuchPhoto: 'No such photo.',
@@ -216,11 +216,8 @@ export class PhotoService {
     const photo = await this.photos.get(id);
     if (!photo) throw noSuch('photo');
     if (photo.userId !== viewer.id) throw new Forbidden(messages.notOwner, 'not_owner');
-    const deleted = await this.photos.delete(id);
-    if (!deleted) throw noSuch('photo');
-    await this.comments.deleteAllForPhoto(id);
-    await this.blobs.delete(imageKeysOf(deleted));
-    await this.photos.finishDelete(id);
+    if (!(await removePhoto({ photos: this.photos, comments: this.comments, blobs: this.blobs }, id)))
+      throw noSuch('photo');
   }
 
   /**

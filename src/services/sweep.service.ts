@@ -1,5 +1,6 @@
 import { imageKeysOf, type Photo } from '../domain/types';
 import type { BlobStore, CommentStore, PhotoStore } from '../ports';
+import { removePhoto } from './photo-removal';
 
 /** Image objects of photos live under `photos/<photoId>/`. */
 export const PHOTO_OBJECTS_PREFIX = 'photos/';
@@ -53,13 +54,10 @@ export class SweepService {
     const cutoff = startedAt - graceMs;
     const report: SweepReport = { scanned: 0, removed: [], photosWithoutImages: [], finishedDeletes: [] };
 
-    // Deletes that died half-way (their photo is gone; its record is not): every step again, in
-    // PhotoService.delete's order, the record last. Younger ones may still be running.
+    // Removals that died half-way (their photo is gone; its record is not): every step again,
+    // the record last. Younger ones may still be running.
     for (const photo of await this.photos.unfinishedDeletes(new Date(cutoff))) {
-      await this.photos.delete(photo.id);
-      await this.comments.deleteAllForPhoto(photo.id);
-      await this.blobs.delete(imageKeysOf(photo));
-      await this.photos.finishDelete(photo.id);
+      await removePhoto({ photos: this.photos, comments: this.comments, blobs: this.blobs }, photo.id);
       report.finishedDeletes.push(photo.id);
     }
     const listed = new Set<string>();

@@ -128,14 +128,15 @@ export function accountDeletionContract(make: MakeStorage) {
     ]);
   });
 
-  it('PhotoStore.purge deletes the photo with its likes and terms, and a second purge finds nothing', async () => {
+  it("PhotoStore.delete takes the photo from its likers' lists too, and once finished a second delete finds nothing", async () => {
     const s = storage();
     const [owner, liker] = await createUsers(s, 2);
     const word = uniqueWord();
     const photo = await s.photos.create(newPhoto(owner!, { caption: `a ${word}` }));
     await s.photos.like(photo.id, liker!.id);
-    expect((await s.photos.purge(photo.id))?.id).toBe(photo.id);
-    expect(await s.photos.purge(photo.id)).toBeNull();
+    expect((await s.photos.delete(photo.id))?.id).toBe(photo.id);
+    await s.photos.finishDelete(photo.id);
+    expect(await s.photos.delete(photo.id)).toBeNull();
     expect(await s.photos.get(photo.id)).toBeNull();
     expect((await s.photos.listByOwners([owner!.id], { limit: 10 })).items).toEqual([]);
     expect((await s.photos.search([word], undefined, { limit: 10 })).items).toEqual([]);

@@ -275,20 +275,6 @@ export class DynamoPhotoStore implements PhotoStore {
     return this.likeResult(photoId, false);
   }
 
-  /**
-   * delete() in the order a rerun can finish: terms and likes first, then META with the owner's
-   * index item (one transaction), so a purge that dies half-way leaves the photo in its owner's
-   * index, where the next purge finds it.
-   */
-  async purge(id: string): Promise<Photo | null> {
-    const item = await this.getMeta(id);
-    if (!item) return null;
-    const photo = toPhoto(item);
-    await this.deleteOwned(item, photo);
-    await this.db.transact(this.metaDeletes(item, photo));
-    return photo;
-  }
-
   /** META and the owner's index item, with the events of the caption's mentions: one transaction. */
   private metaDeletes(item: Item, photo: Photo, condition?: string): Record<string, TransactItem> {
     return {

@@ -76,7 +76,6 @@ export class SqlitePhotoStore implements PhotoStore {
   private readonly deleteRecord;
   private readonly forgetDelete;
   private readonly deletesBefore;
-  private readonly purgeTx;
   private readonly ownersTx;
   private readonly likeTx;
   private readonly unlikeTx;
@@ -197,11 +196,6 @@ export class SqlitePhotoStore implements PhotoStore {
       this.recordDelete.run(id, JSON.stringify(row), Date.now());
       return row;
     });
-    this.purgeTx = db.transaction((id: string): PhotoRow | undefined => {
-      const row = this.deleteTx.immediate(id);
-      this.forgetDelete.run(id);
-      return row;
-    });
     // One read transaction, so the per-owner queries and the fetch see one snapshot.
     this.ownersTx = db.transaction((ownerIds: UserId[], page: PageRequest): Page<PhotoRow> => {
       const want = page.limit + 1;
@@ -266,17 +260,6 @@ export class SqlitePhotoStore implements PhotoStore {
   delete(id: string): Promise<Photo | null> {
     return run(() => {
       const row = this.deleteTx.immediate(id);
-      return row ? toPhoto(row) : null;
-    });
-  }
-
-  /**
-   * One transaction takes everything (likes and terms cascade), so this is delete() that keeps
-   * no record of itself: the account deletion that purges is resumable on its own.
-   */
-  purge(id: string): Promise<Photo | null> {
-    return run(() => {
-      const row = this.purgeTx.immediate(id);
       return row ? toPhoto(row) : null;
     });
   }
