@@ -23,7 +23,12 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     ignores: ['src/config.ts'],
-    rules: {'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in src/config.ts only.' }] },
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration in src/config.ts only.' },
+      ],
+    },
   },
   {
     // See src/storage/embedded/db.ts: a bare bound LIMIT makes SQLite prepare the statement again on every run.
@@ -32,7 +37,10 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         { selector: 'Literal[value=/LIMIT \\?/]', message: 'Bind a row limit as `LIMIT +?` (see db.ts).' },
-        { selector: 'TemplateElement[value.raw=/LIMIT \\?/]', message: 'Bind a row limit as `LIMIT +?` (see db.ts).' },
+        {
+          selector: 'TemplateElement[value.raw=/LIMIT \\?/]',
+          message: 'Bind a row limit as `LIMIT +?` (see db.ts).',
+        },
       ],
     },
   },
@@ -42,9 +50,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { group: adapters, message: 'Only container.ts and storage/index.ts import adapters.' },
-          ],
+          patterns: [{ group: adapters, message: 'Only container.ts and storage/index.ts import adapters.' }],
         },
       ],
     },
@@ -55,7 +61,16 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['express', 'multer', 'ejs', 'sharp', 'bcrypt', 'mysql2', 'mysql2/promise', 'better-sqlite3'],
+          paths: [
+            'express',
+            'multer',
+            'ejs',
+            'sharp',
+            'bcrypt',
+            'mysql2',
+            'mysql2/promise',
+            'better-sqlite3',
+          ],
           patterns: [
             { group: ['@aws-sdk/*'], message: 'Services and domain know no SDK.' },
             { group: adapters, message: 'Only container.ts and storage/index.ts import adapters.' },

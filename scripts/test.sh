@@ -35,6 +35,7 @@ npx tsx scripts/services.ts install
 
 npx tsc --noEmit
 npx eslint .
+npx prettier --check .
 npm run build
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json || status=$?

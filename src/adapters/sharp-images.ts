@@ -1,6 +1,12 @@
 import sharp from 'sharp';
 import { InvalidInput, PayloadTooLarge, UnsupportedMedia } from '../domain/errors';
-import { AVATAR_SIZES, HEIC_DECODE_TIMEOUT_MS, MAX_FULL_SIDE, MEDIUM_SIDE, THUMB_SIZE } from '../domain/limits';
+import {
+  AVATAR_SIZES,
+  HEIC_DECODE_TIMEOUT_MS,
+  MAX_FULL_SIDE,
+  MEDIUM_SIDE,
+  THUMB_SIZE,
+} from '../domain/limits';
 import { Semaphore } from '../lib/semaphore';
 import type { ImageProcessor, ProcessedImage, ProcessedImages } from '../ports';
 import { decodeHeic } from './heic-decoder';

@@ -96,7 +96,11 @@ export function newPhoto(owner: Pick<User, 'id' | 'username'>, over: Partial<New
 }
 
 /** A comment as the comment service hands it to the store: a fresh id, created at its id's time. */
-export function newComment(photo: Pick<Photo, 'id'>, author: Pick<User, 'id' | 'username'>, text: string): Comment {
+export function newComment(
+  photo: Pick<Photo, 'id'>,
+  author: Pick<User, 'id' | 'username'>,
+  text: string,
+): Comment {
   const id = newId();
   return {
     id,

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
       job.kind === 'like'
         ? job.fanIds.map((fan) => outcome(storage.photos.like(job.photoId, fan)))
         : job.pairs.map(([from, to]) => outcome(storage.friends.create(from, to)));
-    process.stdout.write(`${JSON.stringify((await Promise.all(calls)))}\n`);
+    process.stdout.write(`${JSON.stringify(await Promise.all(calls))}\n`);
   } finally {
     await storage.close();
   }

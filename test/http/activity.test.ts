@@ -130,7 +130,10 @@ describe('activity', () => {
     expect(await feed(owner!)).toEqual([]);
     expect(await feed(blocker!)).toEqual([]);
     // Editing again without changing who is named tells nobody twice.
-    await owner!.agent.patch(`/api/photos/${photo.id}`).send({ caption: `${caption}!` }).expect(200);
+    await owner!.agent
+      .patch(`/api/photos/${photo.id}`)
+      .send({ caption: `${caption}!` })
+      .expect(200);
     expect((await feed(fresh!)).length).toBe(1);
     await owner!.agent
       .patch(`/api/photos/${photo.id}`)

@@ -105,7 +105,7 @@ describe('PhotoService', () => {
     expect(blobs.objects.size).toBe(3);
   });
 
-  it('upload: a photo whose images took longer is not listed out of time order (its time is its id\'s)', async () => {
+  it("upload: a photo whose images took longer is not listed out of time order (its time is its id's)", async () => {
     const { service, blobs, photos } = setup();
     const put = blobs.put.bind(blobs);
     let slow = true;

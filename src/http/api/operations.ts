@@ -195,8 +195,7 @@ const userNotFound = failure('No such user.');
 const signedIn: HeaderName[] = ['Set-Cookie', 'RateLimit', 'RateLimit-Policy'];
 
 const idempotencyKey = requestKey.optional().meta({
-  description:
-    `The client's name for this attempt at creating something: a retry with the same key within ${REQUEST_KEY_TTL_HOURS} hours gets what the first attempt stored, not a second copy; after that the key is forgotten and a request carrying it is a new one.`,
+  description: `The client's name for this attempt at creating something: a retry with the same key within ${REQUEST_KEY_TTL_HOURS} hours gets what the first attempt stored, not a second copy; after that the key is forgotten and a request carrying it is a new one.`,
 });
 
 /** The OpenAPI document itself; its shape is OpenAPI's, so only its frame is checked. */
