@@ -71,11 +71,17 @@ function roundRobin(ports: number[]): Promise<{ server: Server; port: number }> 
       { host: LOOPBACK, port, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
+        // An answer cut after its headers is cut here too: ended or left open, the client would
+        // wait for the rest of its body until its own timeout, which looks like no answer at all.
+        answer.on('close', () => {
+          if (!answer.complete) res.destroy();
+        });
         answer.pipe(res);
       },
     );
     upstream.on('error', () => {
-      if (!res.headersSent) res.writeHead(502);
+      if (res.headersSent) return res.destroy();
+      res.writeHead(502);
       res.end();
     });
     req.pipe(upstream);

@@ -93,6 +93,7 @@ class Member {
   ): Promise<Answer> {
     const started = Date.now();
     let answer: Answer;
+    let headersFrom: number | undefined;
     try {
       const isForm = body instanceof FormData;
       const res = await fetch(this.base + path, {
@@ -105,6 +106,7 @@ class Member {
         body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
         signal: AbortSignal.timeout(30_000),
       });
+      headersFrom = res.status;
       const set = res.headers.getSetCookie().find((c) => c.startsWith('lumina.sid='));
       if (set) this.cookie = set.split(';')[0] ?? '';
       const text = await res.text();
@@ -116,8 +118,10 @@ class Member {
       }
       answer = { status: res.status, body: parsed, headers: res.headers };
     } catch (err) {
-      // A connection cut by a reload or a proxy: no answer at all (counted as status 0).
-      answer = { status: 0, body: { message: String(err) }, headers: new Headers() };
+      // A connection cut by a reload or a proxy: no answer at all (counted as status 0), or an
+      // answer whose body never ended (said, so the two can be told apart).
+      const cut = headersFrom === undefined ? '' : `answered ${headersFrom}, then its body was cut: `;
+      answer = { status: 0, body: { message: `${cut}${String(err)}` }, headers: new Headers() };
     }
     this.record({
       route: routeOf(method, path),
