@@ -70,7 +70,7 @@ export interface UserStore extends Pingable {
   /** Ids of accounts in state `deleting`, lowest id first, at most `limit` (read through an index). */
   listDeleting(limit: number): Promise<UserId[]>;
   /**
-   * Deletes the user's row (and on SQLite the idempotency keys of their requests), the last step
+   * Deletes the user's row (and on SQLite any idempotency key of theirs still left), the last step
    * of an account deletion: every row that points at the user must be gone first, except
    * messages and inbox entries of other people, which outlive it. The username and e-mail are
    * free again at once; ids are never given out twice. False when there was no such user.
@@ -260,7 +260,20 @@ export interface LikeResult {
   liked: boolean;
 }
 
-export interface PhotoStore extends Pingable {
+/**
+ * A store whose writes take an idempotency key (PhotoStore.create, CommentStore.add,
+ * MessageStore.send) and so keeps one key record per (user, key) for REQUEST_KEY_TTL_HOURS.
+ */
+export interface RequestKeyHolder {
+  /**
+   * Deletes every idempotency-key record of the user that this store keeps (an account
+   * deletion), found by the user without a scan (DynamoDB: one Query of the user's key partition
+   * in the store's table; SQLite: the key table's primary key). Returns how many. Idempotent.
+   */
+  removeRequestKeysOf(userId: UserId): Promise<number>;
+}
+
+export interface PhotoStore extends Pingable, RequestKeyHolder {
   /**
    * Writes the photo (likes 0, comment count 0), its owner's-index entry and its search terms
    * (domain/search.ts photoTerms). Visible to every list once this resolves. Lists order
@@ -356,7 +369,7 @@ export interface PhotoStore extends Pingable {
   likedPhotos(userId: UserId, page: PageRequest): Promise<Page<LikedPhoto>>;
 }
 
-export interface CommentStore extends Pingable {
+export interface CommentStore extends Pingable, RequestKeyHolder {
   /**
    * Stores the comment and adds one to the photo's comment count, atomically.
    * Throws NotFound when the photo does not exist. With a `requestKey` (the author's idempotency
@@ -409,7 +422,7 @@ export interface CommentStore extends Pingable {
  * - Ids of messages stored before this scheme (random ULIDs) are still accepted as cursors: a
  *   conversation's first send under it starts its sequence after the newest stored message.
  */
-export interface MessageStore extends Pingable {
+export interface MessageStore extends Pingable, RequestKeyHolder {
   /**
    * Stores the message with its id and time (see above) and updates both people's inbox entries
    * for the conversation: last message for both, unread + 1 for the receiver. With a

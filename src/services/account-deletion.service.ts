@@ -54,7 +54,7 @@ const RESUME_LIMIT = 100;
  * conversation without the person's name (shown as from a deleted account); reports others
  * made about the person or their items are closed, not deleted (they are the reporters'); the
  * moderation log keeps every action as it was (who did what to which id, and when), since it
- * is the record of the moderators' own work. Idempotency keys on DynamoDB expire by themselves.
+ * is the record of the moderators' own work.
  */
 export class AccountDeletionService {
   /** Jobs this process is running, so a second request for the same account joins the first. */
@@ -113,6 +113,7 @@ export class AccountDeletionService {
     await this.avatar(userId);
     while ((await this.stores.messages.forgetUser(userId, BATCH)) > 0);
     await activity.removeAllFor(userId);
+    await this.requestKeys(userId);
     const counters = this.counterKeysOf(user);
     await rateLimits.removeKeys(counters.keys, counters.endingWith);
     await sessions.destroyByUser(userId);
@@ -187,6 +188,12 @@ export class AccountDeletionService {
         await removePhoto(this.stores, photo.id);
       },
     );
+  }
+
+  /** The idempotency keys of the person's requests, from each store that keeps them. */
+  private async requestKeys(userId: UserId): Promise<void> {
+    const { photos, comments, messages } = this.stores;
+    await Promise.all([photos, comments, messages].map((store) => store.removeRequestKeysOf(userId)));
   }
 
   /** Every object under the person's avatar folder (the current one and any a crash left). */

@@ -4,6 +4,7 @@ import { newId } from '../../src/lib/ulid';
 import {
   createUser,
   createUsers,
+  newComment,
   newMessage,
   newPhoto,
   randomToken,
@@ -173,6 +174,34 @@ export function accountDeletionContract(make: MakeStorage) {
     expect(entry?.userId).toBe(gone!.id);
     expect(entry?.username).toBe('');
     expect(await s.messages.latest(conversationIdOf(gone!.id, alsoGone!.id), 10)).toEqual([]);
+  });
+
+  it('removeRequestKeysOf of the photo, comment and message stores forgets the person’s idempotency keys, no one else’s', async () => {
+    const s = storage();
+    const [gone, other] = await createUsers(s, 2);
+    // The same key for both people and all three kinds of request.
+    const key = `deletion-${newId()}`;
+    const myPhoto = await s.photos.create(newPhoto(gone!), key);
+    const theirPhoto = await s.photos.create(newPhoto(other!), key);
+    const myComment = await s.comments.add(newComment(theirPhoto, gone!, 'mine'), key);
+    const theirComment = await s.comments.add(newComment(myPhoto, other!, 'theirs'), key);
+    const myMessage = await s.messages.send(newMessage(gone!, other!, 'mine', key));
+    const theirMessage = await s.messages.send(newMessage(other!, gone!, 'theirs', key));
+    const removeAll = () =>
+      Promise.all([s.photos, s.comments, s.messages].map((store) => store.removeRequestKeysOf(gone!.id)));
+
+    expect(await removeAll()).toEqual([1, 1, 1]);
+    expect(await removeAll()).toEqual([0, 0, 0]);
+    expect(await s.photos.byRequestKey(gone!.id, key)).toBeNull();
+    expect((await s.photos.byRequestKey(other!.id, key))?.id).toBe(theirPhoto.id);
+    // The key no longer replays for the person: a request with it is a new one.
+    expect((await s.photos.create(newPhoto(gone!), key)).id).not.toBe(myPhoto.id);
+    expect((await s.comments.add(newComment(theirPhoto, gone!, 'again'), key)).id).not.toBe(myComment.id);
+    expect((await s.messages.send(newMessage(gone!, other!, 'again', key))).id).not.toBe(myMessage.id);
+    // The other person's still replay what they made.
+    expect((await s.photos.create(newPhoto(other!), key)).id).toBe(theirPhoto.id);
+    expect(await s.comments.add(newComment(myPhoto, other!, 'again'), key)).toEqual(theirComment);
+    expect(await s.messages.send(newMessage(other!, gone!, 'again', key))).toEqual(theirMessage);
   });
 
   it('ActivityStore.removeAllFor deletes the recipient’s events and read mark, no one else’s', async () => {

@@ -8,14 +8,21 @@ import { REQUEST_KEY_TTL_HOURS } from '../../src/domain/limits';
 import type { Storage } from '../../src/ports';
 import { createAwsStorage } from '../../src/storage/aws';
 import { createDynamoDbClient, DynamoClient } from '../../src/storage/aws/dynamo-client';
-import { requestKeyKey } from '../../src/storage/aws/keys';
+import {
+  commentKey,
+  ENTITY,
+  legacyRequestKeyKey,
+  messageKey,
+  requestKeyKey,
+  requestKeysPartition,
+} from '../../src/storage/aws/keys';
 import { TTL_ATTRIBUTE } from '../../src/storage/aws/tables';
 import { createEmbeddedStorage } from '../../src/storage/embedded';
 import { SqliteRequestKeys } from '../../src/storage/embedded/request-keys';
 import { SqliteClient } from '../../src/storage/embedded/sqlite-client';
 import { newId } from '../../src/lib/ulid';
 import { AWS_TEST_TIMEOUT_MS, awsTestConfig } from '../support/aws-env';
-import { createUsers, newMessage } from './fixtures';
+import { createUsers, newComment, newMessage, newPhoto } from './fixtures';
 import { requestKeyExpiryContract } from './request-key.contract';
 
 /*
@@ -109,6 +116,69 @@ describe('aws: request keys', () => {
       expect(item?.[TTL_ATTRIBUTE]).toBe(
         Math.floor((message.createdAt.getTime() + REQUEST_KEY_TTL_HOURS * HOUR_MS) / 1000),
       );
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it("a person's key items share one partition per table, which one Query reads", async () => {
+    const config = awsTestConfig();
+    const client = createDynamoDbClient(config, AWS_TEST_TIMEOUT_MS);
+    try {
+      const storage = await make();
+      const [a, b] = await createUsers(storage, 2);
+      const keys = [`k-${newId()}`, `k-${newId()}`];
+      for (const key of keys) await storage.messages.send(newMessage(a!, b!, key, key));
+      const { items } = await new DynamoClient(client).query({
+        TableName: config.dynamodb.tables.messages,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': requestKeysPartition(a!.id) },
+        ConsistentRead: true,
+      });
+      expect(items.map((item) => item.SK).sort()).toEqual(keys.map((key) => `MESSAGE#${key}`).sort());
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('a key item of the old shape (one partition per key) still replays what it made, inside its window', async () => {
+    const config = awsTestConfig();
+    const { tables } = config.dynamodb;
+    const client = createDynamoDbClient(config, AWS_TEST_TIMEOUT_MS);
+    try {
+      const storage = await make();
+      const db = new DynamoClient(client);
+      const [a, b] = await createUsers(storage, 2);
+      const key = `k-${newId()}`;
+      // Made before the key shape changed: the records, and key items of the old shape naming them.
+      const photo = await storage.photos.create(newPhoto(a!));
+      const comment = await storage.comments.add(newComment(photo, a!, 'before'));
+      const message = await storage.messages.send(newMessage(a!, b!, 'before'));
+      const age = {
+        type: ENTITY.requestKey,
+        created_at: new Date().toISOString(),
+        [TTL_ATTRIBUTE]: Math.floor((Date.now() + REQUEST_KEY_TTL_HOURS * HOUR_MS) / 1000),
+      };
+      const target = (k: { PK: string; SK: string }) => ({ target_pk: k.PK, target_sk: k.SK });
+      const put = (table: string, item: Record<string, unknown>) =>
+        db.batchWrite(table, [{ PutRequest: { Item: { ...item, ...age } } }]);
+      await put(tables.photos, { ...legacyRequestKeyKey(a!.id, 'PHOTO', key), photo_id: photo.id });
+      await put(tables.comments, {
+        ...legacyRequestKeyKey(a!.id, 'COMMENT', key),
+        ...target(commentKey(photo.id, comment.id)),
+      });
+      await put(tables.messages, {
+        ...legacyRequestKeyKey(a!.id, 'MESSAGE', key),
+        ...target(messageKey(message.conversationId, message.id)),
+      });
+
+      // A retry after the deploy gets the first attempt's record, and nothing new is stored.
+      expect((await storage.photos.create(newPhoto(a!), key)).id).toBe(photo.id);
+      expect(await storage.comments.add(newComment(photo, a!, 'again'), key)).toEqual(comment);
+      expect(await storage.messages.send(newMessage(a!, b!, 'again', key))).toEqual(message);
+      expect(await storage.photos.countByOwner(a!.id)).toBe(1);
+      expect((await storage.comments.list(photo.id, { limit: 10 })).items).toEqual([comment]);
+      expect(await storage.messages.latest(message.conversationId, 10)).toEqual([message]);
     } finally {
       client.destroy();
     }

@@ -10,7 +10,7 @@ import { imageKeysOf, type Photo, type UserId } from '../../src/domain/types';
 import { newId } from '../../src/lib/ulid';
 import type { Storage } from '../../src/ports';
 import { createStorage } from '../../src/storage';
-import { everyRecord, type StoredRecord } from '../support/stores';
+import { everyRecord, isRequestKey, type StoredRecord } from '../support/stores';
 import { Client, startServer, type ServerProcess } from '../support/server-process';
 
 const SECRET = 'deletion-kill-secret-0123456789abcdef';
@@ -18,15 +18,18 @@ const PASSWORD = 'a long password';
 const OWN_PHOTOS = 200;
 const COMMENTS = 300;
 const OTHERS = 4;
+/** Of each kind (photo, comment, message), how many of the person's requests carry an Idempotency-Key. */
+const KEYED = 5;
 /** A tiny stand-in for each image size: the census counts objects, not pixels. */
 const BYTES = Buffer.from('not really a jpeg');
 
 /**
  * SIGKILL the worker in the middle of an account deletion (a person with 200 photos, 300
  * comments and likes spread over other people's photos, friends, requests, a block, a report,
- * an avatar and two conversations), start it again, and count: nothing of the person may be left
- * in any table, index item or object, the conversations stay with the other people without the
- * name, and every remaining photo's like and comment counters equal its rows. Each backend gets
+ * an avatar, two conversations, and idempotency keys of photos, comments and messages), start it
+ * again, and count: nothing of the person may be left in any table, index item or object, the
+ * conversations stay with the other people without the name, and every remaining photo's like
+ * and comment counters equal its rows. Each backend gets
  * stores of its own (a fresh data folder; on aws fresh tables and bucket).
  */
 describe.each(['embedded', 'aws'] as const)('a worker killed during an account deletion (%s)', (backend) => {
@@ -73,8 +76,13 @@ describe.each(['embedded', 'aws'] as const)('a worker killed during an account d
     return { client, user: res.body as { id: UserId; username: string } };
   }
 
-  /** Photos written straight to the stores, each with its three image objects. */
-  async function seedPhotos(storage: Storage, owner: { id: UserId; username: string }, count: number) {
+  /** Photos written straight to the stores, each with its three image objects; the first `keyed` with a key. */
+  async function seedPhotos(
+    storage: Storage,
+    owner: { id: UserId; username: string },
+    count: number,
+    keyed = 0,
+  ) {
     const photos: Photo[] = [];
     for (let i = 0; i < count; i++) {
       const id = newId();
@@ -85,19 +93,22 @@ describe.each(['embedded', 'aws'] as const)('a worker killed during an account d
       };
       await Promise.all(imageKeysOf({ keys }).map((key) => storage.blobs.put(key, BYTES, 'image/jpeg')));
       photos.push(
-        await storage.photos.create({
-          id,
-          userId: owner.id,
-          username: owner.username,
-          topic: i % 2 ? 'beach' : null,
-          caption: `photo ${i} by ${owner.username} at sunset`,
-          alt: null,
-          createdAt: new Date(),
-          width: 640,
-          height: 480,
-          keys,
-          contentType: 'image/jpeg',
-        }),
+        await storage.photos.create(
+          {
+            id,
+            userId: owner.id,
+            username: owner.username,
+            topic: i % 2 ? 'beach' : null,
+            caption: `photo ${i} by ${owner.username} at sunset`,
+            alt: null,
+            createdAt: new Date(),
+            width: 640,
+            height: 480,
+            keys,
+            contentType: 'image/jpeg',
+          },
+          i < keyed ? `upload-${id}` : undefined,
+        ),
       );
     }
     return photos;
@@ -115,18 +126,30 @@ describe.each(['embedded', 'aws'] as const)('a worker killed during an account d
       const x = me.user.id;
 
       // The person's own photos; the others' photos they comment on and like.
-      const mine = await seedPhotos(storage, me.user, OWN_PHOTOS);
+      const mine = await seedPhotos(storage, me.user, OWN_PHOTOS, KEYED);
       const theirs = (await Promise.all(others.map((o) => seedPhotos(storage, o.user, 5)))).flat();
-      const call = async (client: Client, method: string, path: string, body?: unknown) => {
-        const res = await client.call(method, path, body);
+      const call = async (
+        client: Client,
+        method: string,
+        path: string,
+        body?: unknown,
+        requestKey?: string,
+      ) => {
+        const res = await client.call(
+          method,
+          path,
+          body,
+          requestKey ? { 'Idempotency-Key': requestKey } : {},
+        );
         expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
         return res.body as { id: number };
       };
       const work: (() => Promise<unknown>)[] = [];
       for (let i = 0; i < COMMENTS; i++) {
         const photo = theirs[i % theirs.length]!;
+        const key = i < KEYED ? `comment-${i}-${newId()}` : undefined;
         work.push(() =>
-          call(me.client, 'POST', `/api/photos/${photo.id}/comments`, { text: `comment ${i}` }),
+          call(me.client, 'POST', `/api/photos/${photo.id}/comments`, { text: `comment ${i}` }, key),
         );
       }
       for (const photo of theirs) work.push(() => call(me.client, 'POST', `/api/photos/${photo.id}/like`));
@@ -163,9 +186,17 @@ describe.each(['embedded', 'aws'] as const)('a worker killed during an account d
         target_id: String(x),
         reason: 'spam',
       });
+      // The person's first KEYED messages carry a key, and so do all of a's (those stay).
       for (let i = 0; i < 6; i++) {
-        await call(me.client, 'POST', '/api/messages', { to_user_id: a.user.id, text: `to a ${i}` });
-        await call(a.client, 'POST', '/api/messages', { to_user_id: x, text: `from a ${i}` });
+        const key = (who: string) => `message-${who}-${i}-${newId()}`;
+        await call(
+          me.client,
+          'POST',
+          '/api/messages',
+          { to_user_id: a.user.id, text: `to a ${i}` },
+          i < KEYED ? key('me') : undefined,
+        );
+        await call(a.client, 'POST', '/api/messages', { to_user_id: x, text: `from a ${i}` }, key('a'));
         await call(me.client, 'POST', '/api/messages', { to_user_id: b!.user.id, text: `to b ${i}` });
       }
       const avatarId = newId();
@@ -174,8 +205,12 @@ describe.each(['embedded', 'aws'] as const)('a worker killed during an account d
       expect(await storage.users.replaceAvatar(x, null, avatarId)).toBe(true);
 
       const home = { config: configOf(env), dataDir: env.DATA_DIR! };
-      const before = leftovers(await everyRecord(home), x, me.user.username, mine);
+      const seeded = await everyRecord(home);
+      const before = leftovers(seeded, x, me.user.username, mine);
       expect(before.length, 'the seeding left nothing to delete').toBeGreaterThan(1000);
+      // The person's keys (photos, comments, messages) are among what must go; a's stay.
+      expect(keysOf(seeded, x)).toHaveLength(3 * KEYED);
+      expect(keysOf(seeded, a.user.id)).toHaveLength(6);
 
       // The deletion starts; the worker dies once some of the photos are gone and some are not.
       const started = Date.now();
@@ -207,6 +242,8 @@ describe.each(['embedded', 'aws'] as const)('a worker killed during an account d
 
       const records = await everyRecord(home);
       expect(leftovers(records, x, me.user.username, mine)).toEqual([]);
+      expect(keysOf(records, x)).toEqual([]);
+      expect(keysOf(records, a.user.id)).toHaveLength(6);
       expect(counterMismatches(records)).toEqual([]);
       // The conversations stay with a and b, without the person's name.
       const kept = records.filter(
@@ -232,6 +269,14 @@ describe.each(['embedded', 'aws'] as const)('a worker killed during an account d
     }
   }, 300_000);
 });
+
+/** The person's idempotency keys: SQLite rows by user id, DynamoDB items under REQUEST#<id> (keys.ts). */
+function keysOf(records: StoredRecord[], id: UserId): StoredRecord[] {
+  const partition = new RegExp(`^REQUEST#${id}(#|$)`);
+  return records.filter(
+    (r) => isRequestKey(r) && (r.record.user_id === id || partition.test(String(r.record.PK))),
+  );
+}
 
 /** A number-valued field that names the person. */
 const PERSON_FIELDS = [

@@ -71,6 +71,10 @@ export interface StoredRecord {
 /** Where a test's stores are: a TestApp, or the config and data folder of a server process. */
 export type StoreHome = Pick<TestApp, 'config' | 'dataDir'>;
 
+/** Whether the record is an idempotency key's (SQLite request_keys row, DynamoDB request_key item). */
+export const isRequestKey = ({ where, record }: StoredRecord): boolean =>
+  where === 'sqlite request_keys' || (where.startsWith('dynamodb ') && record.type === 'request_key');
+
 /**
  * Every row, item and object key of the backend, read straight from its files and servers.
  * Made for the small worlds of tests: it reads all.

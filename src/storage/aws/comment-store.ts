@@ -14,7 +14,7 @@ import {
   photoKey,
   pingKey,
 } from './keys';
-import { itemMadeWith, requestKeyPut } from './request-keys';
+import { DynamoRequestKeys, keyRefused, madeItem } from './request-keys';
 
 export interface CommentItem extends Item {
   PK: string;
@@ -48,12 +48,14 @@ function toComment(item: Item): Comment {
  */
 export class DynamoCommentStore implements CommentStore {
   private readonly events: ActivityItems;
+  private readonly requestKeys: DynamoRequestKeys;
 
   constructor(
     private readonly db: DynamoClient,
     private readonly tables: { comments: string; photos: string },
   ) {
     this.events = new ActivityItems(db, tables.photos);
+    this.requestKeys = new DynamoRequestKeys(db, tables.comments);
   }
 
   async ping(): Promise<void> {
@@ -86,13 +88,11 @@ export class DynamoCommentStore implements CommentStore {
         },
       },
       photo: this.addToCount(comment.photoId, 1),
-      request: requestKey
-        ? requestKeyPut(this.tables.comments, comment.userId, 'COMMENT', requestKey, item, comment.createdAt)
-        : undefined,
+      ...this.requestKeys.writes(comment.userId, 'COMMENT', requestKey, madeItem(item), comment.createdAt),
     });
-    if (requestKey && failed?.has('request')) {
-      const earlier = await this.addedWithKey(comment.userId, requestKey);
-      if (earlier) return earlier;
+    if (requestKey && keyRefused(failed)) {
+      const earlier = await this.requestKeys.itemMadeWith(comment.userId, 'COMMENT', requestKey, failed);
+      if (earlier) return toComment(earlier);
     }
     if (failed?.has('photo')) throw noSuch('photo');
     if (failed?.has('comment')) {
@@ -104,10 +104,8 @@ export class DynamoCommentStore implements CommentStore {
     if (failed) throw new Conflict('A comment with this id already exists.', 'comment_exists');
     return comment;
   }
-  /** The comment an earlier add with this key stored, or null. */
-  private async addedWithKey(userId: UserId, requestKey: string): Promise<Comment | null> {
-    const item = await itemMadeWith(this.db, this.tables.comments, userId, 'COMMENT', requestKey);
-    return item ? toComment(item) : null;
+  removeRequestKeysOf(userId: UserId): Promise<number> {
+    return this.requestKeys.removeAllOf(userId);
   }
 
   async get(photoId: string, commentId: string): Promise<Comment | null> {

@@ -29,8 +29,12 @@ import { timeOfId } from '../../lib/ulid';
  *   CONV#<lo>#<hi>  HEAD                  conversation_head: the last place given out, and its time
  *   INBOX#<userId>  CONV#<otherUserId>    inbox: last message and unread count of one conversation
  * any of the three tables, beside what the request made
- *   REQUEST#<userId>#<key>  <KIND>        request_key: what a request with an idempotency key made
+ *   REQUEST#<userId>  <KIND>#<key>        request_key: what a request with an idempotency key made
+ *                                         (one partition per user and table, so a deletion finds them)
  */
+
+/** What a request with an idempotency key made, as its key item names it. */
+export type RequestKeyKind = 'MESSAGE' | 'COMMENT' | 'PHOTO';
 
 export interface ItemKey {
   PK: string;
@@ -245,12 +249,21 @@ export const photoDeleteKey = (photoId: string): ItemKey => ({ PK: PHOTO_DELETES
 
 // --- request keys (any table) --------------------------------------------------------------
 
-/** One partition per key, so no list ever queries across them. */
-export const requestKeyKey = (
-  userId: UserId,
-  kind: 'MESSAGE' | 'COMMENT' | 'PHOTO',
-  key: string,
-): ItemKey => ({
+/** The partition of a person's request keys in each table: an account deletion queries it. */
+export const requestKeysPartition = (userId: UserId): string => `REQUEST#${userId}`;
+
+/** A person's key items share their partition; one key is still read with one GetItem. */
+export const requestKeyKey = (userId: UserId, kind: RequestKeyKind, key: string): ItemKey => ({
+  PK: requestKeysPartition(userId),
+  SK: `${kind}#${key}`,
+});
+
+/**
+ * The shape key items had before (one partition per key), which no Query can find by person.
+ * Items of it are only read, by exact key, while they can still replay (aws/request-keys.ts);
+ * once the last one is past REQUEST_KEY_TTL_HOURS this goes.
+ */
+export const legacyRequestKeyKey = (userId: UserId, kind: RequestKeyKind, key: string): ItemKey => ({
   PK: `REQUEST#${userId}#${key}`,
   SK: kind,
 });

@@ -19,7 +19,7 @@ import {
   messageSortKey,
   pingKey,
 } from './keys';
-import { itemMadeWith, requestKeyPut } from './request-keys';
+import { DynamoRequestKeys, keyRefused, madeItem } from './request-keys';
 
 /**
  * conversations() and unreadTotal() read the user's whole INBOX partition (one small item per
@@ -85,13 +85,16 @@ const MAX_REMEMBERED_HEADS = 10_000;
 export class DynamoMessageStore implements MessageStore {
   private readonly lanes = new Map<string, Lane>();
   private readonly heads = new Map<string, Head>();
+  private readonly requestKeys: DynamoRequestKeys;
 
   constructor(
     private readonly db: DynamoClient,
     private readonly table: string,
     /** How long a send keeps retrying when other sends of its conversation commit first. */
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.requestKeys = new DynamoRequestKeys(db, table);
+  }
 
   async ping(): Promise<void> {
     await this.db.get({ TableName: this.table, Key: pingKey() });
@@ -126,24 +129,21 @@ export class DynamoMessageStore implements MessageStore {
           message: this.messagePut(message),
           receiver: this.receiverUpdate(message),
           sender: this.senderUpdate(message),
-          requestKey: requestKey
-            ? requestKeyPut(
-                this.table,
-                message.fromUserId,
-                'MESSAGE',
-                requestKey,
-                messageKey(message.conversationId, message.id),
-                message.createdAt,
-              )
-            : undefined,
+          ...this.requestKeys.writes(
+            message.fromUserId,
+            'MESSAGE',
+            requestKey,
+            madeItem(messageKey(message.conversationId, message.id)),
+            message.createdAt,
+          ),
         });
         if (!failed) {
           this.rememberHead(partition, { seq, lastAt: at, exists: true });
           return message;
         }
         this.heads.delete(partition);
-        if (requestKey && failed.has('requestKey')) {
-          const earlier = await this.sentWithKey(draft.fromUserId, requestKey);
+        if (requestKey && keyRefused(failed)) {
+          const earlier = await this.sentWithKey(draft.fromUserId, requestKey, failed);
           if (earlier) return earlier;
         }
         if (!failed.has('head')) throw new Error(`unexpected cancellation: ${[...failed.keys()].join(', ')}`);
@@ -201,6 +201,10 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   /** Access pattern "latest n messages of a conversation": one Query newest first, reversed. */
+  removeRequestKeysOf(userId: UserId): Promise<number> {
+    return this.requestKeys.removeAllOf(userId);
+  }
+
   async latest(conversation: ConversationId, limit: number): Promise<Message[]> {
     const { items } = await this.db.query({
       TableName: this.table,
@@ -410,9 +414,13 @@ export class DynamoMessageStore implements MessageStore {
     return { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(PK)' } };
   }
 
-  /** The message an earlier send with this key stored, or null. */
-  private async sentWithKey(userId: UserId, requestKey: string): Promise<Message | null> {
-    const item = await itemMadeWith(this.db, this.table, userId, 'MESSAGE', requestKey);
+  /** The message an earlier send with this key stored, or null (DynamoRequestKeys.itemMadeWith). */
+  private async sentWithKey(
+    userId: UserId,
+    requestKey: string,
+    refused?: ReadonlyMap<string, unknown>,
+  ): Promise<Message | null> {
+    const item = await this.requestKeys.itemMadeWith(userId, 'MESSAGE', requestKey, refused);
     return item ? toMessage(item) : null;
   }
 

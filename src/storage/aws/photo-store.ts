@@ -17,13 +17,12 @@ import {
   PHOTO_DELETES_PARTITION,
   photoDeleteKey,
   photoKey,
-  requestKeyKey,
   termKey,
 } from './keys';
 import { OwnerFeed } from './owner-feed';
 import { mentionEventsOf, type PhotoItem, toPhoto, toPhotoItem } from './photo-item';
 import { PhotoSearch } from './photo-search';
-import { isLiveRequestKey, requestKeyAge, requestKeyCondition } from './request-keys';
+import { DynamoRequestKeys, keyRefused } from './request-keys';
 
 /** DynamoDB allows at most 100 actions in one TransactWrite. */
 const MAX_TRANSACTION_ITEMS = 100;
@@ -55,11 +54,13 @@ export class DynamoPhotoStore implements PhotoStore {
   private readonly terms: PhotoSearch;
   private readonly likes: Likes;
   private readonly events: ActivityItems;
+  private readonly requestKeys: DynamoRequestKeys;
 
   constructor(
     private readonly db: DynamoClient,
     private readonly table: string,
   ) {
+    this.requestKeys = new DynamoRequestKeys(db, table);
     this.allFeed = new AllFeed(db, table);
     this.likes = new Likes(db, table);
     this.ownerFeed = new OwnerFeed(db, table, this.likes);
@@ -95,7 +96,7 @@ export class DynamoPhotoStore implements PhotoStore {
       photo_id: photo.id,
       user_id: photo.userId,
     }));
-    const core: Record<string, TransactItem> = {
+    const core: Record<string, TransactItem | undefined> = {
       photo: { Put: { TableName: this.table, Item: meta, ConditionExpression: 'attribute_not_exists(PK)' } },
       owner: {
         Put: {
@@ -103,26 +104,11 @@ export class DynamoPhotoStore implements PhotoStore {
           Item: { ...ownerIndexKey(photo.userId, photo.id), type: ENTITY.ownerPhoto, photo_id: photo.id },
         },
       },
-      ...(requestKey
-        ? {
-            request: {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  ...requestKeyKey(photo.userId, 'PHOTO', requestKey),
-                  type: ENTITY.requestKey,
-                  photo_id: photo.id,
-                  ...requestKeyAge(photo.createdAt),
-                },
-                ...requestKeyCondition(),
-              },
-            },
-          }
-        : {}),
+      ...this.requestKeys.writes(photo.userId, 'PHOTO', requestKey, { photo_id: photo.id }, photo.createdAt),
       ...this.events.puts('event', events),
     };
     let failed: Map<string, unknown> | null;
-    if (Object.keys(core).length + termItems.length <= MAX_TRANSACTION_ITEMS) {
+    if (Object.values(core).filter(Boolean).length + termItems.length <= MAX_TRANSACTION_ITEMS) {
       const termPuts = termItems.map((item): [string, TransactItem] => [
         `term:${item.term}`,
         { Put: { TableName: this.table, Item: item } },
@@ -135,8 +121,8 @@ export class DynamoPhotoStore implements PhotoStore {
       );
       failed = await this.db.transact(core);
     }
-    if (requestKey && failed?.has('request')) {
-      const earlier = await this.byRequestKey(photo.userId, requestKey);
+    if (requestKey && keyRefused(failed)) {
+      const earlier = await this.madeWith(photo.userId, requestKey, failed);
       if (earlier) return earlier;
       throw new Conflict('This upload was made before, and its photo is gone.', 'photo_exists');
     }
@@ -150,13 +136,22 @@ export class DynamoPhotoStore implements PhotoStore {
     return { ...photo, editedAt: null, likes: 0, commentCount: 0 };
   }
 
-  async byRequestKey(userId: UserId, requestKey: string): Promise<Photo | null> {
-    const key = await this.db.get({
-      TableName: this.table,
-      Key: requestKeyKey(userId, 'PHOTO', requestKey),
-      ConsistentRead: true,
-    });
-    return key && isLiveRequestKey(key) && typeof key.photo_id === 'string' ? this.get(key.photo_id) : null;
+  byRequestKey(userId: UserId, requestKey: string): Promise<Photo | null> {
+    return this.madeWith(userId, requestKey);
+  }
+
+  removeRequestKeysOf(userId: UserId): Promise<number> {
+    return this.requestKeys.removeAllOf(userId);
+  }
+
+  /** The photo a request with this key made (DynamoRequestKeys.find: after a refusal, the key that refused). */
+  private async madeWith(
+    userId: UserId,
+    requestKey: string,
+    refused?: ReadonlyMap<string, unknown> | null,
+  ): Promise<Photo | null> {
+    const key = await this.requestKeys.find(userId, 'PHOTO', requestKey, refused);
+    return typeof key?.photo_id === 'string' ? this.get(key.photo_id) : null;
   }
 
   async get(id: string): Promise<Photo | null> {

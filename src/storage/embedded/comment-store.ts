@@ -112,6 +112,10 @@ export class SqliteCommentStore implements CommentStore {
     return run(() => this.addTx.immediate(comment, requestKey, events));
   }
 
+  removeRequestKeysOf(userId: UserId): Promise<number> {
+    return this.requestKeys.removeAllOf(userId, 'comment');
+  }
+
   get(photoId: string, commentId: string): Promise<Comment | null> {
     return run(() => {
       const row = this.byId.get(photoId, commentId);

@@ -217,6 +217,10 @@ export class SqliteMessageStore implements MessageStore {
     return run(() => this.sendTx.immediate(message));
   }
 
+  removeRequestKeysOf(userId: UserId): Promise<number> {
+    return this.requestKeys.removeAllOf(userId, 'message');
+  }
+
   latest(conversation: ConversationId, limit: number): Promise<Message[]> {
     return run(() => this.newestFirst.all(conversationColumn(conversation), limit).reverse().map(toMessage));
   }

@@ -243,6 +243,10 @@ export class SqlitePhotoStore implements PhotoStore {
     });
   }
 
+  removeRequestKeysOf(userId: UserId): Promise<number> {
+    return this.requestKeys.removeAllOf(userId, 'photo');
+  }
+
   get(id: string): Promise<Photo | null> {
     return run(() => {
       const row = this.byId.get(id);

@@ -28,6 +28,7 @@ export class SqliteRequestKeys {
   private readonly byKey;
   private readonly insert;
   private readonly removeExpired;
+  private readonly removeOfUser;
 
   constructor(db: SqliteClient) {
     this.byKey = db.prepare<[number, string, string, number], { parent_id: string; target_id: string }>(
@@ -43,6 +44,10 @@ export class SqliteRequestKeys {
       `DELETE FROM request_keys WHERE (user_id, kind, key) IN
          (SELECT user_id, kind, key FROM request_keys WHERE created_at < ? LIMIT ${PRUNE_BATCH})`,
     );
+    // By the primary key's (user_id, kind) prefix.
+    this.removeOfUser = db.prepare<[number, string]>(
+      'DELETE FROM request_keys WHERE user_id = ? AND kind = ?',
+    );
   }
 
   find(userId: UserId, kind: RequestKind, key: string): RequestTarget | undefined {
@@ -53,6 +58,11 @@ export class SqliteRequestKeys {
   record(userId: UserId, kind: RequestKind, key: string, target: RequestTarget): void {
     this.insert.run(userId, kind, key, target.parentId, target.targetId, Date.now());
     if (shouldSweep()) setImmediate(() => void this.prune().catch(() => undefined));
+  }
+
+  /** Deletes the user's rows of this kind (an account deletion); returns how many. */
+  removeAllOf(userId: UserId, kind: RequestKind): Promise<number> {
+    return run(() => this.removeOfUser.run(userId, kind).changes);
   }
 
   /** Deletes the rows past the window (made before `before`); returns how many. */
