@@ -1,45 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
-  DESKTOP,
   PASSWORD,
-  PHONE_390,
-  SCREENSHOTS,
   newSession,
-  seriousViolations,
   shootAndCheck,
   signUpThroughForm,
   submitLogin,
   uniqueName,
   useSiteAndBrowser,
 } from '../support/browser';
-
-/**
- * test-results/screenshots/<name>-{phone,desktop}-{light,dark}.png of one section of the page
- * (the element alone), each width and scheme checked with axe; the problems found.
- */
-async function shootSection(page: Page, selector: string, name: string): Promise<string[]> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const problems: string[] = [];
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const [label, viewport] of [
-      ['phone', PHONE_390],
-      ['desktop', DESKTOP],
-    ] as const) {
-      await page.setViewportSize(viewport);
-      await page
-        .locator(selector)
-        .screenshot({ path: join(SCREENSHOTS, `${name}-${label}-${colorScheme}.png`) });
-      problems.push(...(await seriousViolations(page)).map((p) => `${label} ${colorScheme} ${p}`));
-    }
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize(DESKTOP);
-  return problems;
-}
 
 describe('deleting an account in the browser', () => {
   const site = useSiteAndBrowser();
@@ -55,7 +23,7 @@ describe('deleting an account in the browser', () => {
 
     await viewer.page.goto(`${base}/settings`);
     await expect(viewer.page.locator('#delete-submit').textContent()).resolves.toBe('Delete my account');
-    expect(await shootSection(viewer.page, '#delete', 'settings-delete')).toEqual([]);
+    expect(await shootAndCheck(viewer.page, 'settings-delete', false, '#delete')).toEqual([]);
 
     // A wrong password: the sentence beside the form, nothing changed.
     await viewer.page.locator('#delete_password').fill('not my password');
@@ -63,7 +31,7 @@ describe('deleting an account in the browser', () => {
     await expect(viewer.page.locator('#delete-error').textContent()).resolves.toContain(
       'That is not your password: the account was not deleted.',
     );
-    expect(await shootSection(viewer.page, '#delete', 'settings-delete-wrong-password')).toEqual([]);
+    expect(await shootAndCheck(viewer.page, 'settings-delete-wrong-password', false, '#delete')).toEqual([]);
     await laptop.page.goto(`${base}/settings`);
     expect(new URL(laptop.page.url()).pathname).toBe('/settings');
 

@@ -258,8 +258,16 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
 }
 
-/** Screenshots at 390 px and desktop width, light and dark, each checked with axe. */
-export async function shootAndCheck(page: Page, name: string, fullPage = true): Promise<string[]> {
+/**
+ * Screenshots at 390 px and desktop width, light and dark, each checked with axe: of the page
+ * (whole, or the viewport when `fullPage` is false), or of one `section` of it (the element alone).
+ */
+export async function shootAndCheck(
+  page: Page,
+  name: string,
+  fullPage = true,
+  section?: string,
+): Promise<string[]> {
   const problems: string[] = [];
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
@@ -268,7 +276,13 @@ export async function shootAndCheck(page: Page, name: string, fullPage = true): 
       ['desktop', DESKTOP],
     ] as const) {
       await page.setViewportSize(viewport);
-      await screenshot(page, `${name}-${label}-${colorScheme}`, { fullPage });
+      const file = `${name}-${label}-${colorScheme}`;
+      if (section) {
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        await page.locator(section).screenshot({ path: join(SCREENSHOTS, `${file}.png`) });
+      } else {
+        await screenshot(page, file, { fullPage });
+      }
       problems.push(...(await seriousViolations(page)).map((p) => `${label} ${colorScheme} ${p}`));
     }
   }
