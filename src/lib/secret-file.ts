@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** 32 random bytes as hex: 64 characters. */
@@ -7,8 +7,9 @@ export const randomSecret = (): string => randomBytes(32).toString('hex');
 
 /**
  * The secret kept in `file`: read it, or on first use generate one and write it (mode 600).
- * The file is created exclusively, so processes starting at once (PM2's two workers) agree on
- * one secret, and restarts keep it.
+ * The secret is written whole to a file of this process's own, then hard-linked to `file`, which
+ * fails if `file` exists: so processes starting at once (PM2's two workers) agree on one secret,
+ * none ever reads a file another is still writing, and restarts keep it.
  */
 export function readOrCreateSecret(file: string): string {
   try {
@@ -18,11 +19,15 @@ export function readOrCreateSecret(file: string): string {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   mkdirSync(dirname(file), { recursive: true });
+  const own = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(own, randomSecret(), { flag: 'wx', mode: 0o600 });
   try {
-    writeFileSync(file, randomSecret(), { flag: 'wx', mode: 0o600 });
+    linkSync(own, file);
   } catch (err) {
-    // Another process wrote it first: use theirs.
+    // Another process linked its secret first: use theirs.
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(own);
   }
   return readFileSync(file, 'utf8').trim();
 }
