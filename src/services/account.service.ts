@@ -40,8 +40,9 @@ export class AccountService {
   /**
    * Checks the password, marks the account as being deleted (log-in refused, every session
    * ended: the caller's too) and runs the deletion, waiting for it at most `waitMs`. Returns
-   * whether it finished in that time; otherwise it goes on in the background (and, if this
-   * process dies, is finished by the next start or the sweep). Unauthenticated, with nothing
+   * whether it finished in that time (a wait of 0 does not wait: false at once); otherwise it
+   * goes on in the background (and, if this process dies, is finished by the next start or the
+   * sweep). Unauthenticated, with nothing
    * changed, when the password is wrong (the edge counts those like failed log-ins).
    */
   async deleteAccount(viewer: Viewer, password: string, waitMs: number): Promise<boolean> {
@@ -49,6 +50,7 @@ export class AccountService {
     await this.deletion.start(viewer.id);
     const job = this.deletion.finish(viewer.id).then(() => true);
     job.catch(this.onDeletionError);
+    if (waitMs <= 0) return false;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), waitMs);
