@@ -103,6 +103,12 @@ export interface BlockStore {
   hiddenFrom(userId: UserId): Promise<Set<UserId>>;
   /** Whether either of the two blocks the other, or either account is suspended or being deleted. */
   between(a: UserId, b: UserId): Promise<boolean>;
+  /**
+   * UserStore.findById(b) and between(a, b), read together in one statement (so one round trip
+   * where a request needs both, as the chat poll does): `person` is null when there is no such
+   * account, and `blocked` answers exactly as between does, also then. Never cached.
+   */
+  personAndBlock(a: UserId, b: UserId): Promise<{ person: User | null; blocked: boolean }>;
   /** Deletes every block the user made or is the subject of; returns how many. Idempotent. */
   removeAllOf(userId: UserId): Promise<number>;
 }

@@ -37,6 +37,53 @@ export function blockStoreContract(make: MakeStorage): void {
       expect(await blocks().between(b!.id, a!.id)).toBe(false);
     });
 
+    it('BlockStore.between and personAndBlock count a suspended account and one being deleted, on either side', async () => {
+      const [a, b] = await createUsers(storage(), 2);
+      for (const [who, state] of [
+        [a!, 'suspended'],
+        [b!, 'suspended'],
+        [b!, 'deleting'],
+      ] as const) {
+        await storage().users.setState(who.id, state);
+        expect(await blocks().between(a!.id, b!.id)).toBe(true);
+        expect(await blocks().between(b!.id, a!.id)).toBe(true);
+        expect((await blocks().personAndBlock(a!.id, b!.id)).blocked).toBe(true);
+        expect((await blocks().personAndBlock(b!.id, a!.id)).blocked).toBe(true);
+        if (state === 'suspended') await storage().users.setState(who.id, 'active');
+      }
+      // Other tests read hiddenFrom, which holds every account being deleted: finish this one.
+      expect(await storage().users.remove(b!.id)).toBe(true);
+    });
+
+    it('BlockStore.personAndBlock reads the other person as findById does, and the block as between does', async () => {
+      const [a, b, c] = await createUsers(storage(), 3);
+      await storage().users.setBio(b!.id, 'by the sea');
+      const expected = await storage().users.findById(b!.id);
+      expect(await blocks().personAndBlock(a!.id, b!.id)).toEqual({ person: expected, blocked: false });
+      await blocks().add(b!.id, a!.id);
+      expect(await blocks().personAndBlock(a!.id, b!.id)).toEqual({ person: expected, blocked: true });
+      expect(await blocks().personAndBlock(b!.id, a!.id)).toMatchObject({
+        person: { id: a!.id },
+        blocked: true,
+      });
+      expect(await blocks().personAndBlock(c!.id, b!.id)).toEqual({ person: expected, blocked: false });
+      expect(await blocks().personAndBlock(a!.id, a!.id)).toMatchObject({
+        person: { id: a!.id },
+        blocked: false,
+      });
+    });
+
+    it("BlockStore.personAndBlock of an account that is gone: no person, and still the viewer's own suspension", async () => {
+      const [a, b] = await createUsers(storage(), 2);
+      await blocks().add(a!.id, b!.id);
+      expect(await blocks().removeAllOf(b!.id)).toBe(1);
+      expect(await storage().users.remove(b!.id)).toBe(true);
+      expect(await blocks().personAndBlock(a!.id, b!.id)).toEqual({ person: null, blocked: false });
+      await storage().users.setState(a!.id, 'suspended');
+      expect(await blocks().personAndBlock(a!.id, b!.id)).toEqual({ person: null, blocked: true });
+      await storage().users.setState(a!.id, 'active');
+    });
+
     it('BlockStore.hiddenFrom holds everyone the user blocks and everyone who blocks the user', async () => {
       const [me, blockedByMe, blocksMe, both, stranger] = await createUsers(storage(), 5);
       await blocks().add(me!.id, blockedByMe!.id);

@@ -337,6 +337,11 @@ export class MemoryBlockStore implements BlockStore {
       ),
     );
   }
+
+  async personAndBlock(a: UserId, b: UserId) {
+    const [person, blocked] = await Promise.all([this.users.findById(b), this.between(a, b)]);
+    return { person, blocked };
+  }
 }
 
 /** Activity events in one array, newest first by id (the contract's order). */

@@ -1,8 +1,10 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Conflict } from '../../domain/errors';
-import type { Block, UserId } from '../../domain/types';
+import type { Block, User, UserId } from '../../domain/types';
 import type { BlockStore } from '../../ports';
+import { toUser, type UserRow } from '../sql-rows';
 import type { MysqlClient } from './mysql-client';
+import { USER_COLUMNS } from './user-store';
 
 const messages = { alreadyBlocked: 'You already block this person.' };
 
@@ -15,6 +17,17 @@ interface BlockRow extends RowDataPacket {
 interface IdRow extends RowDataPacket {
   id: number;
 }
+
+/** A user's columns, null when the user is missing, and whether a block stands between the two. */
+type PersonRow = RowDataPacket & ({ [K in keyof UserRow]: UserRow[K] | null } & { blocked: number });
+
+/**
+ * Whether a block stands between (a, b): a block row either way, or either account suspended or
+ * being deleted. Its parameters: a, b, b, a, a, b.
+ */
+const BLOCK_BETWEEN = `EXISTS (SELECT 1 FROM blocks
+    WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?))
+  OR EXISTS (SELECT 1 FROM users WHERE id IN (?, ?) AND state IN ('suspended', 'deleting'))`;
 
 const toBlock = (row: BlockRow): Block => ({
   userId: row.user_id,
@@ -81,13 +94,21 @@ export class MysqlBlockStore implements BlockStore {
   }
 
   async between(a: UserId, b: UserId): Promise<boolean> {
-    const rows = await this.db.query<IdRow[]>(
-      `SELECT 1 AS id FROM blocks
-       WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?)
-       UNION ALL SELECT 1 FROM users WHERE id IN (?, ?) AND state IN ('suspended', 'deleting')
-       LIMIT 1`,
+    const [row] = await this.db.query<(RowDataPacket & { blocked: number })[]>(
+      `SELECT ${BLOCK_BETWEEN} AS blocked`,
       [a, b, b, a, a, b],
     );
-    return rows.length > 0;
+    return Number(row?.blocked) === 1;
+  }
+
+  async personAndBlock(a: UserId, b: UserId): Promise<{ person: User | null; blocked: boolean }> {
+    // One row whether or not b exists: b's columns (NULL when missing) beside the block test.
+    const [row] = await this.db.query<PersonRow[]>(
+      `SELECT ${USER_COLUMNS}, ${BLOCK_BETWEEN} AS blocked
+       FROM (SELECT ? AS wanted) AS w LEFT JOIN users ON users.id = w.wanted`,
+      [a, b, b, a, a, b, b],
+    );
+    if (!row) throw new Error('personAndBlock read no row');
+    return { person: row.id === null ? null : toUser(row as UserRow), blocked: Number(row.blocked) === 1 };
   }
 }

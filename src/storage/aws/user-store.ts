@@ -9,7 +9,7 @@ import type { MysqlClient } from './mysql-client';
 type Row = UserRow & RowDataPacket;
 
 /** Every column a User needs (not the password hash). */
-const USER_COLUMNS = 'id, username, email, created_at, bio, avatar_id, state, is_moderator';
+export const USER_COLUMNS = 'id, username, email, created_at, bio, avatar_id, state, is_moderator';
 
 /** `%` and `_` are LIKE's own characters (usernames may contain `_`); `!` is our escape. */
 const likePrefix = (prefix: string): string => `${prefix.replace(/[!%_]/g, (c) => `!${c}`)}%`;

@@ -1,6 +1,7 @@
 import { Conflict } from '../../domain/errors';
-import type { Block, UserId } from '../../domain/types';
+import type { Block, User, UserId } from '../../domain/types';
 import type { BlockStore } from '../../ports';
+import { toUser, type UserRow } from '../sql-rows';
 import { run, type SqliteClient } from './sqlite-client';
 
 const messages = { alreadyBlocked: 'You already block this person.' };
@@ -10,6 +11,18 @@ interface BlockRow {
   username: string;
   created_at: number;
 }
+
+/** A user's columns, null when the user is missing, and whether a block stands between the two. */
+type PersonRow = { [K in keyof UserRow]: UserRow[K] | null } & { blocked: number };
+
+/**
+ * Whether a block stands between (a, b): a block row either way, or either account suspended or
+ * being deleted. Its parameters: a, b, b, a, a, b.
+ */
+const BLOCK_BETWEEN = `EXISTS (SELECT 1 FROM blocks
+    WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?))
+  OR EXISTS (SELECT 1 FROM users
+    WHERE id IN (?, ?) AND (state = 'suspended' OR deleting_at IS NOT NULL))`;
 
 const toBlock = (row: BlockRow): Block => ({
   userId: row.user_id,
@@ -24,6 +37,7 @@ export class SqliteBlockStore implements BlockStore {
   private readonly byBlocker;
   private readonly hidden;
   private readonly pair;
+  private readonly person;
   private readonly nameOf;
   private readonly removeAll;
 
@@ -50,12 +64,13 @@ export class SqliteBlockStore implements BlockStore {
       )
       .pluck();
     this.pair = db
-      .prepare<[number, number, number, number, number, number], number>(
-        `SELECT 1 FROM blocks WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?)
-         UNION ALL SELECT 1 FROM users WHERE id IN (?, ?) AND (state = 'suspended' OR deleting_at IS NOT NULL)
-         LIMIT 1`,
-      )
+      .prepare<[number, number, number, number, number, number], number>(`SELECT ${BLOCK_BETWEEN}`)
       .pluck();
+    // One row whether or not b exists: b's columns (NULL when missing) beside the block test.
+    this.person = db.prepare<[number, number, number, number, number, number, number], PersonRow>(
+      `SELECT users.*, ${BLOCK_BETWEEN} AS blocked
+       FROM (SELECT ? AS wanted) AS w LEFT JOIN users ON users.id = w.wanted`,
+    );
   }
 
   add(blockerId: UserId, blockedId: UserId): Promise<Block> {
@@ -88,6 +103,14 @@ export class SqliteBlockStore implements BlockStore {
   }
 
   between(a: UserId, b: UserId): Promise<boolean> {
-    return run(() => this.pair.get(a, b, b, a, a, b) !== undefined);
+    return run(() => this.pair.get(a, b, b, a, a, b) === 1);
+  }
+
+  personAndBlock(a: UserId, b: UserId): Promise<{ person: User | null; blocked: boolean }> {
+    return run(() => {
+      const row = this.person.get(a, b, b, a, a, b, b);
+      if (!row) throw new Error('personAndBlock read no row');
+      return { person: row.id === null ? null : toUser(row as UserRow), blocked: row.blocked === 1 };
+    });
   }
 }
