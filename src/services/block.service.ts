@@ -47,4 +47,12 @@ export class BlockService {
   list(viewer: Viewer): Promise<Block[]> {
     return this.blocks.list(viewer.id);
   }
+
+  /**
+   * Everyone hidden from the viewer (BlockStore.hiddenFrom), for a page that asks several
+   * services in one request (the photo page): read once, fresh, and never kept past the request.
+   */
+  hiddenFrom(viewer: Viewer): Promise<Set<UserId>> {
+    return this.blocks.hiddenFrom(viewer.id);
+  }
 }

@@ -1,5 +1,5 @@
 import { Forbidden, noSuch } from '../domain/errors';
-import type { Comment, Page, PageRequest, Photo, Viewer } from '../domain/types';
+import type { Comment, Page, PageRequest, Photo, UserId, Viewer } from '../domain/types';
 import { newId, timeOfId } from '../lib/ulid';
 import type { BlockStore, CommentStore, PhotoStore } from '../ports';
 import type { ActivityService } from './activity.service';
@@ -32,19 +32,20 @@ export class CommentService {
   /**
    * One page of a photo's comments from the newest, oldest first within it (CommentStore.list).
    * Comments of people the viewer blocks, or who block the viewer, are left out. The comments are
-   * read beside the photo check, and nothing is returned unless the check passes. `shown` is the
-   * photo as the caller reads it for this viewer in the same request (PhotoService.get, which
-   * refuses in the same cases): its answer stands for the check, so the photo is read once.
+   * read beside the photo check, and nothing is returned unless the check passes. `read` is what
+   * the caller reads for this viewer in the same request: the photo (PhotoService.get, which
+   * refuses in the same cases), whose answer stands for the check, and BlockStore.hiddenFrom of
+   * the viewer, which filters the comments; so neither is read twice.
    */
   async list(
     viewer: Viewer,
     photoId: string,
     page: PageRequest,
-    shown?: Promise<Photo>,
+    read?: { photo: Promise<Photo>; hidden: Promise<Set<UserId>> },
   ): Promise<Page<Comment>> {
     const [, hidden, result] = await Promise.all([
-      shown ?? this.visiblePhoto(viewer, photoId),
-      this.blocks.hiddenFrom(viewer.id),
+      read?.photo ?? this.visiblePhoto(viewer, photoId),
+      read?.hidden ?? this.blocks.hiddenFrom(viewer.id),
       this.comments.list(photoId, page),
     ]);
     return hidden.size === 0

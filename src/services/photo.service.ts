@@ -84,17 +84,28 @@ export class PhotoService {
   }
 
   /** visible(), with whether the viewer likes the photo, from one read of the store. */
-  private async visibleWithLike(viewer: Viewer, id: string): Promise<PhotoView> {
+  private async visibleWithLike(
+    viewer: Viewer,
+    id: string,
+    hidden?: Promise<Set<UserId>>,
+  ): Promise<PhotoView> {
     const found = await this.photos.getWithLike(id, viewer.id);
-    return { ...(await this.shown(viewer, found?.photo ?? null)), likedByMe: found?.liked ?? false };
+    return { ...(await this.shown(viewer, found?.photo ?? null, hidden)), likedByMe: found?.liked ?? false };
   }
 
-  /** The photo as read, unless it is missing or a block stands between the viewer and its owner. */
-  private async shown(viewer: Viewer, photo: Photo | null): Promise<Photo> {
+  /**
+   * The photo as read, unless it is missing or a block stands between the viewer and its owner:
+   * BlockStore.between, or from `hidden` (BlockStore.hiddenFrom of the viewer, read for this
+   * request), which holds the owner exactly when between would say so, or the viewer when the
+   * viewer's own account is suspended or being deleted.
+   */
+  private async shown(viewer: Viewer, photo: Photo | null, hidden?: Promise<Set<UserId>>): Promise<Photo> {
     if (!photo) throw noSuch('photo');
-    if (photo.userId !== viewer.id && (await this.blocks.between(viewer.id, photo.userId))) {
-      throw noSuch('photo');
-    }
+    if (photo.userId === viewer.id) return photo;
+    const isBlocked = hidden
+      ? await hidden.then((set) => set.has(photo.userId) || set.has(viewer.id))
+      : await this.blocks.between(viewer.id, photo.userId);
+    if (isBlocked) throw noSuch('photo');
     return photo;
   }
 
@@ -154,9 +165,13 @@ export class PhotoService {
     });
   }
 
-  /** The photo with the viewer's like: one photo-store read (PhotoStore.getWithLike). */
-  get(viewer: Viewer, id: string): Promise<PhotoView> {
-    return this.visibleWithLike(viewer, id);
+  /**
+   * The photo with the viewer's like: one photo-store read (PhotoStore.getWithLike). A caller
+   * that reads BlockStore.hiddenFrom of the viewer for the same request anyway (the photo page,
+   * for its comments) passes it as `hidden`, and the block check reads nothing more.
+   */
+  get(viewer: Viewer, id: string, hidden?: Promise<Set<UserId>>): Promise<PhotoView> {
+    return this.visibleWithLike(viewer, id, hidden);
   }
 
   /** One page of a feed, newest first; topic and q narrow it through the search index. */

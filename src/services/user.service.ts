@@ -39,18 +39,24 @@ export class UserService {
 
   /**
    * Which of `usernames` (mentions in a text, at most MAX_MENTIONS looked up) name people,
-   * lower-cased: pages link those and leave the rest as text.
+   * lower-cased: pages link those and leave the rest as text. `hidden` is BlockStore.hiddenFrom
+   * of the viewer when the caller has read it for this request already.
    */
-  async existing(viewer: Viewer, usernames: string[], max = MAX_MENTIONS): Promise<Map<string, User>> {
+  async existing(
+    viewer: Viewer,
+    usernames: string[],
+    max = MAX_MENTIONS,
+    hidden?: Promise<Set<UserId>>,
+  ): Promise<Map<string, User>> {
     const names = [...new Set(usernames.map((n) => n.toLowerCase()))].slice(0, max);
     if (names.length === 0) return new Map();
-    const [found, hidden] = await Promise.all([
+    const [found, hiddenSet] = await Promise.all([
       Promise.all(names.map((n) => this.users.findByUsername(n))),
-      this.blocks.hiddenFrom(viewer.id),
+      hidden ?? this.blocks.hiddenFrom(viewer.id),
     ]);
     // People the viewer blocks, or who block the viewer, stay plain text.
     return new Map(
-      found.flatMap((u) => (u && !hidden.has(u.id) ? [[u.username.toLowerCase(), u] as const] : [])),
+      found.flatMap((u) => (u && !hiddenSet.has(u.id) ? [[u.username.toLowerCase(), u] as const] : [])),
     );
   }
 

@@ -83,6 +83,15 @@ const PATHS: [string, Check][] = [
     },
   ],
   [
+    "photo page of the other's photo, and the other's comment on a third person's photo page",
+    async (v, o, t, hidden) => {
+      await v.agent.get(`/photos/${o.photoId}`).expect(hidden ? 404 : 200);
+      const page = await v.agent.get(`/photos/${t.photoId}`).expect(200);
+      expect(page.text.includes(`comment by ${o.user.username}`)).toBe(!hidden);
+      expect(page.text).toContain(`comment by ${t.user.username}`);
+    },
+  ],
+  [
     'image bytes',
     async (v, o, _t, hidden) => {
       for (const size of ['thumb', 'medium', 'full']) {

@@ -34,6 +34,11 @@ describe('store calls per request', () => {
       await friend.agent.post(`/api/photos/${photoId}/comments`).send({ text: 'lovely light' }).expect(201);
       await friend.agent.post(`/api/photos/${photoId}/like`).expect(200);
     }
+    // A comment naming someone, so the photo page also looks names up.
+    await friends[0]!.agent
+      .post(`/api/photos/${photoId}/comments`)
+      .send({ text: `lovely, @${friends[1]!.user.username}` })
+      .expect(201);
     await agent.post(`/api/photos/${photoId}/like`).expect(200);
     friendId = friends[0]!.user.id;
     const sent = await friends[0]!.agent.post('/api/messages').send({ to_user_id: me.user.id, text: 'hi' });
@@ -59,6 +64,12 @@ describe('store calls per request', () => {
       (c) => c.store !== 'dynamodb' && c.operation !== 'SELECT messages',
     );
     expect(relational.map((c) => c.operation)).toEqual(['SELECT sessions', 'SELECT blocks']);
+  });
+
+  it('GET /photos/:id reads the blocks once, for the photo, its comments and the names they mention', async () => {
+    const calls = await callsOf(`/photos/${photoId}`);
+    expect(calls.filter((c) => c.operation === 'SELECT users').length).toBeGreaterThan(0);
+    expect(calls.filter((c) => c.operation === 'SELECT blocks')).toHaveLength(1);
   });
 
   it.skipIf(BACKEND !== 'aws')(

@@ -8,7 +8,7 @@ import {
   MAX_TOPIC_LENGTH,
 } from '../../domain/limits';
 import { commentsQuery, commentText, likersQuery, parse, photoEdit } from '../../domain/schemas';
-import { mentionsOf, textParts } from '../../domain/text';
+import { MAX_MENTIONS, mentionsOf, textParts } from '../../domain/text';
 import type { Viewer } from '../../domain/types';
 import { formatBytes } from '../../lib/bytes';
 import type { HttpError } from '../errors';
@@ -31,12 +31,12 @@ const backTo = (req: Request, fallback: string): string =>
   localPath(typed(req, 'back', 300) || fallback, fallback);
 
 export function photosPages(
-  services: Pick<Services, 'photos' | 'comments' | 'users'>,
+  services: Pick<Services, 'photos' | 'comments' | 'users' | 'blocks'>,
   config: Pick<Config, 'images'>,
   limits: RateLimits,
 ): Router {
   const pages = Router();
-  const { photos, comments, users } = services;
+  const { photos, comments, users, blocks } = services;
   const maxBytes = config.images.maxUploadBytes;
 
   const uploadModel = (req: Request, error: string | null, fileNote: string | null = null) => ({
@@ -67,10 +67,16 @@ export function photosPages(
     const me: Viewer = viewer(req);
     // The latest page of comments, or with ?before= an earlier one (links work without scripts).
     const page = parse(commentsQuery, req.method === 'GET' ? req.query : {});
-    const shown = photos.get(me, id);
-    const [photo, { items: list, next }] = await Promise.all([shown, comments.list(me, id, page, shown)]);
+    // Who is hidden from the viewer, read once for the photo's check, its comments and mentions.
+    const hidden = blocks.hiddenFrom(me);
+    const shown = photos.get(me, id, hidden);
+    const [photo, { items: list, next }] = await Promise.all([
+      shown,
+      comments.list(me, id, page, { photo: shown, hidden }),
+    ]);
     const isOwner = photo.userId === me.id;
-    const known = await users.existing(me, [photo.caption, ...list.map((c) => c.text)].flatMap(mentionsOf));
+    const mentioned = [photo.caption, ...list.map((c) => c.text)].flatMap(mentionsOf);
+    const known = await users.existing(me, mentioned, MAX_MENTIONS, hidden);
     const parts = (text: string) => textParts(text, (name) => known.has(name));
     res.render('photo', {
       title: photo.caption ? photo.caption.slice(0, 60) : `Photo by ${photo.username}`,
