@@ -39,16 +39,7 @@ import type { ImageKeys, User, Viewer } from '../src/domain/types';
 import { createLogger } from '../src/lib/logger';
 import { newId } from '../src/lib/ulid';
 import { READER, seedReader } from './activity-world';
-import { setupAwsResources } from '../scripts/lib/aws-setup';
-import {
-  ensureInstalled,
-  mariaDbPassword,
-  servicesEnv,
-  startDynamoDb,
-  startMariaDb,
-  startS3,
-  type LocalServer,
-} from '../scripts/lib/local-services';
+import { startLocalAws, type LocalAws } from '../scripts/lib/local-services';
 import { makePhotoJpeg } from './images';
 import { cookieFrom, headerBytes, multipart, request } from './lib/http';
 import { load, percentile, type LoadResult } from './lib/load';
@@ -56,6 +47,7 @@ import { perRequest, readMemory, readMetrics, type MetricsSnapshot, type PerRequ
 import {
   appVariantServer,
   bareServer,
+  BENCH_NAMES,
   freePort,
   Pm2App,
   withNodeArgs,
@@ -243,7 +235,7 @@ const containers: Container[] = [];
 /** The bench's side servers (bare node:http, the Express floor, the two poll designs). */
 let sideServers: ClusterServer[] = [];
 /** The aws backend's local stand-ins (MariaDB, DynamoDB Local, s3rver). */
-const standIns: LocalServer[] = [];
+const standIns: LocalAws[] = [];
 let cleaning: Promise<void> | undefined;
 
 /**
@@ -285,8 +277,8 @@ function cleanup(): Promise<void> {
     for (const server of sideServers)
       await server.stop().catch((err: unknown) => log(`stopping a side server failed: ${String(err)}`));
     await stopAll();
-    for (const server of standIns)
-      await server.stop().catch((err: unknown) => log(`stopping ${server.name} failed: ${String(err)}`));
+    for (const aws of standIns)
+      await aws.stop().catch((err: unknown) => log(`stopping the aws stand-ins failed: ${String(err)}`));
     if (tmp && !settings.keep) rmSync(tmp, { recursive: true, force: true });
     else if (tmp) log(`kept ${tmp}`);
   })();
@@ -714,24 +706,9 @@ async function backendEnv(
 ): Promise<NodeJS.ProcessEnv> {
   if (backend === 'embedded') return { ...base, STORAGE_BACKEND: 'embedded' };
   log('starting the aws stand-ins: MariaDB, DynamoDB Local, s3rver (127.0.0.1, ports the OS picks)');
-  const binaries = await ensureInstalled((line) => log(line));
-  const mariadb = await startMariaDb(binaries, join(dir, 'mariadb'));
-  standIns.push(mariadb);
-  const dynamodb = await startDynamoDb(binaries);
-  standIns.push(dynamodb);
-  const s3 = await startS3(join(dir, 's3'));
-  standIns.push(s3);
-  const env = {
-    ...base,
-    ...servicesEnv(
-      { mysql: mariadb.port, dynamodb: dynamodb.port, s3: s3.port },
-      mariaDbPassword(join(dir, 'mariadb')),
-      { database: 'lumina_bench', tablePrefix: 'lumina_bench_', bucket: 'lumina-bench' },
-    ),
-  };
-  const config = loadConfig(env);
-  if (config.storage.backend !== 'aws') throw new Error('the stand-ins did not configure the aws backend');
-  await setupAwsResources(config.storage.aws, { timeoutMs: 10_000, createDatabase: true });
+  const aws = await startLocalAws(dir, BENCH_NAMES, log);
+  standIns.push(aws);
+  const env = { ...base, ...aws.env };
   return env;
 }
 

@@ -20,16 +20,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setupAwsResources } from '../scripts/lib/aws-setup';
-import {
-  ensureInstalled,
-  mariaDbPassword,
-  servicesEnv,
-  startDynamoDb,
-  startMariaDb,
-  startS3,
-  type LocalServer,
-} from '../scripts/lib/local-services';
+import { startLocalAws, type LocalAws } from '../scripts/lib/local-services';
 import { createApp } from '../src/app';
 import { loadConfig, withSessionSecret } from '../src/config';
 import { createContainer, type Container } from '../src/container';
@@ -40,6 +31,7 @@ import { newId } from '../src/lib/ulid';
 import type { StoreCall } from '../src/ports';
 import { makePhotoJpeg } from './images';
 import { cookieFrom, request } from './lib/http';
+import { BENCH_NAMES } from './lib/processes';
 
 const intEnv = (name: string, fallback: number, max: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -167,7 +159,7 @@ function wavesOf(calls: { start: number; end: number }[]): number {
 
 async function runBackend(backend: Backend): Promise<Report> {
   const tmp = mkdtempSync(join(tmpdir(), `lumina-store-calls-${backend}-`));
-  const servers: LocalServer[] = [];
+  let aws: LocalAws | undefined;
   let container: Container | undefined;
   let server: Server | undefined;
   try {
@@ -183,29 +175,8 @@ async function runBackend(backend: Backend): Promise<Report> {
       RATE_LIMIT_UPLOAD_MAX: '1000000',
     };
     if (backend === 'aws') {
-      const binaries = await ensureInstalled(() => undefined);
-      servers.push(
-        await startMariaDb(binaries, join(tmp, 'mariadb')),
-        await startDynamoDb(binaries),
-        await startS3(join(tmp, 's3')),
-      );
-      const [mariadb, dynamodb, s3] = servers as [LocalServer, LocalServer, LocalServer];
-      const names = { database: 'lumina_bench', tablePrefix: 'lumina_bench_', bucket: 'lumina-bench' };
-      env = {
-        ...env,
-        ...servicesEnv(
-          { mysql: mariadb.port, dynamodb: dynamodb.port, s3: s3.port },
-          mariaDbPassword(join(tmp, 'mariadb')),
-          names,
-        ),
-      };
-      const aws = loadConfig(env);
-      if (aws.storage.backend !== 'aws') throw new Error('not the aws backend');
-      await setupAwsResources(aws.storage.aws, {
-        timeoutMs: 10_000,
-        createDatabase: true,
-        log: () => undefined,
-      });
+      aws = await startLocalAws(tmp, BENCH_NAMES, () => undefined);
+      env = { ...env, ...aws.env };
     }
     const config = withSessionSecret(loadConfig(env), randomSecret);
     let current: { call: StoreCall; end: number }[] | undefined;
@@ -294,7 +265,7 @@ async function runBackend(backend: Backend): Promise<Report> {
   } finally {
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     await container?.close().catch(() => undefined);
-    for (const s of servers) await s.stop().catch(() => undefined);
+    await aws?.stop().catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -12,6 +12,9 @@ import { LOOPBACK, waitFor200 } from './http';
 
 export { runCommand, type CommandResult };
 
+/** The database, tables and bucket the benches make in their own aws stand-ins. */
+export const BENCH_NAMES = { database: 'lumina_bench', tablePrefix: 'lumina_bench_', bucket: 'lumina-bench' };
+
 /** Whether nothing listens on 127.0.0.1:port right now. */
 export function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
+import { loadConfig } from '../../src/config';
+import { setupAwsResources } from './aws-setup';
 import { answersHttp, freePort, LOOPBACK, runOrThrow, startChild, type Child } from './processes';
 
 /**
@@ -440,4 +442,53 @@ export async function startS3(dir: string): Promise<LocalServer> {
   };
   await server.start();
   return server;
+}
+
+export interface LocalAws {
+  /** The keys that point the app at these servers and resources (servicesEnv). */
+  env: ServicesEnv;
+  /** MariaDB, DynamoDB Local and s3rver, in that order (an outage test stops and starts one). */
+  servers: [LocalServer, LocalServer, LocalServer];
+  /** Stops every server; the caller removes `dir`. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A throwaway set of the aws backend's servers, with data under `dir`, on ports the OS picks,
+ * and Lumina's database, tables and bucket (named by `names`) made in them: what the tests'
+ * global setup, the bench and the store-call bench each need before they start the app.
+ */
+export async function startLocalAws(
+  dir: string,
+  names: ResourceNames,
+  log: (line: string) => void,
+): Promise<LocalAws> {
+  const binaries = await ensureInstalled(log);
+  const results = await Promise.allSettled([
+    startMariaDb(binaries, join(dir, 'mariadb')),
+    startDynamoDb(binaries),
+    startS3(join(dir, 's3')),
+  ]);
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const stop = async () => {
+    await Promise.all(started.map((server) => server.stop()));
+  };
+  try {
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+    if (failures.length > 0) throw new Error(failures.join('\n\n'));
+    const servers = started as [LocalServer, LocalServer, LocalServer];
+    const [mariadb, dynamodb, s3] = servers;
+    const env = servicesEnv(
+      { mysql: mariadb.port, dynamodb: dynamodb.port, s3: s3.port },
+      mariaDbPassword(join(dir, 'mariadb')),
+      names,
+    );
+    const config = loadConfig({ ...env, NODE_ENV: 'test' });
+    if (config.storage.backend !== 'aws') throw new Error('the services environment does not select aws');
+    await setupAwsResources(config.storage.aws, { timeoutMs: 10_000, createDatabase: true, log });
+    return { env, servers, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

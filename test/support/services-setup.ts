@@ -2,17 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProvidedContext } from 'vitest';
-import { setupAwsResources } from '../../scripts/lib/aws-setup';
-import {
-  ensureInstalled,
-  mariaDbPassword,
-  servicesEnv,
-  startDynamoDb,
-  startMariaDb,
-  startS3,
-  type LocalServer,
-} from '../../scripts/lib/local-services';
-import { loadConfig } from '../../src/config';
+import { startLocalAws } from '../../scripts/lib/local-services';
 import './aws-env';
 
 /**
@@ -51,34 +41,21 @@ async function start(): Promise<Running> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const startedAt = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'lumina-services-'));
-  const binaries = await ensureInstalled(log);
-  const results = await Promise.allSettled([
-    startMariaDb(binaries, join(dir, 'mariadb')),
-    startDynamoDb(binaries),
-    startS3(join(dir, 's3')),
-  ]);
-  const servers = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const stop = async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
-    if (failures.length > 0) throw new Error(failures.join('\n\n'));
-    const [mariadb, dynamodb, s3] = servers as [LocalServer, LocalServer, LocalServer];
-    const ports = { mysql: mariadb.port, dynamodb: dynamodb.port, s3: s3.port };
-    const env = servicesEnv(ports, mariaDbPassword(join(dir, 'mariadb')), TEST_NAMES);
-    const config = loadConfig({ ...env, NODE_ENV: 'test' });
-    if (config.storage.backend !== 'aws') throw new Error('the services environment does not select aws');
-    await setupAwsResources(config.storage.aws, { timeoutMs: 10_000, createDatabase: true, log });
-    log(
-      `mariadb :${ports.mysql}, dynamodb :${ports.dynamodb}, s3 :${ports.s3} ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
-    );
-    return { env, users: 0, stop };
-  } catch (err) {
-    await stop();
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  const aws = await startLocalAws(dir, TEST_NAMES, log).catch((err: unknown) => {
+    removeDir();
     throw err;
-  }
+  });
+  const ports = aws.servers.map((server) => `${server.name} :${server.port}`).join(', ');
+  log(`${ports} ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  return {
+    env: aws.env,
+    users: 0,
+    stop: async () => {
+      await aws.stop();
+      removeDir();
+    },
+  };
 }
 
 export default async function setup(project: GlobalSetupProject): Promise<() => Promise<void>> {
