@@ -318,8 +318,14 @@ export interface PhotoStore extends Pingable, RequestKeyHolder {
   unfinishedDeletes(startedBefore: Date): Promise<Photo[]>;
   /**
    * Photos of any of `ownerIds`, newest first (by id), strictly older than `page.before`. With
-   * `viewerId`, also `liked`: the page's photos that viewer has liked (as likedBy would answer),
-   * read beside the photos rather than after them.
+   * `viewerId`, also `liked`: the page's photos that viewer has liked (as likedBy would answer,
+   * so never stale), read with the page rather than photo by photo.
+   *
+   * On DynamoDB the photos come from a global secondary index (one Query per owner), which is
+   * eventually consistent, like listAll: for up to about a second after a write, a new photo may
+   * be missing here, a deleted one still listed (get() then answers null), and an edit, a like
+   * count or a comment count may show its value from before. Until `npm run setup:aws` has put
+   * the photos of an older table on the index, they are read strongly consistent instead.
    */
   listByOwners(ownerIds: UserId[], page: PageRequest, viewerId?: UserId): Promise<OwnersPage>;
   /**

@@ -4,11 +4,12 @@ import mysql from 'mysql2/promise';
 import type { AwsConfig } from '../../src/config';
 import { createDynamoDbClient, DynamoClient } from '../../src/storage/aws/dynamo-client';
 import { indexFeed } from '../../src/storage/aws/all-feed';
-import { ALL_FEED_INDEX } from '../../src/storage/aws/keys';
+import { ALL_FEED_INDEX, OWNER_FEED_INDEX } from '../../src/storage/aws/keys';
 import { indexLikers, indexLikes } from '../../src/storage/aws/likes';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
 import { createS3Client } from '../../src/storage/aws/s3-client';
 import { migrate } from '../../src/storage/aws/migrations';
+import { indexOwnerFeed } from '../../src/storage/aws/owner-feed';
 import { ensureBucket, ensureTables } from '../../src/storage/aws/tables';
 
 /**
@@ -94,6 +95,8 @@ async function setupDynamoDb(aws: AwsConfig, timeoutMs: number, log: (line: stri
     if (indexed > 0) log(`dynamodb: ${indexed} likes indexed under their users`);
     const moved = await indexFeed(db, aws.dynamodb.tables.photos);
     if (moved > 0) log(`dynamodb: ${moved} photos moved to the All-feed index ${ALL_FEED_INDEX}`);
+    const owned = await indexOwnerFeed(db, aws.dynamodb.tables.photos);
+    if (owned > 0) log(`dynamodb: ${owned} photos put on the owners' index ${OWNER_FEED_INDEX}`);
     const timed = await indexLikers(db, aws.dynamodb.tables.photos);
     if (timed > 0) log(`dynamodb: ${timed} likes indexed by time for the likes list`);
     const recovery = await enableTableRecovery(client, tables, aws.dynamodb.endpoint !== undefined);

@@ -30,9 +30,12 @@ import {
   likeKey,
   likerIndexMarkerKey,
   likerKey,
+  OWNER_FEED_INDEX,
+  ownerFeedMarkerKey,
   photoKey,
 } from '../../src/storage/aws/keys';
 import { indexLikers, indexLikes } from '../../src/storage/aws/likes';
+import { indexOwnerFeed } from '../../src/storage/aws/owner-feed';
 import { toPhotoItem } from '../../src/storage/aws/photo-item';
 import { ensureTables, tableDefinitions } from '../../src/storage/aws/tables';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
@@ -455,22 +458,24 @@ describe('aws: DynamoDB retry paths, with the contention answers DynamoDB Local 
     }
   });
 
-  it('PhotoStore.listByOwners whose batch read comes back unprocessed twice returns the whole page', async () => {
+  it('PhotoStore.search whose batch read comes back unprocessed twice returns the whole page', async () => {
     const owner = await createUser(storage);
+    const word = uniqueWord();
     const created: Photo[] = [];
-    for (let i = 0; i < 5; i++) created.push(await storage.photos.create(newPhoto(owner)));
+    for (let i = 0; i < 5; i++) created.push(await storage.photos.create(newPhoto(owner, { caption: word })));
     const before = faults.count('BatchGetItem');
     faults.fail('BatchGetItem', 2);
-    const page = await storage.photos.listByOwners([owner.id], { limit: 10 });
+    const page = await storage.photos.search([word], undefined, { limit: 10 });
     expect(faults.count('BatchGetItem').faked - before.faked).toBe(2);
     expect(page.items).toEqual([...created].reverse());
   });
 
-  it('PhotoStore.listByOwners whose batch reads stay unprocessed throws Unavailable(dynamodb)', async () => {
+  it('PhotoStore.search whose batch reads stay unprocessed throws Unavailable(dynamodb)', async () => {
     const owner = await createUser(storage);
-    await storage.photos.create(newPhoto(owner));
+    const word = uniqueWord();
+    await storage.photos.create(newPhoto(owner, { caption: word }));
     faults.fail('BatchGetItem', 1000);
-    await expect(storage.photos.listByOwners([owner.id], { limit: 10 })).rejects.toMatchObject({
+    await expect(storage.photos.search([word], undefined, { limit: 10 })).rejects.toMatchObject({
       store: 'dynamodb',
       status: 503,
     });
@@ -765,11 +770,12 @@ describe('aws: the All feed moved to ALL_FEED_INDEX', () => {
 });
 
 describe('aws: Home in two waves', () => {
-  it('PhotoStore.listByOwners of 40 owners sends every owner query before any answers, then the photos and likes side by side', async () => {
-    const calls: { operation: string; start: number; end: number }[] = [];
+  it('PhotoStore.listByOwners of 40 owners sends every owner query before any answers, then the likes, and reads no photo item twice', async () => {
+    const calls: { operation: string; start: number; end: number; readUnits: number }[] = [];
     const storage = await open(awsTestConfig(), AWS_TEST_TIMEOUT_MS, (call) => {
       const end = performance.now();
-      if (call.store === 'dynamodb') calls.push({ operation: call.operation, start: end - call.ms, end });
+      if (call.store === 'dynamodb')
+        calls.push({ operation: call.operation, start: end - call.ms, end, readUnits: call.readUnits ?? 0 });
     });
     const owners = await createUsers(storage, 40);
     for (const owner of owners) await storage.photos.create(newPhoto(owner));
@@ -779,17 +785,76 @@ describe('aws: Home in two waves', () => {
         { limit: 50 },
         owners[0]!.id,
       );
-    await home(); // the worker's first read of the likes marker is not part of a page's cost
+    await home(); // the worker's first reads of the index markers are not part of a page's cost
     calls.length = 0;
     const page = await home();
+    const made = [...calls];
     expect(page.items).toHaveLength(40);
-    const queries = calls.filter((c) => c.operation === 'Query').slice(0, 40);
-    expect(queries).toHaveLength(40);
+    expect(page.items).toEqual(await Promise.all(page.items.map((p) => storage.photos.get(p.id))));
+    const queries = made.slice(0, 40);
+    expect(queries.map((c) => c.operation)).toEqual(Array(40).fill('Query'));
     // One wave: the last owner query started before the first one ended.
     expect(Math.max(...queries.map((c) => c.start))).toBeLessThan(Math.min(...queries.map((c) => c.end)));
-    const rest = calls.slice(40);
-    expect(rest.map((c) => c.operation).sort()).toEqual(['BatchGetItem', 'Query']);
-    expect(Math.max(...rest.map((c) => c.start))).toBeLessThan(Math.min(...rest.map((c) => c.end)));
+    // Then the viewer's likes, and nothing else: the photos came with the owner queries.
+    expect(made.slice(40).map((c) => c.operation)).toEqual(['Query']);
+    expect(made[40]!.start).toBeGreaterThanOrEqual(Math.max(...queries.map((c) => c.end)));
+    // Each owner query reads one small index item (half a unit, eventually consistent), the likes one more.
+    expect(made.reduce((sum, c) => sum + c.readUnits, 0)).toBeLessThanOrEqual(40 * 0.5 + 1);
+  });
+});
+
+describe('aws: Home moved to OWNER_FEED_INDEX', () => {
+  it('photos stored before the index are listed through the owners\' index and META until indexOwnerFeed ran, then from the index alone, without search terms; indexOwnerFeed is idempotent', async () => {
+    const config = awsConfigOf(await freshAwsEnv());
+    const table = config.dynamodb.tables.photos;
+    const raw = new DynamoClient(createDynamoDbClient(config, AWS_TEST_TIMEOUT_MS));
+    const before = await open(config);
+    const [owner, friend] = await createUsers(before, 2);
+    const old = [newPhoto(owner!, { caption: 'pier one' }), newPhoto(friend!, { caption: 'pier two' })];
+    for (const photo of old) await before.photos.create(photo);
+    await before.photos.like(old[0]!.id, friend!.id);
+    // As a site from before the index: photos without `feed_owner`, and no marker.
+    for (const photo of old) {
+      await raw.update({ TableName: table, Key: photoKey(photo.id), UpdateExpression: 'REMOVE feed_owner' });
+    }
+    await raw.delete({ TableName: table, Key: ownerFeedMarkerKey() });
+    const owners = [owner!.id, friend!.id];
+    const expected = {
+      items: await Promise.all([...old].reverse().map((p) => before.photos.get(p.id))),
+      next: null,
+      liked: new Set([old[0]!.id]),
+    };
+
+    const oldCalls: StoreCall[] = [];
+    const oldWorker = await open(config, AWS_TEST_TIMEOUT_MS, (call) => oldCalls.push(call));
+    expect(await oldWorker.photos.listByOwners(owners, { limit: 10 }, friend!.id)).toEqual(expected);
+    expect(oldCalls.map((c) => c.operation)).toContain('BatchGetItem');
+
+    expect(await indexOwnerFeed(raw, table)).toBe(2);
+    expect(await indexOwnerFeed(raw, table)).toBe(0);
+    // A photo an older worker wrote after that run: the next run puts it on the index too.
+    await raw.update({ TableName: table, Key: photoKey(old[1]!.id), UpdateExpression: 'REMOVE feed_owner' });
+    expect(await indexOwnerFeed(raw, table)).toBe(1);
+    const calls: StoreCall[] = [];
+    const newWorker = await open(config, AWS_TEST_TIMEOUT_MS, (call) => calls.push(call));
+    expect(await newWorker.photos.listByOwners(owners, { limit: 10 }, friend!.id)).toEqual(expected);
+    expect(calls.map((c) => c.operation)).not.toContain('BatchGetItem');
+    // A photo written after the move, and one deleted: the index follows both.
+    const later = newPhoto(owner!, { caption: 'pier three' });
+    await newWorker.photos.create(later);
+    await newWorker.photos.delete(old[0]!.id);
+    expect(idsOf((await newWorker.photos.listByOwners(owners, { limit: 10 })).items)).toEqual([
+      later.id,
+      old[1]!.id,
+    ]);
+    const onIndex = await raw.query({
+      TableName: table,
+      IndexName: OWNER_FEED_INDEX,
+      KeyConditionExpression: 'feed_owner = :owner',
+      ExpressionAttributeValues: { ':owner': owner!.id },
+    });
+    expect(onIndex.items.map((item) => item.id)).toEqual([later.id]);
+    for (const item of onIndex.items) expect(item).not.toHaveProperty('terms');
   });
 });
 
@@ -814,8 +879,8 @@ describe('aws: the All feed in one index Query', () => {
   });
 });
 
-describe('aws: set-up of a photos table from before AllFeed', () => {
-  it('ensureTables adds AllFeed to a photos table that has only GSI1, and indexFeed moves its photos there', async () => {
+describe('aws: set-up of a photos table from before AllFeed and OwnerFeed', () => {
+  it('ensureTables adds AllFeed and OwnerFeed to a photos table that has only GSI1, and indexFeed and indexOwnerFeed move its photos there', async () => {
     const base = awsTestConfig();
     const token = randomToken(8);
     const tables = {
@@ -840,7 +905,7 @@ describe('aws: set-up of a photos table from before AllFeed', () => {
       );
       const owner = await createUser(await make());
       const photo = newPhoto(owner, { caption: 'from before' });
-      const { feed_bucket: _, ...oldItem } = toPhotoItem(photo, ['before'], true);
+      const { feed_bucket: _, feed_owner: _owner, ...oldItem } = toPhotoItem(photo, ['before'], true);
       await raw.transact({ photo: { Put: { TableName: tables.photos, Item: oldItem } } });
       await raw.update({
         TableName: tables.photos,
@@ -852,13 +917,16 @@ describe('aws: set-up of a photos table from before AllFeed', () => {
       await ensureTables(client, tables);
       const { Table } = await client.send(new DescribeTableCommand({ TableName: tables.photos }));
       expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(
-        [ALL_FEED_INDEX, GSI1].sort(),
+        [ALL_FEED_INDEX, GSI1, OWNER_FEED_INDEX].sort(),
       );
       expect(await indexFeed(raw, tables.photos, { settleMs: 0 })).toBe(1);
-      const storage = await open(config);
-      expect((await storage.photos.listAll({ limit: 10 })).items).toEqual([
-        { ...photo, editedAt: null, likes: 0, commentCount: 0 },
-      ]);
+      expect(await indexOwnerFeed(raw, tables.photos)).toBe(1);
+      const calls: StoreCall[] = [];
+      const storage = await open(config, AWS_TEST_TIMEOUT_MS, (call) => calls.push(call));
+      const stored = { ...photo, editedAt: null, likes: 0, commentCount: 0 };
+      expect((await storage.photos.listAll({ limit: 10 })).items).toEqual([stored]);
+      expect((await storage.photos.listByOwners([owner.id], { limit: 10 })).items).toEqual([stored]);
+      expect(calls.map((c) => c.operation)).not.toContain('BatchGetItem');
     } finally {
       for (const TableName of Object.values(tables)) {
         await client.send(new DeleteTableCommand({ TableName })).catch(() => undefined);

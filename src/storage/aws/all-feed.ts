@@ -2,7 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeTime } from 'ulid';
 import type { Page, PageRequest, Photo } from '../../domain/types';
 import { byId, emptyPage, toPage } from '../paging';
+import { photoMetaPages, setOnPhotos } from './backfill';
 import type { DynamoClient, Item } from './dynamo-client';
+import { type FeedIndex, newestOnIndex } from './feed-index';
 import {
   ALL_FEED_INDEX,
   ALL_FEED_PARTITION,
@@ -13,8 +15,6 @@ import {
   feedBucketOf,
   feedMarkerKey,
   GSI1,
-  photoKey,
-  photoPartition,
   previousBucket,
 } from './keys';
 import { toPhoto } from './photo-item';
@@ -47,7 +47,12 @@ export const FEED_MARKER_TTL_MS = 10_000;
 const cursorAt = (ms: number): string => `${encodeTime(ms, 10)}${'0'.repeat(16)}`;
 
 /** The index the All feed reads, as the FEED#ALL marker names it (`feed_index`). */
-type FeedIndex = typeof ALL_FEED_INDEX | typeof GSI1;
+type FeedIndexName = typeof ALL_FEED_INDEX | typeof GSI1;
+
+const FEED_INDEXES: Record<FeedIndexName, FeedIndex> = {
+  [ALL_FEED_INDEX]: { name: ALL_FEED_INDEX, partition: FEED_BUCKET_ATTRIBUTE, sort: 'id' },
+  [GSI1]: { name: GSI1, partition: 'GSI1PK', sort: 'GSI1SK' },
+};
 
 /**
  * Access pattern "every photo, newest first": ALL_FEED_INDEX's one partition, sorted by photo id,
@@ -60,7 +65,7 @@ export class AllFeed {
   /** The oldest feed bucket this process knows the marker already covers. */
   private markedBucket: string | undefined;
   /** The marker as this worker last read it, and until when it trusts that (FEED_MARKER_TTL_MS). */
-  private knownFirst: { bucket: string; index: FeedIndex; until: number } | undefined;
+  private knownFirst: { bucket: string; index: FeedIndexName; until: number } | undefined;
   /** Set once this worker has seen the marker name ALL_FEED_INDEX (it never goes back). */
   private isIndexMoved = false;
 
@@ -130,39 +135,22 @@ export class AllFeed {
   }
 
   /** One month of the index, newest first (with what a feed answer shows: photo-item.ts FEED_ATTRIBUTES). */
-  private async queryBucket(
-    index: FeedIndex,
+  private queryBucket(
+    index: FeedIndexName,
     bucket: string,
     before: string | undefined,
     limit: number,
   ): Promise<Item[]> {
-    const [pk, sk] = index === GSI1 ? ['GSI1PK', 'GSI1SK'] : [FEED_BUCKET_ATTRIBUTE, 'id'];
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const result = await this.db.query({
-        TableName: this.table,
-        IndexName: index,
-        KeyConditionExpression: before ? '#pk = :bucket AND #sk < :before' : '#pk = :bucket',
-        ExpressionAttributeNames: before ? { '#pk': pk, '#sk': sk } : { '#pk': pk },
-        ExpressionAttributeValues: { ':bucket': bucket, ...(before ? { ':before': before } : {}) },
-        ScanIndexForward: false,
-        Limit: limit - items.length,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      });
-      items.push(...result.items);
-      startKey = result.lastKey;
-    } while (startKey && items.length < limit);
-    return items;
+    return newestOnIndex(this.db, this.table, FEED_INDEXES[index], bucket, before, limit);
   }
 
   /** The oldest bucket and the index to read, from this worker's short-lived copy of the marker when it has one. */
-  private async firstBucket(): Promise<{ bucket: string; index: FeedIndex } | null> {
+  private async firstBucket(): Promise<{ bucket: string; index: FeedIndexName } | null> {
     const now = Date.now();
     if (this.knownFirst && now < this.knownFirst.until) return this.knownFirst;
     const item = await this.db.get({ TableName: this.table, Key: feedMarkerKey(), ConsistentRead: true });
     const bucket = typeof item?.first_bucket === 'string' ? item.first_bucket : null;
-    const index: FeedIndex = item?.feed_index === ALL_FEED_INDEX ? ALL_FEED_INDEX : GSI1;
+    const index: FeedIndexName = item?.feed_index === ALL_FEED_INDEX ? ALL_FEED_INDEX : GSI1;
     if (index === ALL_FEED_INDEX) this.isIndexMoved = true;
     // No marker yet is not cached: the first photo must show at once.
     this.knownFirst = bucket ? { bucket, index, until: now + FEED_MARKER_TTL_MS } : undefined;
@@ -183,30 +171,17 @@ export async function indexFeed(
   table: string,
   options: { settleMs?: number } = {},
 ): Promise<number> {
-  const photos = (filter: string, values: Record<string, string> = {}) =>
-    db.scanPages({
-      TableName: table,
-      // By key shape rather than `type`, so items written by the original application count too.
-      FilterExpression: `SK = :meta AND begins_with(PK, :photo) AND ${filter}`,
-      ExpressionAttributeValues: { ':meta': photoKey('').SK, ':photo': photoPartition(''), ...values },
-      ProjectionExpression: 'PK, SK, id',
-      ConsistentRead: true,
-    });
-  let indexed = 0;
   // Also a `feed_bucket` other than ALL_FEED_PARTITION (the index's first hours had month buckets).
-  const notInIndex = `(attribute_not_exists(${FEED_BUCKET_ATTRIBUTE}) OR ${FEED_BUCKET_ATTRIBUTE} <> :all)`;
-  for await (const items of photos(notInIndex, { ':all': ALL_FEED_PARTITION })) {
-    for (const item of items) {
-      const isSet = await db.update({
-        TableName: table,
-        Key: { PK: String(item.PK), SK: String(item.SK) },
-        UpdateExpression: `SET ${FEED_BUCKET_ATTRIBUTE} = :bucket`,
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':bucket': ALL_FEED_PARTITION },
-      });
-      if (isSet) indexed++;
-    }
-  }
+  const indexed = await setOnPhotos(
+    db,
+    table,
+    {
+      filter: `(attribute_not_exists(${FEED_BUCKET_ATTRIBUTE}) OR ${FEED_BUCKET_ATTRIBUTE} <> :all)`,
+      values: { ':all': ALL_FEED_PARTITION },
+    },
+    FEED_BUCKET_ATTRIBUTE,
+    () => ALL_FEED_PARTITION,
+  );
   const marker = await db.get({ TableName: table, Key: feedMarkerKey(), ConsistentRead: true });
   const isNewlyMoved = marker?.feed_index !== ALL_FEED_INDEX;
   if (isNewlyMoved) {
@@ -221,7 +196,7 @@ export async function indexFeed(
   // Workers that read the marker before it moved read GSI1 until their copy expires: wait that
   // long before taking a photo out of GSI1 (a new table has none, and waits for nothing).
   let isSettled = !isNewlyMoved;
-  for await (const items of photos('attribute_exists(GSI1PK)')) {
+  for await (const items of photoMetaPages(db, table, 'attribute_exists(GSI1PK)')) {
     for (const item of items) {
       if (!isSettled) {
         await sleep(options.settleMs ?? FEED_MARKER_TTL_MS);

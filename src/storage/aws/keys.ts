@@ -3,13 +3,14 @@ import { timeOfId } from '../../lib/ulid';
 
 /**
  * Every DynamoDB key Lumina writes or reads, built in one place. Items keep the original design's
- * `PK`/`SK` attributes, use named attributes for indexes (ALL_FEED_INDEX, AUTHOR_INDEX; GSI1PK/GSI1SK
- * for GSI1, the All feed's old index), and carry an entity `type` tag.
+ * `PK`/`SK` attributes, use named attributes for indexes (ALL_FEED_INDEX, OWNER_FEED_INDEX, AUTHOR_INDEX;
+ * GSI1PK/GSI1SK for GSI1, the All feed's old index), and carry an entity `type` tag.
  * Attribute names other than keys are snake_case, as in the original design (`comment_count`).
  *
  * lumina_photos
- *   PHOTO#<id>      META              photo: the record every list shows (ALL_FEED_INDEX: ALL#<yyyy-mm>, <id>;
- *                                     photos from before that index: GSI1, until aws/all-feed.ts indexFeed)
+ *   PHOTO#<id>      META              photo: the record every list shows (ALL_FEED_INDEX: ALL, <id>;
+ *                                     photos from before that index: GSI1, until aws/all-feed.ts indexFeed;
+ *                                     OWNER_FEED_INDEX: <owner id>, <id>)
  *   PHOTO#<id>      LIKE#<userId>     like: one per user who likes the photo (with the id of its event)
  *   PHOTO#<id>      LIKER#<ms13>#<userId12>  liker: the same like by time (the likes list, one Query)
  *   LIKES#<userId>  PHOTO#<id>        liked: the same like under the user (a viewer's likes of a page, one Query)
@@ -19,6 +20,7 @@ import { timeOfId } from '../../lib/ulid';
  *                                     index the All feed reads (`feed_index`, set by indexFeed)
  *   FEED#ALL        LIKES_INDEXED     like_index_marker: every like has its `liked` item (aws/likes.ts)
  *   FEED#ALL        LIKERS_INDEXED    like_index_marker: every like has its `LIKER#` item (aws/likes.ts)
+ *   FEED#ALL        OWNERS_INDEXED    owner_feed_marker: every photo is on OWNER_FEED_INDEX (aws/owner-feed.ts)
  *   USER#<id>#ACT   <event id>        activity: one event for its recipient, TTL 90 days; the act
  *                                     that made it names it (see activityKey), so its undo deletes it by key
  *   USER#<id>#ACTREAD  MARK           activity_read: the newest event the person has seen
@@ -48,6 +50,7 @@ export const ENTITY = {
   liker: 'liker',
   liked: 'liked',
   likeIndexMarker: 'like_index_marker',
+  ownerFeedMarker: 'owner_feed_marker',
   term: 'term',
   feedMarker: 'feed_marker',
   comment: 'comment',
@@ -82,6 +85,15 @@ export const FEED_BUCKET_ATTRIBUTE = 'feed_bucket';
  * anyway, so one partition is no hotter.
  */
 export const ALL_FEED_PARTITION = 'ALL';
+/**
+ * The photos table's index of each owner's photos (Home and Profile feeds): partition
+ * `feed_owner` (the owner's id, a number), sort `id`, projecting what a feed answer shows, as
+ * ALL_FEED_INDEX does. `feed_owner` repeats META's `user_id` under a name of its own, so that only
+ * META carries it: a delete's record (PHOTO_DELETES) keeps `user_id` and `id` but not this, and
+ * stays out of every feed. Photos written before it get it from indexOwnerFeed (owner-feed.ts).
+ */
+export const OWNER_FEED_INDEX = 'OwnerFeed';
+export const FEED_OWNER_ATTRIBUTE = 'feed_owner';
 
 const PHOTO = 'PHOTO#';
 const LIKE = 'LIKE#';
@@ -162,6 +174,8 @@ export const likedKey = (userId: UserId, photoId: string): ItemKey => ({
 export const likeIndexMarkerKey = (): ItemKey => ({ PK: 'FEED#ALL', SK: 'LIKES_INDEXED' });
 /** Written once every like has its `LIKER#` item (likes.ts indexLikers). */
 export const likerIndexMarkerKey = (): ItemKey => ({ PK: 'FEED#ALL', SK: 'LIKERS_INDEXED' });
+/** Written once every photo carries `feed_owner` (owner-feed.ts indexOwnerFeed); until then Home reads the owners' index. */
+export const ownerFeedMarkerKey = (): ItemKey => ({ PK: 'FEED#ALL', SK: 'OWNERS_INDEXED' });
 
 export const termPartition = (term: string): string => `TERM#${term}`;
 export const termKey = (term: string, photoId: string): ItemKey => ({

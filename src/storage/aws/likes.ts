@@ -2,6 +2,7 @@ import type { ActivityEvent, Page, PageRequest, UserId } from '../../domain/type
 import type { LikedPhoto, Liker } from '../../ports';
 import { toPage } from '../paging';
 import { ActivityItems, type EventRef } from './activity-items';
+import { BackfillMarker, isMarked, mark } from './backfill';
 import type { DynamoClient, Item, TransactItem, WriteRequest } from './dynamo-client';
 import {
   ENTITY,
@@ -22,12 +23,6 @@ import {
   photoSortKey,
 } from './keys';
 
-/**
- * How long a worker trusts a "not indexed yet" answer of the LIKES_INDEXED marker before it reads
- * the marker again; "indexed" is kept for good (the index never goes away).
- */
-const MARKER_TTL_MS = 10_000;
-
 /** The event a like item names, if it caused one. */
 function eventOf(item: Item): EventRef | null {
   return typeof item.event_id === 'string'
@@ -47,7 +42,8 @@ const likedAtOf = (item: Item): number => Date.parse(String(item.created_at));
  * (`npm run setup:aws`); until its marker is written, likes are read by their photo-side keys.
  */
 export class Likes {
-  private indexedUntil = 0;
+  /** LIKES_INDEXED, read again every MARKER_TTL_MS (backfill.ts) until it is there. */
+  private readonly indexed: BackfillMarker;
   private readonly events: ActivityItems;
 
   constructor(
@@ -55,6 +51,7 @@ export class Likes {
     private readonly table: string,
   ) {
     this.events = new ActivityItems(db, table);
+    this.indexed = new BackfillMarker(db, table, likeIndexMarkerKey());
   }
 
   /**
@@ -156,7 +153,7 @@ export class Likes {
   async likedBy(userId: UserId, photoIds: string[]): Promise<Set<string>> {
     const wanted = new Set(photoIds);
     if (wanted.size === 0) return new Set();
-    if (!(await this.isIndexed())) return this.byPhotoKeys(userId, [...wanted]);
+    if (!(await this.indexed.isDone())) return this.byPhotoKeys(userId, [...wanted]);
     if (wanted.size === 1) {
       const [id] = wanted as Set<string> & [string];
       const item = await this.db.get({
@@ -206,7 +203,7 @@ export class Likes {
 
   /** The key of the item that says `userId` likes the photo: the user-side one once indexed. */
   async keyOf(userId: UserId, photoId: string): Promise<ItemKey> {
-    return (await this.isIndexed()) ? likedKey(userId, photoId) : likeKey(photoId, userId);
+    return (await this.indexed.isDone()) ? likedKey(userId, photoId) : likeKey(photoId, userId);
   }
 
   /** Deletes every like of the photo, each with its other items and its event, page by page. */
@@ -240,18 +237,6 @@ export class Likes {
       { projection: 'PK, SK' },
     );
     return new Set(photoIds.filter((id) => found.get(likeKey(id, userId))));
-  }
-
-  private async isIndexed(): Promise<boolean> {
-    if (this.indexedUntil === Infinity || Date.now() < this.indexedUntil)
-      return this.indexedUntil === Infinity;
-    const marker = await this.db.get({
-      TableName: this.table,
-      Key: likeIndexMarkerKey(),
-      ConsistentRead: true,
-    });
-    this.indexedUntil = marker ? Infinity : Date.now() + MARKER_TTL_MS;
-    return marker !== null;
   }
 }
 
@@ -293,7 +278,7 @@ async function backfillLikes(
   marker: ItemKey,
   itemOf: (like: Item, photoId: string, userId: UserId) => Item,
 ): Promise<number> {
-  if (await db.get({ TableName: table, Key: marker, ConsistentRead: true })) return 0;
+  if (await isMarked(db, table, marker)) return 0;
   let count = 0;
   for await (const items of db.scanPages({
     TableName: table,
@@ -318,12 +303,6 @@ async function backfillLikes(
       if (!failed) count++;
     }
   }
-  await db.update({
-    TableName: table,
-    Key: marker,
-    UpdateExpression: 'SET #type = :type, indexed_at = :at',
-    ExpressionAttributeNames: { '#type': 'type' },
-    ExpressionAttributeValues: { ':type': ENTITY.likeIndexMarker, ':at': new Date().toISOString() },
-  });
+  await mark(db, table, marker, ENTITY.likeIndexMarker);
   return count;
 }

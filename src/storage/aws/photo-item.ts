@@ -13,6 +13,8 @@ export interface PhotoItem extends Item {
   /** The All feed's old index: on photos from before ALL_FEED_INDEX until indexFeed strips it. */
   GSI1PK?: string;
   GSI1SK?: string;
+  /** OWNER_FEED_INDEX's partition (keys.ts): `user_id` again; absent on photos from before it, until indexOwnerFeed. */
+  feed_owner?: number;
   id: string;
   user_id: number;
   username: string;
@@ -52,6 +54,7 @@ export function toPhotoItem(photo: NewPhoto, terms: string[], withGsi1: boolean)
     type: ENTITY.photo,
     feed_bucket: ALL_FEED_PARTITION,
     ...(withGsi1 ? { GSI1PK: allFeedBucket(photo.id), GSI1SK: photo.id } : {}),
+    feed_owner: photo.userId,
     id: photo.id,
     user_id: photo.userId,
     username: photo.username,
@@ -72,10 +75,10 @@ export function toPhotoItem(photo: NewPhoto, terms: string[], withGsi1: boolean)
 }
 
 /**
- * What toPhoto reads besides the keys (PK, SK and the index's own `feed_bucket`, `id` come with
- * every index item): ALL_FEED_INDEX projects exactly these, so a feed page carries no search
- * terms. A new field of Photo must be added here too (and the index made again: a projection
- * cannot change in place).
+ * What toPhoto reads besides the keys (PK, SK and the index's own keys, `id` among them, come
+ * with every index item): ALL_FEED_INDEX and OWNER_FEED_INDEX project exactly these, so a feed
+ * page carries no search terms. A new field of Photo must be added here too (and both indexes
+ * made again: a projection cannot change in place).
  */
 export const FEED_ATTRIBUTES = [
   'user_id',

@@ -11,6 +11,7 @@ import {
   allFeedBucket,
   ENTITY,
   FEED_BUCKET_ATTRIBUTE,
+  FEED_OWNER_ATTRIBUTE,
   feedMarkerKey,
   likedKey,
   ownerIndexKey,
@@ -33,7 +34,15 @@ const MAX_TRANSACTION_ITEMS = 100;
  * META kept them) and the time the delete began.
  */
 function toDeleteRecord(item: Item): Item {
-  const { PK: _pk, SK: _sk, GSI1PK: _g1pk, GSI1SK: _g1sk, [FEED_BUCKET_ATTRIBUTE]: _bucket, ...rest } = item;
+  const {
+    PK: _pk,
+    SK: _sk,
+    GSI1PK: _g1pk,
+    GSI1SK: _g1sk,
+    [FEED_BUCKET_ATTRIBUTE]: _bucket,
+    [FEED_OWNER_ATTRIBUTE]: _owner,
+    ...rest
+  } = item;
   const terms = Array.isArray(item.terms) ? (item.terms as string[]) : photoTerms(toPhoto(item));
   return {
     ...rest,

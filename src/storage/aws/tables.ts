@@ -16,7 +16,14 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ALL_FEED_INDEX, AUTHOR_INDEX, FEED_BUCKET_ATTRIBUTE, GSI1 } from './keys';
+import {
+  ALL_FEED_INDEX,
+  AUTHOR_INDEX,
+  FEED_BUCKET_ATTRIBUTE,
+  FEED_OWNER_ATTRIBUTE,
+  GSI1,
+  OWNER_FEED_INDEX,
+} from './keys';
 import { FEED_ATTRIBUTES } from './photo-item';
 
 /**
@@ -80,6 +87,18 @@ const allFeedIndexAttributes = [
   { AttributeName: 'id', AttributeType: 'S' as const },
 ];
 
+/**
+ * OWNER_FEED_INDEX (keys.ts) serves Home and Profile: one partition per owner (`feed_owner`),
+ * sort = photo id, projecting what a feed answer shows like ALL_FEED_INDEX. Only photo META items
+ * carry `feed_owner`, so the index is sparse; a page is one Query per owner, without a second
+ * fetch of the photos.
+ */
+const ownerFeedIndex = {
+  ...indexOn(OWNER_FEED_INDEX, FEED_OWNER_ATTRIBUTE, 'id'),
+  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: FEED_ATTRIBUTES },
+};
+const ownerFeedIndexAttributes = [{ AttributeName: FEED_OWNER_ATTRIBUTE, AttributeType: 'N' as const }];
+
 /** The comments table's AUTHOR_INDEX (keys.ts): a person's comments, newest first. */
 const commentsByAuthorIndex = indexOn(AUTHOR_INDEX, 'user_id', 'id');
 
@@ -88,9 +107,14 @@ export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] 
     {
       TableName: tables.photos,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [...keyAttributes, ...gsi1Attributes, ...allFeedIndexAttributes],
+      AttributeDefinitions: [
+        ...keyAttributes,
+        ...gsi1Attributes,
+        ...allFeedIndexAttributes,
+        ...ownerFeedIndexAttributes,
+      ],
       KeySchema: primaryKey,
-      GlobalSecondaryIndexes: [gsi1, allFeedIndex],
+      GlobalSecondaryIndexes: [gsi1, allFeedIndex, ownerFeedIndex],
     },
     {
       TableName: tables.comments,
@@ -114,8 +138,9 @@ export function tableDefinitions(tables: TableNames): CreateTableCommandInput[] 
 
 /**
  * Creates each missing table and waits until all are ACTIVE. A table that exists without one of
- * its indexes (the photos table made by the original application has no GSI1, older comments
- * tables no AUTHOR_INDEX) gets the index added, and is waited for too.
+ * its indexes (the photos table made by the original application has no GSI1, older ones no
+ * AllFeed or OwnerFeed, older comments tables no AUTHOR_INDEX) gets the index added, one at a
+ * time, and is waited for too.
  * Safe to run concurrently from several processes.
  */
 export async function ensureTables(client: DynamoDBClient, tables: TableNames): Promise<void> {
