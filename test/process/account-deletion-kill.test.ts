@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { setupAwsResources } from '../../scripts/lib/aws-setup';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sleep } from '../../scripts/lib/processes';
 import { loadConfig, withSessionSecret, type Config } from '../../src/config';
 import { imageKeysOf, type Photo, type UserId } from '../../src/domain/types';
 import { newId } from '../../src/lib/ulid';
 import type { Storage } from '../../src/ports';
 import { createStorage } from '../../src/storage';
+import { freshAwsEnv } from '../support/aws-env';
 import { everyRecord, isRequestKey, type StoredRecord } from '../support/stores';
 import { Client, startServer, type ServerProcess } from '../support/server-process';
 
@@ -51,17 +51,7 @@ describe.each(['embedded', 'aws'] as const)('a worker killed during an account d
       RATE_LIMIT_SIGNUP_MAX: '10000',
     };
     if (backend === 'embedded') return env;
-    const suffix = randomBytes(4).toString('hex');
-    Object.assign(env, inject('awsEnv'), {
-      DYNAMODB_PHOTOS_TABLE: `deletion_photos_${suffix}`,
-      DYNAMODB_COMMENTS_TABLE: `deletion_comments_${suffix}`,
-      DYNAMODB_MESSAGES_TABLE: `deletion_messages_${suffix}`,
-      S3_BUCKET: `deletion-${suffix}`,
-    });
-    const config = loadConfig(env);
-    if (config.storage.backend !== 'aws') throw new Error('awsEnv does not select the aws backend');
-    await setupAwsResources(config.storage.aws, { timeoutMs: 10_000 });
-    return env;
+    return { ...env, ...(await freshAwsEnv()) };
   }
 
   const configOf = (env: Record<string, string>): Config => withSessionSecret(loadConfig(env), () => SECRET);

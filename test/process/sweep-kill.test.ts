@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { setupAwsResources } from '../../scripts/lib/aws-setup';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, withSessionSecret } from '../../src/config';
 import { imageKeysOf } from '../../src/domain/types';
 import { newId } from '../../src/lib/ulid';
 import type { Storage } from '../../src/ports';
 import { SweepService } from '../../src/services/sweep.service';
 import { createStorage } from '../../src/storage';
+import { freshAwsEnv } from '../support/aws-env';
 import { makeJpeg } from '../support/images';
 import { Client, startServer } from '../support/server-process';
 import { startStallProxy } from '../support/stall-proxy';
@@ -40,17 +40,7 @@ describe.each(['embedded', 'aws'] as const)(
       dirs.push(dataDir);
       const env: Record<string, string> = { DATA_DIR: dataDir, SESSION_SECRET: SECRET, NODE_ENV: 'test' };
       if (backend === 'embedded') return env;
-      const suffix = randomBytes(4).toString('hex');
-      Object.assign(env, inject('awsEnv'), {
-        DYNAMODB_PHOTOS_TABLE: `sweep_photos_${suffix}`,
-        DYNAMODB_COMMENTS_TABLE: `sweep_comments_${suffix}`,
-        DYNAMODB_MESSAGES_TABLE: `sweep_messages_${suffix}`,
-        S3_BUCKET: `sweep-${suffix}`,
-      });
-      const config = loadConfig(env);
-      if (config.storage.backend !== 'aws') throw new Error('awsEnv does not select the aws backend');
-      await setupAwsResources(config.storage.aws, { timeoutMs: 10_000 });
-      return env;
+      return { ...env, ...(await freshAwsEnv()) };
     }
 
     const openStorage = (env: Record<string, string>): Promise<Storage> =>
