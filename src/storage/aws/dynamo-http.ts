@@ -1,17 +1,17 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, createHmac, type BinaryLike } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { boundedMs } from '../../lib/deadline';
 import { MAX_ATTEMPTS } from './sdk-config';
+import { PostSigner, type Credentials } from './sigv4';
 
 /**
  * DynamoDB's JSON protocol spoken directly, for the reads of the request path (GetItem, Query,
- * BatchGetItem): one keep-alive agent per process, SigV4 from @smithy/signature-v4, the body
- * built and parsed once. The SDK's client spends about 1 ms of CPU per call on its middleware
- * stack, schema-driven serde and endpoint rules (bench/sdk-cost.ts); this path does the same
- * call for a fraction of that. Writes, scans and table management stay on the SDK.
+ * BatchGetItem): one keep-alive agent per process, SigV4 by sigv4.ts (what @smithy/signature-v4
+ * signs, with the day's key kept), the body built and parsed once. The SDK's client spends
+ * about 1 ms of CPU per call on its middleware stack, schema-driven serde and endpoint rules
+ * (bench/sdk-cost.ts); this path does the same call for a fraction of that. Writes, scans and
+ * table management stay on the SDK.
  *
  * It reuses the SDK client's resolved region, endpoint and credentials (so the default
  * credential chain, with its caching and refresh, still applies), and mirrors what the stores
@@ -22,31 +22,6 @@ import { MAX_ATTEMPTS } from './sdk-config';
 
 /** The JSON body of a DynamoDB answer. */
 export type WireOutput = Record<string, unknown>;
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const binary = (data: SourceData): BinaryLike =>
-  typeof data === 'string'
-    ? data
-    : data instanceof ArrayBuffer
-      ? Buffer.from(data)
-      : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-
-/** node:crypto behind the hash interface SignatureV4 expects (sha256, HMAC when given a key). */
-class Sha256 {
-  private readonly hash;
-
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', binary(secret));
-  }
-
-  update(data: SourceData): void {
-    this.hash.update(binary(data));
-  }
-
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-}
 
 /** Exception names (after DynamoDB's `namespace#`) worth a second attempt. */
 const RETRYABLE = new Set([
@@ -86,7 +61,9 @@ const isRetryable = (err: unknown): boolean => {
 
 interface Target {
   url: URL;
-  signer: SignatureV4;
+  signer: PostSigner;
+  /** The SDK client's credentials: the default chain's provider (cached, refreshed) or fixed keys. */
+  credentials: () => Promise<Credentials>;
   isHttps: boolean;
 }
 
@@ -138,13 +115,10 @@ export class DynamoHttp {
           `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}${endpoint.path}`,
         )
       : new URL(await regionalEndpoint(this.client, region));
-    const signer = new SignatureV4({
-      service: 'dynamodb',
-      region,
-      credentials: config.credentials,
-      sha256: Sha256,
-    });
-    return { url, signer, isHttps: url.protocol === 'https:' };
+    const signer = new PostSigner(url.host, url.pathname, region, 'dynamodb');
+    const provider = config.credentials;
+    const credentials = typeof provider === 'function' ? () => provider() : () => Promise.resolve(provider);
+    return { url, signer, credentials, isHttps: url.protocol === 'https:' };
   }
 
   private async once(
@@ -154,21 +128,11 @@ export class DynamoHttp {
     limitMs: number,
   ): Promise<WireOutput> {
     const { url, signer, isHttps } = target;
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      query: {},
-      headers: {
-        host: url.host,
-        'content-type': 'application/x-amz-json-1.0',
-        'content-length': String(Buffer.byteLength(payload)),
-        'x-amz-target': `DynamoDB_20120810.${operation}`,
-      },
-      body: payload,
-    });
+    const headers = signer.sign(
+      await target.credentials(),
+      { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${operation}` },
+      payload,
+    );
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = (isHttps ? httpsRequest : httpRequest)({
         protocol: url.protocol,
@@ -176,7 +140,7 @@ export class DynamoHttp {
         port: url.port || undefined,
         path: url.pathname,
         method: 'POST',
-        headers: signed.headers,
+        headers,
         agent: isHttps ? this.httpsAgent : this.httpAgent,
       });
       // The whole exchange (connecting included) within the limit, like the SDK's time limits
