@@ -7,6 +7,7 @@ import { counterKeysOf } from './http/middleware/rate-limit';
 import { AccountDeletionService } from './services/account-deletion.service';
 import { AccountService } from './services/account.service';
 import { ActivityService } from './services/activity.service';
+import { BadgeService } from './services/badge.service';
 import { AuthService } from './services/auth.service';
 import { BlockService } from './services/block.service';
 import { ModerationService } from './services/moderation.service';
@@ -32,6 +33,7 @@ export interface Services {
   users: UserService;
   photos: PhotoService;
   activity: ActivityService;
+  badges: BadgeService;
   comments: CommentService;
   friends: FriendService;
   messages: MessageService;
@@ -99,6 +101,7 @@ export async function createContainer(
     comments: new CommentService(comments, photos, blocks, activity),
     friends: new FriendService(friends, users, blocks, activity),
     activity,
+    badges: new BadgeService(storage.badges, friends),
     messages: new MessageService(messages, friends, users, blocks),
     health: new HealthService(storage.health),
     sweep: new SweepService(photos, comments, blobs),

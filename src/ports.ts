@@ -300,6 +300,16 @@ export interface PhotoStore extends Pingable, RequestKeyHolder {
    */
   getWithLike(id: string, viewerId: UserId): Promise<{ photo: Photo; liked: boolean } | null>;
   /**
+   * getWithLike and BadgeStore.unread of the viewer, read together (the photo page and its
+   * navigation): on DynamoDB the viewer's badge counters are one more key of the same
+   * BatchGetItem. `found` is null when the photo does not exist; `unread` is there either way.
+   */
+  getWithLikeAndUnread(
+    id: string,
+    viewerId: UserId,
+    activityCap: number,
+  ): Promise<{ found: { photo: Photo; liked: boolean } | null; unread: UnreadCounts }>;
+  /**
    * Deletes the photo, its owner's-index entry, its search terms and all of its likes, with the
    * events of its caption's mentions and of its likes (found by key, never through an index).
    * Returns the deleted photo (for its image keys), or null if it did not exist. Comments are the CommentStore's.
@@ -482,7 +492,10 @@ export interface ActivityStore extends Pingable {
   add(events: ActivityEvent[]): Promise<void>;
   /** The recipient's events newest first, strictly older than `before` (an event id) when given. */
   list(recipientId: UserId, page: PageRequest): Promise<Page<ActivityEvent>>;
-  /** Deletes every event addressed to the recipient, and their read mark (an account deletion). */
+  /**
+   * Deletes every event addressed to the recipient, their read mark and their badge counters (an
+   * account deletion's last step, after MessageStore.forgetUser).
+   */
   removeAllFor(recipientId: UserId): Promise<void>;
   /**
    * Deletes the events by their keys (recipient and id; missing ones are no error): for events an
@@ -495,6 +508,24 @@ export interface ActivityStore extends Pingable {
   markRead(recipientId: UserId, eventId: string): Promise<void>;
   /** How many of the recipient's events are newer than the read mark, counting at most `cap`. */
   countUnread(recipientId: UserId, cap: number): Promise<number>;
+}
+
+/** What a person's navigation counts besides friend requests. */
+export interface UnreadCounts {
+  /** MessageStore.unreadTotal. */
+  messages: number;
+  /** ActivityStore.countUnread with the cap asked for. */
+  activity: number;
+}
+
+/**
+ * The navigation badges' counts, read together. On DynamoDB one GetItem of the person's counters
+ * item (unread messages kept exact by the sends and reads that change them; activity counted by
+ * one Query only when events arrived since a count last found none unread).
+ */
+export interface BadgeStore {
+  /** Unread messages and unread activity (at most `activityCap`), as the two stores answer them. */
+  unread(userId: UserId, activityCap: number): Promise<UnreadCounts>;
 }
 
 export interface StoredBlob {
@@ -598,6 +629,7 @@ export interface Storage {
   comments: CommentStore;
   messages: MessageStore;
   activity: ActivityStore;
+  badges: BadgeStore;
   blobs: BlobStore;
   /** Names each backing service for /readyz, with the store to ping. */
   health: { name: string; check: Pingable }[];

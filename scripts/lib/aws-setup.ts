@@ -4,6 +4,7 @@ import mysql from 'mysql2/promise';
 import type { AwsConfig } from '../../src/config';
 import { createDynamoDbClient, DynamoClient } from '../../src/storage/aws/dynamo-client';
 import { indexFeed } from '../../src/storage/aws/all-feed';
+import { fillBadges } from '../../src/storage/aws/badge-store';
 import { ALL_FEED_INDEX, OWNER_FEED_INDEX } from '../../src/storage/aws/keys';
 import { indexLikers, indexLikes } from '../../src/storage/aws/likes';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
@@ -99,6 +100,8 @@ async function setupDynamoDb(aws: AwsConfig, timeoutMs: number, log: (line: stri
     if (owned > 0) log(`dynamodb: ${owned} photos put on the owners' index ${OWNER_FEED_INDEX}`);
     const timed = await indexLikers(db, aws.dynamodb.tables.photos);
     if (timed > 0) log(`dynamodb: ${timed} likes indexed by time for the likes list`);
+    const filled = await fillBadges(db, aws.dynamodb.tables);
+    if (filled > 0) log(`dynamodb: badge counters filled for ${filled} people`);
     const recovery = await enableTableRecovery(client, tables, aws.dynamodb.endpoint !== undefined);
     log(`dynamodb: point-in-time recovery ${recovery}`);
   } finally {

@@ -17,6 +17,7 @@ import type {
 import { ULID_PATTERN } from '../lib/ulid';
 import type { LikedPhoto } from '../ports';
 import { filterOf, type ActivityGroup } from '../services/activity.service';
+import type { Badges } from '../services/badge.service';
 
 /**
  * Domain objects to API JSON: the snake_case field names of API.md live here and nowhere else.
@@ -324,6 +325,12 @@ export const badgesJson = z.object({
     .int()
     .nonnegative()
     .meta({ description: 'Unread activity events, counted up to 100.' }),
+});
+
+export const toBadgesJson = (b: Badges): z.infer<typeof badgesJson> => ({
+  requests: b.requests,
+  messages: b.messages,
+  activity: b.activity,
 });
 
 const reportTargetType = z.enum(['photo', 'comment', 'user']);

@@ -1,6 +1,6 @@
 import { Forbidden, InvalidInput, NotFound, noSuch } from '../domain/errors';
 import { queryTerms, topicTerm } from '../domain/search';
-import { THUMB_SIZE } from '../domain/limits';
+import { ACTIVITY_BADGE_CAP, THUMB_SIZE } from '../domain/limits';
 import {
   type Comment,
   type FeedInput,
@@ -25,6 +25,7 @@ import type {
   OwnersPage,
   PhotoStore,
   StoredBlob,
+  UnreadCounts,
   UserStore,
 } from '../ports';
 import { removePhoto } from './photo-removal';
@@ -172,6 +173,20 @@ export class PhotoService {
    */
   get(viewer: Viewer, id: string, hidden?: Promise<Set<UserId>>): Promise<PhotoView> {
     return this.visibleWithLike(viewer, id, hidden);
+  }
+
+  /**
+   * get(), with the viewer's unread message and activity counts (the photo page's navigation)
+   * read in the same store call as the photo (PhotoStore.getWithLikeAndUnread); `hidden` as for get.
+   */
+  async getWithUnread(
+    viewer: Viewer,
+    id: string,
+    hidden?: Promise<Set<UserId>>,
+  ): Promise<{ photo: PhotoView; unread: UnreadCounts }> {
+    const { found, unread } = await this.photos.getWithLikeAndUnread(id, viewer.id, ACTIVITY_BADGE_CAP);
+    const photo = await this.shown(viewer, found?.photo ?? null, hidden);
+    return { photo: { ...photo, likedByMe: found?.liked ?? false }, unread };
   }
 
   /** One page of a feed, newest first; topic and q narrow it through the search index. */

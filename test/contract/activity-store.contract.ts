@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ActivityEvent, ActivityKind } from '../../src/domain/types';
+import type { ActivityEvent } from '../../src/domain/types';
 import { requestEventId } from '../../src/domain/activity';
 import type { Comment, User } from '../../src/domain/types';
 import { firstIdAt, newId, timeOfId } from '../../src/lib/ulid';
-import { createUsers, newPhoto, useStorage, walkPages, type MakeStorage } from './fixtures';
+import { createUsers, newEvent, newPhoto, useStorage, walkPages, type MakeStorage } from './fixtures';
 
 const newComment = (photoId: string, author: User, text: string): Comment => {
   const id = newId();
@@ -21,22 +21,7 @@ export function activityStoreContract(make: MakeStorage): void {
   const storage = useStorage(make);
   const activity = () => storage().activity;
 
-  const event = (
-    recipientId: number,
-    kind: ActivityKind,
-    over: Partial<ActivityEvent> = {},
-  ): ActivityEvent => ({
-    id: newId(),
-    recipientId,
-    kind,
-    actorId: 999_001,
-    actorUsername: 'someone',
-    photoId: null,
-    subjectId: null,
-    text: null,
-    createdAt: new Date(),
-    ...over,
-  });
+  const event = newEvent;
   const idsOf = async (recipient: number) =>
     (await activity().list(recipient, { limit: 100 })).items.map((e) => e.id);
 

@@ -22,7 +22,10 @@ import { indexFeed } from '../../src/storage/aws/all-feed';
 import {
   ALL_FEED_INDEX,
   ALL_FEED_PARTITION,
+  activityReadKey,
   allFeedBucket,
+  badgesFilledMarkerKey,
+  badgesKey,
   feedMarkerKey,
   GSI1,
   likedKey,
@@ -34,6 +37,7 @@ import {
   ownerFeedMarkerKey,
   photoKey,
 } from '../../src/storage/aws/keys';
+import { fillBadges, type DynamoBadgeStore } from '../../src/storage/aws/badge-store';
 import { indexLikers, indexLikes } from '../../src/storage/aws/likes';
 import { indexOwnerFeed } from '../../src/storage/aws/owner-feed';
 import { toPhotoItem } from '../../src/storage/aws/photo-item';
@@ -46,9 +50,10 @@ import { startDynamoDbFaults, type DynamoDbFaults } from '../support/dynamodb-fa
 import { AWS_TEST_TIMEOUT_MS, awsConfigOf, awsTestConfig, freshAwsEnv, ownMariaDb } from '../support/aws-env';
 import { accountDeletionContract } from './account-deletion.contract';
 import { activityStoreContract } from './activity-store.contract';
+import { badgeStoreContract } from './badge-store.contract';
 import { blobStoreContract } from './blob-store.contract';
 import { commentStoreContract } from './comment-store.contract';
-import { createUser, createUsers, newMessage, newPhoto, randomToken, uniqueWord } from './fixtures';
+import { createUser, createUsers, newEvent, newMessage, newPhoto, randomToken, uniqueWord } from './fixtures';
 import { friendStoreContract } from './friend-store.contract';
 import { messageDeliveryContract } from './message-delivery.contract';
 import { legacyMessageIdsContract, messageStoreContract } from './message-store.contract';
@@ -97,6 +102,7 @@ describe('aws: MysqlFriendStore', () => friendStoreContract(make));
 describe('aws: DynamoPhotoStore', () => photoStoreContract(make));
 describe('aws: DynamoPhotoStore edits', () => photoEditContract(make));
 describe('aws: DynamoActivityStore', () => activityStoreContract(make));
+describe('aws: DynamoBadgeStore', () => badgeStoreContract(make));
 describe('aws: DynamoCommentStore', () => commentStoreContract(make));
 describe('aws: DynamoMessageStore', () => messageStoreContract(make));
 describe('aws: DynamoMessageStore with messages from before sequenced ids', () =>
@@ -393,7 +399,8 @@ describe('aws: DynamoDB retry paths, with the contention answers DynamoDB Local 
     expect((await storage.activity.list(owner!.id, { limit: 10 })).items).toEqual([]);
     expect((await storage.photos.get(photo.id))?.likes).toBe(0);
 
-    faults.fail('BatchWriteItem', 1000);
+    // The request's event is written with its recipient's badge counters, in one transaction.
+    faults.fail('TransactWriteItems', 1000);
     await expect(
       storage.friends.create(fan!.id, owner!.id, (r) => ({
         ...event,
@@ -401,7 +408,7 @@ describe('aws: DynamoDB retry paths, with the contention answers DynamoDB Local 
         subjectId: String(r.id),
       })),
     ).rejects.toMatchObject({ status: 503 });
-    faults.fail('BatchWriteItem', 0);
+    faults.fail('TransactWriteItems', 0);
     expect(await storage.friends.findBetween(fan!.id, owner!.id)).toBeNull();
     expect((await storage.activity.list(owner!.id, { limit: 10 })).items).toEqual([]);
   });
@@ -560,8 +567,78 @@ describe('aws: undoing an act deletes its events by key', () => {
     await storage.friends.remove(request.id, 'pending');
     const dynamo = calls.filter((c) => c.store === 'dynamodb').map((c) => c.operation);
     expect(dynamo).not.toContain('Query');
-    expect(dynamo.filter((op) => op === 'TransactWriteItems')).toHaveLength(2);
+    // The unlike, the comment's delete, and the request's event with its recipient's badge counters.
+    expect(dynamo.filter((op) => op === 'TransactWriteItems')).toHaveLength(3);
     expect((await storage.activity.list(owner!.id, { limit: 10 })).items).toEqual([]);
+  });
+});
+
+describe('aws: badge counters of older data', () => {
+  it('fillBadges gives everyone with inbox entries or an old read mark exact counters, once; a first read or a fill racing sends gives the same', async () => {
+    const config = awsConfigOf(await freshAwsEnv());
+    const tables = config.dynamodb.tables;
+    const raw = new DynamoClient(createDynamoDbClient(config, AWS_TEST_TIMEOUT_MS));
+    const storage = await open(config);
+    const [a, b, c, d, e] = await createUsers(storage, 5);
+    for (let i = 0; i < 3; i++) await storage.messages.send(newMessage(a!, b!, `a${i}`));
+    for (let i = 0; i < 2; i++) await storage.messages.send(newMessage(c!, b!, `c${i}`));
+    await storage.messages.send(newMessage(b!, a!, 'b0'));
+    await storage.messages.send(newMessage(a!, e!, 'e0'));
+    const events = Array.from({ length: 4 }, () => newEvent(b!.id, 'like', { photoId: newId() }));
+    await storage.activity.add(events);
+    // As stored before the counters existed: no counters, the read mark in its own item, and no
+    // marker (the set-up of this fresh table wrote it, finding nobody).
+    await raw.delete({ TableName: tables.photos, Key: badgesFilledMarkerKey() });
+    const people = [a!, b!, c!, d!, e!];
+    for (const p of people) await raw.delete({ TableName: tables.photos, Key: badgesKey(p.id) });
+    await raw.update({
+      TableName: tables.photos,
+      Key: activityReadKey(b!.id),
+      UpdateExpression: 'SET #type = :type, last_id = :id',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':type': 'activity_read', ':id': events[1]!.id },
+    });
+
+    // A first read before the fill fills that person's counters from the entries and the old mark.
+    expect(await storage.badges.unread(e!.id, 100)).toEqual({ messages: 1, activity: 0 });
+    expect(await fillBadges(raw, tables)).toBe(3);
+    expect(await fillBadges(raw, tables)).toBe(0);
+    expect(await storage.badges.unread(b!.id, 100)).toEqual({ messages: 5, activity: 2 });
+    expect(await storage.badges.unread(a!.id, 100)).toEqual({ messages: 1, activity: 0 });
+    expect(await storage.badges.unread(c!.id, 100)).toEqual({ messages: 0, activity: 0 });
+    expect(await storage.badges.unread(d!.id, 100)).toEqual({ messages: 0, activity: 0 });
+    expect(await storage.activity.readMark(b!.id)).toBe(events[1]!.id);
+
+    // A fill racing sends and reads of the conversations still ends on the sum of the entries.
+    await raw.delete({ TableName: tables.photos, Key: badgesKey(b!.id) });
+    const counters = storage.badges as DynamoBadgeStore;
+    await Promise.all([
+      ...Array.from({ length: 3 }, () => counters.backfill(b!.id)),
+      ...Array.from({ length: 8 }, (_, i) => storage.messages.send(newMessage(i % 2 ? a! : c!, b!, `r${i}`))),
+      storage.messages.markRead(b!.id, a!.id),
+    ]);
+    const entries = await storage.messages.conversations(b!.id, 100);
+    expect((await storage.badges.unread(b!.id, 100)).messages).toBe(
+      entries.reduce((n, x) => n + x.unread, 0),
+    );
+  });
+});
+
+describe('aws: badge counters and account deletion', () => {
+  it('ActivityStore.removeAllFor, the deletion step after MessageStore.forgetUser, deletes the counters item and the old read mark', async () => {
+    const config = awsTestConfig();
+    const raw = new DynamoClient(createDynamoDbClient(config, AWS_TEST_TIMEOUT_MS));
+    const storage = await open(config);
+    const [gone, kept] = await createUsers(storage, 2);
+    await storage.messages.send(newMessage(kept!, gone!, 'hello'));
+    await storage.activity.add([newEvent(gone!.id, 'like')]);
+    await storage.activity.markRead(gone!.id, newId());
+    const key = { TableName: config.dynamodb.tables.photos, Key: badgesKey(gone!.id), ConsistentRead: true };
+    expect(await raw.get(key)).not.toBeNull();
+    while ((await storage.messages.forgetUser(gone!.id, 10)) > 0);
+    await storage.activity.removeAllFor(gone!.id);
+    expect(await raw.get(key)).toBeNull();
+    expect(await raw.get({ ...key, Key: activityReadKey(gone!.id) })).toBeNull();
   });
 });
 

@@ -11,6 +11,7 @@ import { createEmbeddedStorage } from '../../src/storage/embedded';
 import { SCHEMA_VERSION } from '../../src/storage/embedded/migrations';
 import { accountDeletionContract } from './account-deletion.contract';
 import { activityStoreContract } from './activity-store.contract';
+import { badgeStoreContract } from './badge-store.contract';
 import { blobStoreContract } from './blob-store.contract';
 import { commentStoreContract } from './comment-store.contract';
 import { createUsers, newPhoto, uniqueUsername } from './fixtures';
@@ -76,6 +77,7 @@ describe('embedded: SqliteFriendStore', () => friendStoreContract(make));
 describe('embedded: SqlitePhotoStore', () => photoStoreContract(make));
 describe('embedded: SqlitePhotoStore edits', () => photoEditContract(make));
 describe('embedded: SqliteActivityStore', () => activityStoreContract(make));
+describe('embedded: SqliteBadgeStore', () => badgeStoreContract(make));
 describe('embedded: SqliteCommentStore', () => commentStoreContract(make));
 describe('embedded: SqliteMessageStore', () => messageStoreContract(make));
 describe('embedded: SqliteMessageStore with messages from before sequenced ids', () =>

@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { beforeAll } from 'vitest';
 import type { Storage } from '../../src/ports';
-import type { Comment, NewMessage, NewPhoto, Page, Photo, User } from '../../src/domain/types';
+import type {
+  ActivityEvent,
+  ActivityKind,
+  Comment,
+  NewMessage,
+  NewPhoto,
+  Page,
+  Photo,
+  User,
+} from '../../src/domain/types';
 import { conversationIdOf } from '../../src/domain/types';
 import { newId, timeOfId } from '../../src/lib/ulid';
 
@@ -129,6 +138,24 @@ export function newMessage(
     ...(requestKey ? { requestKey } : {}),
   };
 }
+
+/** An activity event for `recipientId`, made now by someone who is nobody in particular. */
+export const newEvent = (
+  recipientId: number,
+  kind: ActivityKind,
+  over: Partial<ActivityEvent> = {},
+): ActivityEvent => ({
+  id: newId(),
+  recipientId,
+  kind,
+  actorId: 999_001,
+  actorUsername: 'someone',
+  photoId: null,
+  subjectId: null,
+  text: null,
+  createdAt: new Date(),
+  ...over,
+});
 
 /**
  * Follows `next` from the first page to the end and returns every page. Fails the test if the

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import type { Services } from '../../container';
 import { activityQuery, parse } from '../../domain/schemas';
 import { requireUser, viewer } from '../middleware/auth';
-import { toActivityJson } from '../serializers';
+import { toActivityJson, toBadgesJson } from '../serializers';
 
 /** `Link: <...>; rel="next"` keeping the caller's filters, with the new cursor. */
 function nextLink(req: Request, next: string): string {
@@ -11,9 +11,9 @@ function nextLink(req: Request, next: string): string {
   return `<${url.pathname}${url.search}>; rel="next"`;
 }
 
-export function activityApi(services: Pick<Services, 'activity' | 'friends' | 'messages'>): Router {
+export function activityApi(services: Pick<Services, 'activity' | 'badges'>): Router {
   const api = Router();
-  const { activity, friends, messages } = services;
+  const { activity, badges } = services;
   api.use(['/activity', '/badges'], requireUser);
 
   api.get('/activity', async (req, res) => {
@@ -34,13 +34,7 @@ export function activityApi(services: Pick<Services, 'activity' | 'friends' | 'm
 
   // What the nav badges show; asked by open pages about every 30 seconds.
   api.get('/badges', async (req, res) => {
-    const me = viewer(req);
-    const [requests, unread, events] = await Promise.all([
-      friends.countIncoming(me),
-      messages.unreadTotal(me),
-      activity.unreadCount(me),
-    ]);
-    res.json({ requests, messages: unread, activity: events });
+    res.json(toBadgesJson(await badges.of(viewer(req))));
   });
 
   return api;

@@ -13,9 +13,9 @@ import { chatPages } from './chat';
 import { friendsPages } from './friends';
 import { homePages } from './home';
 import { altOf, imageAttrs } from './images';
-import { photosPages } from './photos';
+import { photoPage, photosPages } from './photos';
 import { settingsPages } from './settings';
-import { takeFlash } from './support';
+import { showBadges, takeFlash } from './support';
 import { usersPages } from './users';
 
 /** The settings the pages' routers read. */
@@ -27,7 +27,10 @@ export type PagesConfig = Pick<Config, 'images' | 'session'>;
  */
 export function pageRouter(services: Services, config: PagesConfig, limits: RateLimits): Router {
   const pages = Router();
-  pages.use(pageLocals(services));
+  pages.use(pageLocals());
+  // The photo page reads the viewer's badges in the same store call as the photo: before navBadges.
+  pages.use(photoPage(services));
+  pages.use(navBadges(services));
   pages.use(authPages(services, config, limits));
   pages.use(homePages(services));
   pages.use(photosPages(services, config, limits));
@@ -43,12 +46,12 @@ export function pageRouter(services: Services, config: PagesConfig, limits: Rate
 }
 
 /**
- * What every template may use: the viewer (or null), the nav badges of a signed-in person,
- * the current path, a pending notice, and the view helpers. The error page renders with
- * whatever was set before a failure, so templates read these through `locals`.
+ * What every template may use: the viewer (or null), the current path, a pending notice, and the
+ * view helpers. The error page renders with whatever was set before a failure, so templates read
+ * these (and the badges, `nav`) through `locals`.
  */
-function pageLocals(services: Pick<Services, 'friends' | 'messages' | 'activity'>): RequestHandler {
-  return async (req, res, next) => {
+function pageLocals(): RequestHandler {
+  return (req, res, next) => {
     const viewer = viewerOf(req) ?? null;
     res.locals.viewer = viewer;
     res.locals.path = req.path;
@@ -56,15 +59,19 @@ function pageLocals(services: Pick<Services, 'friends' | 'messages' | 'activity'
     res.locals.imageAttrs = imageAttrs;
     res.locals.altOf = altOf;
     res.locals.when = describeTime;
-    if (viewer) {
-      const [pendingRequests, unread, activity] = await Promise.all([
-        services.friends.countIncoming(viewer),
-        services.messages.unreadTotal(viewer),
-        services.activity.unreadCount(viewer),
-      ]);
-      res.locals.nav = { pendingRequests, unread, activity };
-      res.locals.flash = takeFlash(req);
-    }
+    if (viewer) res.locals.flash = takeFlash(req);
+    next();
+  };
+}
+
+/**
+ * The navigation badges of a signed-in person, for every page whose own reads do not bring them
+ * (on DynamoDB one GetItem of their counters, beside MySQL's count of friend requests).
+ */
+function navBadges(services: Pick<Services, 'badges'>): RequestHandler {
+  return async (req, res, next) => {
+    const viewer = viewerOf(req);
+    if (viewer) showBadges(res, await services.badges.of(viewer));
     next();
   };
 }

@@ -17,7 +17,7 @@ import { formBody } from '../middleware/body';
 import { keptRequestKeyOf, newRequestKey, requestKeyOf } from '../request-key';
 import type { RateLimits } from '../middleware/rate-limit';
 import { photoUpload, uploadInputOf } from '../middleware/upload';
-import { formRoute, localPath, requireFormUser, setFlash, typed } from './support';
+import { formRoute, localPath, requireFormUser, setFlash, showBadges, typed } from './support';
 import { commentIdOf, photoIdOf } from '../path-ids';
 
 const ACCEPTED_TYPES =
@@ -30,34 +30,15 @@ const LIKERS_PAGE = 50;
 const backTo = (req: Request, fallback: string): string =>
   localPath(typed(req, 'back', 300) || fallback, fallback);
 
-export function photosPages(
-  services: Pick<Services, 'photos' | 'comments' | 'users' | 'blocks'>,
-  config: Pick<Config, 'images'>,
-  limits: RateLimits,
-): Router {
-  const pages = Router();
-  const { photos, comments, users, blocks } = services;
-  const maxBytes = config.images.maxUploadBytes;
+/** The services the photo page reads. */
+type PhotoPageServices = Pick<Services, 'photos' | 'comments' | 'users' | 'blocks' | 'badges'>;
 
-  const uploadModel = (req: Request, error: string | null, fileNote: string | null = null) => ({
-    title: 'Upload a photo',
-    // Kept when the form comes back with an error: sending it again is a retry of the same upload.
-    requestKey: keptRequestKeyOf(req).requestKey ?? newRequestKey(),
-    caption: typed(req, 'caption', MAX_CAPTION_LENGTH + 100),
-    topic: typed(req, 'topic', MAX_TOPIC_LENGTH + 100),
-    alt: typed(req, 'alt', MAX_ALT_LENGTH + 100),
-    maxAlt: MAX_ALT_LENGTH,
-    error,
-    fileNote,
-    maxBytes,
-    maxSize: formatBytes(maxBytes),
-    maxCaption: MAX_CAPTION_LENGTH,
-    maxTopic: MAX_TOPIC_LENGTH,
-    accept: ACCEPTED_TYPES,
-  });
-
-  /** The photo page: the photo, a page of comments (oldest first), and what the viewer may delete or edit. */
-  async function renderPhoto(
+/**
+ * The photo page: the photo, a page of comments (oldest first), what the viewer may delete or
+ * edit, and the navigation's badges (read with the photo, so the page is mounted before navBadges).
+ */
+function photoRenderer({ photos, comments, users, blocks, badges }: PhotoPageServices) {
+  return async function renderPhoto(
     req: Request,
     res: Response,
     id: string,
@@ -69,11 +50,16 @@ export function photosPages(
     const page = parse(commentsQuery, req.method === 'GET' ? req.query : {});
     // Who is hidden from the viewer, read once for the photo's check, its comments and mentions.
     const hidden = blocks.hiddenFrom(me);
-    const shown = photos.get(me, id, hidden);
-    const [photo, { items: list, next }] = await Promise.all([
+    // The photo, the viewer's like and their unread counts come in one store call.
+    const read = photos.getWithUnread(me, id, hidden);
+    const shown = read.then((r) => r.photo);
+    const unread = read.then((r) => r.unread);
+    const [photo, { items: list, next }, navigation] = await Promise.all([
       shown,
       comments.list(me, id, page, { photo: shown, hidden }),
+      badges.of(me, unread),
     ]);
+    showBadges(res, navigation);
     const isOwner = photo.userId === me.id;
     const mentioned = [photo.caption, ...list.map((c) => c.text)].flatMap(mentionsOf);
     const known = await users.existing(me, mentioned, MAX_MENTIONS, hidden);
@@ -109,7 +95,45 @@ export function photosPages(
       maxTopic: MAX_TOPIC_LENGTH,
       maxAlt: MAX_ALT_LENGTH,
     });
-  }
+  };
+}
+
+/** GET /photos/:id, on its own: pageRouter mounts it before the badges every other page reads. */
+export function photoPage(services: PhotoPageServices): Router {
+  const pages = Router();
+  const renderPhoto = photoRenderer(services);
+  pages.get('/photos/:id', requirePageUser, async (req, res) => {
+    await renderPhoto(req, res, photoIdOf(req));
+  });
+  return pages;
+}
+
+export function photosPages(
+  services: PhotoPageServices,
+  config: Pick<Config, 'images'>,
+  limits: RateLimits,
+): Router {
+  const pages = Router();
+  const { photos, comments } = services;
+  const maxBytes = config.images.maxUploadBytes;
+  const renderPhoto = photoRenderer(services);
+
+  const uploadModel = (req: Request, error: string | null, fileNote: string | null = null) => ({
+    title: 'Upload a photo',
+    // Kept when the form comes back with an error: sending it again is a retry of the same upload.
+    requestKey: keptRequestKeyOf(req).requestKey ?? newRequestKey(),
+    caption: typed(req, 'caption', MAX_CAPTION_LENGTH + 100),
+    topic: typed(req, 'topic', MAX_TOPIC_LENGTH + 100),
+    alt: typed(req, 'alt', MAX_ALT_LENGTH + 100),
+    maxAlt: MAX_ALT_LENGTH,
+    error,
+    fileNote,
+    maxBytes,
+    maxSize: formatBytes(maxBytes),
+    maxCaption: MAX_CAPTION_LENGTH,
+    maxTopic: MAX_TOPIC_LENGTH,
+    accept: ACCEPTED_TYPES,
+  });
 
   pages.get('/upload', requirePageUser, (req, res) => {
     res.render('upload', uploadModel(req, null));
@@ -140,10 +164,6 @@ export function photosPages(
       },
     }),
   );
-
-  pages.get('/photos/:id', requirePageUser, async (req, res) => {
-    await renderPhoto(req, res, photoIdOf(req));
-  });
 
   // A like refused (too many) is a notice by the button; a photo that is gone, its page says so.
   for (const action of ['like', 'unlike'] as const) {

@@ -1,10 +1,11 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { setErrorStatus, toHttpError, type HttpError } from '../errors';
+import type { Badges } from '../../services/badge.service';
 import { viewerOf } from '../middleware/session';
 
 /**
  * Small helpers shared by the page routers: the one shape of a form (formRoute), local
- * redirects and flash notices.
+ * redirects, flash notices and the navigation's badges.
  */
 
 declare module 'express-session' {
@@ -43,6 +44,11 @@ export function setFlash(req: Request, kind: Flash['kind'], text: string): void 
 }
 
 /** Reads and forgets the pending notice. */
+/** Shows the viewer's badges in the navigation (views/partials/nav.ejs reads `nav`). */
+export function showBadges(res: Response, badges: Badges): void {
+  res.locals.nav = { pendingRequests: badges.requests, unread: badges.messages, activity: badges.activity };
+}
+
 export function takeFlash(req: Request): Flash | null {
   const flash = req.session?.flash;
   if (!flash) return null;

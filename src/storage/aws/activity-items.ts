@@ -1,7 +1,7 @@
 import { ACTIVITY_TTL_DAYS } from '../../domain/limits';
 import type { ActivityEvent, ActivityKind, UserId } from '../../domain/types';
-import type { DynamoClient, Item, TransactItem, WriteRequest } from './dynamo-client';
-import { activityKey, ENTITY } from './keys';
+import type { DynamoClient, Item, TransactItem } from './dynamo-client';
+import { activityKey, badgesKey, ENTITY } from './keys';
 
 export const ACTIVITY_TTL_MS = ACTIVITY_TTL_DAYS * 24 * 60 * 60_000;
 
@@ -44,8 +44,9 @@ export interface EventRef {
 }
 
 /**
- * Activity items as the acts write them (lumina_photos): a put or a delete to go into the act's
- * own transaction, or a batch of them for the writes that are batches already (a photo's likes).
+ * Activity items as the acts write them (lumina_photos): puts and deletes to go into the act's
+ * own transaction, or transactions of their own for writers that are not one. Every put and
+ * delete of an event goes with an update of its recipient's badge counters (badge-store.ts).
  */
 export class ActivityItems {
   constructor(
@@ -53,44 +54,90 @@ export class ActivityItems {
     readonly table: string,
   ) {}
 
-  put(e: ActivityEvent): TransactItem {
+  /**
+   * The named transaction items putting `events` (`<prefix>:<recipient>`), each with the update of
+   * its recipient's badge counters (`<prefix>:badges:<recipient>`), to spread into a transact().
+   * At most one event per recipient.
+   */
+  puts(prefix: string, events: readonly ActivityEvent[]): Record<string, TransactItem> {
+    return Object.fromEntries(
+      events.flatMap((e) => [
+        [`${prefix}:${e.recipientId}`, this.put(e)],
+        [`${prefix}:badges:${e.recipientId}`, this.changed(e.recipientId)],
+      ]),
+    );
+  }
+
+  /** The named transaction items deleting `refs`, each with its recipient's counters' update (as puts). */
+  deletes(prefix: string, refs: readonly EventRef[]): Record<string, TransactItem> {
+    return Object.fromEntries(
+      refs.flatMap((r) => [
+        [`${prefix}:${r.recipientId}`, this.delete(r)],
+        [`${prefix}:badges:${r.recipientId}`, this.changed(r.recipientId)],
+      ]),
+    );
+  }
+
+  /** Puts the events outside an act's transaction: see perRecipient. */
+  async write(events: readonly ActivityEvent[]): Promise<void> {
+    await this.perRecipient(events, (e) => this.put(e));
+  }
+
+  /** Deletes the events (missing ones are no error) outside an act's transaction: see perRecipient. */
+  async remove(refs: readonly EventRef[]): Promise<void> {
+    await this.perRecipient(refs, (r) => this.delete(r));
+  }
+
+  private put(e: ActivityEvent): TransactItem {
     return { Put: { TableName: this.table, Item: toActivityItem(e) } };
   }
 
-  delete(ref: EventRef): TransactItem {
+  private delete(ref: EventRef): TransactItem {
     return { Delete: { TableName: this.table, Key: activityKey(ref.recipientId, ref.eventId) } };
   }
 
-  /** The named transaction items putting `events` (`<prefix>:<recipient>`), to spread into a transact(). */
-  puts(prefix: string, events: readonly ActivityEvent[]): Record<string, TransactItem> {
-    return Object.fromEntries(events.map((e) => [`${prefix}:${e.recipientId}`, this.put(e)]));
+  /**
+   * The update telling the recipient's badge counters that their events changed (`act_seq`), in
+   * the same write as the change, so a count the counters keep is never taken for current once
+   * an event came or went.
+   */
+  private changed(recipientId: UserId): TransactItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: badgesKey(recipientId),
+        UpdateExpression: 'SET #type = :type ADD act_seq :one',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':type': ENTITY.badges, ':one': 1 },
+      },
+    };
   }
 
-  /** The named transaction items deleting `refs`. */
-  deletes(prefix: string, refs: readonly EventRef[]): Record<string, TransactItem> {
-    return Object.fromEntries(refs.map((r) => [`${prefix}:${r.recipientId}`, this.delete(r)]));
-  }
-
-  deleteRequest(ref: EventRef): WriteRequest {
-    return { DeleteRequest: { Key: activityKey(ref.recipientId, ref.eventId) } };
-  }
-
-  /** Puts the events in batches (for writers that are not one transaction). */
-  async write(events: readonly ActivityEvent[]): Promise<void> {
-    await this.db.batchWrite(
-      this.table,
-      events.map((e) => ({ PutRequest: { Item: toActivityItem(e) } })),
-    );
-  }
-
-  /** Deletes the events in batches; missing ones are no error. */
-  async remove(refs: readonly EventRef[]): Promise<void> {
-    await this.db.batchWrite(
-      this.table,
-      refs.map((r) => this.deleteRequest(r)),
-    );
+  /**
+   * Per recipient, transactions of up to MAX_EVENTS_PER_WRITE puts or deletes with the update of
+   * the recipient's counters, so no event comes or goes without its counters knowing.
+   */
+  private async perRecipient<T extends { recipientId: UserId }>(
+    all: readonly T[],
+    write: (one: T) => TransactItem,
+  ): Promise<void> {
+    const byRecipient = new Map<UserId, T[]>();
+    for (const one of all)
+      byRecipient.set(one.recipientId, [...(byRecipient.get(one.recipientId) ?? []), one]);
+    for (const [recipientId, theirs] of byRecipient) {
+      for (let i = 0; i < theirs.length; i += MAX_EVENTS_PER_WRITE) {
+        const chunk = theirs.slice(i, i + MAX_EVENTS_PER_WRITE);
+        await this.db.transact({
+          badges: this.changed(recipientId),
+          ...Object.fromEntries(chunk.map((one, n) => [`event:${n}`, write(one)])),
+        });
+      }
+    }
   }
 }
+
+/** Events of one recipient per transaction of ActivityItems.write and remove (99, and the counters' update). */
+const MAX_EVENTS_PER_WRITE = 99;
 
 /** The recipients a comment's or photo's item lists (`event_to`), as numbers. */
 export const recipientsOf = (value: unknown): UserId[] =>

@@ -2,8 +2,9 @@ import type { ActivityEvent, Page, PageRequest, UserId } from '../../domain/type
 import { firstIdAt } from '../../lib/ulid';
 import type { ActivityStore } from '../../ports';
 import { ACTIVITY_TTL_MS as TTL_MS, ActivityItems, type ActivityItem } from './activity-items';
+import type { DynamoBadgeStore } from './badge-store';
 import type { DynamoClient, Item } from './dynamo-client';
-import { activityPartition, activityReadKey, ENTITY, pingKey } from './keys';
+import { activityPartition, pingKey } from './keys';
 
 /** Sorts after every ULID: "from the newest". */
 const NEWEST = '~';
@@ -26,7 +27,8 @@ function toEvent(item: Item): ActivityEvent {
 /**
  * Activity events in lumina_photos under their recipient (`USER#<id>#ACT`, `<event id>`), with a
  * TTL of 90 days; a page is one Query on that partition. The acts' stores write and delete the
- * events in the acts' own transactions (activity-items.ts), by key.
+ * events in the acts' own transactions (activity-items.ts), by key. The read mark and what the
+ * unread count needs are in the recipient's badge counters (badge-store.ts).
  */
 export class DynamoActivityStore implements ActivityStore {
   private readonly items: ActivityItems;
@@ -34,6 +36,7 @@ export class DynamoActivityStore implements ActivityStore {
   constructor(
     private readonly db: DynamoClient,
     private readonly table: string,
+    private readonly counters: DynamoBadgeStore,
   ) {
     this.items = new ActivityItems(db, table);
   }
@@ -67,7 +70,7 @@ export class DynamoActivityStore implements ActivityStore {
     return { items: shown, next: events.length > page.limit ? (shown.at(-1)?.id ?? null) : null };
   }
 
-  /** The recipient's partition page by page, then the read mark. */
+  /** The recipient's partition page by page, then the badge counters (with the read mark). */
   async removeAllFor(recipientId: UserId): Promise<void> {
     await this.db.deleteQueried({
       TableName: this.table,
@@ -75,7 +78,7 @@ export class DynamoActivityStore implements ActivityStore {
       ExpressionAttributeValues: { ':pk': activityPartition(recipientId) },
       ConsistentRead: true,
     });
-    await this.db.delete({ TableName: this.table, Key: activityReadKey(recipientId) });
+    await this.counters.remove(recipientId);
   }
 
   removeEvents(refs: { recipientId: UserId; eventId: string }[]): Promise<void> {
@@ -83,39 +86,15 @@ export class DynamoActivityStore implements ActivityStore {
   }
 
   async readMark(recipientId: UserId): Promise<string | null> {
-    const item = await this.db.get({
-      TableName: this.table,
-      Key: activityReadKey(recipientId),
-      ConsistentRead: true,
-    });
-    return typeof item?.last_id === 'string' ? item.last_id : null;
+    return (await this.counters.read(recipientId)).act_mark ?? null;
   }
 
-  async markRead(recipientId: UserId, eventId: string): Promise<void> {
-    // Refused (false) when the mark is already further: it never moves back.
-    await this.db.update({
-      TableName: this.table,
-      Key: activityReadKey(recipientId),
-      UpdateExpression: 'SET last_id = :id, #type = :type',
-      ConditionExpression: 'attribute_not_exists(last_id) OR last_id < :id',
-      ExpressionAttributeNames: { '#type': 'type' },
-      ExpressionAttributeValues: { ':id': eventId, ':type': ENTITY.activityRead },
-    });
+  markRead(recipientId: UserId, eventId: string): Promise<void> {
+    return this.counters.markActivityRead(recipientId, eventId);
   }
 
-  /** One Query counting keys newer than the mark, stopping at `cap`. */
+  /** From the badge counters: a GetItem, and a Query only when events arrived since the last count found none. */
   async countUnread(recipientId: UserId, cap: number): Promise<number> {
-    const mark = await this.readMark(recipientId);
-    const oldest = firstIdAt(Date.now() - TTL_MS);
-    const from = mark !== null && mark > oldest ? mark : oldest;
-    const { items } = await this.db.query({
-      TableName: this.table,
-      KeyConditionExpression: 'PK = :pk AND SK > :from',
-      ExpressionAttributeValues: { ':pk': activityPartition(recipientId), ':from': from },
-      ProjectionExpression: 'SK',
-      Limit: cap,
-      ConsistentRead: true,
-    });
-    return items.length;
+    return (await this.counters.unread(recipientId, cap)).activity;
   }
 }

@@ -2,6 +2,7 @@ import type { AwsConfig } from '../../config';
 import { Unavailable } from '../../domain/errors';
 import type { Pingable, Storage, StoreCallListener } from '../../ports';
 import { DynamoActivityStore } from './activity-store';
+import { DynamoBadgeStore } from './badge-store';
 import { S3BlobStore } from './blob-store';
 import { MysqlBlockStore } from './block-store';
 import { MysqlReportStore } from './report-store';
@@ -67,7 +68,8 @@ export async function createAwsStorage(config: AwsConfig, options: AwsStorageOpt
   }
 
   const users = new MysqlUserStore(mysql);
-  const photos = new DynamoPhotoStore(dynamo, tables.photos);
+  const badges = new DynamoBadgeStore(dynamo, { photos: tables.photos, messages: tables.messages });
+  const photos = new DynamoPhotoStore(dynamo, tables.photos, badges);
   const blobs = new S3BlobStore(new S3Bucket(s3Client, config.s3.bucket, onCall));
   const mysqlReady: Pingable = {
     ping: async () => {
@@ -85,8 +87,9 @@ export async function createAwsStorage(config: AwsConfig, options: AwsStorageOpt
     friends: new MysqlFriendStore(mysql, new ActivityItems(dynamo, tables.photos)),
     photos,
     comments: new DynamoCommentStore(dynamo, { comments: tables.comments, photos: tables.photos }),
-    activity: new DynamoActivityStore(dynamo, tables.photos),
-    messages: new DynamoMessageStore(dynamo, tables.messages, timeoutMs),
+    activity: new DynamoActivityStore(dynamo, tables.photos, badges),
+    badges,
+    messages: new DynamoMessageStore(dynamo, tables.messages, timeoutMs, badges),
     blobs,
     health: [
       { name: MYSQL, check: mysqlReady },

@@ -19,11 +19,15 @@ import { timeOfId } from '../../lib/ulid';
  *   FEED#ALL        FIRST_BUCKET      feed_marker: the oldest All-feed bucket holding a photo, and which
  *                                     index the All feed reads (`feed_index`, set by indexFeed)
  *   FEED#ALL        LIKES_INDEXED     like_index_marker: every like has its `liked` item (aws/likes.ts)
+ *   FEED#ALL        BADGES_FILLED     badges_marker: every person with older data has badge counters
  *   FEED#ALL        LIKERS_INDEXED    like_index_marker: every like has its `LIKER#` item (aws/likes.ts)
  *   FEED#ALL        OWNERS_INDEXED    owner_feed_marker: every photo is on OWNER_FEED_INDEX (aws/owner-feed.ts)
  *   USER#<id>#ACT   <event id>        activity: one event for its recipient, TTL 90 days; the act
  *                                     that made it names it (see activityKey), so its undo deletes it by key
- *   USER#<id>#ACTREAD  MARK           activity_read: the newest event the person has seen
+ *   USER#<id>#ACTREAD  MARK           activity_read: the newest event the person has seen (before
+ *                                     badges held it; read once by the badges' backfill)
+ *   USER#<id>#BADGES   COUNTS         badges: what a person's navigation counts (aws/badge-store.ts):
+ *                                     unread messages, the activity read mark, events written to them
  * lumina_comments
  *   PHOTO#<photoId> COMMENT#<ms13>#<id>   comment (AUTHOR_INDEX: user_id, id)
  * lumina_messages
@@ -60,6 +64,8 @@ export const ENTITY = {
   requestKey: 'request_key',
   activity: 'activity',
   activityRead: 'activity_read',
+  badges: 'badges',
+  badgesMarker: 'badges_marker',
   photoDelete: 'photo_delete',
 } as const;
 
@@ -301,3 +307,11 @@ export const activityReadKey = (recipientId: UserId): ItemKey => ({
   PK: `USER#${recipientId}#ACTREAD`,
   SK: 'MARK',
 });
+
+/**
+ * A person's badge counters (lumina_photos, beside their activity): one small item, so the
+ * navigation of every page is one GetItem, or one more key in a page's own BatchGetItem.
+ */
+export const badgesKey = (userId: UserId): ItemKey => ({ PK: `USER#${userId}#BADGES`, SK: 'COUNTS' });
+/** Written once fillBadges (aws/badge-store.ts) gave everyone with older data their counters. */
+export const badgesFilledMarkerKey = (): ItemKey => ({ PK: 'FEED#ALL', SK: 'BADGES_FILLED' });

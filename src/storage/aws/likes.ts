@@ -81,7 +81,7 @@ export class Likes {
       liker: {
         Put: { TableName: this.table, Item: { ...likerKey(photoId, at, userId), type: ENTITY.liker } },
       },
-      ...(event ? { event: this.events.put(event) } : {}),
+      ...(event ? this.events.puts('event', [event]) : {}),
     };
   }
 
@@ -110,7 +110,7 @@ export class Likes {
       },
       liked: { Delete: { TableName: this.table, Key: likedKey(userId, photoId) } },
       liker: { Delete: { TableName: this.table, Key: likerKey(photoId, likedAtOf(item), userId) } },
-      ...(event ? { event: this.events.delete(event) } : {}),
+      ...(event ? this.events.deletes('event', [event]) : {}),
     };
   }
 
@@ -217,14 +217,14 @@ export class Likes {
     })) {
       const requests: WriteRequest[] = items.flatMap((item) => {
         const userId = Number(item.user_id);
-        const event = eventOf(item);
         return [
           { DeleteRequest: { Key: { PK: String(item.PK), SK: String(item.SK) } } },
           { DeleteRequest: { Key: likedKey(userId, photoId) } },
           { DeleteRequest: { Key: likerKey(photoId, likedAtOf(item), userId) } },
-          ...(event ? [this.events.deleteRequest(event)] : []),
         ];
       });
+      // The events first (with their recipient's badge counters), so a rerun still finds their likes.
+      await this.events.remove(items.flatMap((item) => eventOf(item) ?? []));
       await this.db.batchWrite(this.table, requests);
     }
   }

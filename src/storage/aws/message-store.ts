@@ -5,6 +5,7 @@ import type { Conversation, ConversationId, Message, NewMessage, UserId } from '
 import { boundedMs } from '../../lib/deadline';
 import { sequencedId, timeOfId } from '../../lib/ulid';
 import type { MessageStore } from '../../ports';
+import type { DynamoBadgeStore } from './badge-store';
 import type { DynamoClient, Item } from './dynamo-client';
 import { DYNAMODB } from './errors';
 import {
@@ -22,13 +23,12 @@ import {
 import { DynamoRequestKeys, keyRefused, madeItem } from './request-keys';
 
 /**
- * conversations() and unreadTotal() read the user's whole INBOX partition (one small item per
- * person they have exchanged messages with, each a friend at the time) and sort it in memory by
- * last message id. This bound caps the entries read; past it, both answers cover the first
- * MAX_INBOX_ENTRIES partners by user id. Chosen over a GSI on (INBOX#user, last message id):
- * unreadTotal needs the whole partition anyway, a GSI is only eventually consistent (a message
- * just sent could list out of order) and would add an index write to both inbox updates of
- * every send.
+ * conversations() reads the user's whole INBOX partition (one small item per person they have
+ * exchanged messages with, each a friend at the time) and sorts it in memory by last message id.
+ * This bound caps the entries read; past it, the list covers the first MAX_INBOX_ENTRIES partners
+ * by user id. Chosen over a GSI on (INBOX#user, last message id): a GSI is only eventually
+ * consistent (a message just sent could list out of order) and would add an index write to both
+ * inbox updates of every send. unreadTotal() reads no entry: the badge counters keep the sum.
  */
 export const MAX_INBOX_ENTRIES = 1000;
 
@@ -92,6 +92,8 @@ export class DynamoMessageStore implements MessageStore {
     private readonly table: string,
     /** How long a send keeps retrying when other sends of its conversation commit first. */
     private readonly timeoutMs: number,
+    /** The receiver's unread total, kept in the transactions that change an entry's unread. */
+    private readonly counters: DynamoBadgeStore,
   ) {
     this.requestKeys = new DynamoRequestKeys(db, table);
   }
@@ -106,7 +108,7 @@ export class DynamoMessageStore implements MessageStore {
    * holds the place read just before, the message is put, both inbox entries are updated, and
    * with a request key its REQUEST item is put if absent. When another send moved the head first,
    * the head is read again and the transaction retried (short jittered pauses, within the
-   * store's timeout). Only one send per conversation commits at a time, so each is the newest
+   * store's timeout); the receiver's badge counters add 1 in it. Only one send per conversation commits at a time, so each is the newest
    * of its conversation when it commits and the inbox entries need no "is it newer" condition.
    */
   async send(draft: NewMessage): Promise<Message> {
@@ -128,6 +130,7 @@ export class DynamoMessageStore implements MessageStore {
           head: this.headUpdate(message, head, seq),
           message: this.messagePut(message),
           receiver: this.receiverUpdate(message),
+          receiverBadges: this.counters.messagesAdded(message.toUserId, 1),
           sender: this.senderUpdate(message),
           ...this.requestKeys.writes(
             message.fromUserId,
@@ -253,15 +256,16 @@ export class DynamoMessageStore implements MessageStore {
   /**
    * For each of (up to `limit` of) the user's inbox entries: while the other person still has the
    * conversation, their entry and every message lose the user's name (an UpdateItem per message
-   * that names them); otherwise the messages and the head go. The user's entry goes last, so a
-   * rerun after a crash redoes that conversation.
+   * that names them); otherwise the messages and the head go. The user's entry goes last (its
+   * unread off their badge counters in the same transaction), so a rerun after a crash redoes
+   * that conversation.
    */
   async forgetUser(userId: UserId, limit: number): Promise<number> {
     const { items: entries } = await this.db.query({
       TableName: this.table,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
       ExpressionAttributeValues: { ':pk': inboxPartition(userId), ':prefix': INBOX_SORT_PREFIX },
-      ProjectionExpression: 'PK, SK, other_user_id',
+      ProjectionExpression: 'PK, SK, other_user_id, unread',
       Limit: limit,
       ConsistentRead: true,
     });
@@ -284,7 +288,7 @@ export class DynamoMessageStore implements MessageStore {
         });
         await this.db.delete({ TableName: this.table, Key: conversationHeadKey(conversation) });
       }
-      await this.db.delete({ TableName: this.table, Key: inboxKey(userId, otherId) });
+      await this.takeUnread(userId, otherId, Number(entry.unread ?? 0), 'delete');
     }
     return entries.length;
   }
@@ -319,24 +323,67 @@ export class DynamoMessageStore implements MessageStore {
     }
   }
 
-  /** Sets unread to 0 on an existing inbox entry; no entry, nothing to do. */
+  /** Sets unread to 0 on an existing inbox entry (no entry, or nothing unread: nothing written): see takeUnread. */
   async markRead(userId: UserId, otherUserId: UserId): Promise<void> {
-    await this.db.update({
+    const entry = await this.db.get({
       TableName: this.table,
       Key: inboxKey(userId, otherUserId),
-      UpdateExpression: 'SET unread = :zero',
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeValues: { ':zero': 0 },
+      ProjectionExpression: 'unread',
+      ConsistentRead: true,
     });
+    if (entry) await this.takeUnread(userId, otherUserId, Number(entry.unread ?? 0), 'read');
+  }
+
+  /**
+   * Zeroes (`read`) or deletes (`delete`) the user's inbox entry and takes its unread count off
+   * their badge counters, in one transaction on the condition that the entry still holds `unread`
+   * (as read just before): a send that lands in between fails it, and it is done again with the
+   * count the failed condition returned. An entry that is gone, or zeroing one with nothing
+   * unread, writes nothing.
+   */
+  private async takeUnread(
+    userId: UserId,
+    otherUserId: UserId,
+    unread: number,
+    action: 'read' | 'delete',
+  ): Promise<void> {
+    const until = Date.now() + boundedMs(this.timeoutMs);
+    const target = { TableName: this.table, Key: inboxKey(userId, otherUserId) };
+    for (;;) {
+      if (unread === 0 && action === 'read') return;
+      const condition = {
+        ConditionExpression:
+          unread === 0 ? 'attribute_not_exists(unread) OR unread = :unread' : 'unread = :unread',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      };
+      const failed = await this.db.transact({
+        entry:
+          action === 'read'
+            ? {
+                Update: {
+                  ...target,
+                  ...condition,
+                  UpdateExpression: 'SET unread = :zero',
+                  ExpressionAttributeValues: { ':zero': 0, ':unread': unread },
+                },
+              }
+            : { Delete: { ...target, ...condition, ExpressionAttributeValues: { ':unread': unread } } },
+        badges: unread === 0 ? undefined : this.counters.messagesAdded(userId, -unread),
+      });
+      if (!failed) return;
+      const now = failed.get('entry');
+      if (!now) return;
+      if (Date.now() >= until) throw new Unavailable(DYNAMODB);
+      unread = Number(now.unread ?? 0);
+    }
   }
 
   async unreadTotal(userId: UserId): Promise<number> {
-    const entries = await this.readInbox(userId, 'unread');
-    return entries.reduce((sum, e) => sum + Number(e.unread ?? 0), 0);
+    return Math.max(0, (await this.counters.read(userId)).messages ?? 0);
   }
 
   /** Access pattern "a user's inbox": the INBOX partition, page by page, at most MAX_INBOX_ENTRIES. */
-  private async readInbox(userId: UserId, projection?: string): Promise<Item[]> {
+  private async readInbox(userId: UserId): Promise<Item[]> {
     const entries: Item[] = [];
     for await (const items of this.db.queryPages({
       TableName: this.table,
@@ -344,7 +391,6 @@ export class DynamoMessageStore implements MessageStore {
       ExpressionAttributeValues: { ':pk': inboxPartition(userId), ':prefix': INBOX_SORT_PREFIX },
       Limit: MAX_INBOX_ENTRIES,
       ConsistentRead: true,
-      ...(projection ? { ProjectionExpression: projection } : {}),
     })) {
       entries.push(...items);
       if (entries.length >= MAX_INBOX_ENTRIES) break;

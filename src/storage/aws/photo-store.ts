@@ -2,9 +2,10 @@ import { Conflict } from '../../domain/errors';
 import { photoTerms } from '../../domain/search';
 import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
 import type { ActivityEvent, MentionChange } from '../../domain/types';
-import type { LikedPhoto, Liker, LikeResult, OwnersPage, PhotoStore } from '../../ports';
+import type { LikedPhoto, Liker, LikeResult, OwnersPage, PhotoStore, UnreadCounts } from '../../ports';
 import { ActivityItems } from './activity-items';
 import { AllFeed } from './all-feed';
+import type { DynamoBadgeStore } from './badge-store';
 import { Likes } from './likes';
 import type { DynamoClient, Item, TransactItem } from './dynamo-client';
 import {
@@ -13,6 +14,7 @@ import {
   FEED_BUCKET_ATTRIBUTE,
   FEED_OWNER_ATTRIBUTE,
   feedMarkerKey,
+  type ItemKey,
   likedKey,
   ownerIndexKey,
   PHOTO_DELETES_PARTITION,
@@ -68,6 +70,8 @@ export class DynamoPhotoStore implements PhotoStore {
   constructor(
     private readonly db: DynamoClient,
     private readonly table: string,
+    /** The viewer's badge counters, read beside the photo on its page (same table). */
+    private readonly badges: DynamoBadgeStore,
   ) {
     this.requestKeys = new DynamoRequestKeys(db, table);
     this.allFeed = new AllFeed(db, table);
@@ -170,10 +174,32 @@ export class DynamoPhotoStore implements PhotoStore {
 
   /** META and the viewer's like item in one BatchGetItem (strongly consistent, like get). */
   async getWithLike(id: string, viewerId: UserId): Promise<{ photo: Photo; liked: boolean } | null> {
+    return (await this.readWithLike(id, viewerId)).found;
+  }
+
+  /** getWithLike's BatchGetItem with the viewer's badge counters as a third key (badge-store.ts). */
+  async getWithLikeAndUnread(
+    id: string,
+    viewerId: UserId,
+    activityCap: number,
+  ): Promise<{ found: { photo: Photo; liked: boolean } | null; unread: UnreadCounts }> {
+    const { found, also } = await this.readWithLike(id, viewerId, this.badges.key(viewerId));
+    return { found, unread: await this.badges.unreadOf(viewerId, also, activityCap) };
+  }
+
+  /** META, the viewer's like item and, when given, one more item of the table, in one BatchGetItem. */
+  private async readWithLike(
+    id: string,
+    viewerId: UserId,
+    alsoKey?: ItemKey,
+  ): Promise<{ found: { photo: Photo; liked: boolean } | null; also: Item | undefined }> {
     const liked = await this.likes.keyOf(viewerId, id);
-    const found = await this.db.batchGet(this.table, [photoKey(id), liked]);
-    const item = found.get(photoKey(id));
-    return item ? { photo: toPhoto(item), liked: found.get(liked) !== undefined } : null;
+    const items = await this.db.batchGet(this.table, [photoKey(id), liked, ...(alsoKey ? [alsoKey] : [])]);
+    const item = items.get(photoKey(id));
+    return {
+      found: item ? { photo: toPhoto(item), liked: items.get(liked) !== undefined } : null,
+      also: alsoKey ? items.get(alsoKey) : undefined,
+    };
   }
 
   /**

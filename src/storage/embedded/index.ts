@@ -4,6 +4,7 @@ import type { Storage, StoreCallListener } from '../../ports';
 import { LocalBlobStore } from './blob-store';
 import { SqliteBlockStore } from './block-store';
 import { SqliteActivityStore } from './activity-store';
+import { SqliteBadgeStore } from './badge-store';
 import { SqliteReportStore } from './report-store';
 import { SqliteCommentStore } from './comment-store';
 import { DISK, SQLITE } from './errors';
@@ -35,6 +36,9 @@ export function createEmbeddedStorage(options: EmbeddedStorageOptions): Storage 
 
   const users = new SqliteUserStore(db);
   const blobs = new LocalBlobStore(imagesDir, options.onCall);
+  const messages = new SqliteMessageStore(db);
+  const activity = new SqliteActivityStore(db);
+  const badges = new SqliteBadgeStore(messages, activity);
   return {
     users,
     sessions: new SqliteSessionStore(db),
@@ -42,10 +46,11 @@ export function createEmbeddedStorage(options: EmbeddedStorageOptions): Storage 
     reports: new SqliteReportStore(db),
     rateLimits: new SqliteRateLimitStore(db),
     friends: new SqliteFriendStore(db),
-    photos: new SqlitePhotoStore(db),
+    photos: new SqlitePhotoStore(db, badges),
     comments: new SqliteCommentStore(db),
-    messages: new SqliteMessageStore(db),
-    activity: new SqliteActivityStore(db),
+    messages,
+    activity,
+    badges,
     blobs,
     health: [
       { name: SQLITE, check: users },

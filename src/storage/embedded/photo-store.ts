@@ -1,7 +1,15 @@
 import { photoTerms } from '../../domain/search';
 import type { ImageKeys, NewPhoto, Page, PageRequest, Photo, PhotoEdit, UserId } from '../../domain/types';
 import type { ActivityEvent, MentionChange } from '../../domain/types';
-import type { LikedPhoto, Liker, LikeResult, OwnersPage, PhotoStore } from '../../ports';
+import type {
+  BadgeStore,
+  LikedPhoto,
+  Liker,
+  LikeResult,
+  OwnersPage,
+  PhotoStore,
+  UnreadCounts,
+} from '../../ports';
 import { byId, toPage } from '../paging';
 import { SqliteActivityRows } from './activity-rows';
 import { run, type SqliteClient, type SqlStatement } from './sqlite-client';
@@ -80,7 +88,11 @@ export class SqlitePhotoStore implements PhotoStore {
   private readonly likeTx;
   private readonly unlikeTx;
 
-  constructor(private readonly db: SqliteClient) {
+  constructor(
+    private readonly db: SqliteClient,
+    /** The viewer's badges, for the photo page's read (getWithLikeAndUnread). */
+    private readonly badges: BadgeStore,
+  ) {
     this.ping = db.pinger();
     this.insertPhoto = db.prepare<[PhotoRow]>(
       `INSERT INTO photos (id, user_id, username, topic, caption, alt, created_at, edited_at, likes,
@@ -259,6 +271,18 @@ export class SqlitePhotoStore implements PhotoStore {
       const row = this.byId.get(id);
       return row ? { photo: toPhoto(row), liked: this.likedAmongPage(viewerId, [id]).has(id) } : null;
     });
+  }
+
+  async getWithLikeAndUnread(
+    id: string,
+    viewerId: UserId,
+    activityCap: number,
+  ): Promise<{ found: { photo: Photo; liked: boolean } | null; unread: UnreadCounts }> {
+    const [found, unread] = await Promise.all([
+      this.getWithLike(id, viewerId),
+      this.badges.unread(viewerId, activityCap),
+    ]);
+    return { found, unread };
   }
 
   delete(id: string): Promise<Photo | null> {

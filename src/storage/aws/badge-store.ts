@@ -1,0 +1,315 @@
+import type { UserId } from '../../domain/types';
+import { firstIdAt } from '../../lib/ulid';
+import type { BadgeStore, UnreadCounts } from '../../ports';
+import { ACTIVITY_TTL_MS } from './activity-items';
+import type { DynamoClient, Item, TransactItem } from './dynamo-client';
+import {
+  activityPartition,
+  activityReadKey,
+  badgesFilledMarkerKey,
+  badgesKey,
+  ENTITY,
+  INBOX_SORT_PREFIX,
+  inboxPartition,
+} from './keys';
+
+/**
+ * A person's badge counters, one item in lumina_photos (keys.ts badgesKey):
+ * - `messages`: the sum of `unread` over the person's inbox entries, exactly. A send adds 1 in the
+ *   transaction that adds 1 to the receiver's entry; markRead takes an entry's unread away in a
+ *   transaction that zeroes that entry on the condition that it still holds what was read.
+ * - `act_mark`: the newest activity event the person has seen (it never moves back).
+ * - `act_seq`: how many times the person's events changed: every put and every delete of one
+ *   adds 1 in its own write (activity-items.ts).
+ * - `act_count`: the last count of unread events, with the `act_seq` and `act_mark` it was made
+ *   at, the cap it counted to and the oldest event it counted. While `act_seq` and `act_mark` are
+ *   still those and that event is not past its 90 days, the count stands without a Query;
+ *   otherwise one Query counts again and writes it down (only if neither moved meanwhile).
+ * - `v`: set once the item was filled from what was stored before it existed (backfill below);
+ *   an item without it (or none) is filled on first read, and by setup:aws for everyone.
+ */
+export interface BadgesItem extends Item {
+  type: typeof ENTITY.badges;
+  v?: number;
+  messages?: number;
+  act_mark?: string;
+  act_seq?: number;
+  act_count?: ActivityCount;
+}
+
+interface ActivityCount {
+  seq: number;
+  /** '' when there was no mark. */
+  mark: string;
+  n: number;
+  cap: number;
+  /** The oldest event counted ('' when none was). */
+  first: string;
+}
+
+const VERSION = 1;
+
+/** Attempts of a backfill that finds the counters changed under it before giving up. */
+const BACKFILL_ATTEMPTS = 8;
+
+const isFilled = (item: Item | null | undefined): item is BadgesItem => item?.v === VERSION;
+
+/**
+ * The badge counters (lumina_photos): read alone (unread) or from a page's own BatchGetItem
+ * (unreadOf), changed inside the message and activity stores' transactions, filled from older data.
+ */
+export class DynamoBadgeStore implements BadgeStore {
+  constructor(
+    private readonly db: DynamoClient,
+    private readonly tables: { photos: string; messages: string },
+  ) {}
+
+  key(userId: UserId) {
+    return badgesKey(userId);
+  }
+
+  /** The update, for a transaction, that counts `n` more (negative: fewer) unread messages. */
+  messagesAdded(userId: UserId, n: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.photos,
+        Key: badgesKey(userId),
+        UpdateExpression: 'SET #type = :type ADD messages :n',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':type': ENTITY.badges, ':n': n },
+      },
+    };
+  }
+
+  /** The person's counters, filled (a strongly consistent GetItem). */
+  async read(userId: UserId): Promise<BadgesItem> {
+    const item = await this.db.get({
+      TableName: this.tables.photos,
+      Key: badgesKey(userId),
+      ConsistentRead: true,
+    });
+    return isFilled(item) ? item : this.backfill(userId);
+  }
+
+  /** One GetItem (ports.ts BadgeStore), and the activity Query only when it may find something. */
+  async unread(userId: UserId, activityCap: number): Promise<UnreadCounts> {
+    return this.unreadOf(userId, await this.read(userId), activityCap);
+  }
+
+  /**
+   * Unread messages and activity (at most `cap`) from the counters as read, alone or as one key of
+   * a page's BatchGetItem: no further call unless events arrived since the last count found none.
+   */
+  async unreadOf(userId: UserId, item: Item | null | undefined, cap: number): Promise<UnreadCounts> {
+    const counters = isFilled(item) ? item : await this.backfill(userId);
+    return {
+      messages: Math.max(0, Number(counters.messages ?? 0)),
+      activity: await this.unreadActivity(userId, counters, cap),
+    };
+  }
+
+  /**
+   * Moves the activity read mark forward to `eventId` (refused, and nothing written, if it is
+   * already further). On counters not filled yet, the fill keeps the further of this and the old mark.
+   */
+  async markActivityRead(userId: UserId, eventId: string): Promise<void> {
+    await this.db.update({
+      TableName: this.tables.photos,
+      Key: badgesKey(userId),
+      UpdateExpression: 'SET act_mark = :id',
+      ConditionExpression: 'attribute_not_exists(act_mark) OR act_mark < :id',
+      ExpressionAttributeValues: { ':id': eventId },
+    });
+  }
+
+  /** The account deletion's last step: the counters go (and the read mark of before them). */
+  async remove(userId: UserId): Promise<void> {
+    await this.db.delete({ TableName: this.tables.photos, Key: badgesKey(userId) });
+    await this.db.delete({ TableName: this.tables.photos, Key: activityReadKey(userId) });
+  }
+
+  private async unreadActivity(userId: UserId, counters: BadgesItem, cap: number): Promise<number> {
+    const seq = Number(counters.act_seq ?? 0);
+    const mark = counters.act_mark ?? '';
+    const oldest = firstIdAt(Date.now() - ACTIVITY_TTL_MS);
+    const kept = counters.act_count;
+    if (kept && kept.seq === seq && kept.mark === mark && (kept.n === 0 || kept.first > oldest)) {
+      // Below its cap a count is exact; at it, it says "at least cap".
+      if (kept.n < kept.cap) return Math.min(kept.n, cap);
+      if (cap <= kept.cap) return cap;
+    }
+    const { items } = await this.db.query({
+      TableName: this.tables.photos,
+      KeyConditionExpression: 'PK = :pk AND SK > :from',
+      ExpressionAttributeValues: { ':pk': activityPartition(userId), ':from': mark > oldest ? mark : oldest },
+      ProjectionExpression: 'SK',
+      Limit: cap,
+      ConsistentRead: true,
+    });
+    const count: ActivityCount = {
+      seq,
+      mark,
+      n: items.length,
+      cap,
+      first: typeof items[0]?.SK === 'string' ? items[0].SK : '',
+    };
+    // Every change counted in `seq` was committed before the counters were read, so the Query saw
+    // it. Written only while no event came or went and the mark did not move since.
+    await this.db
+      .update({
+        TableName: this.tables.photos,
+        Key: badgesKey(userId),
+        UpdateExpression: 'SET act_count = :count',
+        ConditionExpression: `${seq === 0 ? 'attribute_not_exists(act_seq)' : 'act_seq = :seq'} AND ${
+          mark === '' ? 'attribute_not_exists(act_mark)' : 'act_mark = :mark'
+        }`,
+        ExpressionAttributeValues: {
+          ':count': count,
+          ...(seq === 0 ? {} : { ':seq': seq }),
+          ...(mark === '' ? {} : { ':mark': mark }),
+        },
+      })
+      // Only a shortcut for the next read: the answer stands without it (a write racing an act's
+      // transaction on the item may be refused).
+      .catch(() => undefined);
+    return items.length;
+  }
+
+  /**
+   * Fills the counters from what was stored before them: `messages` from the inbox entries, the
+   * read mark from its old item; `act_clear` stays 0, so the first count queries. Race-free with
+   * sends and reads that run meanwhile: the item is read first, and the fill is written only on
+   * the condition that the counters still hold what was read (every send and markRead changes
+   * them in the same transaction as the entry), else it starts again. Idempotent: a filled item
+   * is returned as it is.
+   */
+  async backfill(userId: UserId): Promise<BadgesItem> {
+    for (let attempt = 1; ; attempt++) {
+      const before = await this.db.get({
+        TableName: this.tables.photos,
+        Key: badgesKey(userId),
+        ConsistentRead: true,
+      });
+      if (isFilled(before)) return before;
+      const [messages, oldMark] = await Promise.all([this.inboxUnread(userId), this.oldReadMark(userId)]);
+      const had = before?.messages;
+      const hadMark = before?.act_mark;
+      const marks = [hadMark, oldMark].filter((m): m is string => typeof m === 'string');
+      const mark = marks.sort().at(-1);
+      const isWritten = await this.db.update({
+        TableName: this.tables.photos,
+        Key: badgesKey(userId),
+        UpdateExpression: `SET #type = :type, v = :v, messages = :messages${mark ? ', act_mark = :mark' : ''}`,
+        ConditionExpression: [
+          'attribute_not_exists(v)',
+          had === undefined ? 'attribute_not_exists(messages)' : 'messages = :had',
+          hadMark === undefined ? 'attribute_not_exists(act_mark)' : 'act_mark = :hadMark',
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: {
+          ':type': ENTITY.badges,
+          ':v': VERSION,
+          ':messages': messages,
+          ...(mark ? { ':mark': mark } : {}),
+          ...(had === undefined ? {} : { ':had': had }),
+          ...(hadMark === undefined ? {} : { ':hadMark': hadMark }),
+        },
+      });
+      if (isWritten) {
+        return {
+          ...(before ?? {}),
+          ...badgesKey(userId),
+          type: ENTITY.badges,
+          v: VERSION,
+          messages,
+          ...(mark ? { act_mark: mark } : {}),
+        };
+      }
+      if (attempt >= BACKFILL_ATTEMPTS) {
+        throw new Error(`badge counters of user ${userId} kept changing during their backfill`);
+      }
+    }
+  }
+
+  /** Sum of unread over the person's inbox entries (lumina_messages), every page. */
+  private async inboxUnread(userId: UserId): Promise<number> {
+    let sum = 0;
+    for await (const items of this.db.queryPages({
+      TableName: this.tables.messages,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': inboxPartition(userId), ':prefix': INBOX_SORT_PREFIX },
+      ProjectionExpression: 'unread',
+      ConsistentRead: true,
+    })) {
+      for (const item of items) sum += Number(item.unread ?? 0);
+    }
+    return sum;
+  }
+
+  private async oldReadMark(userId: UserId): Promise<string | undefined> {
+    const item = await this.db.get({
+      TableName: this.tables.photos,
+      Key: activityReadKey(userId),
+      ConsistentRead: true,
+    });
+    return typeof item?.last_id === 'string' ? item.last_id : undefined;
+  }
+}
+
+/** `USER#<id>#ACTREAD` or `INBOX#<id>`: the person an older item belongs to. */
+const ownerOf = (pk: unknown): UserId | null => {
+  const match = /^(?:USER#(\d+)#ACTREAD|INBOX#(\d+))$/.exec(String(pk));
+  const id = Number(match?.[1] ?? match?.[2]);
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+};
+
+/**
+ * Fills the badge counters of everyone who has inbox entries or an activity read mark from before
+ * the counters existed (DynamoBadgeStore.backfill, each race-free and idempotent), then writes the
+ * BADGES_FILLED marker; nothing when the marker is there. Run by `npm run setup:aws` (two Scans:
+ * maintenance, never a request); until it ran, a person's first read fills their counters.
+ * Returns how many people it filled.
+ */
+export async function fillBadges(
+  db: DynamoClient,
+  tables: { photos: string; messages: string },
+): Promise<number> {
+  const marker = badgesFilledMarkerKey();
+  if (await db.get({ TableName: tables.photos, Key: marker, ConsistentRead: true })) return 0;
+  const store = new DynamoBadgeStore(db, tables);
+  const people = new Set<UserId>();
+  const sources = [
+    { table: tables.messages, type: ENTITY.inbox },
+    { table: tables.photos, type: ENTITY.activityRead },
+  ];
+  for (const { table, type } of sources) {
+    for await (const items of db.scanPages({
+      TableName: table,
+      FilterExpression: '#type = :type',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':type': type },
+      ProjectionExpression: 'PK',
+      ConsistentRead: true,
+    })) {
+      for (const item of items) {
+        const id = ownerOf(item.PK);
+        if (id !== null) people.add(id);
+      }
+    }
+  }
+  let filled = 0;
+  for (const id of people) {
+    const before = await db.get({ TableName: tables.photos, Key: badgesKey(id), ConsistentRead: true });
+    if (isFilled(before)) continue;
+    await store.backfill(id);
+    filled++;
+  }
+  await db.update({
+    TableName: tables.photos,
+    Key: marker,
+    UpdateExpression: 'SET #type = :type, filled_at = :at',
+    ExpressionAttributeNames: { '#type': 'type' },
+    ExpressionAttributeValues: { ':type': ENTITY.badgesMarker, ':at': new Date().toISOString() },
+  });
+  return filled;
+}
