@@ -204,6 +204,9 @@ async function runBackend(backend: Backend): Promise<Report> {
       { name: 'GET /api/photos?scope=home&limit=50', path: '/api/photos?scope=home&limit=50' },
       { name: 'GET /photos/:id (HTML page)', path: `/photos/${world.photoId}` },
       { name: 'GET /api/photos/:id', path: `/api/photos/${world.photoId}` },
+      // Reads nothing of its own: what the navigation badges of every signed-in page cost.
+      { name: 'GET /upload (HTML page, badges only)', path: '/upload' },
+      { name: 'GET /api/badges', path: '/api/badges' },
       {
         name: 'GET /api/messages (poll, nothing new)',
         path: `/api/messages?user_id=${world.partner.id}&after=${world.lastMessageId}`,
