@@ -82,6 +82,36 @@ export function badgeStoreContract(make: MakeStorage): void {
       expect(await badges().unread(reader!.id, 100)).toEqual({ messages: 0, activity: 0 });
     });
 
+    it('BadgeStore.unread with events arriving and going while it counts always comes back to the events there are', async () => {
+      const [me] = await createUsers(storage(), 1);
+      const st = storage();
+      let mostUnread = 0;
+      for (let round = 0; round < RACE_ROUNDS; round++) {
+        const added: string[] = [];
+        let isDone = false;
+        const writers = Array.from({ length: SENDERS }, async () => {
+          for (let i = 0; i < SENDS_PER_ROUND; i++) {
+            const e = event(me!.id, 'like', { photoId: newId() });
+            await st.activity.add([e]);
+            added.push(e.id);
+            if (i % 3 === 2)
+              await st.activity.removeEvents([{ recipientId: me!.id, eventId: added.shift()! }]);
+          }
+        });
+        // Counts all the while the events come and go.
+        const readers = Array.from({ length: SENDERS }, async () => {
+          while (!isDone) mostUnread = Math.max(mostUnread, (await badges().unread(me!.id, 1000)).activity);
+        });
+        await Promise.all(writers);
+        isDone = true;
+        await Promise.all(readers);
+        await expectTruth(me!, 1000);
+        const [newest] = (await st.activity.list(me!.id, { limit: 1 })).items;
+        if (round % 2 === 1 && newest) await st.activity.markRead(me!.id, newest.id);
+      }
+      expect(mostUnread).toBeGreaterThan(0);
+    });
+
     it('BadgeStore.unread follows the events of acts and their undos, removals, the read mark and the cap', async () => {
       const [me, you, them] = await createUsers(storage(), 3);
       const st = storage();
