@@ -1,6 +1,5 @@
 import { requestEventId } from '../domain/activity';
 import { InvalidInput } from '../domain/errors';
-import { ACTIVITY_BADGE_CAP } from '../domain/limits';
 import { MAX_MENTIONS, mentionsOf } from '../domain/text';
 import type {
   ActivityEvent,
@@ -285,11 +284,6 @@ export class ActivityService {
     const newest = items[0];
     // Opening the page again with nothing new writes nothing.
     if (newest && (mark === null || newest.id > mark)) await this.activity.markRead(viewer.id, newest.id);
-  }
-
-  /** Unread events, at most ACTIVITY_BADGE_CAP (shown as 99+). */
-  unreadCount(viewer: Viewer): Promise<number> {
-    return this.activity.countUnread(viewer.id, ACTIVITY_BADGE_CAP);
   }
 
   // -----------------------------------------------------------------------------------------

@@ -110,10 +110,6 @@ export class MessageService {
     return hidden.size === 0 ? list : list.filter((c) => !hidden.has(c.userId));
   }
 
-  unreadTotal(viewer: Viewer): Promise<number> {
-    return this.messages.unreadTotal(viewer.id);
-  }
-
   /**
    * The other person must exist and, to send, be a friend. Reading an old conversation with a
    * former friend is allowed (the history is theirs too), also once their account is deleted.

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, signedInAgent, type TestApp } from '../support/app';
 import { makeJpeg } from '../support/images';
+import { newId } from '../../src/lib/ulid';
 
 type Person = Awaited<ReturnType<typeof signedInAgent>>;
 interface Entry {
@@ -221,6 +222,36 @@ describe('activity', () => {
     await request(t.app).get('/api/activity').expect(401);
     await request(t.app).get('/api/badges').expect(401);
     await request(t.app).post('/api/activity/read').expect(401);
+  });
+
+  it('the nav badges show on the photo page, on a conversation (counted after reading it), and on the error page of a missing photo or person', async () => {
+    const [owner, fan] = await people(2);
+    const asked = await owner!.agent.post('/api/friends/request').send({ user_id: fan!.user.id }).expect(201);
+    await fan!.agent
+      .post('/api/friends/respond')
+      .send({ request_id: (asked.body as { id: number }).id, action: 'accept' })
+      .expect(200);
+    const photo = await post(owner!);
+    // The owner's activity: the accepted request and the like.
+    await fan!.agent.post(`/api/photos/${photo.id}/like`).expect(200);
+    await fan!.agent.post('/api/messages').send({ to_user_id: owner!.user.id, text: 'one' }).expect(201);
+    await fan!.agent.post('/api/messages').send({ to_user_id: owner!.user.id, text: 'two' }).expect(201);
+    const photoPage = (await owner!.agent.get(`/photos/${photo.id}`).expect(200)).text;
+    expect(photoPage).toMatch(/id="nav-activity-badge"[^>]*>2</);
+    expect(photoPage).toMatch(/id="nav-unread-badge"[^>]*>2</);
+    for (const missing of [`/photos/${newId()}`, '/chat/nobody_here_at_all']) {
+      const page = (await owner!.agent.get(missing).expect(404)).text;
+      expect(page).toMatch(/id="nav-activity-badge"[^>]*>2</);
+      expect(page).toMatch(/id="nav-unread-badge"[^>]*>2</);
+    }
+    const chat = (await owner!.agent.get(`/chat/${fan!.user.username}`).expect(200)).text;
+    expect(chat).not.toContain('id="nav-unread-badge"');
+    expect(chat).toMatch(/id="nav-activity-badge"[^>]*>2</);
+    expect((await owner!.agent.get('/api/badges').expect(200)).body).toEqual({
+      requests: 0,
+      messages: 0,
+      activity: 2,
+    });
   });
 
   it('the /activity page lists entries with links, marks them read on opening, and the nav shows the unread count on every page', async () => {

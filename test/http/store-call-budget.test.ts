@@ -17,6 +17,7 @@ describe('store calls per request', () => {
   let lastMessageId: string;
   let friendAgent: ReturnType<typeof request.agent>;
   let myId: number;
+  let friendName: string;
 
   beforeAll(async () => {
     t = await makeTestApp({}, { onStoreCall: (call) => calls.push(call) });
@@ -44,6 +45,7 @@ describe('store calls per request', () => {
       .expect(201);
     await agent.post(`/api/photos/${photoId}/like`).expect(200);
     friendId = friends[0]!.user.id;
+    friendName = friends[0]!.user.username;
     friendAgent = friends[0]!.agent;
     const sent = await friends[0]!.agent.post('/api/messages').send({ to_user_id: me.user.id, text: 'hi' });
     lastMessageId = (sent.body as { id: string }).id;
@@ -97,6 +99,14 @@ describe('store calls per request', () => {
     'a page that reads nothing of its own reads the nav badges in one call',
     async () => {
       expect((await dynamoCallsOf('/upload')).map((c) => c.operation)).toEqual(['GetItem']);
+    },
+  );
+
+  it.skipIf(BACKEND !== 'aws')(
+    'GET /chat/:username reads the messages, the entry it marks read and, after that, the badges: three calls',
+    async () => {
+      const page = await dynamoCallsOf(`/chat/${friendName}`);
+      expect(page.map((c) => c.operation).sort()).toEqual(['GetItem', 'GetItem', 'Query']);
     },
   );
 

@@ -7,7 +7,7 @@ import { requirePageUser, viewer } from '../middleware/auth';
 import { formBody } from '../middleware/body';
 import type { RateLimits } from '../middleware/rate-limit';
 import { keptRequestKeyOf, newRequestKey, requestKeyOf } from '../request-key';
-import { formRoute, requireFormUser, typed } from './support';
+import { formRoute, requireFormUser, showBadges, typed, withOwnBadges } from './support';
 import { userIdOf, usernameOf } from '../path-ids';
 
 const messageForm = z.object({ text: messageInput.shape.text });
@@ -15,15 +15,15 @@ const messageForm = z.object({ text: messageInput.shape.text });
 /** How pages name someone whose account is deleted (their messages stay, their name does not). */
 export const DELETED_ACCOUNT = 'deleted account';
 
-export function chatPages(
-  services: Pick<Services, 'messages' | 'friends' | 'users'>,
-  limits: RateLimits,
-): Router {
-  const pages = Router();
-  const { messages, friends, users } = services;
+/** The services a conversation page reads. */
+type ChatPageServices = Pick<Services, 'messages' | 'friends' | 'users' | 'badges'>;
 
-  /** The conversation (latest 100, oldest first), marked read, and the send form if allowed. */
-  async function renderChat(
+/**
+ * A conversation (latest 100, oldest first), marked read, the send form if allowed, and the
+ * navigation's badges, counted after the reading (so the page is mounted before navBadges).
+ */
+function chatRenderer({ messages, badges }: ChatPageServices) {
+  return async function renderChat(
     req: Request,
     res: Response,
     name: string | { deletedUserId: number },
@@ -37,8 +37,8 @@ export function chatPages(
     } = typeof name === 'string'
       ? await messages.open(me, name)
       : await messages.openDeleted(me, name.deletedUserId);
-    // Opening marked the conversation read after the nav counted it: count again for the badge.
-    res.locals.nav = { ...(res.locals.nav as object), unread: await messages.unreadTotal(me) };
+    // Counted after opening, which marked the conversation read.
+    showBadges(res, await badges.of(me));
     const isDeleted = other.username === '';
     res.render('chat', {
       title: `Chat with ${isDeleted ? DELETED_ACCOUNT : other.username}`,
@@ -54,7 +54,29 @@ export function chatPages(
       requestKey: form.requestKey ?? newRequestKey(),
       maxMessage: MAX_MESSAGE_LENGTH,
     });
-  }
+  };
+}
+
+/** The conversation pages, on their own: pageRouter mounts them before the badges every other page reads. */
+export function chatPage(services: ChatPageServices): Router {
+  const pages = Router();
+  const renderChat = chatRenderer(services);
+  // A deleted account has no name: its conversation, kept read only, is found by its old id.
+  pages.get('/chat/deleted/:id', requirePageUser, async (req, res) => {
+    await withOwnBadges(res, services.badges, viewer(req), () =>
+      renderChat(req, res, { deletedUserId: userIdOf(req) }),
+    );
+  });
+  pages.get('/chat/:username', requirePageUser, async (req, res) => {
+    await withOwnBadges(res, services.badges, viewer(req), () => renderChat(req, res, usernameOf(req)));
+  });
+  return pages;
+}
+
+export function chatPages(services: ChatPageServices, limits: RateLimits): Router {
+  const pages = Router();
+  const { messages, friends, users } = services;
+  const renderChat = chatRenderer(services);
 
   pages.get('/chat', requirePageUser, async (req, res) => {
     const me = viewer(req);
@@ -67,15 +89,6 @@ export function chatPages(
       // Friends with no conversation yet, so a first message is one click away.
       others: list.filter((f) => !talking.has(f.id)),
     });
-  });
-
-  // A deleted account has no name: its conversation, kept read only, is found by its old id.
-  pages.get('/chat/deleted/:id', requirePageUser, async (req, res) => {
-    await renderChat(req, res, { deletedUserId: userIdOf(req) });
-  });
-
-  pages.get('/chat/:username', requirePageUser, async (req, res) => {
-    await renderChat(req, res, usernameOf(req));
   });
 
   // A refused message shows on the conversation again; if the person is gone, showing it says so.

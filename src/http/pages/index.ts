@@ -9,7 +9,7 @@ import { authPages } from './auth';
 import { blocksPages } from './blocks';
 import { exportsPages } from './exports';
 import { moderationPages } from './moderation';
-import { chatPages } from './chat';
+import { chatPage, chatPages } from './chat';
 import { friendsPages } from './friends';
 import { homePages } from './home';
 import { altOf, imageAttrs } from './images';
@@ -28,8 +28,10 @@ export type PagesConfig = Pick<Config, 'images' | 'session'>;
 export function pageRouter(services: Services, config: PagesConfig, limits: RateLimits): Router {
   const pages = Router();
   pages.use(pageLocals());
-  // The photo page reads the viewer's badges in the same store call as the photo: before navBadges.
+  // These read the viewer's badges themselves: the photo page in the same store call as the
+  // photo, a conversation after marking it read.
   pages.use(photoPage(services));
+  pages.use(chatPage(services));
   pages.use(navBadges(services));
   pages.use(authPages(services, config, limits));
   pages.use(homePages(services));

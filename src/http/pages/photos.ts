@@ -17,7 +17,7 @@ import { formBody } from '../middleware/body';
 import { keptRequestKeyOf, newRequestKey, requestKeyOf } from '../request-key';
 import type { RateLimits } from '../middleware/rate-limit';
 import { photoUpload, uploadInputOf } from '../middleware/upload';
-import { formRoute, localPath, requireFormUser, setFlash, showBadges, typed } from './support';
+import { formRoute, localPath, requireFormUser, setFlash, showBadges, typed, withOwnBadges } from './support';
 import { commentIdOf, photoIdOf } from '../path-ids';
 
 const ACCEPTED_TYPES =
@@ -103,7 +103,7 @@ export function photoPage(services: PhotoPageServices): Router {
   const pages = Router();
   const renderPhoto = photoRenderer(services);
   pages.get('/photos/:id', requirePageUser, async (req, res) => {
-    await renderPhoto(req, res, photoIdOf(req));
+    await withOwnBadges(res, services.badges, viewer(req), () => renderPhoto(req, res, photoIdOf(req)));
   });
   return pages;
 }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { setErrorStatus, toHttpError, type HttpError } from '../errors';
-import type { Badges } from '../../services/badge.service';
+import type { Viewer } from '../../domain/types';
+import type { BadgeService, Badges } from '../../services/badge.service';
 import { viewerOf } from '../middleware/session';
 
 /**
@@ -47,6 +48,28 @@ export function setFlash(req: Request, kind: Flash['kind'], text: string): void 
 /** Shows the viewer's badges in the navigation (views/partials/nav.ejs reads `nav`). */
 export function showBadges(res: Response, badges: Badges): void {
   res.locals.nav = { pendingRequests: badges.requests, unread: badges.messages, activity: badges.activity };
+}
+
+/**
+ * Runs a page that shows the viewer's badges from its own reads (mounted before navBadges). When
+ * it fails before showing them (a missing photo or person), they are read on their own, so the
+ * error page shows them as every other page does.
+ */
+export async function withOwnBadges(
+  res: Response,
+  badges: Pick<BadgeService, 'of'>,
+  viewer: Viewer,
+  page: () => Promise<void>,
+): Promise<void> {
+  try {
+    await page();
+  } catch (err) {
+    if (res.locals.nav === undefined) {
+      const shown = await badges.of(viewer).catch(() => null);
+      if (shown) showBadges(res, shown);
+    }
+    throw err;
+  }
 }
 
 export function takeFlash(req: Request): Flash | null {
