@@ -88,7 +88,7 @@ export class DynamoBadgeStore implements BadgeStore {
       Key: badgesKey(userId),
       ConsistentRead: true,
     });
-    return isFilled(item) ? item : this.backfill(userId);
+    return isFilled(item) ? item : this.backfill(userId, { item });
   }
 
   /** One GetItem (ports.ts BadgeStore), and the activity Query only when it may find something. */
@@ -98,10 +98,11 @@ export class DynamoBadgeStore implements BadgeStore {
 
   /**
    * Unread messages and activity (at most `cap`) from the counters as read, alone or as one key of
-   * a page's BatchGetItem: no further call unless events arrived since the last count found none.
+   * a page's BatchGetItem: no further call unless an event came or went, or the read mark moved,
+   * since the last count.
    */
   async unreadOf(userId: UserId, item: Item | null | undefined, cap: number): Promise<UnreadCounts> {
-    const counters = isFilled(item) ? item : await this.backfill(userId);
+    const counters = isFilled(item) ? item : await this.backfill(userId, { item: item ?? null });
     return {
       messages: Math.max(0, Number(counters.messages ?? 0)),
       activity: await this.unreadActivity(userId, counters, cap),
@@ -116,9 +117,10 @@ export class DynamoBadgeStore implements BadgeStore {
     await this.db.update({
       TableName: this.tables.photos,
       Key: badgesKey(userId),
-      UpdateExpression: 'SET act_mark = :id',
+      UpdateExpression: 'SET #type = :type, act_mark = :id',
       ConditionExpression: 'attribute_not_exists(act_mark) OR act_mark < :id',
-      ExpressionAttributeValues: { ':id': eventId },
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':type': ENTITY.badges, ':id': eventId },
     });
   }
 
@@ -177,19 +179,23 @@ export class DynamoBadgeStore implements BadgeStore {
 
   /**
    * Fills the counters from what was stored before them: `messages` from the inbox entries, the
-   * read mark from its old item; `act_clear` stays 0, so the first count queries. Race-free with
+   * read mark from its old item (no activity count is kept yet: the first count queries). Race-free with
    * sends and reads that run meanwhile: the item is read first, and the fill is written only on
    * the condition that the counters still hold what was read (every send and markRead changes
    * them in the same transaction as the entry), else it starts again. Idempotent: a filled item
    * is returned as it is.
    */
-  async backfill(userId: UserId): Promise<BadgesItem> {
+  async backfill(userId: UserId, read?: { item: Item | null }): Promise<BadgesItem> {
     for (let attempt = 1; ; attempt++) {
-      const before = await this.db.get({
-        TableName: this.tables.photos,
-        Key: badgesKey(userId),
-        ConsistentRead: true,
-      });
+      // The first attempt may start from the counters as the caller just read them (strongly consistent).
+      const before =
+        attempt === 1 && read
+          ? read.item
+          : await this.db.get({
+              TableName: this.tables.photos,
+              Key: badgesKey(userId),
+              ConsistentRead: true,
+            });
       if (isFilled(before)) return before;
       const [messages, oldMark] = await Promise.all([this.inboxUnread(userId), this.oldReadMark(userId)]);
       const had = before?.messages;
@@ -301,7 +307,7 @@ export async function fillBadges(
   for (const id of people) {
     const before = await db.get({ TableName: tables.photos, Key: badgesKey(id), ConsistentRead: true });
     if (isFilled(before)) continue;
-    await store.backfill(id);
+    await store.backfill(id, { item: before });
     filled++;
   }
   await db.update({
