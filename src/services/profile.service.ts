@@ -56,14 +56,17 @@ export class ProfileService {
     private readonly blocks: BlockStore,
   ) {}
 
-  /** The person, unless they do not exist or either of the two blocks the other. */
+  /**
+   * The person, unless they do not exist or either of the two blocks the other: one read
+   * (BlockStore.personAndBlock); the viewer's own profile is only looked up.
+   */
   private async visible(viewer: Viewer, userId: UserId): Promise<User> {
-    const [user, isBlocked] = await Promise.all([
-      this.users.findById(userId),
-      userId === viewer.id ? Promise.resolve(false) : this.blocks.between(viewer.id, userId),
-    ]);
-    if (!user || isBlocked) throw noSuch('user');
-    return user;
+    const { person, blocked } =
+      userId === viewer.id
+        ? { person: await this.users.findById(userId), blocked: false }
+        : await this.blocks.personAndBlock(viewer.id, userId);
+    if (!person || blocked) throw noSuch('user');
+    return person;
   }
 
   async get(viewer: Viewer, userId: UserId): Promise<Profile> {

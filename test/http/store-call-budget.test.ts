@@ -72,6 +72,12 @@ describe('store calls per request', () => {
     expect(relational.map((c) => c.operation)).toEqual(['SELECT sessions', 'SELECT blocks']);
   });
 
+  it('GET /api/users/:id reads the person and the block check in one statement', async () => {
+    const calls = await callsOf(`/api/users/${friendId}`);
+    expect(calls.filter((c) => c.operation === 'SELECT users')).toHaveLength(0);
+    expect(calls.filter((c) => c.operation === 'SELECT blocks')).toHaveLength(1);
+  });
+
   it('GET /photos/:id reads the blocks once, for the photo, its comments and the names they mention', async () => {
     const calls = await callsOf(`/photos/${photoId}`);
     expect(calls.filter((c) => c.operation === 'SELECT users').length).toBeGreaterThan(0);
