@@ -462,8 +462,13 @@ export interface MessageStore extends Pingable, RequestKeyHolder {
   after(conversation: ConversationId, afterId: string, limit: number): Promise<Message[]>;
   /** The user's conversations, the most recently active first, at most `limit`. */
   conversations(userId: UserId, limit: number): Promise<Conversation[]>;
-  /** Sets the user's unread count for the conversation with `otherUserId` to zero. */
-  markRead(userId: UserId, otherUserId: UserId): Promise<void>;
+  /**
+   * Sets the user's unread count for the conversation with `otherUserId` to zero (and takes it off
+   * BadgeStore's count). `expectedUnread`, when the caller knows it (the chat poll: the messages to
+   * the user it just received), is only a hint that saves a read when right; wrong, the answer is
+   * the same.
+   */
+  markRead(userId: UserId, otherUserId: UserId, expectedUnread?: number): Promise<void>;
   /** Sum of the user's unread counts. */
   unreadTotal(userId: UserId): Promise<number>;
   /**

@@ -69,7 +69,9 @@ export class MessageService {
         this.messages.after(conversationId, after, MESSAGE_WINDOW),
         this.partner(viewer, otherId, { allowFormer: true }),
       ]);
-      if (newer.some((m) => m.toUserId === viewer.id)) await this.messages.markRead(viewer.id, otherId);
+      // What arrived for the viewer is, as a rule, what is unread: a hint that saves the store a read.
+      const toViewer = newer.filter((m) => m.toUserId === viewer.id).length;
+      if (toViewer > 0) await this.messages.markRead(viewer.id, otherId, toViewer);
       return newer;
     }
     await this.partner(viewer, otherId, { allowFormer: true });

@@ -116,6 +116,23 @@ describe('store calls per request', () => {
     },
   );
 
+  it.skipIf(BACKEND !== 'aws')(
+    'GET /api/messages that receives a message reads it and marks it read: two calls, as before the badge counters',
+    async () => {
+      const sent = await friendAgent
+        .post('/api/messages')
+        .send({ to_user_id: myId, text: 'news' })
+        .expect(201);
+      calls.length = 0;
+      const res = await agent.get(`/api/messages?user_id=${friendId}&after=${lastMessageId}`).expect(200);
+      expect((res.body as { id: string }[]).map((m) => m.id)).toEqual([(sent.body as { id: string }).id]);
+      lastMessageId = (sent.body as { id: string }).id;
+      const made = calls.filter((c) => c.store === 'dynamodb').map((c) => c.operation);
+      expect(made).toEqual(['Query', 'TransactWriteItems']);
+      expect((await agent.get('/api/badges').expect(200)).body).toMatchObject({ messages: 0 });
+    },
+  );
+
   it.skipIf(BACKEND !== 'aws')('GET /api/badges reads the unread counts in one call', async () => {
     expect((await dynamoCallsOf('/api/badges')).map((c) => c.operation)).toEqual(['GetItem']);
   });

@@ -323,8 +323,15 @@ export class DynamoMessageStore implements MessageStore {
     }
   }
 
-  /** Sets unread to 0 on an existing inbox entry (no entry, or nothing unread: nothing written): see takeUnread. */
-  async markRead(userId: UserId, otherUserId: UserId): Promise<void> {
+  /**
+   * Sets unread to 0 on an existing inbox entry (no entry, or nothing unread: nothing written):
+   * see takeUnread. With `expectedUnread`, tried at once on that count; the entry is read first
+   * only without it.
+   */
+  async markRead(userId: UserId, otherUserId: UserId, expectedUnread?: number): Promise<void> {
+    if (expectedUnread !== undefined && expectedUnread > 0) {
+      return this.takeUnread(userId, otherUserId, expectedUnread, 'read');
+    }
     const entry = await this.db.get({
       TableName: this.table,
       Key: inboxKey(userId, otherUserId),
