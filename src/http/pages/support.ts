@@ -44,7 +44,6 @@ export function setFlash(req: Request, kind: Flash['kind'], text: string): void 
   if (req.session) req.session.flash = { kind, text };
 }
 
-/** Reads and forgets the pending notice. */
 /** Shows the viewer's badges in the navigation (views/partials/nav.ejs reads `nav`). */
 export function showBadges(res: Response, badges: Badges): void {
   res.locals.nav = { pendingRequests: badges.requests, unread: badges.messages, activity: badges.activity };
@@ -72,6 +71,7 @@ export async function withOwnBadges(
   }
 }
 
+/** Reads and forgets the pending notice. */
 export function takeFlash(req: Request): Flash | null {
   const flash = req.session?.flash;
   if (!flash) return null;
