@@ -60,6 +60,11 @@ export interface UserStore extends Pingable {
   setPasswordHash(id: UserId, passwordHash: string): Promise<boolean>;
   /** The users among `ids` that exist, in no particular order; at most 100 ids per call. */
   findByIds(ids: UserId[]): Promise<User[]>;
+  /**
+   * The users whose names are among `usernames` (case-insensitive, as findByUsername), in no
+   * particular order, in one read; at most 100 names per call.
+   */
+  findByUsernames(usernames: string[]): Promise<User[]>;
   /** Sets the bio; the updated user, or null when there is no such user. */
   setBio(id: UserId, bio: string): Promise<User | null>;
   /**

@@ -51,12 +51,12 @@ export class UserService {
     const names = [...new Set(usernames.map((n) => n.toLowerCase()))].slice(0, max);
     if (names.length === 0) return new Map();
     const [found, hiddenSet] = await Promise.all([
-      Promise.all(names.map((n) => this.users.findByUsername(n))),
+      this.users.findByUsernames(names),
       hidden ?? this.blocks.hiddenFrom(viewer.id),
     ]);
     // People the viewer blocks, or who block the viewer, stay plain text.
     return new Map(
-      found.flatMap((u) => (u && !hiddenSet.has(u.id) ? [[u.username.toLowerCase(), u] as const] : [])),
+      found.flatMap((u) => (hiddenSet.has(u.id) ? [] : [[u.username.toLowerCase(), u] as const])),
     );
   }
 

@@ -159,6 +159,26 @@ export function userStoreContract(make: MakeStorage): void {
       expect(await users().findByIds([])).toEqual([]);
     });
 
+    it('UserStore.findByUsernames finds the named users in any letter case, once each, as findByUsername does', async () => {
+      const a = await createUser(storage(), `Mx${randomToken(8)}`);
+      const b = await createUser(storage(), `n_${randomToken(8)}`);
+      const found = await users().findByUsernames([
+        a.username.toLowerCase(),
+        b.username.toUpperCase(),
+        a.username,
+        uniqueUsername('nobody'),
+      ]);
+      const byId = (x: { id: number }, y: { id: number }) => x.id - y.id;
+      expect([...found].sort(byId)).toEqual(
+        [await users().findByUsername(a.username), await users().findByUsername(b.username)].sort(
+          (x, y) => x!.id - y!.id,
+        ),
+      );
+      expect(await users().findByUsernames([])).toEqual([]);
+      // `_` and `%` are plain characters here, not patterns.
+      expect(await users().findByUsernames([`n%`, `${b.username.slice(0, -1)}_`])).toEqual([]);
+    });
+
     it('UserStore.setPasswordHash replaces the hash of that user only; a missing user returns false', async () => {
       const a = await createUser(storage(), `p${randomToken(8)}`);
       const b = await createUser(storage(), `p${randomToken(8)}`);

@@ -110,6 +110,11 @@ export class MemoryUserStore implements UserStore {
     return Promise.resolve(this.rows.filter((u) => ids.includes(u.id)).map(strip));
   }
 
+  findByUsernames(usernames: string[]) {
+    const wanted = new Set(usernames.map((n) => n.toLowerCase()));
+    return Promise.resolve(this.rows.filter((u) => wanted.has(u.username.toLowerCase())).map(strip));
+  }
+
   setBio(id: UserId, bio: string) {
     const row = this.rows.find((u) => u.id === id);
     if (row) row.bio = bio;

@@ -126,6 +126,15 @@ export class MysqlUserStore implements UserStore {
     return rows.map(toUser);
   }
 
+  async findByUsernames(usernames: string[]): Promise<User[]> {
+    if (usernames.length === 0) return [];
+    // `username` compares without regard to case (its collation), as findByUsername's `=` does.
+    const rows = await this.db.query<Row[]>(`SELECT ${USER_COLUMNS} FROM users WHERE username IN (?)`, [
+      [...new Set(usernames)],
+    ]);
+    return rows.map(toUser);
+  }
+
   async setBio(id: UserId, bio: string): Promise<User | null> {
     await this.db.query<ResultSetHeader>('UPDATE users SET bio = ? WHERE id = ?', [bio, id]);
     return this.findById(id);

@@ -16,6 +16,7 @@ export class SqliteUserStore implements UserStore {
   private readonly byPrefix;
   private readonly updateHash;
   private readonly byIdList;
+  private readonly byNameList;
   private readonly updateBio;
   private readonly swapAvatar;
   private readonly updateState;
@@ -38,6 +39,10 @@ export class SqliteUserStore implements UserStore {
     this.updateHash = db.prepare<[string, number]>('UPDATE users SET password_hash = ? WHERE id = ?');
     this.byIdList = db.prepare<[string], UserRow>(
       'SELECT * FROM users WHERE id IN (SELECT value FROM json_each(?))',
+    );
+    // The left operand's NOCASE collation decides the comparison, as for findByUsername's `=`.
+    this.byNameList = db.prepare<[string], UserRow>(
+      'SELECT * FROM users WHERE username IN (SELECT value FROM json_each(?))',
     );
     this.updateBio = db.prepare<[string, number], UserRow>(
       'UPDATE users SET bio = ? WHERE id = ? RETURNING *',
@@ -87,6 +92,12 @@ export class SqliteUserStore implements UserStore {
   findByIds(ids: UserId[]): Promise<User[]> {
     return run(() =>
       ids.length === 0 ? [] : this.byIdList.all(JSON.stringify([...new Set(ids)])).map(toUser),
+    );
+  }
+
+  findByUsernames(usernames: string[]): Promise<User[]> {
+    return run(() =>
+      usernames.length === 0 ? [] : this.byNameList.all(JSON.stringify([...new Set(usernames)])).map(toUser),
     );
   }
 
