@@ -314,15 +314,23 @@ export class ActivityService {
   /** Ids of the people a text mentions who exist, other than the author; at most MAX_MENTIONS. */
   private async mentioned(actor: Viewer, text: string): Promise<UserId[]> {
     const names = mentionsOf(text).slice(0, MAX_MENTIONS);
-    const found = await Promise.all(names.map((n) => this.users.findByUsername(n)));
-    return [...new Set(found.flatMap((u) => (u && u.id !== actor.id ? [u.id] : [])))];
+    if (names.length === 0) return [];
+    const byName = new Map(
+      (await this.users.findByUsernames(names)).map((u) => [u.username.toLowerCase(), u]),
+    );
+    // In the order the text names them, as one lookup per name would give.
+    const found = names.flatMap((n) => byName.get(n.toLowerCase()) ?? []);
+    return [...new Set(found.flatMap((u) => (u.id !== actor.id ? [u.id] : [])))];
   }
 
   /** The actors whose accounts still exist (events of the others are not shown), by id. */
   private async people(ids: UserId[]): Promise<Map<UserId, User>> {
     const distinct = [...new Set(ids)];
-    const found = await Promise.all(distinct.map((id) => this.users.findById(id)));
-    return new Map(found.flatMap((u) => (u ? [[u.id, u] as const] : [])));
+    // UserStore.findByIds takes 100 ids a call: one read per hundred actors.
+    const batches: UserId[][] = [];
+    for (let i = 0; i < distinct.length; i += 100) batches.push(distinct.slice(i, i + 100));
+    const found = (await Promise.all(batches.map((batch) => this.users.findByIds(batch)))).flat();
+    return new Map(found.map((u) => [u.id, u] as const));
   }
 }
 

@@ -329,8 +329,9 @@ export class PhotoService {
       this.blocks.hiddenFrom(viewer.id),
     ]);
     const shown = found.items.filter((l) => !hidden.has(l.userId));
-    const people = await Promise.all(shown.map((l) => this.users.findById(l.userId)));
-    return { items: people.filter((u): u is User => u !== null), next: found.next };
+    // One read for the page's people, then in the likes' order.
+    const byId = new Map((await this.users.findByIds(shown.map((l) => l.userId))).map((u) => [u.id, u]));
+    return { items: shown.flatMap((l) => byId.get(l.userId) ?? []), next: found.next };
   }
 
   /** The photo shown large, with the owner's next older photo to step to. */

@@ -78,6 +78,16 @@ describe('store calls per request', () => {
     expect(calls.filter((c) => c.operation === 'SELECT blocks')).toHaveLength(1);
   });
 
+  it('GET /api/photos/:id/likes and GET /api/activity read the people they show in one statement each', async () => {
+    for (const path of [`/api/photos/${photoId}/likes`, '/api/activity']) {
+      const calls = await callsOf(path);
+      expect(
+        calls.filter((c) => c.operation === 'SELECT users'),
+        path,
+      ).toHaveLength(1);
+    }
+  });
+
   it('GET /photos/:id reads the blocks once, for the photo, its comments and the names they mention, and the names in one read', async () => {
     const calls = await callsOf(`/photos/${photoId}`);
     expect(calls.filter((c) => c.operation === 'SELECT users')).toHaveLength(1);
