@@ -44,7 +44,13 @@ import { toPhotoItem } from '../../src/storage/aws/photo-item';
 import { ensureTables, tableDefinitions } from '../../src/storage/aws/tables';
 import { createMysqlPool } from '../../src/storage/aws/mysql-client';
 import { migrate, MIGRATIONS } from '../../src/storage/aws/migrations';
-import { conversationIdOf, type ActivityEvent, type Photo } from '../../src/domain/types';
+import {
+  conversationIdOf,
+  type ActivityEvent,
+  type PageRequest,
+  type Photo,
+  type User,
+} from '../../src/domain/types';
 import { newId, timeOfId } from '../../src/lib/ulid';
 import { startDynamoDbFaults, type DynamoDbFaults } from '../support/dynamodb-faults';
 import { AWS_TEST_TIMEOUT_MS, awsConfigOf, awsTestConfig, freshAwsEnv, ownMariaDb } from '../support/aws-env';
@@ -53,7 +59,16 @@ import { activityStoreContract } from './activity-store.contract';
 import { badgeStoreContract } from './badge-store.contract';
 import { blobStoreContract } from './blob-store.contract';
 import { commentStoreContract } from './comment-store.contract';
-import { createUser, createUsers, newEvent, newMessage, newPhoto, randomToken, uniqueWord } from './fixtures';
+import {
+  createUser,
+  createUsers,
+  newEvent,
+  newMessage,
+  newPhoto,
+  randomToken,
+  uniqueWord,
+  walkPages,
+} from './fixtures';
 import { friendStoreContract } from './friend-store.contract';
 import { messageDeliveryContract } from './message-delivery.contract';
 import { legacyMessageIdsContract, messageStoreContract } from './message-store.contract';
@@ -880,8 +895,108 @@ describe('aws: Home in two waves', () => {
   });
 });
 
+describe('aws: Home with owners who post at different rates', () => {
+  /** Sequential waves of calls: a call that starts after an earlier one ended opens a new one. */
+  function wavesOf(calls: { start: number; end: number }[]): number {
+    let waves = 0;
+    let waveEnd = -Infinity;
+    for (const call of [...calls].sort((a, b) => a.start - b.start)) {
+      if (call.start >= waveEnd) {
+        waves++;
+        waveEnd = call.end;
+      } else waveEnd = Math.min(waveEnd, call.end);
+    }
+    return waves;
+  }
+
+  /**
+   * A viewer and `plan.length` friends; friend i posts a photo at each of `plan[i]` (seconds into
+   * the past hour), `strangers` at theirs; the viewer likes the photos at `likes`. Returns Home's
+   * expected photo ids, newest first, and a Home reader counting the DynamoDB waves of each page.
+   */
+  async function homeOf(plan: number[][], strangers: number[], likes: number[]) {
+    const calls: { start: number; end: number }[] = [];
+    const storage = await open(awsTestConfig(), AWS_TEST_TIMEOUT_MS, (call) => {
+      const end = performance.now();
+      if (call.store === 'dynamodb') calls.push({ start: end - call.ms, end });
+    });
+    const [viewer, stranger, ...friends] = await createUsers(storage, plan.length + 2);
+    const base = Date.now() - 3_600_000;
+    const at = new Map<number, string>();
+    const post = async (owner: User, second: number) => {
+      const id = ulid(base + Math.round(second * 1000));
+      at.set(second, id);
+      await storage.photos.create(newPhoto(owner, { id }));
+    };
+    for (const [i, seconds] of plan.entries()) for (const s of seconds) await post(friends[i]!, s);
+    for (const s of strangers) await post(stranger!, s);
+    for (const s of likes) await storage.photos.like(at.get(s)!, viewer!.id);
+    const owners = [viewer!.id, ...friends.map((f) => f.id)];
+    const home = async (page: PageRequest) => {
+      calls.length = 0;
+      const result = await storage.photos.listByOwners(owners, page, viewer!.id);
+      return { ...result, waves: wavesOf(calls) };
+    };
+    await home({ limit: 1 }); // this worker's first reads of the index markers
+    const expected = plan
+      .flat()
+      .sort((a, b) => b - a)
+      .map((s) => at.get(s)!);
+    const liked = new Set(likes.map((s) => at.get(s)!));
+    return { home, expected, liked };
+  }
+
+  const range = (from: number, count: number, step = 1) =>
+    Array.from({ length: count }, (_, i) => from + i * step);
+
+  it('PhotoStore.listByOwners where one friend posted most of the latest photos reads that friend further beside the likes: 2 waves, the same page', async () => {
+    // Friend 0: the 30 newest photos; friends 1-10: 10 each, spread over the time before.
+    const plan = [range(200, 30), ...range(1, 10).map((f) => range(f, 10, 10))];
+    const { home, expected, liked } = await homeOf(plan, [], [205, 81, 62]);
+    const page = await home({ limit: 50 });
+    expect(page.items.map((p) => p.id)).toEqual(expected.slice(0, 50));
+    expect(page.next).toBe(expected[49]);
+    expect(page.liked).toEqual(new Set([...liked].filter((id) => expected.slice(0, 50).includes(id))));
+    expect(page.waves).toBe(2);
+    const rest = await home({ limit: 50, before: page.next! });
+    expect(rest.items.map((p) => p.id)).toEqual(expected.slice(50, 100));
+    expect(rest.next).toBe(expected[99]);
+  });
+
+  it('PhotoStore.listByOwners where the first reads hold less than a page (one friend posting much, the others little) reads on for the rest and its likes in 2 waves, and pages through every photo once', async () => {
+    const plan = [range(100, 100), ...range(1, 10).map((f) => range(f, 3, 10))];
+    const { home, expected, liked } = await homeOf(plan, [], [180, 5, 150]);
+    const page = await home({ limit: 50 });
+    expect(page.items.map((p) => p.id)).toEqual(expected.slice(0, 50));
+    expect(page.liked).toEqual(new Set([...liked].filter((id) => expected.slice(0, 50).includes(id))));
+    expect(page.waves).toBe(2);
+    const likedSeen = new Set<string>();
+    const pages = await walkPages(async (before) => {
+      const next = await home({ limit: 7, ...(before ? { before } : {}) });
+      for (const id of next.liked ?? []) likedSeen.add(id);
+      return next;
+    });
+    expect(pages.flatMap((p) => p.items.map((i) => i.id))).toEqual(expected);
+    expect(likedSeen).toEqual(liked);
+  });
+
+  it("PhotoStore.listByOwners whose page reaches below more than a page of the viewer's other likes reads the rest of its likes in a third wave, and answers the same", async () => {
+    // Friend 0 posted 100 photos, friend 1 the 2 newest; between friend 0's photos, a stranger's
+    // 60 that the viewer liked, below the photos the first wave reads: the page's oldest photo
+    // (152, liked) lies below the newest 51 of those likes.
+    const plan = [range(100, 100), [300, 301]];
+    const strangers = range(152.05, 60, 0.1);
+    const { home, expected, liked } = await homeOf(plan, strangers, [...strangers, 155, 152, 199]);
+    const page = await home({ limit: 50 });
+    expect(page.items.map((p) => p.id)).toEqual(expected.slice(0, 50));
+    expect(page.liked).toEqual(new Set([...liked].filter((id) => expected.slice(0, 50).includes(id))));
+    expect(page.liked?.size).toBe(3);
+    expect(page.waves).toBe(3);
+  });
+});
+
 describe('aws: Home moved to OWNER_FEED_INDEX', () => {
-  it('photos stored before the index are listed through the owners\' index and META until indexOwnerFeed ran, then from the index alone, without search terms; indexOwnerFeed is idempotent', async () => {
+  it("photos stored before the index are listed through the owners' index and META until indexOwnerFeed ran, then from the index alone, without search terms; indexOwnerFeed is idempotent", async () => {
     const config = awsConfigOf(await freshAwsEnv());
     const table = config.dynamodb.tables.photos;
     const raw = new DynamoClient(createDynamoDbClient(config, AWS_TEST_TIMEOUT_MS));

@@ -141,7 +141,7 @@ export class AllFeed {
     before: string | undefined,
     limit: number,
   ): Promise<Item[]> {
-    return newestOnIndex(this.db, this.table, FEED_INDEXES[index], bucket, before, limit);
+    return newestOnIndex(this.db, this.table, FEED_INDEXES[index], bucket, before ? { before } : {}, limit);
   }
 
   /** The oldest bucket and the index to read, from this worker's short-lived copy of the marker when it has one. */

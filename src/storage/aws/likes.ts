@@ -165,24 +165,53 @@ export class Likes {
       return new Set(item ? [id] : []);
     }
     const sorted = [...wanted].sort();
+    const inRange = await this.likedBetween(userId, sorted[0]!, sorted.at(-1)!);
+    return new Set([...inRange].filter((id) => wanted.has(id)));
+  }
+
+  /** Whether every like has its user-side item (LIKES_INDEXED), so the two reads below may be used. */
+  isIndexed(): Promise<boolean> {
+    return this.indexed.isDone();
+  }
+
+  /** Every photo id from `first` to `last` (both included) that `userId` has liked: one Query of their likes. */
+  async likedBetween(userId: UserId, first: string, last: string): Promise<Set<string>> {
     const liked = new Set<string>();
     for await (const items of this.db.queryPages({
       TableName: this.table,
       KeyConditionExpression: 'PK = :pk AND SK BETWEEN :first AND :last',
       ExpressionAttributeValues: {
         ':pk': likesPartition(userId),
-        ':first': photoSortKey(sorted[0]!),
-        ':last': photoSortKey(sorted.at(-1)!),
+        ':first': photoSortKey(first),
+        ':last': photoSortKey(last),
       },
       ProjectionExpression: 'SK',
       ConsistentRead: true,
     })) {
-      for (const item of items) {
-        const id = photoIdOfSortKey(String(item.SK));
-        if (wanted.has(id)) liked.add(id);
-      }
+      for (const item of items) liked.add(photoIdOfSortKey(String(item.SK)));
     }
     return liked;
+  }
+
+  /**
+   * The newest photo ids below `before` that `userId` has liked, at most `limit` of them (one
+   * Query), and `completeFrom`: every liked id from it up to `before` is in the set ('' when the
+   * user likes nothing older).
+   */
+  async likedBelow(
+    userId: UserId,
+    before: string,
+    limit: number,
+  ): Promise<{ liked: Set<string>; completeFrom: string }> {
+    const { items, lastKey } = await this.db.query({
+      TableName: this.table,
+      ...newestPhotosOf(likesPartition(userId), before),
+      ProjectionExpression: 'SK',
+      Limit: limit,
+      ConsistentRead: true,
+    });
+    const ids = items.map((item) => photoIdOfSortKey(String(item.SK)));
+    return { liked: new Set(ids), completeFrom: lastKey ? (ids.at(-1) ?? before) : '' };
   }
 
   /** Access pattern "the photos a person likes, newest photo first": one Query of `LIKES#<userId>`. */
