@@ -623,19 +623,39 @@ describe('aws: badge counters of older data', () => {
     expect(await storage.badges.unread(c!.id, 100)).toEqual({ messages: 0, activity: 0 });
     expect(await storage.badges.unread(d!.id, 100)).toEqual({ messages: 0, activity: 0 });
     expect(await storage.activity.readMark(b!.id)).toBe(events[1]!.id);
+  });
+});
 
-    // A fill racing sends and reads of the conversations still ends on the sum of the entries.
-    await raw.delete({ TableName: tables.photos, Key: badgesKey(b!.id) });
+describe('aws: badge counters filled while messages come and go', () => {
+  it('DynamoBadgeStore.backfill racing sends and reads of the conversations ends on the sum of the entries, round after round', async () => {
+    const config = awsTestConfig();
+    const raw = new DynamoClient(createDynamoDbClient(config, AWS_TEST_TIMEOUT_MS));
+    const storage = await open(config);
     const counters = storage.badges as DynamoBadgeStore;
-    await Promise.all([
-      ...Array.from({ length: 3 }, () => counters.backfill(b!.id)),
-      ...Array.from({ length: 8 }, (_, i) => storage.messages.send(newMessage(i % 2 ? a! : c!, b!, `r${i}`))),
-      storage.messages.markRead(b!.id, a!.id),
-    ]);
-    const entries = await storage.messages.conversations(b!.id, 100);
-    expect((await storage.badges.unread(b!.id, 100)).messages).toBe(
-      entries.reduce((n, x) => n + x.unread, 0),
-    );
+    const [reader, a, c] = await createUsers(storage, 3);
+    // A send and a read of one message leave the unread total as it was: a fill must still see them.
+    const talk = async (from: User) => {
+      for (let i = 0; i < 4; i++) {
+        await storage.messages.send(newMessage(from, reader!, `m${i}`));
+        await storage.messages.markRead(reader!.id, from.id);
+      }
+    };
+    for (let round = 0; round < 8; round++) {
+      await storage.messages.send(newMessage(a!, reader!, 'left unread'));
+      await raw.delete({ TableName: config.dynamodb.tables.photos, Key: badgesKey(reader!.id) });
+      await Promise.all([
+        talk(a!),
+        talk(c!),
+        ...[0, 3, 6].map(async (ms) => {
+          await sleep(ms);
+          await counters.backfill(reader!.id);
+        }),
+      ]);
+      const entries = await storage.messages.conversations(reader!.id, 100);
+      expect((await storage.badges.unread(reader!.id, 100)).messages).toBe(
+        entries.reduce((n, x) => n + x.unread, 0),
+      );
+    }
   });
 });
 
