@@ -205,6 +205,25 @@ export function badgeStoreContract(make: MakeStorage): void {
       await expectTruth(kept!);
     });
 
+    it('ActivityStore.add and removeEvents of many events, for many people and many for one, each person’s badge counts them', async () => {
+      const [me] = await createUsers(storage(), 1);
+      const st = storage();
+      // People who need not exist as accounts for their events (ids far above any made here).
+      const base = 900_000_000 + Math.floor(Math.random() * 1_000_000) * 100;
+      const others = Array.from({ length: 120 }, (_, i) => event(base + i, 'like'));
+      const mine = Array.from({ length: 130 }, () => event(me!.id, 'like', { photoId: newId() }));
+      await st.activity.add([...others, ...mine]);
+      expect(await badges().unread(me!.id, 1000)).toEqual({ messages: 0, activity: 130 });
+      for (const i of [0, 57, 119]) expect((await badges().unread(base + i, 100)).activity).toBe(1);
+      await st.activity.removeEvents([
+        ...others.map((e) => ({ recipientId: e.recipientId, eventId: e.id })),
+        ...mine.slice(0, 100).map((e) => ({ recipientId: me!.id, eventId: e.id })),
+      ]);
+      expect(await badges().unread(me!.id, 1000)).toEqual({ messages: 0, activity: 30 });
+      for (const i of [0, 57, 119]) expect((await badges().unread(base + i, 100)).activity).toBe(0);
+      await expectTruth(me!, 1000);
+    });
+
     it('PhotoStore.getWithLikeAndUnread answers as getWithLike and BadgeStore.unread, also for a photo that does not exist', async () => {
       const [owner, viewer] = await createUsers(storage(), 2);
       const st = storage();
