@@ -30,7 +30,10 @@ describe('lib/deadline', () => {
         return remainingMs()!;
       }),
     ]);
-    expect(seen[0]).toBeGreaterThan(900);
+    // Both looked after the same sleep, so only their budgets set them apart (however late the
+    // timers fired on a loaded machine).
+    expect(seen[0] - seen[1]).toBeGreaterThan(850);
+    expect(seen[0] - seen[1]).toBeLessThan(950);
     expect(seen[1]).toBeLessThan(100);
   });
 
@@ -56,6 +59,7 @@ describe('lib/deadline', () => {
       ),
     );
     await expect(slow).rejects.toThrow('aborted');
-    expect(Date.now() - started).toBeLessThan(200);
+    // Aborted at its own 80 ms (late on a loaded machine), not at some other budget.
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
