@@ -69,7 +69,6 @@ export function photoMetaPages(
   });
 }
 
-
 /**
  * Sets `attribute` to `valueOf(item)` on every photo META item `filter` selects (a photoMetaPages
  * read, with `projection`), each only while the photo still exists, so a delete racing the
