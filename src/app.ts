@@ -17,12 +17,7 @@ import { Metrics, metricsRoute } from './http/metrics';
 import { sameOrigin } from './http/middleware/same-origin';
 import { routerErrors, typedErrors } from './http/middleware/typed-errors';
 import { securityHeaders } from './http/middleware/security-headers';
-import {
-  PortSessionStore,
-  sessionMiddleware,
-  viewerAndPeerReader,
-  viewerReader,
-} from './http/middleware/session';
+import { PortSessionStore, sessionMiddleware, viewerReader } from './http/middleware/session';
 import { hasBody } from './http/node-http';
 import { pageRouter } from './http/pages';
 import { earlyRoutes, earlyRouteViewer, type EarlyRoute } from './http/pipeline';
@@ -111,7 +106,6 @@ export function createApp(c: Container, options: AppOptions = {}): App {
   );
   const early = earlyRoutes(options.earlyRoutesInExpress ? [] : table, {
     readViewer,
-    readViewerAndPeer: viewerAndPeerReader(config, sessions),
     parseQuery: (app.settings as Record<string, unknown>)['query parser fn'] as (query: string) => unknown,
     resolveError,
   });

@@ -90,12 +90,6 @@ export interface UserStore extends Pingable {
   replaceAvatar(id: UserId, from: string | null, to: string | null): Promise<boolean>;
 }
 
-/** Someone (null when there is no such account) and whether a block stands between them and a viewer. */
-export interface PersonAndBlock {
-  person: User | null;
-  blocked: boolean;
-}
-
 /**
  * Who blocks whom: one row per (blocker, blocked), relational, beside users. Every read and write
  * path between two people asks it, so its reads go through indexes on both columns.
@@ -119,7 +113,7 @@ export interface BlockStore {
    * where a request needs both, as the chat poll does): `person` is null when there is no such
    * account, and `blocked` answers exactly as between does, also then. Never cached.
    */
-  personAndBlock(a: UserId, b: UserId): Promise<PersonAndBlock>;
+  personAndBlock(a: UserId, b: UserId): Promise<{ person: User | null; blocked: boolean }>;
   /** Deletes every block the user made or is the subject of; returns how many. Idempotent. */
   removeAllOf(userId: UserId): Promise<number>;
 }
@@ -176,16 +170,6 @@ export interface SessionInfo {
 export interface SessionStore extends Pingable {
   /** The live record with its current expiry (as set or last touched, to the millisecond), or null. */
   get(sid: string): Promise<SessionRecord | null>;
-  /**
-   * get(sid) and, in the same statement, BlockStore.personAndBlock(the record's owner, peerId):
-   * the chat poll's session and its other person in one round trip. `ownerId` is the owner the
-   * record was set with (null for a session of nobody, and then `peer` means nothing). Null when
-   * there is no live record. Never cached.
-   */
-  getWithPeer(
-    sid: string,
-    peerId: UserId,
-  ): Promise<{ record: SessionRecord; ownerId: UserId | null; peer: PersonAndBlock } | null>;
   /**
    * Inserts or replaces, recording the owner (null for a session of nobody) and the time of use.
    * Replacing keeps the record's creation time.

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { match } from 'path-to-regexp';
-import type { UserId, Viewer } from '../domain/types';
-import type { PersonAndBlock } from '../ports';
+import type { Viewer } from '../domain/types';
 import { setErrorStatus, type ResolveError } from './errors';
 import { forbiddenCrossSite } from './middleware/same-origin';
 import { noStoreFor } from './middleware/no-store';
@@ -23,29 +22,13 @@ export interface EarlyRoute {
   method: 'GET';
   /** Matched as an Express route with the default options would be: any case, optional trailing slash. */
   path: string;
-  /**
-   * The person the answer is about, from the query as sent, when the route reads them and the
-   * block check anyway (the chat poll's other person): the pipeline then reads them in the
-   * session's statement (EarlyRouteDeps.readViewerAndPeer) and passes what it read as `peer`.
-   */
-  peerOf?(query: unknown): UserId | undefined;
   /** The route's answer, sent as JSON with status 200; a thrown error is answered as Express would. */
-  handle(input: { viewer: Viewer | undefined; query: unknown; peer?: Peer }): Promise<unknown>;
-}
-
-/** Someone read with the session (EarlyRoute.peerOf): their id, the person and the block check. */
-export interface Peer extends PersonAndBlock {
-  id: UserId;
+  handle(input: { viewer: Viewer | undefined; query: unknown }): Promise<unknown>;
 }
 
 export interface EarlyRouteDeps {
   /** Who a Cookie header signs in (middleware/session.ts viewerReader). */
   readViewer: (cookieHeader: string | undefined) => Promise<Viewer | undefined>;
-  /** readViewer with a route's peer in the same read (middleware/session.ts viewerAndPeerReader). */
-  readViewerAndPeer?: (
-    cookieHeader: string | undefined,
-    peerId: UserId,
-  ) => Promise<{ viewer?: Viewer; peer?: PersonAndBlock }>;
   /** Express's own query parser (the app's `query parser fn` setting), so queries parse alike. */
   parseQuery: (query: string) => unknown;
   resolveError: ResolveError;
@@ -64,20 +47,11 @@ export async function earlyRouteViewer(
   res: ServerResponse,
   readViewer: EarlyRouteDeps['readViewer'],
 ): Promise<Viewer | undefined> {
-  return (await guarded(req, res, async (cookie) => ({ viewer: await readViewer(cookie) }))).viewer;
-}
-
-/** The same-origin guard, the session's read, and no-store for a signed-in person. */
-async function guarded<T extends { viewer?: Viewer | undefined }>(
-  req: IncomingMessage,
-  res: ServerResponse,
-  read: (cookieHeader: string | undefined) => Promise<T>,
-): Promise<T> {
   const refused = forbiddenCrossSite(req);
   if (refused) throw refused;
-  const found = await read(req.headers.cookie);
-  noStoreFor(res, found.viewer);
-  return found;
+  const viewer = await readViewer(req.headers.cookie);
+  noStoreFor(res, viewer);
+  return viewer;
 }
 
 /**
@@ -86,7 +60,7 @@ async function guarded<T extends { viewer?: Viewer | undefined }>(
  */
 export function earlyRoutes(
   routes: readonly EarlyRoute[],
-  { readViewer, readViewerAndPeer, parseQuery, resolveError }: EarlyRouteDeps,
+  { readViewer, parseQuery, resolveError }: EarlyRouteDeps,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   // Options as Express's router gives its routes: case-insensitive, trailing slash allowed.
   const table = routes.map((route) => ({
@@ -101,16 +75,8 @@ export function earlyRoutes(
     query: string,
   ): Promise<void> => {
     try {
-      const parsed = parseQuery(query);
-      const peerId = readViewerAndPeer ? route.peerOf?.(parsed) : undefined;
-      if (peerId === undefined || !readViewerAndPeer) {
-        const viewer = await earlyRouteViewer(req, res, readViewer);
-        sendJson(res, 200, await route.handle({ viewer, query: parsed }));
-      } else {
-        const { viewer, peer } = await guarded(req, res, (cookie) => readViewerAndPeer(cookie, peerId));
-        const input = { viewer, query: parsed, ...(peer ? { peer: { id: peerId, ...peer } } : {}) };
-        sendJson(res, 200, await route.handle(input));
-      }
+      const viewer = await earlyRouteViewer(req, res, readViewer);
+      sendJson(res, 200, await route.handle({ viewer, query: parseQuery(query) }));
     } catch (err) {
       const e = resolveError(err, req.id);
       setErrorStatus(res, e);

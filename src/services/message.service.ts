@@ -8,7 +8,7 @@ import {
   type UserId,
   type Viewer,
 } from '../domain/types';
-import type { BlockStore, FriendStore, MessageStore, PersonAndBlock, UserStore } from '../ports';
+import type { BlockStore, FriendStore, MessageStore, UserStore } from '../ports';
 
 export const messages = {
   self: 'You cannot send a message to yourself.',
@@ -60,16 +60,14 @@ export class MessageService {
 
   /**
    * The latest 100 messages, oldest first; with `after`, only newer ones (the chat poll: one
-   * query, and the read marker is only written when something new arrived). `known` is
-   * BlockStore.personAndBlock(viewer, otherId) when the caller read it for this request (the chat
-   * poll reads it with the session, in one statement): the check then reads nothing more.
+   * query, and the read marker is only written when something new arrived).
    */
-  async list(viewer: Viewer, otherId: UserId, after?: string, known?: PersonAndBlock): Promise<Message[]> {
+  async list(viewer: Viewer, otherId: UserId, after?: string): Promise<Message[]> {
     const conversationId = conversationIdOf(viewer.id, otherId);
     if (after) {
       const [newer] = await Promise.all([
         this.messages.after(conversationId, after, MESSAGE_WINDOW),
-        this.partner(viewer, otherId, { allowFormer: true, ...(known ? { known } : {}) }),
+        this.partner(viewer, otherId, { allowFormer: true }),
       ]);
       // What arrived for the viewer is, as a rule, what is unread: a hint that saves the store a read.
       const toViewer = newer.filter((m) => m.toUserId === viewer.id).length;
@@ -121,10 +119,10 @@ export class MessageService {
   private async partner(
     viewer: Viewer,
     otherId: UserId,
-    options: { allowFormer?: boolean; known?: PersonAndBlock } = {},
+    options: { allowFormer?: boolean } = {},
   ): Promise<User> {
-    // The person and the block check in one read (or the caller's, read with the session).
-    const { person, blocked } = options.known ?? (await this.blocks.personAndBlock(viewer.id, otherId));
+    // The person and the block check in one read: the chat poll's most frequent store call.
+    const { person, blocked } = await this.blocks.personAndBlock(viewer.id, otherId);
     const other = person ?? (options.allowFormer ? await this.deletedPartner(viewer, otherId) : null);
     if (!other) throw noSuch('user');
     if (blocked) throw new Forbidden(messages.blocked, 'blocked');

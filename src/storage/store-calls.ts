@@ -7,22 +7,7 @@ import type { StoreCall, StoreCallListener } from '../ports';
  */
 
 const VERB = /^\s*(\w+)/;
-const TABLE = /\b(?:FROM|INTO|UPDATE|TABLE)\s+`?(\w+)/gi;
-
-/**
- * The statement's own table: the first one named outside parentheses, so a subquery in the
- * select list (a block test beside a session read) does not name the statement; else the first.
- */
-function tableOf(sql: string): string | undefined {
-  let first: string | undefined;
-  for (const match of sql.matchAll(TABLE)) {
-    first ??= match[1];
-    const before = sql.slice(0, match.index);
-    const depth = (before.match(/\(/g)?.length ?? 0) - (before.match(/\)/g)?.length ?? 0);
-    if (depth === 0) return match[1];
-  }
-  return first;
-}
+const TABLE = /\b(?:FROM|INTO|UPDATE|TABLE)\s+`?(\w+)/i;
 
 /** Statements are a fixed set of strings, so each is named once. */
 const operations = new Map<string, string>();
@@ -32,7 +17,7 @@ export function sqlOperation(sql: string): string {
   let operation = operations.get(sql);
   if (operation === undefined) {
     const verb = VERB.exec(sql)?.[1]?.toUpperCase() ?? 'SQL';
-    const table = tableOf(sql);
+    const table = TABLE.exec(sql)?.[1];
     operation = table ? `${verb} ${table}` : verb;
     operations.set(sql, operation);
   }

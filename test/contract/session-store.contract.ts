@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createUsers, randomToken, useStorage, type MakeStorage } from './fixtures';
+import { randomToken, useStorage, type MakeStorage } from './fixtures';
 
 const inMs = (ms: number) => new Date(Date.now() + ms);
 const sid = () => `sid-${randomToken(24)}`;
@@ -31,49 +31,6 @@ export function sessionStoreContract(make: MakeStorage): void {
       await sessions().set(id, '{"v":1}', inMs(60_000));
       await sessions().set(id, '{"v":2}', inMs(120_000));
       expect(dataOf(await sessions().get(id))).toBe('{"v":2}');
-    });
-
-    it('SessionStore.getWithPeer answers get with the owner, and the peer as BlockStore.personAndBlock(owner, peer) does', async () => {
-      const [me, friend, blocker, stranger] = await createUsers(storage(), 4);
-      const id = sid();
-      await sessions().set(id, '{"v":1}', inMs(60_000), { userId: me!.id, device: 'test' });
-      await storage().blocks.add(blocker!.id, me!.id);
-      for (const peer of [friend!, blocker!, me!]) {
-        const found = await sessions().getWithPeer(id, peer.id);
-        expect(found).toEqual({
-          record: await sessions().get(id),
-          ownerId: me!.id,
-          peer: await storage().blocks.personAndBlock(me!.id, peer.id),
-        });
-      }
-      expect((await sessions().getWithPeer(id, blocker!.id))?.peer.blocked).toBe(true);
-      expect((await sessions().getWithPeer(id, friend!.id))?.peer).toEqual({
-        person: await storage().users.findById(friend!.id),
-        blocked: false,
-      });
-      expect((await sessions().getWithPeer(id, 2_000_000_000))?.peer).toEqual({
-        person: null,
-        blocked: false,
-      });
-      // The owner's own suspension stands between them and everyone.
-      await storage().users.setState(me!.id, 'suspended');
-      expect((await sessions().getWithPeer(id, stranger!.id))?.peer.blocked).toBe(true);
-      await storage().users.setState(me!.id, 'active');
-      await storage().blocks.removeAllOf(me!.id);
-    });
-
-    it('SessionStore.getWithPeer of a session of nobody, an expired one and a missing one', async () => {
-      const [peer] = await createUsers(storage(), 1);
-      const anonymous = sid();
-      await sessions().set(anonymous, '{}', inMs(60_000));
-      expect(await sessions().getWithPeer(anonymous, peer!.id)).toMatchObject({
-        record: { data: '{}' },
-        ownerId: null,
-      });
-      const expired = sid();
-      await sessions().set(expired, '{}', inMs(-1_000), { userId: peer!.id, device: '' });
-      expect(await sessions().getWithPeer(expired, peer!.id)).toBeNull();
-      expect(await sessions().getWithPeer(sid(), peer!.id)).toBeNull();
     });
 
     it('SessionStore.get with an expired record returns null', async () => {

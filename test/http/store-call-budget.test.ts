@@ -64,12 +64,12 @@ describe('store calls per request', () => {
     return (await callsOf(path)).filter((c) => c.store === 'dynamodb');
   }
 
-  it('GET /api/messages with nothing new reads the session, the other person and the block check in one statement', async () => {
+  it('GET /api/messages with nothing new reads the session, then the other person and the blocks in one statement', async () => {
     // Beside the read of the messages themselves (DynamoDB on aws, SQLite embedded).
     const relational = (await callsOf(`/api/messages?user_id=${friendId}&after=${lastMessageId}`)).filter(
       (c) => c.store !== 'dynamodb' && c.operation !== 'SELECT messages',
     );
-    expect(relational.map((c) => c.operation)).toEqual(['SELECT sessions']);
+    expect(relational.map((c) => c.operation)).toEqual(['SELECT sessions', 'SELECT blocks']);
   });
 
   it('GET /api/users/:id reads the person and the block check in one statement', async () => {

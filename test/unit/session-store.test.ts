@@ -1,7 +1,7 @@
 import type { SessionData } from 'express-session';
 import { describe, expect, it } from 'vitest';
 import { PortSessionStore, TOUCH_STEP_MS } from '../../src/http/middleware/session';
-import type { PersonAndBlock, SessionOwner, SessionRecord, SessionStore } from '../../src/ports';
+import type { SessionOwner, SessionRecord, SessionStore } from '../../src/ports';
 
 /** Serves one stored record and records what PortSessionStore asks the backend to write. */
 class RecordingSessions implements SessionStore {
@@ -12,11 +12,6 @@ class RecordingSessions implements SessionStore {
   failTouch = false;
   ping = () => Promise.resolve();
   get = () => Promise.resolve(this.stored);
-  /** The owner the stored record was set with, and the peer as getWithPeer reads it. */
-  ownerId: number | null = 1;
-  peer: PersonAndBlock = { person: null, blocked: true };
-  getWithPeer = () =>
-    Promise.resolve(this.stored ? { record: this.stored, ownerId: this.ownerId, peer: this.peer } : null);
   lastOwner: SessionOwner | null | undefined;
   set(_sid: string, data: string, expiresAt: Date, owner?: SessionOwner | null) {
     this.lastData = data;
@@ -139,31 +134,6 @@ describe('PortSessionStore.get keeps a session alive', () => {
     const data = await read(new PortSessionStore(sessions, lifetimes));
     expect(sessions.touches).toBe(1);
     expect(data).toMatchObject({ userId: 1 });
-  });
-
-  it('readWithPeer keeps the session alive as read does, and gives the peer of the owner the data names', async () => {
-    const sessions = new RecordingSessions();
-    sessions.stored = record(Date.now() - HOUR, Date.now() + 2 * HOUR - TOUCH_STEP_MS - 1_000);
-    const store = new PortSessionStore(sessions, lifetimes);
-    expect(await store.readWithPeer('sid', 7)).toEqual({
-      data: expect.objectContaining({ userId: 1 }) as unknown,
-      peer: { person: null, blocked: true },
-    });
-    expect(sessions.touches).toBe(1);
-  });
-
-  it('readWithPeer gives no peer when the record belongs to someone else than its data names, or to nobody', async () => {
-    const sessions = new RecordingSessions();
-    sessions.stored = record(Date.now() - HOUR, Date.now() + 2 * HOUR - 30_000);
-    const store = new PortSessionStore(sessions, lifetimes);
-    for (const ownerId of [2, null]) {
-      sessions.ownerId = ownerId;
-      const found = await store.readWithPeer('sid', 7);
-      expect(found?.data).toMatchObject({ userId: 1 });
-      expect(found).not.toHaveProperty('peer');
-    }
-    sessions.stored = null;
-    expect(await store.readWithPeer('sid', 7)).toBeNull();
   });
 
   it('a missing record reads as no session', async () => {

@@ -18,17 +18,10 @@ export function messagesPoll(messages: MessageService): EarlyRoute {
   return {
     method: 'GET',
     path: MESSAGES_POLL_PATH,
-    // The other person, read with the session in one statement (pipeline.ts EarlyRoute.peerOf).
-    peerOf(query) {
-      const raw = (query as { user_id?: unknown } | undefined)?.user_id;
-      const id = typeof raw === 'string' && /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : NaN;
-      return Number.isSafeInteger(id) ? id : undefined;
-    },
-    async handle({ viewer, query, peer }) {
+    async handle({ viewer, query }) {
       if (!viewer) throw new Unauthenticated();
       const { user_id, after } = parse(messagesQuery, query);
-      const known = peer?.id === user_id ? peer : undefined;
-      return (await messages.list(viewer, user_id, after, known)).map(toMessageJson);
+      return (await messages.list(viewer, user_id, after)).map(toMessageJson);
     },
   };
 }

@@ -3,9 +3,9 @@ import { unsign } from 'cookie-signature';
 import session, { Store, type SessionData } from 'express-session';
 import type { Request, RequestHandler } from 'express';
 import type { Config } from '../../config';
-import type { UserId, Viewer } from '../../domain/types';
+import type { Viewer } from '../../domain/types';
 import { describeDevice } from '../../lib/device';
-import type { PersonAndBlock, SessionRecord, SessionStore } from '../../ports';
+import type { SessionStore } from '../../ports';
 
 declare module 'express-session' {
   interface SessionData {
@@ -75,26 +75,7 @@ export class PortSessionStore extends Store {
   /** The record's data, or null when there is none or it expired; moves the expiry as `get` does. */
   async read(sid: string): Promise<SessionData | null> {
     const record = await this.sessions.get(sid);
-    return record ? this.accept(sid, record) : null;
-  }
-
-  /**
-   * read(), with `peerId` as the session's person sees them (BlockStore.personAndBlock) from the
-   * same statement (SessionStore.getWithPeer). No `peer` when the record's owner is not the
-   * person its data names (then the caller reads it itself).
-   */
-  async readWithPeer(
-    sid: string,
-    peerId: UserId,
-  ): Promise<{ data: SessionData; peer?: PersonAndBlock } | null> {
-    const found = await this.sessions.getWithPeer(sid, peerId);
-    if (!found) return null;
-    const data = await this.accept(sid, found.record);
-    return found.ownerId !== null && found.ownerId === data.userId ? { data, peer: found.peer } : { data };
-  }
-
-  /** A live record's data, its expiry moved when it would move by a step. */
-  private async accept(sid: string, record: SessionRecord): Promise<SessionData> {
+    if (!record) return null;
     const data = JSON.parse(record.data) as SessionData;
     const expiresAt = this.expiry(data);
     if (Math.abs(expiresAt.getTime() - record.expiresAt.getTime()) >= this.touchStepMs) {
@@ -140,36 +121,11 @@ export function viewerReader(
   config: Config,
   store: PortSessionStore,
 ): (cookieHeader: string | undefined) => Promise<Viewer | undefined> {
-  const sidOf = sessionIdReader(config);
-  return async (cookieHeader) => {
-    const sid = sidOf(cookieHeader);
-    return sid === false ? undefined : viewerOf({ session: (await store.read(sid)) ?? undefined });
-  };
-}
-
-/**
- * viewerReader, with someone the request is about read in the same statement as the session
- * (PortSessionStore.readWithPeer): the chat poll's other person and the block check.
- */
-export function viewerAndPeerReader(
-  config: Config,
-  store: PortSessionStore,
-): (cookieHeader: string | undefined, peerId: UserId) => Promise<{ viewer?: Viewer; peer?: PersonAndBlock }> {
-  const sidOf = sessionIdReader(config);
-  return async (cookieHeader, peerId) => {
-    const sid = sidOf(cookieHeader);
-    const found = sid === false ? null : await store.readWithPeer(sid, peerId);
-    const viewer = found ? viewerOf({ session: found.data }) : undefined;
-    return viewer ? { viewer, ...(found?.peer ? { peer: found.peer } : {}) } : {};
-  };
-}
-
-/** The session id a Cookie header carries with a valid signature, or false. */
-function sessionIdReader(config: Config): (cookieHeader: string | undefined) => string | false {
   const { cookieName, secret } = config.session;
-  return (cookieHeader) => {
+  return async (cookieHeader) => {
     const raw = cookieHeader ? parseCookies(cookieHeader)[cookieName] : undefined;
-    return raw?.startsWith('s:') ? unsign(raw.slice(2), secret) : false;
+    const sid = raw?.startsWith('s:') ? unsign(raw.slice(2), secret) : false;
+    return sid === false ? undefined : viewerOf({ session: (await store.read(sid)) ?? undefined });
   };
 }
 

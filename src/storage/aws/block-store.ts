@@ -1,7 +1,7 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Conflict } from '../../domain/errors';
-import type { Block, UserId } from '../../domain/types';
-import type { BlockStore, PersonAndBlock } from '../../ports';
+import type { Block, User, UserId } from '../../domain/types';
+import type { BlockStore } from '../../ports';
 import { toUser, type UserRow } from '../sql-rows';
 import type { MysqlClient } from './mysql-client';
 import { USER_COLUMNS } from './user-store';
@@ -19,28 +19,15 @@ interface IdRow extends RowDataPacket {
 }
 
 /** A user's columns, null when the user is missing, and whether a block stands between the two. */
-export type PersonRow = RowDataPacket & ({ [K in keyof UserRow]: UserRow[K] | null } & { blocked: number });
-
-export const toPersonAndBlock = (row: PersonRow): PersonAndBlock => ({
-  person: row.id === null ? null : toUser(row as UserRow),
-  blocked: Number(row.blocked) === 1,
-});
+type PersonRow = RowDataPacket & ({ [K in keyof UserRow]: UserRow[K] | null } & { blocked: number });
 
 /**
- * SQL that is true when a block stands between `a` and `b` (each a `?` or a column): a block row
- * either way, or either account suspended or being deleted. The rule of BlockStore.between, for
- * every statement that asks it.
+ * Whether a block stands between (a, b): a block row either way, or either account suspended or
+ * being deleted. Its parameters: a, b, b, a, a, b.
  */
-export const blockBetween = (a: string, b: string): string => `EXISTS (SELECT 1 FROM blocks
-    WHERE (blocker_id = ${a} AND blocked_id = ${b}) OR (blocker_id = ${b} AND blocked_id = ${a}))
-  OR EXISTS (SELECT 1 FROM users WHERE id IN (${a}, ${b}) AND state IN ('suspended', 'deleting'))`;
-
-/** blockBetween of two parameters: a, b, b, a, a, b. */
-const BLOCK_BETWEEN = blockBetween('?', '?');
-const BETWEEN_SQL = `SELECT ${BLOCK_BETWEEN} AS blocked`;
-// One row whether or not b exists: b's columns (NULL when missing) beside the block test.
-const PERSON_SQL = `SELECT ${USER_COLUMNS}, ${BLOCK_BETWEEN} AS blocked
-  FROM (SELECT ? AS wanted) AS w LEFT JOIN users ON users.id = w.wanted`;
+const BLOCK_BETWEEN = `EXISTS (SELECT 1 FROM blocks
+    WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?))
+  OR EXISTS (SELECT 1 FROM users WHERE id IN (?, ?) AND state IN ('suspended', 'deleting'))`;
 
 const toBlock = (row: BlockRow): Block => ({
   userId: row.user_id,
@@ -107,20 +94,21 @@ export class MysqlBlockStore implements BlockStore {
   }
 
   async between(a: UserId, b: UserId): Promise<boolean> {
-    const [row] = await this.db.query<(RowDataPacket & { blocked: number })[]>(BETWEEN_SQL, [
-      a,
-      b,
-      b,
-      a,
-      a,
-      b,
-    ]);
+    const [row] = await this.db.query<(RowDataPacket & { blocked: number })[]>(
+      `SELECT ${BLOCK_BETWEEN} AS blocked`,
+      [a, b, b, a, a, b],
+    );
     return Number(row?.blocked) === 1;
   }
 
-  async personAndBlock(a: UserId, b: UserId): Promise<PersonAndBlock> {
-    const [row] = await this.db.query<PersonRow[]>(PERSON_SQL, [a, b, b, a, a, b, b]);
+  async personAndBlock(a: UserId, b: UserId): Promise<{ person: User | null; blocked: boolean }> {
+    // One row whether or not b exists: b's columns (NULL when missing) beside the block test.
+    const [row] = await this.db.query<PersonRow[]>(
+      `SELECT ${USER_COLUMNS}, ${BLOCK_BETWEEN} AS blocked
+       FROM (SELECT ? AS wanted) AS w LEFT JOIN users ON users.id = w.wanted`,
+      [a, b, b, a, a, b, b],
+    );
     if (!row) throw new Error('personAndBlock read no row');
-    return toPersonAndBlock(row);
+    return { person: row.id === null ? null : toUser(row as UserRow), blocked: Number(row.blocked) === 1 };
   }
 }

@@ -1,28 +1,12 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { UserId } from '../../domain/types';
-import type { PersonAndBlock, SessionInfo, SessionOwner, SessionRecord, SessionStore } from '../../ports';
-import { blockBetween, toPersonAndBlock, type PersonRow } from './block-store';
+import type { SessionInfo, SessionOwner, SessionRecord, SessionStore } from '../../ports';
 import type { MysqlClient } from './mysql-client';
-import { USER_COLUMNS } from './user-store';
 
 interface SessionRow extends RowDataPacket {
   data: string;
   expires_at: Date;
 }
-
-type SessionPeerRow = PersonRow & { data: string; expires_at: Date; owner_id: number | null };
-
-/**
- * The record, and the peer as BlockStore.personAndBlock(the owner, peer) reads it, in one
- * statement. Its parameters: peer (three times, in the block test), peer, sid, now.
- */
-const WITH_PEER_SQL = `SELECT s.data, s.expires_at, s.user_id AS owner_id,
-    ${USER_COLUMNS.split(', ')
-      .map((column) => `users.${column}`)
-      .join(', ')},
-    ${blockBetween('s.user_id', '?')} AS blocked
-  FROM sessions s LEFT JOIN users ON users.id = ?
-  WHERE s.sid = ? AND s.expires_at > ?`;
 
 interface SessionInfoRow extends RowDataPacket {
   sid: string;
@@ -49,26 +33,6 @@ export class MysqlSessionStore implements SessionStore {
       [sid, new Date()],
     );
     return row ? { data: row.data, expiresAt: row.expires_at } : null;
-  }
-
-  async getWithPeer(
-    sid: string,
-    peerId: UserId,
-  ): Promise<{ record: SessionRecord; ownerId: UserId | null; peer: PersonAndBlock } | null> {
-    const [row] = await this.db.query<SessionPeerRow[]>(WITH_PEER_SQL, [
-      peerId,
-      peerId,
-      peerId,
-      peerId,
-      sid,
-      new Date(),
-    ]);
-    if (!row) return null;
-    return {
-      record: { data: row.data, expiresAt: row.expires_at },
-      ownerId: row.owner_id,
-      peer: toPersonAndBlock(row),
-    };
   }
 
   async set(sid: string, data: string, expiresAt: Date, owner?: SessionOwner | null): Promise<void> {

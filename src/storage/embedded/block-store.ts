@@ -1,6 +1,6 @@
 import { Conflict } from '../../domain/errors';
-import type { Block, UserId } from '../../domain/types';
-import type { BlockStore, PersonAndBlock } from '../../ports';
+import type { Block, User, UserId } from '../../domain/types';
+import type { BlockStore } from '../../ports';
 import { toUser, type UserRow } from '../sql-rows';
 import { run, type SqliteClient } from './sqlite-client';
 
@@ -13,25 +13,16 @@ interface BlockRow {
 }
 
 /** A user's columns, null when the user is missing, and whether a block stands between the two. */
-export type PersonRow = { [K in keyof UserRow]: UserRow[K] | null } & { blocked: number };
-
-export const toPersonAndBlock = (row: PersonRow): PersonAndBlock => ({
-  person: row.id === null ? null : toUser(row as UserRow),
-  blocked: row.blocked === 1,
-});
+type PersonRow = { [K in keyof UserRow]: UserRow[K] | null } & { blocked: number };
 
 /**
- * SQL that is true when a block stands between `a` and `b` (each a `?` or a column): a block row
- * either way, or either account suspended or being deleted. The rule of BlockStore.between, for
- * every statement that asks it.
+ * Whether a block stands between (a, b): a block row either way, or either account suspended or
+ * being deleted. Its parameters: a, b, b, a, a, b.
  */
-export const blockBetween = (a: string, b: string): string => `EXISTS (SELECT 1 FROM blocks
-    WHERE (blocker_id = ${a} AND blocked_id = ${b}) OR (blocker_id = ${b} AND blocked_id = ${a}))
+const BLOCK_BETWEEN = `EXISTS (SELECT 1 FROM blocks
+    WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?))
   OR EXISTS (SELECT 1 FROM users
-    WHERE id IN (${a}, ${b}) AND (state = 'suspended' OR deleting_at IS NOT NULL))`;
-
-/** blockBetween of two parameters: a, b, b, a, a, b. */
-const BLOCK_BETWEEN = blockBetween('?', '?');
+    WHERE id IN (?, ?) AND (state = 'suspended' OR deleting_at IS NOT NULL))`;
 
 const toBlock = (row: BlockRow): Block => ({
   userId: row.user_id,
@@ -115,11 +106,11 @@ export class SqliteBlockStore implements BlockStore {
     return run(() => this.pair.get(a, b, b, a, a, b) === 1);
   }
 
-  personAndBlock(a: UserId, b: UserId): Promise<PersonAndBlock> {
+  personAndBlock(a: UserId, b: UserId): Promise<{ person: User | null; blocked: boolean }> {
     return run(() => {
       const row = this.person.get(a, b, b, a, a, b, b);
       if (!row) throw new Error('personAndBlock read no row');
-      return toPersonAndBlock(row);
+      return { person: row.id === null ? null : toUser(row as UserRow), blocked: row.blocked === 1 };
     });
   }
 }

@@ -1,9 +1,6 @@
 import type { UserId } from '../../domain/types';
-import type { PersonAndBlock, SessionInfo, SessionOwner, SessionRecord, SessionStore } from '../../ports';
-import { blockBetween, toPersonAndBlock, type PersonRow } from './block-store';
+import type { SessionInfo, SessionOwner, SessionRecord, SessionStore } from '../../ports';
 import { run, type SqliteClient } from './sqlite-client';
-
-type SessionPeerRow = PersonRow & { data: string; expires_at: number; owner_id: number | null };
 
 interface SessionRow {
   sid: string;
@@ -16,7 +13,6 @@ interface SessionRow {
 export class SqliteSessionStore implements SessionStore {
   readonly ping: () => Promise<void>;
   private readonly select;
-  private readonly selectWithPeer;
   private readonly upsert;
   private readonly updateExpiry;
   private readonly remove;
@@ -28,12 +24,6 @@ export class SqliteSessionStore implements SessionStore {
     this.ping = db.pinger();
     this.select = db.prepare<[string, number], { data: string; expires_at: number }>(
       'SELECT data, expires_at FROM sessions WHERE sid = ? AND expires_at > ?',
-    );
-    // The record, and the peer as BlockStore.personAndBlock(the owner, peer) reads it.
-    this.selectWithPeer = db.prepare<[number, number, number, number, string, number], SessionPeerRow>(
-      `SELECT s.data, s.expires_at, s.user_id AS owner_id, users.*, ${blockBetween('s.user_id', '?')} AS blocked
-       FROM sessions s LEFT JOIN users ON users.id = ?
-       WHERE s.sid = ? AND s.expires_at > ?`,
     );
     this.upsert = db.prepare<[string, string, number, number | null, string, number, number]>(
       `INSERT INTO sessions (sid, data, expires_at, user_id, device, created_at, last_used_at)
@@ -74,21 +64,6 @@ export class SqliteSessionStore implements SessionStore {
     return run(() => {
       const row = this.select.get(sid, Date.now());
       return row ? { data: row.data, expiresAt: new Date(row.expires_at) } : null;
-    });
-  }
-
-  getWithPeer(
-    sid: string,
-    peerId: UserId,
-  ): Promise<{ record: SessionRecord; ownerId: UserId | null; peer: PersonAndBlock } | null> {
-    return run(() => {
-      const row = this.selectWithPeer.get(peerId, peerId, peerId, peerId, sid, Date.now());
-      if (!row) return null;
-      return {
-        record: { data: row.data, expiresAt: new Date(row.expires_at) },
-        ownerId: row.owner_id,
-        peer: toPersonAndBlock(row),
-      };
     });
   }
 
