@@ -21,7 +21,7 @@
  *
  * Settings (environment): BENCH_PORT (18480), BENCH_BARE_PORT (18481), BENCH_FLOOR_PORT
  * (18482), BENCH_SECONDS (5),
- * BENCH_CONNECTIONS (10), BENCH_UPLOADS (10), BENCH_NODE_ENV (production), BENCH_KEEP=1 keeps
+ * BENCH_CONNECTIONS (10), BENCH_POLL_ROUNDS (2), BENCH_UPLOADS (10), BENCH_NODE_ENV (production), BENCH_KEEP=1 keeps
  * the temporary folder (data and PM2 logs) for a post-mortem. BENCH_BACKENDS (embedded,aws).
  * BENCH_ONLY=poll: only the chat-poll comparison (embedded); BENCH_ONLY=compare: only the
  * workloads of the aws-beside-embedded table (feeds at both sizes, the photo page, the poll).
@@ -94,7 +94,8 @@ const settings = {
   uploadWarmups: 2,
   /** All uploads together must finish within this, or the rest are skipped. */
   uploadBudgetMs: 120_000,
-  pollRounds: 2,
+  /** BENCH_POLL_ROUNDS: alternating rounds of the poll comparison (each side BENCH_SECONDS a round). */
+  pollRounds: intEnv('BENCH_POLL_ROUNDS', 2, 1, 10),
   feedRounds: 2,
   smallStore: 100,
   /** BENCH_LARGE_STORE=0 skips the large store (and its seeding, slow on DynamoDB Local). */
@@ -888,6 +889,8 @@ function pollComparisonRows(poll: PollComparison): void {
   const barePoll = meanOf(poll.bare);
   const floorPoll = meanOf(poll.floor);
   const pollRatio = appPoll.rps / barePoll.rps;
+  // Each round's own ratio: how far the machine moved the figure between rounds.
+  const roundRatios = poll.app.map((run, i) => (run.rps / (poll.bare[i]?.rps ?? NaN)).toFixed(2));
   const floorRatio = floorPoll.rps / barePoll.rps;
   const bypassPoll = meanOf(poll.bypass);
   const expressPoll = meanOf(poll.express);
@@ -956,7 +959,7 @@ function pollComparisonRows(poll: PollComparison): void {
   );
   process.stdout.write(
     [
-      `  Chat poll vs bare node:http: ${appPoll.rps.toFixed(0)} / ${barePoll.rps.toFixed(0)} req/s = ${pollRatio.toFixed(2)}  (target ≥ 0.33, aim 0.5)  ${verdict(pollRatio >= 1 / 3)}${pollRatio >= 1 / 3 && pollRatio < 0.5 ? ' (aim not reached)' : ''}`,
+      `  Chat poll vs bare node:http: ${appPoll.rps.toFixed(0)} / ${barePoll.rps.toFixed(0)} req/s = ${pollRatio.toFixed(2)}  (target ≥ 0.33, aim 0.5)  ${verdict(pollRatio >= 1 / 3)}${pollRatio >= 1 / 3 && pollRatio < 0.5 ? ' (aim not reached)' : ''}; by round ${roundRatios.join(', ')}`,
       `  Poll designs (same two-worker harness): first Express route / before Express = ${expressPoll.rps.toFixed(0)} / ${bypassPoll.rps.toFixed(0)} req/s = ${designRatio.toFixed(2)} (threshold ${POLL_DESIGN_THRESHOLD}): ${decision}`,
       '',
     ].join('\n'),
