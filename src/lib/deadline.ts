@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { currentWork, withWork } from './work-context';
 
 /**
  * A deadline shared by everything one unit of work (an HTTP request) waits on. withDeadline()
@@ -10,16 +10,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * cleared as soon as the call answers (so a stream it opened is never cut later).
  */
 
-interface Deadline {
-  budgetMs: number;
-  endsAt: number;
-}
-
-const current = new AsyncLocalStorage<Deadline>();
-
 /** Runs `work` (and everything it starts) under a deadline `budgetMs` from now. */
 export function withDeadline<T>(budgetMs: number, work: () => T): T {
-  return current.run({ budgetMs, endsAt: Date.now() + budgetMs }, work);
+  return withWork({ deadline: { budgetMs, endsAt: Date.now() + budgetMs } }, work);
 }
 
 /**
@@ -28,7 +21,7 @@ export function withDeadline<T>(budgetMs: number, work: () => T): T {
  * deadline, just runs it.
  */
 export function withFreshDeadline<T>(work: () => T): T {
-  const deadline = current.getStore();
+  const deadline = currentWork()?.deadline;
   return deadline ? withDeadline(deadline.budgetMs, work) : work();
 }
 
@@ -37,12 +30,12 @@ export function withFreshDeadline<T>(work: () => T): T {
  * goes on after the answer (an account deletion), whose calls must not be cut at the request's.
  */
 export function withoutDeadline<T>(work: () => T): T {
-  return current.exit(work);
+  return withWork({ deadline: undefined }, work);
 }
 
 /** Milliseconds left before the current deadline (0 or less once passed); undefined outside one. */
 export function remainingMs(): number | undefined {
-  const deadline = current.getStore();
+  const deadline = currentWork()?.deadline;
   return deadline && deadline.endsAt - Date.now();
 }
 

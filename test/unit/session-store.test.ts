@@ -1,6 +1,12 @@
 import type { SessionData } from 'express-session';
 import { describe, expect, it } from 'vitest';
-import { PortSessionStore, TOUCH_STEP_MS } from '../../src/http/middleware/session';
+import { sign } from 'cookie-signature';
+import {
+  PortSessionStore,
+  signedValueReader,
+  TOUCH_STEP_MS,
+  VERIFIED_VALUES_MAX,
+} from '../../src/http/middleware/session';
 import type { SessionOwner, SessionRecord, SessionStore } from '../../src/ports';
 
 /** Serves one stored record and records what PortSessionStore asks the backend to write. */
@@ -143,5 +149,32 @@ describe('PortSessionStore.get keeps a session alive', () => {
   it('the store has no touch, so express-session does no work for an unchanged session', () => {
     const store = new PortSessionStore(new RecordingSessions(), lifetimes) as unknown as { touch?: unknown };
     expect(store.touch).toBeUndefined();
+  });
+});
+
+describe('signedValueReader', () => {
+  const secret = 'a-test-secret-long-enough-for-config';
+
+  it('answers the value of a genuine cookie, again and again, and false for every forgery', () => {
+    const read = signedValueReader(secret);
+    const genuine = `s:${sign('sid-1', secret)}`;
+    for (let i = 0; i < 3; i++) expect(read(genuine)).toBe('sid-1');
+    // After the genuine one was remembered: a changed signature, another secret's, the value
+    // alone, the genuine signature on another value.
+    expect(read(`${genuine.slice(0, -2)}xx`)).toBe(false);
+    expect(read(`s:${sign('sid-1', 'another-secret-long-enough-too')}`)).toBe(false);
+    expect(read('s:sid-1')).toBe(false);
+    expect(read('sid-1')).toBe(false);
+    expect(read(`s:sid-2.${genuine.split('.')[1]!}`)).toBe(false);
+  });
+
+  it('stays bounded: past its size it starts afresh and still reads every cookie right', () => {
+    const read = signedValueReader(secret);
+    const cookies = Array.from(
+      { length: VERIFIED_VALUES_MAX + 5 },
+      (_, i) => `s:${sign(`sid-${i}`, secret)}`,
+    );
+    cookies.forEach((cookie, i) => expect(read(cookie)).toBe(`sid-${i}`));
+    cookies.slice(0, 10).forEach((cookie, i) => expect(read(cookie)).toBe(`sid-${i}`));
   });
 });

@@ -1,7 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/logger';
+import { currentWork, withWork } from '../../lib/work-context';
 import type { StoreCall } from '../../ports';
 
 declare module 'node:http' {
@@ -15,8 +15,6 @@ declare module 'node:http' {
   }
 }
 
-const tallies = new AsyncLocalStorage<Record<string, number>>();
-
 /**
  * Runs `serve` (the whole handling of `req`) with a fresh tally of its backend calls, which the
  * request's log line reports as `store_calls` (`{"dynamodb.Query": 1}`). Calls are told to the
@@ -26,12 +24,12 @@ const tallies = new AsyncLocalStorage<Record<string, number>>();
 export function withStoreCallTally(req: IncomingMessage, serve: () => void): void {
   const tally: Record<string, number> = {};
   req.storeCalls = tally;
-  tallies.run(tally, serve);
+  withWork({ storeCalls: tally }, serve);
 }
 
 /** Counts a backend call into the tally of the request it was made for (StoreCallListener). */
 export function tallyStoreCall(call: StoreCall): void {
-  const tally = tallies.getStore();
+  const tally = currentWork()?.storeCalls;
   if (!tally) return;
   const key = `${call.store}.${call.operation}`;
   tally[key] = (tally[key] ?? 0) + 1;

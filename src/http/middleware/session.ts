@@ -122,10 +122,36 @@ export function viewerReader(
   store: PortSessionStore,
 ): (cookieHeader: string | undefined) => Promise<Viewer | undefined> {
   const { cookieName, secret } = config.session;
+  const sessionIdOf = signedValueReader(secret);
   return async (cookieHeader) => {
     const raw = cookieHeader ? parseCookies(cookieHeader)[cookieName] : undefined;
-    const sid = raw?.startsWith('s:') ? unsign(raw.slice(2), secret) : false;
+    const sid = raw === undefined ? false : sessionIdOf(raw);
     return sid === false ? undefined : viewerOf({ session: (await store.read(sid)) ?? undefined });
+  };
+}
+
+/** How many genuine signed values a worker remembers (about 150 bytes each). */
+export const VERIFIED_VALUES_MAX = 10_000;
+
+/**
+ * The value inside a signed cookie (`s:<value>.<HMAC>`), or false when the signature is not
+ * ours. A browser sends the same cookie with every request, and checking it is an HMAC each
+ * time, so the signed strings already found genuine are remembered. Only genuine ones: a forger
+ * cannot fill the memo, and a forged string is never in it. Whether the session still exists is
+ * the store's to say on every read, so a remembered cookie of a signed-out session signs nobody
+ * in. Bounded: the memo starts afresh when full.
+ */
+export function signedValueReader(secret: string): (raw: string) => string | false {
+  const verified = new Map<string, string>();
+  return (raw) => {
+    const known = verified.get(raw);
+    if (known !== undefined) return known;
+    const value = raw.startsWith('s:') ? unsign(raw.slice(2), secret) : false;
+    if (value !== false) {
+      if (verified.size >= VERIFIED_VALUES_MAX) verified.clear();
+      verified.set(raw, value);
+    }
+    return value;
   };
 }
 
