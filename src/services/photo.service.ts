@@ -59,6 +59,8 @@ export interface Post extends PhotoView {
 
 /** Comments shown under each post of the Home feed. */
 const POST_COMMENTS = 2;
+/** More comments read per post while the viewer has people hidden, to show in their place. */
+const HIDDEN_COMMENTS_SLACK = 4;
 
 export type ImageSize = 'thumb' | 'medium' | 'full';
 
@@ -191,6 +193,33 @@ export class PhotoService {
 
   /** One page of a feed, newest first; topic and q narrow it through the search index. */
   async list(viewer: Viewer, input: FeedInput): Promise<Page<PhotoView>> {
+    return (await this.feedPage(viewer, input)).page;
+  }
+
+  /**
+   * A feed page as posts: each photo with its newest comments (at most `comments`, oldest
+   * first), read for all posts at once, without those of people hidden from the viewer (the
+   * feed's own block list: BlockStore.hiddenFrom is read once per page).
+   */
+  async listPosts(viewer: Viewer, input: FeedInput, comments = POST_COMMENTS): Promise<Page<Post>> {
+    const { page, hidden } = await this.feedPage(viewer, input);
+    // With people hidden, a few more are read, so hiding some still leaves the newest shown.
+    const limit = hidden.size > 0 ? comments + HIDDEN_COMMENTS_SLACK : comments;
+    const latest = await Promise.all(
+      page.items.map(async (p) => {
+        if (p.commentCount === 0) return [];
+        const { items } = await this.comments.list(p.id, { limit });
+        return items.filter((c) => !hidden.has(c.userId)).slice(-comments);
+      }),
+    );
+    return { items: page.items.map((p, i) => ({ ...p, latestComments: latest[i] ?? [] })), next: page.next };
+  }
+
+  /** list(), with the block list it read (BlockStore.hiddenFrom of the viewer). */
+  private async feedPage(
+    viewer: Viewer,
+    input: FeedInput,
+  ): Promise<{ page: Page<PhotoView>; hidden: Set<UserId> }> {
     const page = { limit: input.limit, ...(input.before ? { before: input.before } : {}) };
     const words = input.q ? queryTerms(input.q) : [];
     if (input.q && words.length === 0) throw new InvalidInput(messages.emptyQuery);
@@ -218,23 +247,10 @@ export class PhotoService {
         viewer.id,
         result.items.map((p) => p.id),
       ));
-    return { items: result.items.map((p) => ({ ...p, likedByMe: liked.has(p.id) })), next: result.next };
-  }
-
-  /**
-   * A feed page as posts: each photo with its newest comments (at most `comments`, oldest
-   * first), read for all posts at once.
-   */
-  async listPosts(viewer: Viewer, input: FeedInput, comments = POST_COMMENTS): Promise<Page<Post>> {
-    const page = await this.list(viewer, input);
-    const latest = await Promise.all(
-      page.items.map((p) =>
-        p.commentCount > 0
-          ? this.comments.list(p.id, { limit: comments }).then((c) => c.items.slice(-comments))
-          : Promise.resolve([]),
-      ),
-    );
-    return { items: page.items.map((p, i) => ({ ...p, latestComments: latest[i] ?? [] })), next: page.next };
+    return {
+      page: { items: result.items.map((p) => ({ ...p, likedByMe: liked.has(p.id) })), next: result.next },
+      hidden,
+    };
   }
 
   /**

@@ -229,6 +229,14 @@ const PATHS: [string, Check][] = [
     },
   ],
   [
+    "home page: the newest comments under the viewer's own post",
+    async (v, o, _t, hidden) => {
+      const home = await v.agent.get('/feed?scope=home').expect(200);
+      expect(home.text).toContain(v.photoId);
+      expect(home.text.includes(`comment by ${o.user.username}`)).toBe(!hidden);
+    },
+  ],
+  [
     "pages: feed and the third person's photo",
     async (v, o, t, hidden) => {
       const feed = await v.agent.get('/feed?scope=all').expect(200);

@@ -53,6 +53,27 @@ describe('Home feed of posts, likes lists and the photo viewer', () => {
     expect((await me.agent.get('/feed?scope=all').expect(200)).text).toContain('id="photo-grid"');
   });
 
+  it('the newest comments under a post leave out people hidden from the viewer, and the next newest take their place', async () => {
+    const me = await signedInAgent(t.app);
+    const friend = await signedInAgent(t.app);
+    const stranger = await signedInAgent(t.app);
+    await friends(me, friend);
+    const photo = await post(me);
+    const say = (p: Person, text: string) =>
+      p.agent.post(`/api/photos/${photo.id}/comments`).send({ text }).expect(201);
+    await say(friend, 'older one');
+    await say(friend, 'older two');
+    for (const n of [1, 2, 3]) await say(stranger, `from the stranger ${n}`);
+    await me.agent.post('/api/blocks').send({ user_id: stranger.user.id }).expect(201);
+
+    const home = (await me.agent.get('/').expect(200)).text;
+    const card = home.slice(home.indexOf(`id="post-${photo.id}"`));
+    const comments = card.slice(card.indexOf('post-comments'), card.indexOf('post-comment-form'));
+    expect(comments).toContain('older one');
+    expect(comments).toContain('older two');
+    expect(comments).not.toContain('from the stranger');
+  });
+
   it('the like and comment forms of a post work without JavaScript and come back to the post; a foreign back address is ignored', async () => {
     const me = await signedInAgent(t.app);
     const photo = await post(me);

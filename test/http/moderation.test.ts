@@ -120,10 +120,21 @@ describe('reports and moderation', () => {
     const bad = await signedInAgent(t.app);
     const viewer = await signedInAgent(t.app);
     const photoId = await photoOf(bad.agent);
+    // Their comment under the viewer's own post: on the viewer's Home page and photo page.
+    const ownPhotoId = await photoOf(viewer.agent);
+    const comment = `a comment by ${bad.user.username}`;
+    await bad.agent.post(`/api/photos/${ownPhotoId}/comments`).send({ text: comment }).expect(201);
+    const commentShown = async () => {
+      const home = await viewer.agent.get('/feed?scope=home').expect(200);
+      const page = await viewer.agent.get(`/photos/${ownPhotoId}`).expect(200);
+      return [home.text.includes(comment), page.text.includes(comment)];
+    };
+    expect(await commentShown()).toEqual([true, true]);
     await mod.agent
       .post('/api/moderation/actions')
       .send({ target_type: 'user', target_id: String(bad.user.id), action: 'suspend' })
       .expect(200);
+    expect(await commentShown()).toEqual([false, false]);
     await bad.agent.get('/api/auth/me').expect(401);
     const login = await request(t.app)
       .post('/api/auth/login')
@@ -144,6 +155,7 @@ describe('reports and moderation', () => {
       .send({ username: bad.user.username, password: PASSWORD })
       .expect(200);
     await viewer.agent.get(`/api/photos/${photoId}`).expect(200);
+    expect(await commentShown()).toEqual([true, true]);
     const log = await mod.agent.get('/api/moderation/log').expect(200);
     expect((log.body as { action: string }[]).slice(0, 2).map((a) => a.action)).toEqual([
       'unsuspend',
