@@ -3,7 +3,7 @@
  *
  * For each backend (a child process each, so CPU time and memory are its own) the app runs
  * in-process on 127.0.0.1 with the same seeded world as bench/run.ts (20 users, 10 friends, 40
- * messages, 100 photos, the viewer likes every tenth); each request type is sent `BENCH_REQUESTS`
+ * messages, 100 photos, the viewer likes every tenth, every third has a comment); each request type is sent `BENCH_REQUESTS`
  * times one after another, so every store call (ports.ts StoreCall, from createStorage's
  * `onCall`) belongs to the request in flight. Reported per request: store calls by backing
  * service, DynamoDB's sequential waves, consumed read and write units, response bytes, wall
@@ -137,6 +137,10 @@ async function seed(
       contentType: real.contentType,
     });
     if (n % 10 === 0) await c.storage.photos.like(id, viewer.id);
+    // Every third photo has a comment, for the Home page's newest comments under each post.
+    if (n % 3 === 0) {
+      await services.comments.add(asViewer(everyone[(n + 1) % everyone.length]!), id, `About #${n}`);
+    }
   }
   return { viewer, partner, lastMessageId, photoId: real.id };
 }
@@ -202,6 +206,7 @@ async function runBackend(backend: Backend): Promise<Report> {
     const workloads: Workload[] = [
       { name: 'GET /api/photos?scope=all&limit=50', path: '/api/photos?scope=all&limit=50' },
       { name: 'GET /api/photos?scope=home&limit=50', path: '/api/photos?scope=home&limit=50' },
+      { name: 'GET / (Home page, HTML: 50 posts, a third with comments)', path: '/' },
       { name: 'GET /photos/:id (HTML page)', path: `/photos/${world.photoId}` },
       { name: 'GET /api/photos/:id', path: `/api/photos/${world.photoId}` },
       // Reads nothing of its own: what the navigation badges of every signed-in page cost.

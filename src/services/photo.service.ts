@@ -198,28 +198,37 @@ export class PhotoService {
 
   /**
    * A feed page as posts: each photo with its newest comments (at most `comments`, oldest
-   * first), read for all posts at once, without those of people hidden from the viewer (the
-   * feed's own block list: BlockStore.hiddenFrom is read once per page).
+   * first), without those of people hidden from the viewer (the feed's own block list). The
+   * comments of all posts are read at once, beside the viewer's likes of the page.
    */
   async listPosts(viewer: Viewer, input: FeedInput, comments = POST_COMMENTS): Promise<Page<Post>> {
-    const { page, hidden } = await this.feedPage(viewer, input);
-    // With people hidden, a few more are read, so hiding some still leaves the newest shown.
-    const limit = hidden.size > 0 ? comments + HIDDEN_COMMENTS_SLACK : comments;
-    const latest = await Promise.all(
-      page.items.map(async (p) => {
-        if (p.commentCount === 0) return [];
-        const { items } = await this.comments.list(p.id, { limit });
-        return items.filter((c) => !hidden.has(c.userId)).slice(-comments);
-      }),
-    );
-    return { items: page.items.map((p, i) => ({ ...p, latestComments: latest[i] ?? [] })), next: page.next };
+    const { page, beside: latest } = await this.feedPage(viewer, input, (photos, hidden) => {
+      // With people hidden, a few more are read, so hiding some still leaves the newest shown.
+      const limit = hidden.size > 0 ? comments + HIDDEN_COMMENTS_SLACK : comments;
+      return Promise.all(
+        photos.map(async (p) => {
+          if (p.commentCount === 0) return [];
+          const { items } = await this.comments.list(p.id, { limit });
+          return items.filter((c) => !hidden.has(c.userId)).slice(-comments);
+        }),
+      );
+    });
+    return {
+      items: page.items.map((p, i) => ({ ...p, latestComments: latest?.[i] ?? [] })),
+      next: page.next,
+    };
   }
 
-  /** list(), with the block list it read (BlockStore.hiddenFrom of the viewer). */
-  private async feedPage(
+  /**
+   * list(). With `beside`, that read of the page's photos (given the block list read for the
+   * page) runs at the same time as the read of the viewer's likes, which is then left out of
+   * the store's page read (PhotoStore.listByOwners) rather than making the other wait for it.
+   */
+  private async feedPage<T>(
     viewer: Viewer,
     input: FeedInput,
-  ): Promise<{ page: Page<PhotoView>; hidden: Set<UserId> }> {
+    beside?: (photos: Photo[], hidden: Set<UserId>) => Promise<T>,
+  ): Promise<{ page: Page<PhotoView>; beside?: T }> {
     const page = { limit: input.limit, ...(input.before ? { before: input.before } : {}) };
     const words = input.q ? queryTerms(input.q) : [];
     if (input.q && words.length === 0) throw new InvalidInput(messages.emptyQuery);
@@ -236,21 +245,21 @@ export class PhotoService {
 
     let result: OwnersPage;
     if (terms.length > 0) result = await this.photos.search(terms, owners, page);
-    // The viewer's likes come with the page, read beside its photos.
-    else if (owners) result = await this.photos.listByOwners(owners, page, viewer.id);
+    // Without other reads to wait for, the viewer's likes come with the page, read beside its photos.
+    else if (owners) result = await this.photos.listByOwners(owners, page, beside ? undefined : viewer.id);
     else result = await this.photos.listAll(page);
     if (hidden.size > 0) result = { ...result, items: result.items.filter((p) => !hidden.has(p.userId)) };
 
-    const liked =
+    const [liked, extra] = await Promise.all([
       result.liked ??
-      (await this.photos.likedBy(
-        viewer.id,
-        result.items.map((p) => p.id),
-      ));
-    return {
-      page: { items: result.items.map((p) => ({ ...p, likedByMe: liked.has(p.id) })), next: result.next },
-      hidden,
-    };
+        this.photos.likedBy(
+          viewer.id,
+          result.items.map((p) => p.id),
+        ),
+      beside?.(result.items, hidden),
+    ]);
+    const items = result.items.map((p) => ({ ...p, likedByMe: liked.has(p.id) }));
+    return { page: { items, next: result.next }, ...(beside ? { beside: extra } : {}) };
   }
 
   /**
