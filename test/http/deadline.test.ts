@@ -59,5 +59,18 @@ describe.runIf(BACKEND === 'aws')(
       );
       expect(ms).toBeLessThan(TIMEOUT_MS * 1.5);
     });
+
+    it('pages answer 503 with the error page: one whose only DynamoDB read is the badges, and Home, whose badges are read beside its feed', async () => {
+      const { agent } = await signedInAgent(t.app);
+      for (const path of ['/upload', '/']) {
+        const started = Date.now();
+        const res = await agent.get(path);
+        const ms = Date.now() - started;
+        expect(res.status).toBe(503);
+        expect(res.headers['content-type']).toMatch(/^text\/html/);
+        expect(res.text).toMatch(/dynamodb/i);
+        expect(ms).toBeLessThan(TIMEOUT_MS * 1.5);
+      }
+    });
   },
 );

@@ -111,6 +111,25 @@ describe('store calls per request', () => {
     },
   );
 
+  it('a form post that redirects reads no navigation badges; one that shows its form again reads them', async () => {
+    const key = (c: StoreCall) => `${c.store} ${c.operation}`;
+    const badgeReads = (await callsOf('/api/badges')).map(key).filter((k) => !k.endsWith('sessions'));
+    expect(badgeReads.length).toBeGreaterThan(0);
+
+    calls.length = 0;
+    await agent.post('/settings/sessions/others/end').type('form').send({}).expect(303);
+    expect(calls.map(key).filter((k) => badgeReads.includes(k))).toEqual([]);
+
+    calls.length = 0;
+    const res = await agent
+      .post('/settings/password')
+      .type('form')
+      .send({ current_password: 'not the password', new_password: 'another long password 1' })
+      .expect(401);
+    expect(res.text).toContain('That is not your current password.');
+    expect(badgeReads.filter((k) => !calls.map(key).includes(k))).toEqual([]);
+  });
+
   it.skipIf(BACKEND !== 'aws')(
     'a page that reads nothing of its own reads the nav badges in one call',
     async () => {

@@ -3,6 +3,7 @@ import type { Services } from '../../container';
 import { activityQuery, parse } from '../../domain/schemas';
 import type { ActivityFilter } from '../../services/activity.service';
 import { requirePageUser, viewer } from '../middleware/auth';
+import { activityMarkedRead } from './support';
 
 /** The filters above the list: each a link, so they work without JavaScript. */
 const TABS: { id: string; label: string; kinds: ActivityFilter[] }[] = [
@@ -36,7 +37,7 @@ export function activityPages(services: Pick<Services, 'activity'>): Router {
       ...(q.before !== undefined ? { before: q.before } : {}),
     });
     await activity.markAllRead(me);
-    if (res.locals.nav) (res.locals.nav as { activity: number }).activity = 0;
+    activityMarkedRead(res);
     const current = TABS.find((t) => t.kinds.join(',') === kinds.join(',')) ?? TABS[0]!;
     res.render('activity', {
       title: 'Activity',

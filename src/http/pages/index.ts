@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type RequestHandler, type Response } from 'express';
 import type { Config } from '../../config';
 import type { Services } from '../../container';
 import type { RateLimits } from '../middleware/rate-limit';
@@ -69,11 +69,31 @@ function pageLocals(): RequestHandler {
 /**
  * The navigation badges of a signed-in person, for every page whose own reads do not bring them
  * (on DynamoDB one GetItem of their counters, beside MySQL's count of friend requests).
+ *
+ * They are read beside the page's own reads, not before them: a GET starts reading them at once,
+ * and the page's `res.render` waits for them. A form post (which mostly redirects) reads them
+ * only if it renders. When they cannot be read, the page fails as its own failed read would
+ * (Express's error handling, as for a failed render), and an error page renders without them.
  */
 function navBadges(services: Pick<Services, 'badges'>): RequestHandler {
-  return async (req, res, next) => {
+  return (req, res, next) => {
     const viewer = viewerOf(req);
-    if (viewer) showBadges(res, await services.badges.of(viewer));
+    if (!viewer) return next();
+    let read = req.method === 'GET' || req.method === 'HEAD' ? services.badges.of(viewer) : undefined;
+    // A page that fails before it renders never asks for them.
+    read?.catch(() => undefined);
+    const render = res.render.bind(res);
+    res.render = (...args: Parameters<Response['render']>) => {
+      res.render = render;
+      void (async () => {
+        try {
+          showBadges(res, await (read ??= services.badges.of(viewer)));
+        } catch (err) {
+          if (res.statusCode < 400 && req.next) return req.next(err);
+        }
+        render(...args);
+      })().catch((err: unknown) => req.next?.(err));
+    };
     next();
   };
 }

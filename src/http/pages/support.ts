@@ -44,9 +44,20 @@ export function setFlash(req: Request, kind: Flash['kind'], text: string): void 
   if (req.session) req.session.flash = { kind, text };
 }
 
-/** Shows the viewer's badges in the navigation (views/partials/nav.ejs reads `nav`). */
+/**
+ * Shows the viewer's badges in the navigation (views/partials/nav.ejs reads `nav`); on a page
+ * that marked the activity read (activityMarkedRead), without an activity count.
+ */
 export function showBadges(res: Response, badges: Badges): void {
-  res.locals.nav = { pendingRequests: badges.requests, unread: badges.messages, activity: badges.activity };
+  const activity = res.locals.activityMarkedRead === true ? 0 : badges.activity;
+  res.locals.nav = { pendingRequests: badges.requests, unread: badges.messages, activity };
+}
+
+/** For a page that has just marked all activity read: its navigation shows no activity count. */
+export function activityMarkedRead(res: Response): void {
+  res.locals.activityMarkedRead = true;
+  const nav = res.locals.nav as { activity: number } | undefined;
+  if (nav) nav.activity = 0;
 }
 
 /**
