@@ -21,7 +21,7 @@
  *
  * Settings (environment): BENCH_PORT (18480), BENCH_BARE_PORT (18481), BENCH_FLOOR_PORT
  * (18482), BENCH_SECONDS (5),
- * BENCH_CONNECTIONS (10), BENCH_POLL_ROUNDS (2), BENCH_UPLOADS (10), BENCH_NODE_ENV (production), BENCH_KEEP=1 keeps
+ * BENCH_CONNECTIONS (10), BENCH_POLL_ROUNDS (4), BENCH_UPLOADS (10), BENCH_NODE_ENV (production), BENCH_KEEP=1 keeps
  * the temporary folder (data and PM2 logs) for a post-mortem. BENCH_BACKENDS (embedded,aws).
  * BENCH_ONLY=poll: only the chat-poll comparison (embedded); BENCH_ONLY=compare: only the
  * workloads of the aws-beside-embedded table (feeds at both sizes, the photo page, the poll).
@@ -95,7 +95,7 @@ const settings = {
   /** All uploads together must finish within this, or the rest are skipped. */
   uploadBudgetMs: 120_000,
   /** BENCH_POLL_ROUNDS: alternating rounds of the poll comparison (each side BENCH_SECONDS a round). */
-  pollRounds: intEnv('BENCH_POLL_ROUNDS', 2, 1, 10),
+  pollRounds: intEnv('BENCH_POLL_ROUNDS', 4, 1, 10),
   feedRounds: 2,
   smallStore: 100,
   /** BENCH_LARGE_STORE=0 skips the large store (and its seeding, slow on DynamoDB Local). */
