@@ -228,7 +228,7 @@ export class PhotoService {
     viewer: Viewer,
     input: FeedInput,
     beside?: (photos: Photo[], hidden: Set<UserId>) => Promise<T>,
-  ): Promise<{ page: Page<PhotoView>; beside?: T }> {
+  ): Promise<{ page: Page<PhotoView>; beside: T | undefined }> {
     const page = { limit: input.limit, ...(input.before ? { before: input.before } : {}) };
     const words = input.q ? queryTerms(input.q) : [];
     if (input.q && words.length === 0) throw new InvalidInput(messages.emptyQuery);
@@ -259,7 +259,7 @@ export class PhotoService {
       beside?.(result.items, hidden),
     ]);
     const items = result.items.map((p) => ({ ...p, likedByMe: liked.has(p.id) }));
-    return { page: { items, next: result.next }, ...(beside ? { beside: extra } : {}) };
+    return { page: { items, next: result.next }, beside: extra };
   }
 
   /**
