@@ -86,7 +86,7 @@ export async function createContainer(
     exports: new ExportService(users, photos, comments, friends, messages, blobs),
     deletion,
     profiles: new ProfileService(users, photos, friends, blobs, images, blocks),
-    blocks: new BlockService(blocks, friends, users),
+    blocks: new BlockService(blocks, friends, users, storage.messages, storage.activity),
     moderation: new ModerationService(
       storage.reports,
       users,

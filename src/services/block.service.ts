@@ -1,7 +1,11 @@
 import { Conflict, InvalidInput, NotFound } from '../domain/errors';
 import type { Block, UserId, Viewer } from '../domain/types';
-import type { BlockStore, FriendStore, UserStore } from '../ports';
+import type { ActivityStore, BlockStore, FriendStore, MessageStore, UserStore } from '../ports';
 import { findPerson, type PersonRef } from './user.service';
+
+/** Events read per page while looking for those one person caused another; pages looked at, at most. */
+const EVENT_PAGE = 100;
+const EVENT_PAGES_MAX = 50;
 
 export const messages = {
   self: 'You cannot block yourself.',
@@ -12,14 +16,17 @@ export const messages = {
 /**
  * Blocking: while either of two people blocks the other, each is invisible to the other on every
  * path and every write between them is refused (the other services ask BlockStore.between or
- * hiddenFrom). Blocking also ends their friendship and any pending request, both ways; unblocking
- * brings visibility back, not the friendship.
+ * hiddenFrom). Blocking also ends their friendship and any pending request, both ways, and takes
+ * what each was told of the other off their badges (forgetBetween); unblocking brings visibility
+ * back, not the friendship and not those notices.
  */
 export class BlockService {
   constructor(
     private readonly blocks: BlockStore,
     private readonly friends: FriendStore,
     private readonly users: UserStore,
+    private readonly messages: Pick<MessageStore, 'markRead'>,
+    private readonly activity: Pick<ActivityStore, 'list' | 'removeEvents'>,
   ) {}
 
   async block(viewer: Viewer, target: PersonRef): Promise<Block> {
@@ -29,13 +36,47 @@ export class BlockService {
     try {
       block = await this.blocks.add(viewer.id, other.id);
     } catch (err) {
-      if (err instanceof Conflict) throw new Conflict(messages.alreadyBlocked, 'already_blocked');
-      throw err;
+      if (!(err instanceof Conflict)) throw err;
+      // Perhaps the retry of a block whose answer was lost half-way: finish what it left.
+      await this.forgetBetween(viewer.id, other.id);
+      throw new Conflict(messages.alreadyBlocked, 'already_blocked');
     }
     // After the block is recorded, so a request racing in is refused or removed here.
     const row = await this.friends.findBetween(viewer.id, other.id);
     if (row) await this.friends.remove(row.id, row.status);
+    await this.forgetBetween(viewer.id, other.id);
     return block;
+  }
+
+  /**
+   * What each of two people was told of the other stops counting on their badges: their
+   * conversation is marked read on both sides, and the activity events either caused the other
+   * are deleted. Every read path hides both while the block stands; without this the badges
+   * would count what no page can show. Idempotent.
+   */
+  private async forgetBetween(a: UserId, b: UserId): Promise<void> {
+    await Promise.all([
+      this.messages.markRead(a, b),
+      this.messages.markRead(b, a),
+      this.removeEventsBy(b, a),
+      this.removeEventsBy(a, b),
+    ]);
+  }
+
+  /** Deletes the recipient's events that `actorId` caused (among their newest EVENT_PAGES_MAX pages). */
+  private async removeEventsBy(actorId: UserId, recipientId: UserId): Promise<void> {
+    const refs: { recipientId: UserId; eventId: string }[] = [];
+    let before: string | undefined;
+    for (let pages = 0; pages < EVENT_PAGES_MAX; pages++) {
+      const page = await this.activity.list(recipientId, {
+        limit: EVENT_PAGE,
+        ...(before ? { before } : {}),
+      });
+      for (const e of page.items) if (e.actorId === actorId) refs.push({ recipientId, eventId: e.id });
+      if (!page.next) break;
+      before = page.next;
+    }
+    if (refs.length > 0) await this.activity.removeEvents(refs);
   }
 
   async unblock(viewer: Viewer, userId: UserId): Promise<void> {

@@ -183,6 +183,40 @@ describe('activity', () => {
     expect(await feed(named!)).toEqual([]);
   });
 
+  it('blocks: what the blocked person sent or did before leaves the badges of both, and unblocking does not bring it back', async () => {
+    const [me, other] = await people(2);
+    const asked = await me!.agent.post('/api/friends/request').send({ user_id: other!.user.id }).expect(201);
+    await other!.agent
+      .post('/api/friends/respond')
+      .send({ request_id: (asked.body as { id: number }).id, action: 'accept' })
+      .expect(200);
+    const mine = await post(me!);
+    const theirs = await post(other!);
+    await other!.agent.post(`/api/photos/${mine.id}/like`).expect(200);
+    await me!.agent.post(`/api/photos/${theirs.id}/comments`).send({ text: 'nice' }).expect(201);
+    await other!.agent.post('/api/messages').send({ to_user_id: me!.user.id, text: 'one' }).expect(201);
+    await other!.agent.post('/api/messages').send({ to_user_id: me!.user.id, text: 'two' }).expect(201);
+    await me!.agent.post('/api/messages').send({ to_user_id: other!.user.id, text: 'back' }).expect(201);
+    expect(await badges(me!)).toEqual({ requests: 0, messages: 2, activity: 2 });
+    expect(await badges(other!)).toEqual({ requests: 0, messages: 1, activity: 2 });
+
+    await me!.agent.post('/api/blocks').send({ user_id: other!.user.id }).expect(201);
+    for (const p of [me!, other!]) {
+      expect(await badges(p)).toEqual({ requests: 0, messages: 0, activity: 0 });
+      expect(await feed(p)).toEqual([]);
+    }
+    // Blocking again (a retry) answers 409 and changes nothing.
+    await me!.agent.post('/api/blocks').send({ user_id: other!.user.id }).expect(409);
+    await me!.agent.delete(`/api/blocks/${other!.user.id}`).expect(204);
+    for (const p of [me!, other!]) {
+      expect(await badges(p)).toEqual({ requests: 0, messages: 0, activity: 0 });
+      expect(await feed(p)).toEqual([]);
+    }
+    // The conversation itself is theirs to read again.
+    const history = await me!.agent.get(`/api/messages?user_id=${other!.user.id}`).expect(200);
+    expect((history.body as { text: string }[]).map((m) => m.text)).toEqual(['one', 'two', 'back']);
+  });
+
   it('kind filters, cursor pages without repeats, and marking read', async () => {
     const [owner, fan] = await people(2);
     const photos = [await post(owner!), await post(owner!), await post(owner!)];
