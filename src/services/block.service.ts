@@ -1,11 +1,12 @@
 import { Conflict, InvalidInput, NotFound } from '../domain/errors';
 import type { Block, UserId, Viewer } from '../domain/types';
+import { eachItem } from '../lib/pages';
 import type { ActivityStore, BlockStore, FriendStore, MessageStore, UserStore } from '../ports';
 import { findPerson, type PersonRef } from './user.service';
 
-/** Events read per page while looking for those one person caused another; pages looked at, at most. */
+/** Events read per page while looking for those one person caused another, and looked at, at most. */
 const EVENT_PAGE = 100;
-const EVENT_PAGES_MAX = 50;
+const EVENTS_LOOKED_AT_MAX = 5_000;
 
 export const messages = {
   self: 'You cannot block yourself.',
@@ -63,18 +64,16 @@ export class BlockService {
     ]);
   }
 
-  /** Deletes the recipient's events that `actorId` caused (among their newest EVENT_PAGES_MAX pages). */
+  /** Deletes the recipient's events that `actorId` caused (among their newest EVENTS_LOOKED_AT_MAX). */
   private async removeEventsBy(actorId: UserId, recipientId: UserId): Promise<void> {
     const refs: { recipientId: UserId; eventId: string }[] = [];
-    let before: string | undefined;
-    for (let pages = 0; pages < EVENT_PAGES_MAX; pages++) {
-      const page = await this.activity.list(recipientId, {
-        limit: EVENT_PAGE,
-        ...(before ? { before } : {}),
-      });
-      for (const e of page.items) if (e.actorId === actorId) refs.push({ recipientId, eventId: e.id });
-      if (!page.next) break;
-      before = page.next;
+    let seen = 0;
+    const events = eachItem((before) =>
+      this.activity.list(recipientId, { limit: EVENT_PAGE, ...(before ? { before } : {}) }),
+    );
+    for await (const e of events) {
+      if (e.actorId === actorId) refs.push({ recipientId, eventId: e.id });
+      if (++seen >= EVENTS_LOOKED_AT_MAX) break;
     }
     if (refs.length > 0) await this.activity.removeEvents(refs);
   }

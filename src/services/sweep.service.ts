@@ -1,5 +1,6 @@
 import { imageKeysOf, type Photo } from '../domain/types';
 import type { BlobStore, CommentStore, PhotoStore } from '../ports';
+import { eachItem } from '../lib/pages';
 import { removePhoto } from './photo-removal';
 
 /** Image objects of photos live under `photos/<photoId>/`. */
@@ -105,12 +106,7 @@ export class SweepService {
     return report;
   }
 
-  private async *everyPhoto(): AsyncGenerator<Photo> {
-    let before: string | undefined;
-    do {
-      const page = await this.photos.listAll({ limit: 100, ...(before ? { before } : {}) });
-      yield* page.items;
-      before = page.next ?? undefined;
-    } while (before);
+  private everyPhoto(): AsyncGenerator<Photo> {
+    return eachItem((before) => this.photos.listAll({ limit: 100, ...(before ? { before } : {}) }));
   }
 }

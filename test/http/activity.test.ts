@@ -29,6 +29,14 @@ describe('activity', () => {
   const post = async (p: Person, caption = 'a photo') =>
     (await p.agent.post('/api/photos').field('caption', caption).attach('photo', jpeg, 'p.jpg').expect(201))
       .body as { id: string };
+  /** `a` asks, `b` accepts. */
+  async function befriend(a: Person, b: Person) {
+    const asked = await a.agent.post('/api/friends/request').send({ user_id: b.user.id }).expect(201);
+    await b.agent
+      .post('/api/friends/respond')
+      .send({ request_id: (asked.body as { id: number }).id, action: 'accept' })
+      .expect(200);
+  }
   const feed = async (p: Person, query = '') =>
     (await p.agent.get(`/api/activity${query}`).expect(200)).body as Entry[];
   const badges = async (p: Person) =>
@@ -185,11 +193,7 @@ describe('activity', () => {
 
   it('blocks: what the blocked person sent or did before leaves the badges of both, and unblocking does not bring it back', async () => {
     const [me, other] = await people(2);
-    const asked = await me!.agent.post('/api/friends/request').send({ user_id: other!.user.id }).expect(201);
-    await other!.agent
-      .post('/api/friends/respond')
-      .send({ request_id: (asked.body as { id: number }).id, action: 'accept' })
-      .expect(200);
+    await befriend(me!, other!);
     const mine = await post(me!);
     const theirs = await post(other!);
     await other!.agent.post(`/api/photos/${mine.id}/like`).expect(200);
@@ -260,11 +264,7 @@ describe('activity', () => {
 
   it('the nav badges show on the photo page, on a conversation (counted after reading it), and on the error page of a missing photo or person', async () => {
     const [owner, fan] = await people(2);
-    const asked = await owner!.agent.post('/api/friends/request').send({ user_id: fan!.user.id }).expect(201);
-    await fan!.agent
-      .post('/api/friends/respond')
-      .send({ request_id: (asked.body as { id: number }).id, action: 'accept' })
-      .expect(200);
+    await befriend(owner!, fan!);
     const photo = await post(owner!);
     // The owner's activity: the accepted request and the like.
     await fan!.agent.post(`/api/photos/${photo.id}/like`).expect(200);

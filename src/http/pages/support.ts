@@ -53,11 +53,12 @@ export function showBadges(res: Response, badges: Badges): void {
   res.locals.nav = { pendingRequests: badges.requests, unread: badges.messages, activity };
 }
 
-/** For a page that has just marked all activity read: its navigation shows no activity count. */
+/**
+ * For a page that has just marked all activity read: its navigation (shown when it renders, by
+ * showBadges) has no activity count.
+ */
 export function activityMarkedRead(res: Response): void {
   res.locals.activityMarkedRead = true;
-  const nav = res.locals.nav as { activity: number } | undefined;
-  if (nav) nav.activity = 0;
 }
 
 /**
