@@ -474,7 +474,11 @@ export interface MessageStore extends Pingable, RequestKeyHolder {
    * the same.
    */
   markRead(userId: UserId, otherUserId: UserId, expectedUnread?: number): Promise<void>;
-  /** Sum of the user's unread counts. */
+  /**
+   * Sum of the user's unread counts, without the conversations with people hidden from everyone
+   * (suspended, or being deleted), which no page shows. On DynamoDB a worker knows who is hidden
+   * from a read every 5 seconds (aws/hidden-people.ts) and at once after its own change.
+   */
   unreadTotal(userId: UserId): Promise<number>;
   /**
    * An account deletion's step, for up to `limit` of the user's conversations: where the other
@@ -516,7 +520,10 @@ export interface ActivityStore extends Pingable {
   readMark(recipientId: UserId): Promise<string | null>;
   /** Moves the read mark forward to `eventId` (never back). */
   markRead(recipientId: UserId, eventId: string): Promise<void>;
-  /** How many of the recipient's events are newer than the read mark, counting at most `cap`. */
+  /**
+   * How many of the recipient's events are newer than the read mark, counting at most `cap`;
+   * events by people hidden from everyone are not counted (as in MessageStore.unreadTotal).
+   */
   countUnread(recipientId: UserId, cap: number): Promise<number>;
 }
 

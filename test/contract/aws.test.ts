@@ -18,6 +18,7 @@ import type { Storage, StoreCall, StoreCallListener } from '../../src/ports';
 import { createAwsStorage } from '../../src/storage/aws';
 import { createDynamoDbClient, DynamoClient } from '../../src/storage/aws/dynamo-client';
 import { FRIEND_IDS_TTL_MS } from '../../src/storage/aws/friend-store';
+import { HIDDEN_REFRESH_MS } from '../../src/storage/aws/hidden-people';
 import { indexFeed } from '../../src/storage/aws/all-feed';
 import {
   ALL_FEED_INDEX,
@@ -813,6 +814,28 @@ describe('aws: friend ids kept per worker', () => {
       expect(Date.now() - removedAt).toBeLessThan(FRIEND_IDS_TTL_MS);
       await sleep(250);
     }
+  });
+});
+
+describe('aws: who is hidden, kept per worker', () => {
+  it('a suspension through one worker leaves the sender out of the badges there at once, and within HIDDEN_REFRESH_MS on another', async () => {
+    const worker = await open();
+    const other = await open();
+    const [me, them] = await createUsers(worker, 2);
+    await worker.messages.send(newMessage(them!, me!, 'hello'));
+    expect(await other.badges.unread(me!.id, 100)).toEqual({ messages: 1, activity: 0 });
+
+    const suspendedAt = Date.now();
+    await worker.users.setState(them!.id, 'suspended');
+    expect(await worker.badges.unread(me!.id, 100)).toEqual({ messages: 0, activity: 0 });
+    for (;;) {
+      const { messages } = await other.badges.unread(me!.id, 100);
+      if (messages === 0) break;
+      expect(Date.now() - suspendedAt).toBeLessThan(HIDDEN_REFRESH_MS + 1000);
+      await sleep(250);
+    }
+    await worker.users.setState(them!.id, 'active');
+    expect(await worker.badges.unread(me!.id, 100)).toEqual({ messages: 1, activity: 0 });
   });
 });
 

@@ -2,18 +2,15 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeJpeg } from '../support/images';
 import { recordsMentioning, storedObjectKeys } from '../support/stores';
-import { makeTestApp, PASSWORD, postPhoto, signedInAgent, username, type TestApp } from '../support/app';
-
-type Agent = ReturnType<typeof request.agent>;
-
-/** Two people who are friends, as the API makes them. */
-async function befriend(a: Agent, b: Agent, bName: string): Promise<void> {
-  const sent = await a.post('/api/friends/request').send({ username: bName }).expect(201);
-  await b
-    .post('/api/friends/respond')
-    .send({ request_id: (sent.body as { id: number }).id, action: 'accept' })
-    .expect(200);
-}
+import {
+  befriend,
+  makeTestApp,
+  PASSWORD,
+  postPhoto,
+  signedInAgent,
+  username,
+  type TestApp,
+} from '../support/app';
 
 describe('DELETE /api/users/me and the settings form', () => {
   let t: TestApp;
@@ -26,7 +23,7 @@ describe('DELETE /api/users/me and the settings form', () => {
     const me = await signedInAgent(t.app, username('leaver'));
     const friend = await signedInAgent(t.app, username('stays'));
     const asker = await signedInAgent(t.app, username('asks'));
-    await befriend(me.agent, friend.agent, friend.user.username);
+    await befriend(me, friend);
     await asker.agent.post('/api/friends/request').send({ username: me.user.username }).expect(201);
     const mine = await postPhoto(me.agent);
     const theirs = await postPhoto(friend.agent);

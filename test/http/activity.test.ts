@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestApp, signedInAgent, type TestApp } from '../support/app';
+import { befriend, makeTestApp, signedInAgent, type TestApp } from '../support/app';
 import { makeJpeg } from '../support/images';
 import { newId } from '../../src/lib/ulid';
 
@@ -29,14 +29,6 @@ describe('activity', () => {
   const post = async (p: Person, caption = 'a photo') =>
     (await p.agent.post('/api/photos').field('caption', caption).attach('photo', jpeg, 'p.jpg').expect(201))
       .body as { id: string };
-  /** `a` asks, `b` accepts. */
-  async function befriend(a: Person, b: Person) {
-    const asked = await a.agent.post('/api/friends/request').send({ user_id: b.user.id }).expect(201);
-    await b.agent
-      .post('/api/friends/respond')
-      .send({ request_id: (asked.body as { id: number }).id, action: 'accept' })
-      .expect(200);
-  }
   const feed = async (p: Person, query = '') =>
     (await p.agent.get(`/api/activity${query}`).expect(200)).body as Entry[];
   const badges = async (p: Person) =>

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeJpeg } from '../support/images';
-import { makeTestApp, signedInAgent, username, type TestApp, useTestApp } from '../support/app';
+import { befriend, makeTestApp, signedInAgent, username, type TestApp, useTestApp } from '../support/app';
 
 type Agent = ReturnType<typeof request.agent>;
 interface Person {
@@ -25,11 +25,6 @@ async function person(t: TestApp, prefix: string): Promise<Person> {
     .attach('photo', await makeJpeg(40, 30), 'p.jpg')
     .expect(201);
   return { agent, user, photoId: res.body.id as string, topic, word };
-}
-
-async function befriend(a: Person, b: Person) {
-  await a.agent.post('/api/friends/request').send({ user_id: b.user.id }).expect(201);
-  await b.agent.post('/api/friends/request').send({ user_id: a.user.id }).expect(201);
 }
 
 /**

@@ -5,19 +5,11 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readAll } from '../contract/fixtures';
 import { makeJpeg } from '../support/images';
-import { makeTestApp, postPhoto, signedInAgent, username, type TestApp } from '../support/app';
+import { befriend, makeTestApp, postPhoto, signedInAgent, username, type TestApp } from '../support/app';
 import { keptLogger } from '../support/log-lines';
 import { binary, jsonOf, unzip } from '../support/zip';
 
 type Agent = Awaited<ReturnType<typeof signedInAgent>>['agent'];
-
-async function befriend(
-  a: { agent: Agent; user: { id: number } },
-  b: { agent: Agent; user: { id: number } },
-) {
-  await a.agent.post('/api/friends/request').send({ user_id: b.user.id }).expect(201);
-  await b.agent.post('/api/friends/request').send({ user_id: a.user.id }).expect(201);
-}
 
 async function exportOf(agent: Agent, path = '/api/users/me/export'): Promise<Map<string, Buffer>> {
   const res = await agent.get(path).buffer(true).parse(binary).expect(200);

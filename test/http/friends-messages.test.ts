@@ -1,14 +1,9 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestApp, signedInAgent, type TestApp, useTestApp } from '../support/app';
+import { befriend, makeTestApp, signedInAgent, type TestApp, useTestApp } from '../support/app';
 import { makeJpeg } from '../support/images';
 
 type Signed = Awaited<ReturnType<typeof signedInAgent>>;
-
-async function befriend(a: Signed, b: Signed): Promise<void> {
-  const sent = await a.agent.post('/api/friends/request').send({ username: b.user.username }).expect(201);
-  await b.agent.post('/api/friends/respond').send({ request_id: sent.body.id, action: 'accept' }).expect(200);
-}
 
 describe('users API', () => {
   const t = useTestApp();

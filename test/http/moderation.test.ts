@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { makeJpeg } from '../support/images';
-import { PASSWORD, signedInAgent, useTestApp } from '../support/app';
+import { befriend, PASSWORD, signedInAgent, useTestApp } from '../support/app';
 
 async function photoOf(agent: ReturnType<typeof request.agent>): Promise<string> {
   const res = await agent
@@ -161,6 +161,40 @@ describe('reports and moderation', () => {
       'unsuspend',
       'suspend',
     ]);
+  });
+
+  it('suspend: the badges stop counting what the person sent and caused, as the pages stop showing it; unsuspend counts it again', async () => {
+    const mod = await moderator();
+    const bad = await signedInAgent(t.app);
+    const viewer = await signedInAgent(t.app);
+    await befriend(bad, viewer);
+    const photoId = await photoOf(viewer.agent);
+    await viewer.agent.post('/api/activity/read').expect(204);
+    await bad.agent.post('/api/messages').send({ to_user_id: viewer.user.id, text: 'hello' }).expect(201);
+    await bad.agent.post(`/api/photos/${photoId}/like`).expect(200);
+    const seen = async () => {
+      const get = async (path: string) => (await viewer.agent.get(path).expect(200)).body as unknown;
+      const [badges, conversations, activity] = await Promise.all([
+        get('/api/badges'),
+        get('/api/conversations'),
+        get('/api/activity'),
+      ]);
+      const b = badges as { messages: number; activity: number };
+      // What the pages show unread: the conversations' unread counts, the activity entries not read.
+      const unread = (conversations as { unread: number }[]).reduce((sum, c) => sum + c.unread, 0);
+      const events = (activity as { read: boolean }[]).filter((e) => !e.read).length;
+      return { badges: [b.messages, b.activity], shown: [unread, events] };
+    };
+    expect(await seen()).toEqual({ badges: [1, 1], shown: [1, 1] });
+    const act = (action: string) =>
+      mod.agent
+        .post('/api/moderation/actions')
+        .send({ target_type: 'user', target_id: bad.user.id, action })
+        .expect(200);
+    await act('suspend');
+    expect(await seen()).toEqual({ badges: [0, 0], shown: [0, 0] });
+    await act('unsuspend');
+    expect(await seen()).toEqual({ badges: [1, 1], shown: [1, 1] });
   });
 
   it('dismiss closes the reports and changes nothing else; the page forms work without JavaScript', async () => {

@@ -102,6 +102,21 @@ export async function signedInAgent(app: App, name = username()) {
   return { agent, user: res.body as { id: number; username: string } };
 }
 
+/** Someone signed in through signedInAgent (or anything with their agent and id). */
+export interface SignedIn {
+  agent: request.Agent;
+  user: { id: number };
+}
+
+/** Makes `a` and `b` friends through the API: `a` asks, `b` accepts. */
+export async function befriend(a: SignedIn, b: SignedIn): Promise<void> {
+  const asked = await a.agent.post('/api/friends/request').send({ user_id: b.user.id }).expect(201);
+  await b.agent
+    .post('/api/friends/respond')
+    .send({ request_id: (asked.body as { id: number }).id, action: 'accept' })
+    .expect(200);
+}
+
 /** The session cookie's `name=value` from a response, if it set one. */
 export function sessionCookie(
   res: { headers: Record<string, unknown> },

@@ -3,6 +3,7 @@ import { firstIdAt } from '../../lib/ulid';
 import type { BadgeStore, UnreadCounts } from '../../ports';
 import { ACTIVITY_TTL_MS } from './activity-items';
 import type { DynamoClient, Item, TransactItem } from './dynamo-client';
+import { NOBODY, type HiddenPeople, type HiddenSet } from './hidden-people';
 import {
   activityPartition,
   activityReadKey,
@@ -25,6 +26,12 @@ import {
  *   at, the cap it counted to and the oldest event it counted. While `act_seq` and `act_mark` are
  *   still those and that event is not past its 90 days, the count stands without a Query;
  *   otherwise one Query counts again and writes it down (only if neither moved meanwhile).
+ * - `hid`: how many of `messages` are in conversations with people hidden from everyone
+ *   (suspended, or being deleted: hidden-people.ts), with the version of that set it was summed
+ *   at. Pages hide those conversations and those people's events, so the badges leave them out
+ *   too. Within one version the sum cannot grow (a hidden person can send nothing, and the person
+ *   cannot open their conversation), and a markRead drops it; otherwise one Query of the inbox
+ *   sums it again. The activity count is made at a version of the set too (`hv`).
  * - `v`: set once the item was filled from what was stored before it existed (backfill below);
  *   an item without it (or none) is filled on first read, and by setup:aws for everyone.
  */
@@ -37,6 +44,7 @@ export interface BadgesItem extends Item {
   act_count?: ActivityCount;
   /** Moved on by every change of `messages` (see messagesAdded). */
   msg_ver?: number;
+  hid?: { v: string; n: number };
 }
 
 interface ActivityCount {
@@ -47,9 +55,14 @@ interface ActivityCount {
   cap: number;
   /** The oldest event counted ('' when none was). */
   first: string;
+  /** The version of the hidden set whose people's events it left out (none: '', nobody). */
+  hv?: string;
 }
 
 const VERSION = 1;
+
+/** Events read per page of a count that leaves hidden people's out (a spammer's may be many). */
+const HIDDEN_COUNT_PAGE = 1000;
 
 /** Attempts of a fill that finds the counters changed under it, before it answers without writing. */
 const BACKFILL_ATTEMPTS = 8;
@@ -64,6 +77,7 @@ export class DynamoBadgeStore implements BadgeStore {
   constructor(
     private readonly db: DynamoClient,
     private readonly tables: { photos: string; messages: string },
+    private readonly hidden: Pick<HiddenPeople, 'current'> = { current: () => NOBODY },
   ) {}
 
   key(userId: UserId) {
@@ -73,14 +87,14 @@ export class DynamoBadgeStore implements BadgeStore {
   /**
    * The update, for a transaction, that counts `n` more (negative: fewer) unread messages, and
    * moves `msg_ver` on (a fill racing it tells any change by that, even one that a send and a read
-   * cancel out in `messages`).
+   * cancel out in `messages`). Fewer unread: the kept sum of hidden conversations may be less too.
    */
   messagesAdded(userId: UserId, n: number): TransactItem {
     return {
       Update: {
         TableName: this.tables.photos,
         Key: badgesKey(userId),
-        UpdateExpression: 'SET #type = :type ADD messages :n, msg_ver :one',
+        UpdateExpression: `SET #type = :type ADD messages :n, msg_ver :one${n < 0 ? ' REMOVE hid' : ''}`,
         ExpressionAttributeNames: { '#type': 'type' },
         ExpressionAttributeValues: { ':type': ENTITY.badges, ':n': n, ':one': 1 },
       },
@@ -109,10 +123,52 @@ export class DynamoBadgeStore implements BadgeStore {
    */
   async unreadOf(userId: UserId, item: Item | null | undefined, cap: number): Promise<UnreadCounts> {
     const counters = isFilled(item) ? item : await this.backfill(userId, { item: item ?? null });
-    return {
-      messages: Math.max(0, Number(counters.messages ?? 0)),
-      activity: await this.unreadActivity(userId, counters, cap),
-    };
+    const hidden = this.hidden.current();
+    const [messages, activity] = await Promise.all([
+      this.messagesOf(userId, counters, hidden),
+      this.unreadActivity(userId, counters, cap, hidden),
+    ]);
+    return { messages, activity };
+  }
+
+  /** Unread messages alone (MessageStore.unreadTotal): the counters' GetItem. */
+  async unreadMessages(userId: UserId): Promise<number> {
+    return this.messagesOf(userId, await this.read(userId), this.hidden.current());
+  }
+
+  private async messagesOf(userId: UserId, counters: BadgesItem, hidden: HiddenSet): Promise<number> {
+    const hiddenUnread = await this.hiddenUnread(userId, counters, hidden);
+    return Math.max(0, Number(counters.messages ?? 0) - hiddenUnread);
+  }
+
+  /**
+   * How many of the unread messages are in conversations with hidden people: nothing to read
+   * when there are none of either, the kept sum when it is of this version of the set, else
+   * summed from the inbox entries and kept (unless a send or read moved the counters meanwhile).
+   */
+  private async hiddenUnread(userId: UserId, counters: BadgesItem, hidden: HiddenSet): Promise<number> {
+    if (hidden.ids.size === 0 || Number(counters.messages ?? 0) <= 0) return 0;
+    if (counters.hid?.v === hidden.version) return counters.hid.n;
+    let n = 0;
+    for await (const items of this.inboxPages(userId, 'other_user_id, unread')) {
+      for (const entry of items)
+        if (hidden.ids.has(Number(entry.other_user_id))) n += Number(entry.unread ?? 0);
+    }
+    const version = counters.msg_ver;
+    await this.db
+      .update({
+        TableName: this.tables.photos,
+        Key: badgesKey(userId),
+        UpdateExpression: 'SET hid = :hid',
+        ConditionExpression: version === undefined ? 'attribute_not_exists(msg_ver)' : 'msg_ver = :ver',
+        ExpressionAttributeValues: {
+          ':hid': { v: hidden.version, n },
+          ...(version === undefined ? {} : { ':ver': version }),
+        },
+      })
+      // Only a shortcut for the next read, as the activity count's below.
+      .catch(() => undefined);
+    return n;
   }
 
   /**
@@ -136,31 +192,43 @@ export class DynamoBadgeStore implements BadgeStore {
     await this.db.delete({ TableName: this.tables.photos, Key: activityReadKey(userId) });
   }
 
-  private async unreadActivity(userId: UserId, counters: BadgesItem, cap: number): Promise<number> {
+  private async unreadActivity(
+    userId: UserId,
+    counters: BadgesItem,
+    cap: number,
+    hidden: HiddenSet,
+  ): Promise<number> {
     const seq = Number(counters.act_seq ?? 0);
     const mark = counters.act_mark ?? '';
     const oldest = firstIdAt(Date.now() - ACTIVITY_TTL_MS);
     const kept = counters.act_count;
-    if (kept && kept.seq === seq && kept.mark === mark && (kept.n === 0 || kept.first > oldest)) {
+    if (
+      kept &&
+      kept.seq === seq &&
+      kept.mark === mark &&
+      (kept.hv ?? '') === hidden.version &&
+      (kept.n === 0 || kept.first > oldest)
+    ) {
       // Below its cap a count is exact; at it, it says "at least cap".
       if (kept.n < kept.cap) return Math.min(kept.n, cap);
       if (cap <= kept.cap) return cap;
     }
-    const { items } = await this.db.query({
+    // The oldest unread events first, a page of `cap` at a time, until `cap` by people not hidden
+    // (one page unless hidden people's events are among them).
+    const counted: string[] = [];
+    for await (const items of this.db.queryPages({
       TableName: this.tables.photos,
       KeyConditionExpression: 'PK = :pk AND SK > :from',
       ExpressionAttributeValues: { ':pk': activityPartition(userId), ':from': mark > oldest ? mark : oldest },
-      ProjectionExpression: 'SK',
-      Limit: cap,
+      ProjectionExpression: 'SK, actor_id',
+      Limit: hidden.ids.size === 0 ? cap : Math.max(cap, HIDDEN_COUNT_PAGE),
       ConsistentRead: true,
-    });
-    const count: ActivityCount = {
-      seq,
-      mark,
-      n: items.length,
-      cap,
-      first: typeof items[0]?.SK === 'string' ? items[0].SK : '',
-    };
+    })) {
+      for (const item of items) if (!hidden.ids.has(Number(item.actor_id))) counted.push(String(item.SK));
+      if (counted.length >= cap) break;
+    }
+    const n = Math.min(counted.length, cap);
+    const count: ActivityCount = { seq, mark, n, cap, first: counted[0] ?? '', hv: hidden.version };
     // Every change counted in `seq` was committed before the counters were read, so the Query saw
     // it. Written only while no event came or went and the mark did not move since.
     await this.db
@@ -180,7 +248,7 @@ export class DynamoBadgeStore implements BadgeStore {
       // Only a shortcut for the next read: the answer stands without it (a write racing an act's
       // transaction on the item may be refused).
       .catch(() => undefined);
-    return items.length;
+    return n;
   }
 
   /**
@@ -244,16 +312,21 @@ export class DynamoBadgeStore implements BadgeStore {
   /** Sum of unread over the person's inbox entries (lumina_messages), every page. */
   private async inboxUnread(userId: UserId): Promise<number> {
     let sum = 0;
-    for await (const items of this.db.queryPages({
-      TableName: this.tables.messages,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': inboxPartition(userId), ':prefix': INBOX_SORT_PREFIX },
-      ProjectionExpression: 'unread',
-      ConsistentRead: true,
-    })) {
+    for await (const items of this.inboxPages(userId, 'unread')) {
       for (const item of items) sum += Number(item.unread ?? 0);
     }
     return sum;
+  }
+
+  /** The person's inbox entries (`projection` of each), a page at a time, strongly consistent. */
+  private inboxPages(userId: UserId, projection: string): AsyncGenerator<Item[]> {
+    return this.db.queryPages({
+      TableName: this.tables.messages,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': inboxPartition(userId), ':prefix': INBOX_SORT_PREFIX },
+      ProjectionExpression: projection,
+      ConsistentRead: true,
+    });
   }
 
   private async oldReadMark(userId: UserId): Promise<string | undefined> {

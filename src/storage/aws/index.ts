@@ -10,6 +10,7 @@ import { DynamoCommentStore } from './comment-store';
 import { createDynamoDbClient, DynamoClient } from './dynamo-client';
 import { DYNAMODB, MYSQL, S3, translateError } from './errors';
 import { ActivityItems } from './activity-items';
+import { HiddenPeople } from './hidden-people';
 import { MysqlFriendStore } from './friend-store';
 import { DynamoMessageStore } from './message-store';
 import { migrate } from './migrations';
@@ -67,8 +68,9 @@ export async function createAwsStorage(config: AwsConfig, options: AwsStorageOpt
     }
   }
 
-  const users = new MysqlUserStore(mysql);
-  const badges = new DynamoBadgeStore(dynamo, { photos: tables.photos, messages: tables.messages });
+  const hidden = new HiddenPeople(mysql);
+  const users = new MysqlUserStore(mysql, hidden);
+  const badges = new DynamoBadgeStore(dynamo, { photos: tables.photos, messages: tables.messages }, hidden);
   const photos = new DynamoPhotoStore(dynamo, tables.photos, badges);
   const blobs = new S3BlobStore(new S3Bucket(s3Client, config.s3.bucket, onCall));
   const mysqlReady: Pingable = {
@@ -97,6 +99,7 @@ export async function createAwsStorage(config: AwsConfig, options: AwsStorageOpt
       { name: S3, check: blobs },
     ],
     close: async () => {
+      hidden.stop();
       dynamo.destroy();
       dynamoClient.destroy();
       s3Client.destroy();

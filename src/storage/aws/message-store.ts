@@ -385,8 +385,8 @@ export class DynamoMessageStore implements MessageStore {
     }
   }
 
-  async unreadTotal(userId: UserId): Promise<number> {
-    return Math.max(0, (await this.counters.read(userId)).messages ?? 0);
+  unreadTotal(userId: UserId): Promise<number> {
+    return this.counters.unreadMessages(userId);
   }
 
   /** Access pattern "a user's inbox": the INBOX partition, page by page, at most MAX_INBOX_ENTRIES. */

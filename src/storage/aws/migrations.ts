@@ -163,6 +163,10 @@ export const MIGRATIONS: readonly (string | AddColumns)[] = [
   // 12: an account being deleted (services/account-deletion.service.ts); users_state finds them.
   `ALTER TABLE users
     MODIFY COLUMN state ENUM('active', 'suspended', 'deleting') NOT NULL DEFAULT 'active'`,
+
+  // 13: when the state last changed, so each change of who is hidden has a name of its own
+  // (aws/hidden-people.ts); NULL for a state set before this column.
+  { table: 'users', columns: { state_changed_at: 'DATETIME(3) NULL' } },
 ];
 
 /** Seconds to wait for another process that is migrating the same database. */

@@ -4,6 +4,7 @@ import type { AccountState, User, UserCredentials, UserId } from '../../domain/t
 import type { UserStore } from '../../ports';
 import { isClashOn } from '../clash';
 import { messages, toCredentials, toUser, type UserRow } from '../sql-rows';
+import type { HiddenPeople } from './hidden-people';
 import type { MysqlClient } from './mysql-client';
 
 type Row = UserRow & RowDataPacket;
@@ -19,7 +20,11 @@ const likePrefix = (prefix: string): string => `${prefix.replace(/[!%_]/g, (c) =
  * ignore case: two people can never hold "Ann" and "ann", even when their inserts race.
  */
 export class MysqlUserStore implements UserStore {
-  constructor(private readonly db: MysqlClient) {}
+  /** `hidden`: read again after every change of who is hidden (a state, or a row removed). */
+  constructor(
+    private readonly db: MysqlClient,
+    private readonly hidden?: HiddenPeople,
+  ) {}
 
   ping(): Promise<void> {
     return this.db.ping();
@@ -91,9 +96,10 @@ export class MysqlUserStore implements UserStore {
 
   async setState(id: UserId, state: AccountState): Promise<boolean> {
     const result = await this.db.query<ResultSetHeader>(
-      "UPDATE users SET state = ? WHERE id = ? AND (state <> 'deleting' OR ? = 'deleting')",
+      "UPDATE users SET state = ?, state_changed_at = UTC_TIMESTAMP(3) WHERE id = ? AND (state <> 'deleting' OR ? = 'deleting')",
       [state, id, state],
     );
+    await this.hiddenChanged();
     return result.affectedRows > 0;
   }
 
@@ -107,7 +113,13 @@ export class MysqlUserStore implements UserStore {
 
   async remove(id: UserId): Promise<boolean> {
     const result = await this.db.query<ResultSetHeader>('DELETE FROM users WHERE id = ?', [id]);
+    await this.hiddenChanged();
     return result.affectedRows > 0;
+  }
+
+  /** The change is made: a failed read of the set leaves it to the next timed one. */
+  private async hiddenChanged(): Promise<void> {
+    await this.hidden?.refresh().catch(() => undefined);
   }
 
   async setModerator(id: UserId, isModerator: boolean): Promise<boolean> {

@@ -47,7 +47,12 @@ export class SqliteActivityStore implements ActivityStore {
     );
     this.unread = db
       .prepare<[number, string, string, number], number>(
-        'SELECT count(*) FROM (SELECT 1 FROM activity WHERE recipient_id = ? AND id > ? AND id >= ? LIMIT +?)',
+        // Events by people hidden from everyone (suspended, being deleted) are left out, as the
+        // activity page leaves them out.
+        `SELECT count(*) FROM (SELECT 1 FROM activity a
+           WHERE a.recipient_id = ? AND a.id > ? AND a.id >= ? AND NOT EXISTS (SELECT 1 FROM users u
+             WHERE u.id = a.actor_id AND (u.state = 'suspended' OR u.deleting_at IS NOT NULL))
+           LIMIT +?)`,
       )
       .pluck();
     this.prune = db.prepare<[number, string]>('DELETE FROM activity WHERE recipient_id = ? AND id < ?');

@@ -130,8 +130,14 @@ export class SqliteMessageStore implements MessageStore {
     this.clearUnread = db.prepare<[number, number]>(
       'UPDATE inbox SET unread = 0 WHERE user_id = ? AND other_user_id = ?',
     );
+    // Conversations with people hidden from everyone (suspended, being deleted) are left out, as
+    // the pages leave them out.
     this.unreadSum = db
-      .prepare<[number], number>('SELECT coalesce(sum(unread), 0) FROM inbox WHERE user_id = ?')
+      .prepare<[number], number>(
+        `SELECT coalesce(sum(i.unread), 0) FROM inbox i
+         WHERE i.user_id = ? AND i.unread > 0 AND NOT EXISTS (SELECT 1 FROM users u
+           WHERE u.id = i.other_user_id AND (u.state = 'suspended' OR u.deleting_at IS NOT NULL))`,
+      )
       .pluck();
 
     const inboxOf = db

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import type { RowDataPacket } from 'mysql2';
+import type { UserId } from '../../domain/types';
+import type { Sql } from './mysql-client';
+
+/** How often each worker reads the set again: how late it learns of a change made by another. */
+export const HIDDEN_REFRESH_MS = 5_000;
+
+/**
+ * Who is hidden from everyone, and a short name of that set ('' when it is empty): a new name
+ * for every change of a state (users.state_changed_at), even one back to an earlier set.
+ */
+export interface HiddenSet {
+  readonly ids: ReadonlySet<UserId>;
+  readonly version: string;
+}
+
+/** Nobody hidden: the set before the first read, and for work that shows nobody a badge (setup). */
+export const NOBODY: HiddenSet = { ids: new Set(), version: '' };
+
+/**
+ * The accounts hidden from everyone (suspended, or being deleted), for the badge counters
+ * (badge-store.ts), which live in DynamoDB while the accounts' states are in MySQL. A rarely
+ * changing fact, kept per worker: read at start and every HIDDEN_REFRESH_MS by a timer (never on
+ * a request's path, so no request pays a MySQL call for it), and at once after this worker
+ * changed a state (MysqlUserStore). Another worker's change shows here within HIDDEN_REFRESH_MS.
+ * A failed read keeps the set last read.
+ */
+export class HiddenPeople {
+  private known: HiddenSet = NOBODY;
+  private reading: Promise<void> | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly db: Sql) {
+    void this.refresh().catch(() => undefined);
+    // A read still running (a slow MySQL) is not joined by another.
+    this.timer = setInterval(() => {
+      if (!this.reading) void this.refresh().catch(() => undefined);
+    }, HIDDEN_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  /** The set as last read. */
+  current(): HiddenSet {
+    return this.known;
+  }
+
+  /** Reads the set again (one read at a time; a call during a read waits for a fresh one). */
+  async refresh(): Promise<void> {
+    while (this.reading) await this.reading.catch(() => undefined);
+    this.reading = this.read().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async read(): Promise<void> {
+    const rows = await this.db.query<RowDataPacket[]>(
+      `SELECT id, DATE_FORMAT(state_changed_at, '%Y%m%d%H%i%s%f') AS changed
+       FROM users WHERE state IN ('suspended', 'deleting') ORDER BY id`,
+    );
+    // Named by who and since when: the same people hidden again later is another set.
+    const names = rows.map((row) => `${Number(row.id)}@${String(row.changed ?? '')}`);
+    this.known =
+      rows.length === 0
+        ? NOBODY
+        : {
+            ids: new Set(rows.map((row) => Number(row.id))),
+            version: createHash('sha256').update(names.join(',')).digest('base64url').slice(0, 16),
+          };
+  }
+}
