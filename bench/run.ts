@@ -249,8 +249,6 @@ interface Pass {
   port: number;
   /** The PM2 workers' pids. */
   pids: number[];
-  /** The server's counts as last read, while no request has been made since. */
-  metrics: MetricsSnapshot | undefined;
   app: Pm2App;
   container: Container;
   config: Config;
@@ -430,11 +428,13 @@ interface Measured extends LoadResult {
   calls: PerRequest;
 }
 
-/** The server's counts now: the last reading when no request was made since, else a fresh one. */
-async function serverCounts(): Promise<MetricsSnapshot> {
-  const current = currentPass();
-  current.metrics ??= await readMetrics(current.port, METRICS_TOKEN);
-  return current.metrics;
+/**
+ * The server's counts now, read fresh each time: the workers also make calls of their own between
+ * requests (aws/hidden-people.ts reads MySQL every 5 s), so a reading does not stay true while
+ * nothing is asked.
+ */
+function serverCounts(): Promise<MetricsSnapshot> {
+  return readMetrics(currentPass().port, METRICS_TOKEN);
 }
 
 /**
@@ -453,7 +453,6 @@ async function measure(
   const current = currentPass();
   const { port } = current;
   const countsBefore = await serverCounts();
-  current.metrics = undefined;
   const probe = await request({ port, path, headers });
   if (probe.status !== 200) {
     const what =
@@ -526,7 +525,6 @@ function itemsIn(body: Buffer): number | undefined {
 }
 
 async function login(username: string, cookieName: string): Promise<string> {
-  currentPass().metrics = undefined;
   const res = await request({
     port: currentPass().port,
     method: 'POST',
@@ -566,7 +564,6 @@ async function uploads(cookie: string, world: World): Promise<void> {
     world.photoCount++;
     return res.ms;
   };
-  currentPass().metrics = undefined;
   const started = Date.now();
   // One per worker first: sharp's first decode in a process pays for its start-up.
   for (let i = 0; i < settings.uploadWarmups; i++) await send();
@@ -619,7 +616,6 @@ async function chatPoll(
 ): Promise<PollComparison> {
   const path = pollPath(world);
   const headers = { cookie };
-  currentPass().metrics = undefined;
   const sample = await request({ port: currentPass().port, path, headers });
   if (sample.status !== 200 || sample.body.toString('utf8') !== '[]') {
     throw new Error(
@@ -763,7 +759,6 @@ async function startPass(backend: Backend, base: NodeJS.ProcessEnv, port: number
     backend,
     port,
     pids: online.map((w) => w.pid),
-    metrics: undefined,
     app,
     container,
     config,
@@ -852,7 +847,6 @@ async function runPasses(passes: Pass[]): Promise<void> {
       const seedStarted = Date.now();
       await addPhotos(p.container, p.world, toAdd);
       log(`seeded in ${elapsed(seedStarted)}`);
-      p.metrics = undefined;
     }
     await onEach(passes, async (p) => {
       p.result.allLarge = await measure(large(p), ALL, ALL_PATH, headers(p), settings.feedRounds);

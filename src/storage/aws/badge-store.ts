@@ -213,8 +213,8 @@ export class DynamoBadgeStore implements BadgeStore {
       if (kept.n < kept.cap) return Math.min(kept.n, cap);
       if (cap <= kept.cap) return cap;
     }
-    // The oldest unread events first, a page of `cap` at a time, until `cap` by people not hidden
-    // (one page unless hidden people's events are among them).
+    // The oldest unread events first, page by page until `cap` by people not hidden: one page of
+    // `cap` while nobody is hidden, else pages of HIDDEN_COUNT_PAGE (their events may be many).
     const counted: string[] = [];
     for await (const items of this.db.queryPages({
       TableName: this.tables.photos,
