@@ -837,6 +837,41 @@ describe('aws: who is hidden, kept per worker', () => {
     await worker.users.setState(them!.id, 'active');
     expect(await worker.badges.unread(me!.id, 100)).toEqual({ messages: 1, activity: 0 });
   });
+
+  it('a change of who is hidden costs a person with nothing unread no recount: one GetItem, as before', async () => {
+    const calls: StoreCall[] = [];
+    const worker = await open(awsTestConfig(), AWS_TEST_TIMEOUT_MS, (call) => calls.push(call));
+    const [calm, busy, them] = await createUsers(worker, 3);
+    await worker.activity.add([newEvent(busy!.id, 'like', { actorId: them!.id })]);
+    await worker.messages.send(newMessage(them!, busy!, 'hello'));
+    const dynamoCallsOf = async (userId: number) => {
+      calls.length = 0;
+      const unread = await worker.badges.unread(userId, 100);
+      return { unread, operations: calls.filter((c) => c.store === 'dynamodb').map((c) => c.operation) };
+    };
+    // Counted once, at nobody hidden.
+    await dynamoCallsOf(calm!.id);
+    await dynamoCallsOf(busy!.id);
+    expect(await dynamoCallsOf(calm!.id)).toEqual({
+      unread: { messages: 0, activity: 0 },
+      operations: ['GetItem'],
+    });
+    expect((await dynamoCallsOf(busy!.id)).operations).toEqual(['GetItem']);
+
+    await worker.users.setState(them!.id, 'suspended');
+    expect(await dynamoCallsOf(calm!.id)).toEqual({
+      unread: { messages: 0, activity: 0 },
+      operations: ['GetItem'],
+    });
+    // Someone with unread messages and events recounts both once at the new set, then reads them kept.
+    const recount = await dynamoCallsOf(busy!.id);
+    expect(recount.unread).toEqual({ messages: 0, activity: 0 });
+    expect(recount.operations.filter((op) => op === 'Query')).toHaveLength(2);
+    expect(await dynamoCallsOf(busy!.id)).toEqual({
+      unread: { messages: 0, activity: 0 },
+      operations: ['GetItem'],
+    });
+  });
 });
 
 describe('aws: the All feed moved to ALL_FEED_INDEX', () => {

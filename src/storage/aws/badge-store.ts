@@ -57,6 +57,8 @@ interface ActivityCount {
   first: string;
   /** The version of the hidden set whose people's events it left out (none: '', nobody). */
   hv?: string;
+  /** How many of those it met (undefined: made before hidden people were left out). */
+  left?: number;
 }
 
 const VERSION = 1;
@@ -206,7 +208,8 @@ export class DynamoBadgeStore implements BadgeStore {
       kept &&
       kept.seq === seq &&
       kept.mark === mark &&
-      (kept.hv ?? '') === hidden.version &&
+      // Made at this set of hidden people, or found no unread event at all (any set agrees).
+      ((kept.hv ?? '') === hidden.version || (kept.n === 0 && kept.left === 0)) &&
       (kept.n === 0 || kept.first > oldest)
     ) {
       // Below its cap a count is exact; at it, it says "at least cap".
@@ -216,6 +219,7 @@ export class DynamoBadgeStore implements BadgeStore {
     // The oldest unread events first, page by page until `cap` by people not hidden: one page of
     // `cap` while nobody is hidden, else pages of HIDDEN_COUNT_PAGE (their events may be many).
     const counted: string[] = [];
+    let left = 0;
     for await (const items of this.db.queryPages({
       TableName: this.tables.photos,
       KeyConditionExpression: 'PK = :pk AND SK > :from',
@@ -224,11 +228,14 @@ export class DynamoBadgeStore implements BadgeStore {
       Limit: hidden.ids.size === 0 ? cap : Math.max(cap, HIDDEN_COUNT_PAGE),
       ConsistentRead: true,
     })) {
-      for (const item of items) if (!hidden.ids.has(Number(item.actor_id))) counted.push(String(item.SK));
+      for (const item of items) {
+        if (hidden.ids.has(Number(item.actor_id))) left++;
+        else counted.push(String(item.SK));
+      }
       if (counted.length >= cap) break;
     }
     const n = Math.min(counted.length, cap);
-    const count: ActivityCount = { seq, mark, n, cap, first: counted[0] ?? '', hv: hidden.version };
+    const count: ActivityCount = { seq, mark, n, cap, first: counted[0] ?? '', hv: hidden.version, left };
     // Every change counted in `seq` was committed before the counters were read, so the Query saw
     // it. Written only while no event came or went and the mark did not move since.
     await this.db
