@@ -246,6 +246,34 @@ export function badgeStoreContract(make: MakeStorage): void {
       expect(await badges().unread(other!.id, 100)).toEqual({ messages: 0, activity: 0 });
     });
 
+    it('BadgeStore.unread after concurrent senders and reads, with one sender suspended now and then, leaves out exactly theirs', async () => {
+      const [reader, ...senders] = await createUsers(storage(), 1 + SENDERS);
+      const st = storage();
+      const suspect = senders[0]!;
+      for (let round = 0; round < RACE_ROUNDS; round++) {
+        await Promise.all(
+          senders.map(async (sender, s) => {
+            for (let i = 0; i < SENDS_PER_ROUND; i++) {
+              // The suspect sends only while active (a suspended account cannot send).
+              if (sender !== suspect || round % 2 === 0)
+                await st.messages.send(newMessage(sender, reader!, `round ${round} message ${i}`));
+              if ((i + s + round) % 3 === 0) await st.messages.markRead(reader!.id, sender.id);
+              await badges().unread(reader!.id, 100);
+            }
+          }),
+        );
+        const conversations = await st.messages.conversations(reader!.id, 1000);
+        const unreadFrom = (id: number) => conversations.find((c) => c.userId === id)?.unread ?? 0;
+        const all = conversations.reduce((sum, c) => sum + c.unread, 0);
+        const isHidden = round % 2 === 0;
+        await st.users.setState(suspect.id, isHidden ? 'suspended' : 'active');
+        const expected = { messages: isHidden ? all - unreadFrom(suspect.id) : all, activity: 0 };
+        expect(await badges().unread(reader!.id, 100)).toEqual(expected);
+        expect(await badges().unread(reader!.id, 100)).toEqual(expected);
+      }
+      await st.users.setState(suspect.id, 'active');
+    });
+
     it('ActivityStore.add and removeEvents of many events, for many people and many for one, each person’s badge counts them', async () => {
       const [me] = await createUsers(storage(), 1);
       const st = storage();

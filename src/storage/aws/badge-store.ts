@@ -26,12 +26,18 @@ import {
  *   at, the cap it counted to and the oldest event it counted. While `act_seq` and `act_mark` are
  *   still those and that event is not past its 90 days, the count stands without a Query;
  *   otherwise one Query counts again and writes it down (only if neither moved meanwhile).
+ * - `uf`: who the unread messages are from (a number set): every send adds its sender, every
+ *   markRead takes its partner out, in the transaction that changes the entry. `uf_ok` says the
+ *   set is whole: written with it by a sum over the entries (below); before that, an item made
+ *   by sends alone may lack older senders.
  * - `hid`: how many of `messages` are in conversations with people hidden from everyone
- *   (suspended, or being deleted: hidden-people.ts), with the version of that set it was summed
- *   at. Pages hide those conversations and those people's events, so the badges leave them out
- *   too. Within one version the sum cannot grow (a hidden person can send nothing, and the person
- *   cannot open their conversation), and a markRead drops it; otherwise one Query of the inbox
- *   sums it again. The activity count is made at a version of the set too (`hv`).
+ *   (suspended, or being deleted: hidden-people.ts), with the names of the hidden people it
+ *   summed (those in `uf`; every hidden person, while `uf` is not known whole). Pages hide
+ *   those conversations and those people's events, so the badges leave them out too. The sum
+ *   stands while the same people are hidden among those in `uf` (a hidden person can send
+ *   nothing, and the person cannot open their conversation), and a markRead drops it; otherwise
+ *   one Query of the inbox sums it again. The activity count keeps whose events it counted and
+ *   left out (`by`, `lb`), and stands while none of the first and all of the second are hidden.
  * - `v`: set once the item was filled from what was stored before it existed (backfill below);
  *   an item without it (or none) is filled on first read, and by setup:aws for everyone.
  */
@@ -45,6 +51,8 @@ export interface BadgesItem extends Item {
   /** Moved on by every change of `messages` (see messagesAdded). */
   msg_ver?: number;
   hid?: { v: string; n: number };
+  uf?: Set<number>;
+  uf_ok?: boolean;
 }
 
 interface ActivityCount {
@@ -57,8 +65,9 @@ interface ActivityCount {
   first: string;
   /** The version of the hidden set whose people's events it left out (none: '', nobody). */
   hv?: string;
-  /** How many of those it met (undefined: made before hidden people were left out). */
-  left?: number;
+  /** Whose events it counted, and whose it left out, each once (undefined in older counts). */
+  by?: number[];
+  lb?: number[];
 }
 
 const VERSION = 1;
@@ -89,16 +98,25 @@ export class DynamoBadgeStore implements BadgeStore {
   /**
    * The update, for a transaction, that counts `n` more (negative: fewer) unread messages, and
    * moves `msg_ver` on (a fill racing it tells any change by that, even one that a send and a read
-   * cancel out in `messages`). Fewer unread: the kept sum of hidden conversations may be less too.
+   * cancel out in `messages`). More unread: `partnerId` joins `uf`; fewer (a read of all of theirs):
+   * they leave it, and the kept sum of hidden conversations may be less too.
    */
-  messagesAdded(userId: UserId, n: number): TransactItem {
+  messagesAdded(userId: UserId, n: number, partnerId: UserId): TransactItem {
     return {
       Update: {
         TableName: this.tables.photos,
         Key: badgesKey(userId),
-        UpdateExpression: `SET #type = :type ADD messages :n, msg_ver :one${n < 0 ? ' REMOVE hid' : ''}`,
+        UpdateExpression:
+          n > 0
+            ? 'SET #type = :type ADD messages :n, msg_ver :one, uf :partner'
+            : 'SET #type = :type ADD messages :n, msg_ver :one DELETE uf :partner REMOVE hid',
         ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: { ':type': ENTITY.badges, ':n': n, ':one': 1 },
+        ExpressionAttributeValues: {
+          ':type': ENTITY.badges,
+          ':n': n,
+          ':one': 1,
+          ':partner': new Set([partnerId]),
+        },
       },
     };
   }
@@ -145,26 +163,41 @@ export class DynamoBadgeStore implements BadgeStore {
 
   /**
    * How many of the unread messages are in conversations with hidden people: nothing to read
-   * when there are none of either, the kept sum when it is of this version of the set, else
-   * summed from the inbox entries and kept (unless a send or read moved the counters meanwhile).
+   * when there are none of either, or when nobody the unread messages are from is hidden; the
+   * kept sum when it was made with the same hidden people among them; else summed from the inbox
+   * entries and kept with `uf` whole (unless a send or read moved the counters meanwhile).
    */
   private async hiddenUnread(userId: UserId, counters: BadgesItem, hidden: HiddenSet): Promise<number> {
     if (hidden.ids.size === 0 || Number(counters.messages ?? 0) <= 0) return 0;
-    if (counters.hid?.v === hidden.version) return counters.hid.n;
+    const concerned =
+      counters.uf_ok === true
+        ? [...(counters.uf ?? [])].filter((id) => hidden.ids.has(id)).sort((a, b) => a - b)
+        : undefined;
+    if (concerned?.length === 0) return 0;
+    const name = concerned ? concerned.map((id) => hidden.names.get(id)).join(',') : `*${hidden.version}`;
+    if (counters.hid?.v === name) return counters.hid.n;
     let n = 0;
+    const from = new Set<number>();
     for await (const items of this.inboxPages(userId, 'other_user_id, unread')) {
-      for (const entry of items)
-        if (hidden.ids.has(Number(entry.other_user_id))) n += Number(entry.unread ?? 0);
+      for (const entry of items) {
+        const other = Number(entry.other_user_id);
+        const unread = Number(entry.unread ?? 0);
+        if (unread > 0) from.add(other);
+        if (hidden.ids.has(other)) n += unread;
+      }
     }
+    const now = [...from].filter((id) => hidden.ids.has(id)).sort((a, b) => a - b);
     const version = counters.msg_ver;
     await this.db
       .update({
         TableName: this.tables.photos,
         Key: badgesKey(userId),
-        UpdateExpression: 'SET hid = :hid',
+        UpdateExpression: `SET hid = :hid, uf_ok = :ok${from.size > 0 ? ', uf = :from' : ' REMOVE uf'}`,
         ConditionExpression: version === undefined ? 'attribute_not_exists(msg_ver)' : 'msg_ver = :ver',
         ExpressionAttributeValues: {
-          ':hid': { v: hidden.version, n },
+          ':hid': { v: now.map((id) => hidden.names.get(id)).join(','), n },
+          ':ok': true,
+          ...(from.size > 0 ? { ':from': from } : {}),
           ...(version === undefined ? {} : { ':ver': version }),
         },
       })
@@ -208,8 +241,13 @@ export class DynamoBadgeStore implements BadgeStore {
       kept &&
       kept.seq === seq &&
       kept.mark === mark &&
-      // Made at this set of hidden people, or found no unread event at all (any set agrees).
-      ((kept.hv ?? '') === hidden.version || (kept.n === 0 && kept.left === 0)) &&
+      // Made at this set of hidden people, or none of those it counted is hidden now and all it
+      // left out still are (below the cap it saw every unread event; at it, the cap stands).
+      ((kept.hv ?? '') === hidden.version ||
+        (kept.by !== undefined &&
+          kept.lb !== undefined &&
+          kept.by.every((id) => !hidden.ids.has(id)) &&
+          kept.lb.every((id) => hidden.ids.has(id)))) &&
       (kept.n === 0 || kept.first > oldest)
     ) {
       // Below its cap a count is exact; at it, it says "at least cap".
@@ -219,7 +257,8 @@ export class DynamoBadgeStore implements BadgeStore {
     // The oldest unread events first, page by page until `cap` by people not hidden: one page of
     // `cap` while nobody is hidden, else pages of HIDDEN_COUNT_PAGE (their events may be many).
     const counted: string[] = [];
-    let left = 0;
+    const by = new Set<number>();
+    const leftOut = new Set<number>();
     for await (const items of this.db.queryPages({
       TableName: this.tables.photos,
       KeyConditionExpression: 'PK = :pk AND SK > :from',
@@ -229,13 +268,27 @@ export class DynamoBadgeStore implements BadgeStore {
       ConsistentRead: true,
     })) {
       for (const item of items) {
-        if (hidden.ids.has(Number(item.actor_id))) left++;
-        else counted.push(String(item.SK));
+        const actor = Number(item.actor_id);
+        if (hidden.ids.has(actor)) {
+          leftOut.add(actor);
+        } else if (counted.length < cap) {
+          counted.push(String(item.SK));
+          by.add(actor);
+        }
       }
       if (counted.length >= cap) break;
     }
-    const n = Math.min(counted.length, cap);
-    const count: ActivityCount = { seq, mark, n, cap, first: counted[0] ?? '', hv: hidden.version, left };
+    const n = counted.length;
+    const count: ActivityCount = {
+      seq,
+      mark,
+      n,
+      cap,
+      first: counted[0] ?? '',
+      hv: hidden.version,
+      by: [...by],
+      lb: [...leftOut],
+    };
     // Every change counted in `seq` was committed before the counters were read, so the Query saw
     // it. Written only while no event came or went and the mark did not move since.
     await this.db

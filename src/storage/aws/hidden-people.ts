@@ -13,10 +13,12 @@ export const HIDDEN_REFRESH_MS = 5_000;
 export interface HiddenSet {
   readonly ids: ReadonlySet<UserId>;
   readonly version: string;
+  /** Each one's name within the set: their id and when their state last changed. */
+  readonly names: ReadonlyMap<UserId, string>;
 }
 
 /** Nobody hidden: the set before the first read, and for work that shows nobody a badge (setup). */
-export const NOBODY: HiddenSet = { ids: new Set(), version: '' };
+export const NOBODY: HiddenSet = { ids: new Set(), version: '', names: new Map() };
 
 /**
  * The accounts hidden from everyone (suspended, or being deleted), for the badge counters
@@ -62,13 +64,19 @@ export class HiddenPeople {
        FROM users WHERE state IN ('suspended', 'deleting') ORDER BY id`,
     );
     // Named by who and since when: the same people hidden again later is another set.
-    const names = rows.map((row) => `${Number(row.id)}@${String(row.changed ?? '')}`);
+    const names = new Map(
+      rows.map((row) => [Number(row.id), `${Number(row.id)}@${String(row.changed ?? '')}`]),
+    );
     this.known =
       rows.length === 0
         ? NOBODY
         : {
-            ids: new Set(rows.map((row) => Number(row.id))),
-            version: createHash('sha256').update(names.join(',')).digest('base64url').slice(0, 16),
+            ids: new Set(names.keys()),
+            version: createHash('sha256')
+              .update([...names.values()].join(','))
+              .digest('base64url')
+              .slice(0, 16),
+            names,
           };
   }
 }

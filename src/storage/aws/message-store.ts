@@ -130,7 +130,7 @@ export class DynamoMessageStore implements MessageStore {
           head: this.headUpdate(message, head, seq),
           message: this.messagePut(message),
           receiver: this.receiverUpdate(message),
-          receiverBadges: this.counters.messagesAdded(message.toUserId, 1),
+          receiverBadges: this.counters.messagesAdded(message.toUserId, 1, message.fromUserId),
           sender: this.senderUpdate(message),
           ...this.requestKeys.writes(
             message.fromUserId,
@@ -375,7 +375,7 @@ export class DynamoMessageStore implements MessageStore {
                 },
               }
             : { Delete: { ...target, ...condition, ExpressionAttributeValues: { ':unread': unread } } },
-        badges: unread === 0 ? undefined : this.counters.messagesAdded(userId, -unread),
+        badges: unread === 0 ? undefined : this.counters.messagesAdded(userId, -unread, otherUserId),
       });
       if (!failed) return;
       const now = failed.get('entry');
