@@ -875,6 +875,9 @@ describe('aws: who is hidden, kept per worker', () => {
     expect(recount.unread).toEqual({ messages: 0, activity: 0 });
     expect(recount.operations.filter((op) => op === 'Query')).toHaveLength(2);
     expect(await dynamoCallsOf(busy!.id)).toEqual(kept(0, 0));
+    // Suspended again while suspended: the same set, no recount.
+    await worker.users.setState(them!.id, 'suspended');
+    expect(await dynamoCallsOf(busy!.id)).toEqual(kept(0, 0));
     await worker.users.setState(stranger!.id, 'suspended');
     expect(await dynamoCallsOf(busy!.id)).toEqual(kept(0, 0));
     await worker.users.setState(them!.id, 'active');

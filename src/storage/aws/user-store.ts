@@ -96,8 +96,10 @@ export class MysqlUserStore implements UserStore {
 
   async setState(id: UserId, state: AccountState): Promise<boolean> {
     const result = await this.db.query<ResultSetHeader>(
-      "UPDATE users SET state = ?, state_changed_at = UTC_TIMESTAMP(3) WHERE id = ? AND (state <> 'deleting' OR ? = 'deleting')",
-      [state, id, state],
+      // The time first: MySQL assigns left to right, so `state` there is still the old one.
+      `UPDATE users SET state_changed_at = IF(state = ?, state_changed_at, UTC_TIMESTAMP(3)), state = ?
+       WHERE id = ? AND (state <> 'deleting' OR ? = 'deleting')`,
+      [state, state, id, state],
     );
     await this.hiddenChanged();
     return result.affectedRows > 0;
