@@ -138,8 +138,8 @@ export class DynamoBadgeStore implements BadgeStore {
 
   /**
    * Unread messages and activity (at most `cap`) from the counters as read, alone or as one key of
-   * a page's BatchGetItem: no further call unless an event came or went, or the read mark moved,
-   * since the last count.
+   * a page's BatchGetItem: no further call unless an event came or went, the read mark moved, or
+   * someone the unread are from was hidden or shown again, since the last count.
    */
   async unreadOf(userId: UserId, item: Item | null | undefined, cap: number): Promise<UnreadCounts> {
     const counters = isFilled(item) ? item : await this.backfill(userId, { item: item ?? null });
