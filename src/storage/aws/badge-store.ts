@@ -3,7 +3,7 @@ import { firstIdAt } from '../../lib/ulid';
 import type { BadgeStore, UnreadCounts } from '../../ports';
 import { ACTIVITY_TTL_MS } from './activity-items';
 import type { DynamoClient, Item, TransactItem } from './dynamo-client';
-import { NOBODY, type HiddenPeople, type HiddenSet } from './hidden-people';
+import { hiddenAmong, NOBODY, type HiddenPeople, type HiddenSet } from './hidden-people';
 import {
   activityPartition,
   activityReadKey,
@@ -63,8 +63,6 @@ interface ActivityCount {
   cap: number;
   /** The oldest event counted ('' when none was). */
   first: string;
-  /** The version of the hidden set whose people's events it left out (none: '', nobody). */
-  hv?: string;
   /** Whose events it counted, and whose it left out, each once (undefined in older counts). */
   by?: number[];
   lb?: number[];
@@ -168,14 +166,13 @@ export class DynamoBadgeStore implements BadgeStore {
    * entries and kept with `uf` whole (unless a send or read moved the counters meanwhile).
    */
   private async hiddenUnread(userId: UserId, counters: BadgesItem, hidden: HiddenSet): Promise<number> {
-    if (hidden.ids.size === 0 || Number(counters.messages ?? 0) <= 0) return 0;
-    const concerned =
-      counters.uf_ok === true
-        ? [...(counters.uf ?? [])].filter((id) => hidden.ids.has(id)).sort((a, b) => a - b)
-        : undefined;
-    if (concerned?.length === 0) return 0;
-    const name = concerned ? concerned.map((id) => hidden.names.get(id)).join(',') : `*${hidden.version}`;
-    if (counters.hid?.v === name) return counters.hid.n;
+    if (hidden.size === 0 || Number(counters.messages ?? 0) <= 0) return 0;
+    // Kept only with `uf` whole (uf_ok): before that, always summed.
+    if (counters.uf_ok === true) {
+      const concerned = hiddenAmong(counters.uf ?? [], hidden);
+      if (concerned === '') return 0;
+      if (counters.hid?.v === concerned) return counters.hid.n;
+    }
     let n = 0;
     const from = new Set<number>();
     for await (const items of this.inboxPages(userId, 'other_user_id, unread')) {
@@ -183,10 +180,9 @@ export class DynamoBadgeStore implements BadgeStore {
         const other = Number(entry.other_user_id);
         const unread = Number(entry.unread ?? 0);
         if (unread > 0) from.add(other);
-        if (hidden.ids.has(other)) n += unread;
+        if (hidden.has(other)) n += unread;
       }
     }
-    const now = [...from].filter((id) => hidden.ids.has(id)).sort((a, b) => a - b);
     const version = counters.msg_ver;
     await this.db
       .update({
@@ -195,7 +191,7 @@ export class DynamoBadgeStore implements BadgeStore {
         UpdateExpression: `SET hid = :hid, uf_ok = :ok${from.size > 0 ? ', uf = :from' : ' REMOVE uf'}`,
         ConditionExpression: version === undefined ? 'attribute_not_exists(msg_ver)' : 'msg_ver = :ver',
         ExpressionAttributeValues: {
-          ':hid': { v: now.map((id) => hidden.names.get(id)).join(','), n },
+          ':hid': { v: hiddenAmong(from, hidden), n },
           ':ok': true,
           ...(from.size > 0 ? { ':from': from } : {}),
           ...(version === undefined ? {} : { ':ver': version }),
@@ -241,13 +237,12 @@ export class DynamoBadgeStore implements BadgeStore {
       kept &&
       kept.seq === seq &&
       kept.mark === mark &&
-      // Made at this set of hidden people, or none of those it counted is hidden now and all it
-      // left out still are (below the cap it saw every unread event; at it, the cap stands).
-      ((kept.hv ?? '') === hidden.version ||
-        (kept.by !== undefined &&
-          kept.lb !== undefined &&
-          kept.by.every((id) => !hidden.ids.has(id)) &&
-          kept.lb.every((id) => hidden.ids.has(id)))) &&
+      // None of those it counted is hidden now and all it left out still are (below the cap it
+      // saw every unread event; at it, the cap stands); a count older than `by` and `lb` stands
+      // while nobody is hidden.
+      (kept.by !== undefined && kept.lb !== undefined
+        ? kept.by.every((id) => !hidden.has(id)) && kept.lb.every((id) => hidden.has(id))
+        : hidden.size === 0) &&
       (kept.n === 0 || kept.first > oldest)
     ) {
       // Below its cap a count is exact; at it, it says "at least cap".
@@ -264,12 +259,12 @@ export class DynamoBadgeStore implements BadgeStore {
       KeyConditionExpression: 'PK = :pk AND SK > :from',
       ExpressionAttributeValues: { ':pk': activityPartition(userId), ':from': mark > oldest ? mark : oldest },
       ProjectionExpression: 'SK, actor_id',
-      Limit: hidden.ids.size === 0 ? cap : Math.max(cap, HIDDEN_COUNT_PAGE),
+      Limit: hidden.size === 0 ? cap : Math.max(cap, HIDDEN_COUNT_PAGE),
       ConsistentRead: true,
     })) {
       for (const item of items) {
         const actor = Number(item.actor_id);
-        if (hidden.ids.has(actor)) {
+        if (hidden.has(actor)) {
           leftOut.add(actor);
         } else if (counted.length < cap) {
           counted.push(String(item.SK));
@@ -285,7 +280,6 @@ export class DynamoBadgeStore implements BadgeStore {
       n,
       cap,
       first: counted[0] ?? '',
-      hv: hidden.version,
       by: [...by],
       lb: [...leftOut],
     };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2';
 import type { UserId } from '../../domain/types';
 import type { Sql } from './mysql-client';
@@ -7,18 +6,21 @@ import type { Sql } from './mysql-client';
 export const HIDDEN_REFRESH_MS = 5_000;
 
 /**
- * Who is hidden from everyone, and a short name of that set ('' when it is empty): a new name
- * for every change of a state (users.state_changed_at), even one back to an earlier set.
+ * Who is hidden from everyone: each one's id to their name within the set, the id and when their
+ * state last changed, so the same person hidden again later has another name.
  */
-export interface HiddenSet {
-  readonly ids: ReadonlySet<UserId>;
-  readonly version: string;
-  /** Each one's name within the set: their id and when their state last changed. */
-  readonly names: ReadonlyMap<UserId, string>;
-}
+export type HiddenSet = ReadonlyMap<UserId, string>;
 
 /** Nobody hidden: the set before the first read, and for work that shows nobody a badge (setup). */
-export const NOBODY: HiddenSet = { ids: new Set(), version: '', names: new Map() };
+export const NOBODY: HiddenSet = new Map();
+
+/** The name of the hidden people among `ids` ('' when none is hidden). */
+export const hiddenAmong = (ids: Iterable<UserId>, hidden: HiddenSet): string =>
+  [...ids]
+    .filter((id) => hidden.has(id))
+    .sort((a, b) => a - b)
+    .map((id) => hidden.get(id))
+    .join(',');
 
 /**
  * The accounts hidden from everyone (suspended, or being deleted), for the badge counters
@@ -63,20 +65,8 @@ export class HiddenPeople {
       `SELECT id, DATE_FORMAT(state_changed_at, '%Y%m%d%H%i%s%f') AS changed
        FROM users WHERE state IN ('suspended', 'deleting') ORDER BY id`,
     );
-    // Named by who and since when: the same people hidden again later is another set.
-    const names = new Map(
+    this.known = new Map(
       rows.map((row) => [Number(row.id), `${Number(row.id)}@${String(row.changed ?? '')}`]),
     );
-    this.known =
-      rows.length === 0
-        ? NOBODY
-        : {
-            ids: new Set(names.keys()),
-            version: createHash('sha256')
-              .update([...names.values()].join(','))
-              .digest('base64url')
-              .slice(0, 16),
-            names,
-          };
   }
 }
