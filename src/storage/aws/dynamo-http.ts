@@ -9,8 +9,8 @@ import { PostSigner, type Credentials } from './sigv4';
  * DynamoDB's JSON protocol spoken directly, for the reads of the request path (GetItem, Query,
  * BatchGetItem): one keep-alive agent per process, SigV4 by sigv4.ts (what @smithy/signature-v4
  * signs, with the day's key kept), the body built and parsed once. The SDK's client spends
- * 0.5-0.9 ms of CPU per call at 10 in flight on its middleware stack, schema-driven serde and
- * endpoint rules; this path does the same call for 0.1-0.4 ms (bench/call-cost.ts). Writes,
+ * 0.4-0.9 ms of CPU per call at 10 in flight on its middleware stack, schema-driven serde and
+ * endpoint rules; this path does the same call for 0.1-0.6 ms (bench/call-cost.ts). Writes,
  * scans and table management stay on the SDK.
  *
  * It reuses the SDK client's resolved region, endpoint and credentials (so the default
