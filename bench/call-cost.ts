@@ -22,6 +22,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { loadConfig } from '../src/config';
 import { createDynamoDbClient, DynamoClient } from '../src/storage/aws/dynamo-client';
 import { createMysqlPool, MysqlClient } from '../src/storage/aws/mysql-client';
+import { FEED_ATTRIBUTES, toPhotoItem } from '../src/storage/aws/photo-item';
+import { newId } from '../src/lib/ulid';
 import { startLocalAws } from '../scripts/lib/local-services';
 import { BENCH_NAMES } from './lib/processes';
 
@@ -36,28 +38,36 @@ if (!Number.isInteger(CALLS) || CALLS < 1 || CALLS > 100_000) throw new Error('C
 if (CONCURRENCY.some((c) => !Number.isInteger(c) || c < 1 || c > 50))
   throw new Error('CALL_COST_CONCURRENCY: a list of 1 to 50');
 
-/** A photo item as the feeds read it (the real ones carry the same attributes). */
-function photoItem(i: number): Record<string, unknown> {
-  const id = `01JX${String(i).padStart(22, '0')}`;
-  return {
-    PK: 'FEED',
-    SK: `PHOTO#${id}`,
-    type: 'photo',
-    id,
-    user_id: 1000 + i,
-    username: `bench_friend${i}`,
-    topic: 'travel',
-    caption: `harbour lights by the morning, market quiet #${i}`,
-    created_at: new Date().toISOString(),
-    width: 1600,
-    height: 1200,
-    likes: i,
-    comment_count: 3,
-    full_key: `photos/1/${id}/full.jpg`,
-    medium_key: `photos/1/${id}/medium.jpg`,
-    thumb_key: `photos/1/${id}/thumb.jpg`,
-    content_type: 'image/jpeg',
-  };
+/**
+ * Photo `i` as a feed index holds it: the store's own META item (toPhotoItem) cut to what the
+ * indexes project (FEED_ATTRIBUTES, no search terms), under one partition so a Query can page it.
+ */
+function feedItem(i: number): Record<string, unknown> {
+  const id = newId();
+  const userId = 1000 + i;
+  const meta = toPhotoItem(
+    {
+      id,
+      userId,
+      username: `bench_friend${i}`,
+      topic: 'travel',
+      caption: `harbour lights by the morning, market quiet #${i}`,
+      alt: null,
+      createdAt: new Date(),
+      width: 1600,
+      height: 1200,
+      keys: {
+        full: `photos/${userId}/${id}/full.jpg`,
+        medium: `photos/${userId}/${id}/medium.jpg`,
+        thumb: `photos/${userId}/${id}/thumb.jpg`,
+      },
+      contentType: 'image/jpeg',
+    },
+    [],
+    false,
+  );
+  const projected = FEED_ATTRIBUTES.filter((name) => name in meta).map((name) => [name, meta[name]]);
+  return { PK: 'FEED', SK: `PHOTO#${id}`, id, ...Object.fromEntries(projected) };
 }
 
 /** CPU and wall time per call of `call`, with `concurrency` calls in flight. */
@@ -107,7 +117,7 @@ async function main(): Promise<void> {
         ],
       }),
     );
-    const items = Array.from({ length: 50 }, (_, i) => photoItem(i));
+    const items = Array.from({ length: 50 }, (_, i) => feedItem(i));
     await dynamo.batchWrite(
       TABLE,
       items.map((Item) => ({ PutRequest: { Item } })),
