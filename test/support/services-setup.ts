@@ -37,8 +37,6 @@ const log = (line: string): void => {
 };
 
 async function start(): Promise<Running> {
-  // The SDK's notice that its 2027 releases need Node 22, printed by this process's own clients.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const startedAt = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'lumina-services-'));
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
