@@ -3,8 +3,8 @@
  * sharing one port, on 127.0.0.1), over the DATA_DIR the bench seeded, so `npm run bench` can
  * load both designs side by side in one run:
  *
- *   APP_VARIANT=bypass   the poll answered by node:http before Express (AppOptions.earlyRoutesBeforeExpress)
- *   APP_VARIANT=express  the poll as the first Express route, ahead of the session middleware (as createApp does)
+ *   APP_VARIANT=bypass   the poll answered by node:http before Express (as createApp does)
+ *   APP_VARIANT=express  the poll as the first Express route, ahead of the session middleware
  *
  * Configuration comes from the environment as for dist/main.js (PORT, DATA_DIR, SESSION_SECRET...).
  * APP_MAX_LIFETIME_MS (600000): the primary stops itself after this long whatever happens.
@@ -50,7 +50,7 @@ if (cluster.isPrimary) {
     const env = loadConfig();
     const config = withSessionSecret(env, () => readOrCreateSecret(join(env.dataDir, SESSION_SECRET_FILE)));
     const container = await createContainer(config, createLogger(config.logLevel));
-    const server = createServer(createApp(container, { earlyRoutesBeforeExpress: variant === 'bypass' }));
+    const server = createServer(createApp(container, { earlyRoutesInExpress: variant === 'express' }));
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
     process.on('SIGTERM', () => {

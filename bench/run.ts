@@ -891,8 +891,8 @@ function pollComparisonRows(poll: PollComparison): void {
   const designRatio = expressPoll.rps / bypassPoll.rps;
   const decision =
     designRatio >= POLL_DESIGN_THRESHOLD
-      ? 'the Express route is close enough: the poll stays an Express route (as createApp serves it)'
-      : 'the Express route is too slow: the poll would belong in a table answered before Express (AppOptions.earlyRoutesBeforeExpress)';
+      ? 'the Express route is close enough: no route needs to be answered before Express'
+      : 'the Express route is too slow: the poll stays in the table of routes answered before Express';
   const problems = (m: { non2xx: number; errors: number }) =>
     [m.non2xx ? `${m.non2xx} non-2xx` : '', m.errors ? `${m.errors} errors` : ''].filter(Boolean).join('; ');
   rows.push({
@@ -920,7 +920,7 @@ function pollComparisonRows(poll: PollComparison): void {
   });
   rows.push({
     group,
-    name: 'design B: poll as the first Express route (as createApp serves it)',
+    name: 'design B: poll as the first Express route',
     ...expressPoll,
     note: [
       `${((expressPoll.rps / barePoll.rps) * 100).toFixed(0)}% of bare, ${(designRatio * 100).toFixed(0)}% of design A`,

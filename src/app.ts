@@ -30,9 +30,9 @@ const ROOT = join(__dirname, '..');
 export type App = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * The early routes: the first Express routes, ahead of the session middleware, the rate limits
- * and the routers (http/pipeline.ts says why and what they share with the rest). Keep it short:
- * a route belongs here only when it is far more frequent than the others.
+ * The routes answered before Express (http/pipeline.ts says why and what they share with the
+ * rest). Keep it short: a route belongs here only when `npm run bench` shows Express's fixed cost
+ * dominates a request that is far more frequent than the others.
  */
 export function earlyRouteTable(c: Container): EarlyRoute[] {
   return [messagesPoll(c.services.messages)];
@@ -42,19 +42,19 @@ export interface AppOptions {
   /** The process's metrics (main.ts makes them before the container, for its store calls). */
   metrics?: Metrics;
   /**
-   * Answer the early routes by node:http before Express instead (http/pipeline.ts earlyRoutes,
-   * with the same shared code around them): the design this one replaced, which `npm run bench`
-   * measures against it in every run (bench/app-server.ts). Not for production.
+   * Serve the early routes as the first Express routes instead (ahead of the session middleware,
+   * with the same shared code around them): the other design, which `npm run bench` measures
+   * against this one (bench/app-server.ts). Not for production.
    */
-  earlyRoutesBeforeExpress?: boolean;
+  earlyRoutesInExpress?: boolean;
 }
 
 /**
  * The whole HTTP surface. No I/O and no listen here: main.ts does that.
  *
  * Every request, in this order: a request id and its log line, the security headers and
- * compression; then the Express application, whose first routes are the early ones
- * (earlyRouteTable).
+ * compression; then a route of the early table (earlyRouteTable) answers it, or the Express
+ * application does.
  */
 export function createApp(c: Container, options: AppOptions = {}): App {
   const { config, logger, storage } = c;
@@ -97,23 +97,18 @@ export function createApp(c: Container, options: AppOptions = {}): App {
   const table = earlyRouteTable(c);
   const metrics = options.metrics ?? new Metrics();
   if (c.images.queueDepth) metrics.watchImageQueue(c.images.queueDepth.bind(c.images));
-  const beforeExpress = options.earlyRoutesBeforeExpress === true;
   const app = expressApp(
     c,
     sessions,
     resolveError,
     metrics,
-    beforeExpress ? undefined : expressRoutes(table, readViewer),
+    options.earlyRoutesInExpress ? expressRoutes(table, readViewer) : undefined,
   );
-  const early = beforeExpress
-    ? earlyRoutes(table, {
-        readViewer,
-        parseQuery: (app.settings as Record<string, unknown>)['query parser fn'] as (
-          query: string,
-        ) => unknown,
-        resolveError,
-      })
-    : undefined;
+  const early = earlyRoutes(options.earlyRoutesInExpress ? [] : table, {
+    readViewer,
+    parseQuery: (app.settings as Record<string, unknown>)['query parser fn'] as (query: string) => unknown,
+    resolveError,
+  });
   return (req, res) => {
     withStoreCallTally(req, () => {
       log(req, res);
@@ -123,7 +118,7 @@ export function createApp(c: Container, options: AppOptions = {}): App {
       // the store timeout at most in all, not once per call.
       withDeadline(config.storeTimeoutMs, () =>
         compress(req, res, () => {
-          if (!early?.(req, res)) app(req, res);
+          if (!early(req, res)) app(req, res);
         }),
       );
     });
@@ -138,10 +133,7 @@ export function storeCallListener(metrics: Metrics): StoreCallListener {
   };
 }
 
-/**
- * The early routes as the first Express routes. A GET with a body goes on to the API's 415; a
- * thrown error reaches the one error handler.
- */
+/** The early routes as Express routes (AppOptions.earlyRoutesInExpress), with the same shared steps. */
 function expressRoutes(
   table: readonly EarlyRoute[],
   readViewer: (cookieHeader: string | undefined) => Promise<Viewer | undefined>,
@@ -150,8 +142,6 @@ function expressRoutes(
   for (const route of table) {
     router.get(route.path, async (req, res, next) => {
       if (hasBody(req)) return next();
-      // Its metrics label: the route's own path, as in the other design.
-      req.routeLabel = route.path;
       const viewer = await earlyRouteViewer(req, res, readViewer);
       res.json(await route.handle({ viewer, query: req.query }));
     });

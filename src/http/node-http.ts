@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /*
- * Helpers on node:http's own request and response, for Express routes and for the early routes
- * answered before Express (pipeline.ts earlyRoutes, the design the bench compares) alike.
+ * Helpers on node:http's own request and response, for the handler that runs before Express
+ * (api/messages-poll.ts) and for Express routes alike.
  */
 
 /** Whether a request carries a body (a length above zero, or a chunked one). */

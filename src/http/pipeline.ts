@@ -7,27 +7,22 @@ import { noStoreFor } from './middleware/no-store';
 import { hasBody, sendJson } from './node-http';
 
 /**
- * An early route: one of the first Express routes, ahead of the session middleware, the rate
- * limits and the routers (app.ts earlyRouteTable), for a request far more frequent than the rest.
- * It reads the viewer itself with the shared session reader, so it skips express-session's work
- * for a request that never changes the session. Everything around it is the app's shared code:
- * the request id, log line, security headers, compression and metrics (app.ts), then here the
- * same-origin guard, the viewer, no-store for a signed-in person, and Express's own answer and
- * error handling. Only the route's own work is in `handle`.
+ * A route answered before Express, from the table createApp passes to `earlyRoutes`.
  *
- * Before Node.js 24 the early routes were answered by node:http before Express (earlyRoutes
- * below): Express's fixed cost per request (mostly giving node's request and response its own
- * prototypes) left the poll as an Express route at 0.18-0.65 of that. On Node.js 24 it reaches
- * 0.70-0.82 (five runs of `npm run bench`), within issue 8's "about 0.8", so the poll is an
- * Express route. `earlyRoutes` stays as the other design the bench measures in every run
- * (AppOptions.earlyRoutesBeforeExpress); nothing in production uses it.
+ * Express costs every request a fixed price (mostly giving node's request and response its own
+ * prototypes), which `npm run bench` measures: the chat poll as the first Express route reaches
+ * well under 0.8 of what it reaches here. So the few requests that are far more frequent than the
+ * rest are answered from this table. Everything around them is the app's shared code: the request
+ * id, log line, security headers, compression and metrics (app.ts, before this table), then here
+ * the same-origin guard, the viewer from the shared session reader, no-store for a signed-in
+ * person, and the shared error mapping. Only the route's own work is in `handle`.
  */
 export interface EarlyRoute {
   /** GET routes also answer HEAD, as Express's do. */
   method: 'GET';
   /** Matched as an Express route with the default options would be: any case, optional trailing slash. */
   path: string;
-  /** The route's answer, sent as JSON with status 200; a thrown error reaches the error handler. */
+  /** The route's answer, sent as JSON with status 200; a thrown error is answered as Express would. */
   handle(input: { viewer: Viewer | undefined; query: unknown }): Promise<unknown>;
 }
 
@@ -44,7 +39,8 @@ export const earlyRouteName = (route: EarlyRoute) => `${route.method} ${route.pa
 
 /**
  * The shared steps before an early route's own work: the same-origin guard, the viewer from the
- * shared session reader, and no-store for a signed-in person (in both designs alike).
+ * shared session reader, and no-store for a signed-in person. (Also used when the bench serves
+ * the table as Express routes, so both designs take the same steps.)
  */
 export async function earlyRouteViewer(
   req: IncomingMessage,
@@ -59,9 +55,8 @@ export async function earlyRouteViewer(
 }
 
 /**
- * The design the bench compares (AppOptions.earlyRoutesBeforeExpress), not for production: answers
- * a request from the table by node:http, or leaves it (false) for Express: another method or
- * path, or a request with a body (the API refuses a GET with a body with 415, through Express).
+ * Answers a request from the table, or leaves it (false) for Express: another method or path, or
+ * a request with a body (the API refuses a GET with a body with 415, through Express).
  */
 export function earlyRoutes(
   routes: readonly EarlyRoute[],

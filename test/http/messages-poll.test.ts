@@ -12,7 +12,7 @@ const PER_ANSWER = new Set(['date', 'etag', 'content-length', 'x-request-id', 'c
 const routeHeaders = (headers: Record<string, string>) =>
   Object.fromEntries(Object.entries(headers).filter(([name]) => !PER_ANSWER.has(name)));
 
-describe('the early routes (the first Express routes)', () => {
+describe('the early route table (answered before Express)', () => {
   it('lists exactly the chat poll', async () => {
     const t = await makeTestApp();
     try {
@@ -24,16 +24,15 @@ describe('the early routes (the first Express routes)', () => {
 });
 
 /**
- * GET /api/messages is an early route (src/http/api/messages-poll.ts): the first Express route,
- * reading the viewer itself. These tests hold it to what the other API routes answer: the same
- * headers, the same session rules and the same errors, and requests it must not take still reach
- * the routers. They run against both designs the bench compares (as the first Express route, and
- * answered by node:http before Express), so the bench compares equals.
+ * GET /api/messages is answered before Express (src/http/api/messages-poll.ts). These tests hold
+ * it to what an Express route answers: the same headers, the same session rules and the same
+ * errors, and requests it must not take still reach Express. They run against both designs the
+ * bench compares (before Express, and as the first Express route), so the bench compares equals.
  */
 describe.each([
-  ['as the first Express route', false],
-  ['answered before Express (the design the bench compares)', true],
-])('the chat poll, %s', (_design, earlyRoutesBeforeExpress) => {
+  ['answered before Express', false],
+  ['as the first Express route (the design the bench compares)', true],
+])('the chat poll, %s', (_design, earlyRoutesInExpress) => {
   let t: TestApp;
   let app: App;
   let a: Signed;
@@ -42,7 +41,7 @@ describe.each([
   let path: string;
   beforeAll(async () => {
     t = await makeTestApp();
-    app = earlyRoutesBeforeExpress ? createApp(t.container, { earlyRoutesBeforeExpress }) : t.app;
+    app = earlyRoutesInExpress ? createApp(t.container, { earlyRoutesInExpress }) : t.app;
     const agent = request.agent(app);
     const signup = await agent
       .post('/api/auth/signup')

@@ -69,7 +69,7 @@ describe('request log', () => {
     expect(text).not.toContain(cookie.split('=')[1]!);
     expect(text).not.toMatch(/headers/i);
 
-    // The chat poll, an early route ahead of the session middleware, writes the same one line.
+    // The chat poll, answered before Express, writes the same one line.
     lines.length = 0;
     const me = signup.body as { id: number };
     const poll = await request(app).get(`/api/messages?user_id=${me.id}`).set('Cookie', cookie).expect(200);

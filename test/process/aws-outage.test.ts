@@ -58,7 +58,7 @@ describe('aws backend: two server processes, outages and recovery', () => {
       expect(me.status).toBe(503);
       expect(me.body).toEqual({ message: expect.stringMatching(/mysql/i), code: 'service_unavailable' });
       expect(Date.now() - started).toBeLessThan(10_000);
-      // The chat poll reads its session from MySQL too (an early route, it reads it itself).
+      // The chat poll reads its session from MySQL too (it is answered before Express).
       const poll = await user.call('GET', `/api/messages?user_id=${account.body.id}`);
       expect(poll.status).toBe(503);
       expect(poll.body).toEqual({ message: expect.stringMatching(/mysql/i), code: 'service_unavailable' });

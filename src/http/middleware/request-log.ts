@@ -10,7 +10,7 @@ declare module 'node:http' {
     id: string;
     /** Backend calls made for this request, by `store.operation` (see withStoreCallTally). */
     storeCalls?: Record<string, number>;
-    /** The metrics' route label when no Express route answers: static files, or an early route answered before Express (the bench's other design). */
+    /** The metrics' route label when no Express route answers: an early route, or static files. */
     routeLabel?: string;
   }
 }

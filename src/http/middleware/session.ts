@@ -112,8 +112,8 @@ export function sessionMiddleware(config: Config, store: PortSessionStore): Requ
 }
 
 /**
- * Who a Cookie header signs in, as sessionMiddleware would find it, for an early route, which
- * runs ahead of the session middleware (http/pipeline.ts). The same packages parse the header and check the
+ * Who a Cookie header signs in, as sessionMiddleware would find it, for a handler that runs
+ * before Express (http/api/messages-poll.ts). The same packages parse the header and check the
  * signature (`s:<id>.<HMAC>`) as in express-session, so a cookie is valid for both or for
  * neither, and the same PortSessionStore.read keeps the session alive. It never writes a cookie.
  */
