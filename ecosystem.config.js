@@ -17,7 +17,7 @@ module.exports = {
       // the bench's load: ~30 MB live, ~120 MB of heap, 190-200 MB RSS per worker). A young
       // generation of 4 MB semi-spaces and an old-generation limit of 256 MB (far above the
       // live set; upload bytes are outside it) keep a worker near 120-130 MB RSS under the same
-      // load on Node.js 20, 150-175 MB on the pinned Node.js 24, whose larger binary alone adds
+      // load on Node.js 20, 150-190 MB on the pinned Node.js 24, whose larger binary alone adds
       // 15-20 MB of resident code that both workers share (npm run bench, issue 10), at the
       // price of more frequent, smaller collections. Smaller semi-spaces, one V8 thread or no
       // Maglev did not lower it (docs/capacity.md).

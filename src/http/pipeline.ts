@@ -11,11 +11,12 @@ import { hasBody, sendJson } from './node-http';
  *
  * Express costs every request a price, which `npm run bench` measures in every run: the chat poll
  * as the first Express route reaches under 0.8 of what it reaches here (0.18-0.65 on Node.js 20;
- * 0.70-0.82 on Node.js 24, where the router and `res.json` remain; README). So the few requests that are far more frequent than the
- * rest are answered from this table. Everything around them is the app's shared code: the request
- * id, log line, security headers, compression and metrics (app.ts, before this table), then here
- * the same-origin guard, the viewer from the shared session reader, no-store for a signed-in
- * person, and the shared error mapping. Only the route's own work is in `handle`.
+ * 0.70-0.82 on Node.js 24, where the router and `res.json` remain; README). So the few requests
+ * that are far more frequent than the rest are answered from this table. Everything around them
+ * is the app's shared code: the request id, log line, security headers, compression and metrics
+ * (app.ts, before this table), then here the same-origin guard, the viewer from the shared
+ * session reader, no-store for a signed-in person, and the shared error mapping. Only the
+ * route's own work is in `handle`.
  */
 export interface EarlyRoute {
   /** GET routes also answer HEAD, as Express's do. */
