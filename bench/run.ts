@@ -876,6 +876,11 @@ async function finishPass(p: Pass): Promise<PassResult> {
   return result;
 }
 
+/** Each alternating round's own req/s ratio, `of` over `to`: how far the machine moved a figure between rounds. */
+function ratiosByRound(of: readonly LoadResult[], to: readonly LoadResult[]): string[] {
+  return of.map((run, i) => (run.rps / (to[i]?.rps ?? NaN)).toFixed(2));
+}
+
 /** The poll rows of the comparison with bare node:http (embedded backend). */
 function pollComparisonRows(poll: PollComparison): void {
   const group = `embedded: ${POLL_GROUP}`;
@@ -883,13 +888,12 @@ function pollComparisonRows(poll: PollComparison): void {
   const barePoll = meanOf(poll.bare);
   const floorPoll = meanOf(poll.floor);
   const pollRatio = appPoll.rps / barePoll.rps;
-  // Each round's own ratio: how far the machine moved the figure between rounds.
-  const roundRatios = poll.app.map((run, i) => (run.rps / (poll.bare[i]?.rps ?? NaN)).toFixed(2));
+  const roundRatios = ratiosByRound(poll.app, poll.bare);
   const floorRatio = floorPoll.rps / barePoll.rps;
   const bypassPoll = meanOf(poll.bypass);
   const expressPoll = meanOf(poll.express);
   const designRatio = expressPoll.rps / bypassPoll.rps;
-  const designRounds = poll.express.map((run, i) => (run.rps / (poll.bypass[i]?.rps ?? NaN)).toFixed(2));
+  const designRounds = ratiosByRound(poll.express, poll.bypass);
   const decision =
     designRatio >= POLL_DESIGN_THRESHOLD
       ? 'the Express route is close enough: no route needs to be answered before Express'

@@ -21,7 +21,7 @@ const ROOT = join(__dirname, '..');
 const ADDON = 'better-sqlite3';
 
 /** The pinned runtime's package folder on this platform, or undefined when nothing is pinned here. */
-export function pinnedRuntimeDir(): string | undefined {
+function pinnedRuntimeDir(): string | undefined {
   if (process.platform !== 'linux') return undefined;
   try {
     return dirname(require.resolve(`node-linux-${process.arch}/package.json`, { paths: [ROOT] }));
