@@ -142,6 +142,9 @@ function expressRoutes(
   for (const route of table) {
     router.get(route.path, async (req, res, next) => {
       if (hasBody(req)) return next();
+      // Its metrics label, as the node:http dispatch sets it: routeOf would put the /api prefix of
+      // an API request before this route's path, which already holds it.
+      req.routeLabel = route.path;
       const viewer = await earlyRouteViewer(req, res, readViewer);
       res.json(await route.handle({ viewer, query: req.query }));
     });

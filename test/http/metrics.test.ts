@@ -91,4 +91,20 @@ describe('/metrics with METRICS_TOKEN', () => {
       .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
     expect(storeCalls).toBeGreaterThan(3);
   });
+
+  it('labels the poll alike when it is the first Express route (the design the bench compares)', async () => {
+    const metrics = new Metrics();
+    const expressPoll = createApp(t.container, { metrics, earlyRoutesInExpress: true });
+    const { agent } = await signedInAgent(expressPoll);
+    for (let i = 0; i < 2; i++) await agent.get('/api/messages?user_id=abc').expect(400);
+    await agent.get('/api/messages?user_id=999999').expect(404);
+    const text = (
+      await request(expressPoll).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200)
+    ).text;
+    const requests = (route: string, status: string) =>
+      sample(text, 'lumina_http_requests_total', { method: 'GET', route, status });
+    expect(requests('/api/messages', '400')).toBe(2);
+    expect(requests('/api/messages', '404')).toBe(1);
+    expect(text).not.toContain('route="/api/api/');
+  });
 });
