@@ -17,6 +17,7 @@ import { loadConfig, SESSION_SECRET_FILE, withSessionSecret } from '../src/confi
 import { createContainer } from '../src/container';
 import { createLogger } from '../src/lib/logger';
 import { readOrCreateSecret } from '../src/lib/secret-file';
+import { announceReady } from './lib/cluster-ready';
 
 const variant = process.env.APP_VARIANT ?? 'bypass';
 if (variant !== 'bypass' && variant !== 'express') throw new Error('APP_VARIANT must be bypass or express');
@@ -33,7 +34,7 @@ if (cluster.isPrimary) {
     setTimeout(() => process.exit(code), 500).unref();
   };
   cluster.on('listening', () => {
-    if (++listening === workers) process.stdout.write(`bare-server (${variant}) ready\n`);
+    if (++listening === workers) announceReady(variant);
   });
   cluster.on('exit', (worker, code, signal) => {
     if (!stopping) {

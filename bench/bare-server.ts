@@ -14,6 +14,7 @@
 import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import express from 'express';
+import { announceReady } from './lib/cluster-ready';
 
 interface FixedResponse {
   status: number;
@@ -38,8 +39,7 @@ if (cluster.isPrimary) {
   let stopping = false;
   let listening = 0;
   cluster.on('listening', () => {
-    if (++listening === workers)
-      process.stdout.write(`bare-server (${framework}) ready on 127.0.0.1:${port}\n`);
+    if (++listening === workers) announceReady(framework);
   });
   cluster.on('exit', (worker, code, signal) => {
     if (!stopping) {

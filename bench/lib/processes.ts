@@ -8,6 +8,7 @@ import {
   type Child,
   type CommandResult,
 } from '../../scripts/lib/processes';
+import { readyWorkers } from './cluster-ready';
 import { LOOPBACK, waitFor200 } from './http';
 
 export { runCommand, type CommandResult };
@@ -125,10 +126,12 @@ export function withNodeArgs(root: string, dir: string, nodeArgs: string[]): str
 
 /**
  * A bench server in two `cluster` workers (like PM2's two), on 127.0.0.1: its primary prints
- * "bare-server (<kind>) ready" once every worker listens.
+ * which workers it has once every one listens (bench/lib/cluster-ready.ts).
  */
 export class ClusterServer {
   private child: Child | undefined;
+  /** The workers' pids, once started: whose CPU time the bench reads. */
+  pids: number[] = [];
 
   constructor(
     private readonly root: string,
@@ -150,7 +153,7 @@ export class ClusterServer {
         env: this.env,
         // The primary prints its line once every worker listens.
         isReady: async (output) =>
-          /bare-server \(\w+\) ready/.test(output) && answers200(this.port, this.probePath),
+          readyWorkers(output) !== undefined && answers200(this.port, this.probePath),
         readyTimeoutMs: 30_000,
         // Its own session, as PM2's daemon has: Linux's autogroup scheduler shares the CPU
         // between sessions, so otherwise these servers would share one slice with the load
@@ -158,6 +161,7 @@ export class ClusterServer {
         detached: true,
       },
     );
+    this.pids = readyWorkers(this.child.output())!;
   }
 
   /** Stops the primary by its pid; it takes its workers down with it. */
