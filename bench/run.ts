@@ -1010,7 +1010,7 @@ function pollComparisonRows(poll: PollComparison): void {
   process.stdout.write(
     [
       `  Chat poll vs bare node:http: ${appPoll.rps.toFixed(0)} / ${barePoll.rps.toFixed(0)} req/s = ${pollRatio.toFixed(2)}  (target ≥ 0.33, aim 0.5)  ${verdict(pollRatio >= 1 / 3)}${pollRatio >= 1 / 3 && pollRatio < 0.5 ? ' (aim not reached)' : ''}; by round ${roundRatios.join(', ')}`,
-      `  Poll designs (same two-worker harness): the workers' CPU per request is ${(cpu.bypass * 1000).toFixed(0)} µs before Express, ${(cpu.express * 1000).toFixed(0)} µs as the first Express route, which so serves ${designRatio.toFixed(2)} of the requests per CPU second (threshold ${POLL_DESIGN_THRESHOLD}; by round ${designRounds.join(', ')}): ${decision}`,
+      `  Poll designs (same two-worker harness): the workers' CPU per request is ${(cpu.bypass * 1000).toFixed(0)} µs before Express, ${(cpu.express * 1000).toFixed(0)} µs as the first Express route, which thus serves ${designRatio.toFixed(2)} of the requests per CPU second (threshold ${POLL_DESIGN_THRESHOLD}; by round ${designRounds.join(', ')}): ${decision}`,
       `    (requests/s, the load generator sharing the cores: ${expressPoll.rps.toFixed(0)} / ${bypassPoll.rps.toFixed(0)} = ${rpsDesignRatio.toFixed(2)}; by round ${rpsDesignRounds.join(', ')})`,
       '',
     ].join('\n'),
