@@ -12,7 +12,7 @@ import { messagesPoll } from './http/api/messages-poll';
 import { errorResolver, renderError, type ResolveError } from './http/errors';
 import { noStoreWhenSignedIn } from './http/middleware/no-store';
 import { createRateLimits } from './http/middleware/rate-limit';
-import { requestLog, tallyStoreCall, withStoreCallTally } from './http/middleware/request-log';
+import { identifyRequest, requestLine, tallyStoreCall } from './http/middleware/request-log';
 import { Metrics, metricsRoute } from './http/metrics';
 import { sameOrigin } from './http/middleware/same-origin';
 import { routerErrors, typedErrors } from './http/middleware/typed-errors';
@@ -21,7 +21,8 @@ import { PortSessionStore, sessionMiddleware, viewerReader } from './http/middle
 import { hasBody } from './http/node-http';
 import { pageRouter } from './http/pages';
 import { earlyRoutes, earlyRouteViewer, type EarlyRoute } from './http/pipeline';
-import { withDeadline } from './lib/deadline';
+import { deadlineIn } from './lib/deadline';
+import { withWork } from './lib/work-context';
 
 /** Project root: views/ and public/ sit beside src/ and dist/. */
 const ROOT = join(__dirname, '..');
@@ -52,13 +53,14 @@ export interface AppOptions {
 /**
  * The whole HTTP surface. No I/O and no listen here: main.ts does that.
  *
- * Every request, in this order: a request id and its log line, the security headers and
- * compression; then a route of the early table (earlyRouteTable) answers it, or the Express
+ * Every request, in this order: a request id, the security headers, one listener for the end of
+ * its answer (the log line and the metrics), a work context (its store-call tally and deadline)
+ * and compression; then a route of the early table (earlyRouteTable) answers it, or the Express
  * application does.
  */
 export function createApp(c: Container, options: AppOptions = {}): App {
   const { config, logger, storage } = c;
-  const log = requestLog(logger);
+  const logLine = requestLine(logger);
   const isBehindTlsProxy = config.isProduction && config.trustProxy !== false;
   const headers = securityHeaders({
     contentSecurityPolicy: {
@@ -110,18 +112,26 @@ export function createApp(c: Container, options: AppOptions = {}): App {
     resolveError,
   });
   return (req, res) => {
-    withStoreCallTally(req, () => {
-      log(req, res);
-      metrics.observe(req, res);
-      for (const [name, value] of headers) res.setHeader(name, value);
-      // Every store call the request makes shares one deadline (lib/deadline.ts): it waits about
-      // the store timeout at most in all, not once per call.
-      withDeadline(config.storeTimeoutMs, () =>
-        compress(req, res, () => {
-          if (!early(req, res)) app(req, res);
-        }),
-      );
+    const startedAt = performance.now();
+    identifyRequest(req, res);
+    for (const [name, value] of headers) res.setHeader(name, value);
+    // One listener tells the end of every response to the log and the metrics: 'close' follows
+    // every response, after 'finish' when it was sent, alone when the client left first.
+    res.once('close', () => {
+      const ms = performance.now() - startedAt;
+      logLine(req, res, ms);
+      metrics.record(req, res, ms);
     });
+    // The request's work context: the tally of its backend calls (its log line) and one deadline
+    // every store call it makes shares (lib/deadline.ts), so it waits about the store timeout at
+    // most in all, not once per call.
+    const storeCalls: Record<string, number> = {};
+    req.storeCalls = storeCalls;
+    withWork({ storeCalls, deadline: deadlineIn(config.storeTimeoutMs) }, () =>
+      compress(req, res, () => {
+        if (!early(req, res)) app(req, res);
+      }),
+    );
   };
 }
 

@@ -21,6 +21,8 @@ const PUBLISH_INTERVAL_MS = 2_000;
 const STALE_AFTER_MS = 5 * PUBLISH_INTERVAL_MS;
 const WORKER_FILE = /^worker-(\d+)\.json$/;
 
+type RequestLabels = Record<'method' | 'route' | 'status', string>;
+
 interface StoreTotals {
   store: string;
   operation: string;
@@ -53,8 +55,9 @@ export interface MetricsOptions {
  */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly latency: Histogram<'method' | 'route' | 'status'>;
+  /** Requests are counted here by their labels, and handed to prom-client only when scraped. */
+  private readonly requestTotals = new Map<string, { labels: RequestLabels; count: number }>();
   /** Store calls are counted here, cheaply, and handed to prom-client only when scraped. */
   private readonly storeTotals = new Map<string, StoreTotals>();
   private readonly unitTotals = new Map<string, { store: string; kind: 'read' | 'write'; units: number }>();
@@ -65,11 +68,19 @@ export class Metrics {
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
-    this.requests = new Counter({
+    // prom-client checks and hashes the labels on every update: so requests are counted in a
+    // plain map (whose entry also keeps the labels object the histogram is given), and the
+    // counter set from it at scrape time, as the store calls below are.
+    const requestTotals = () => this.requestTotals.values();
+    new Counter({
       name: 'lumina_http_requests_total',
       help: 'HTTP requests answered, by route pattern, method and status.',
       labelNames: ['method', 'route', 'status'],
       registers,
+      collect() {
+        this.reset();
+        for (const { labels, count } of requestTotals()) this.inc(labels, count);
+      },
     });
     this.latency = new Histogram({
       name: 'lumina_http_request_duration_seconds',
@@ -78,8 +89,7 @@ export class Metrics {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    // A request makes several store calls, and prom-client hashes the labels on every update;
-    // so the calls are summed in plain maps and the counters set from them at scrape time.
+    // A request makes several store calls: they too are summed in plain maps.
     const totals = () => this.storeTotals.values();
     const storeCounter = (name: string, help: string, value: (t: StoreTotals) => number) =>
       new Counter({
@@ -167,14 +177,18 @@ export class Metrics {
     this.imageQueue = depth;
   }
 
-  /** Counts the request once its answer is over (sent, or abandoned by the client). */
-  observe(req: IncomingMessage, res: ServerResponse): void {
-    const startedAt = process.hrtime.bigint();
-    res.once('close', () => {
-      const labels = { method: req.method ?? '', route: routeOf(req, res), status: String(res.statusCode) };
-      this.requests.inc(labels);
-      this.latency.observe(labels, Number(process.hrtime.bigint() - startedAt) / 1e9);
-    });
+  /** Counts a request whose answer is over (sent, or abandoned by the client) after `ms`. */
+  record(req: IncomingMessage, res: ServerResponse, ms: number): void {
+    const method = req.method ?? '';
+    const route = routeOf(req, res);
+    const key = `${method} ${res.statusCode} ${route}`;
+    let totals = this.requestTotals.get(key);
+    if (!totals) {
+      totals = { labels: { method, route, status: String(res.statusCode) }, count: 0 };
+      this.requestTotals.set(key, totals);
+    }
+    totals.count++;
+    this.latency.observe(totals.labels, ms / 1000);
   }
 
   /** The exposition text for the whole site (every live worker), and its content type. */

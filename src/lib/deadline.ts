@@ -1,4 +1,4 @@
-import { currentWork, withWork } from './work-context';
+import { currentWork, withWork, type WorkContext } from './work-context';
 
 /**
  * A deadline shared by everything one unit of work (an HTTP request) waits on. withDeadline()
@@ -10,9 +10,14 @@ import { currentWork, withWork } from './work-context';
  * cleared as soon as the call answers (so a stream it opened is never cut later).
  */
 
+/** A deadline `budgetMs` from now, for a work context (lib/work-context.ts). */
+export function deadlineIn(budgetMs: number): NonNullable<WorkContext['deadline']> {
+  return { budgetMs, endsAt: Date.now() + budgetMs };
+}
+
 /** Runs `work` (and everything it starts) under a deadline `budgetMs` from now. */
 export function withDeadline<T>(budgetMs: number, work: () => T): T {
-  return withWork({ deadline: { budgetMs, endsAt: Date.now() + budgetMs } }, work);
+  return withWork({ deadline: deadlineIn(budgetMs) }, work);
 }
 
 /**

@@ -116,3 +116,76 @@ describe('request log', () => {
     expect(line).toMatchObject({ level: 50, res: { statusCode: 503 } });
   });
 });
+
+/** A hasher whose verify waits until the test lets it go: a login that is still being answered. */
+function heldPasswords() {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return {
+    passwords: {
+      hash: (password: string) => Promise.resolve(`plain:${password}`),
+      verify: async (password: string, hash: string) => {
+        await held;
+        return hash === `plain:${password}`;
+      },
+    },
+    release: () => release(),
+  };
+}
+
+describe('a request the client leaves before its answer', () => {
+  const { logger, lines } = keptLogger<Line>();
+  const held = heldPasswords();
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await makeTestApp(
+      { LOG_LEVEL: 'info', METRICS_TOKEN: 'a-metrics-token-for-tests' },
+      { onStoreCall: tallyStoreCall, passwords: held.passwords },
+      logger,
+    );
+  });
+  afterAll(() => t.close());
+
+  it('is logged once as aborted and counted once in the metrics', async () => {
+    const name = username();
+    await request(t.app).post('/api/auth/signup').send({ username: name, password: PASSWORD }).expect(201);
+    const logins = async () => {
+      const text = (
+        await request(t.app)
+          .get('/metrics')
+          .set('Authorization', 'Bearer a-metrics-token-for-tests')
+          .expect(200)
+      ).text;
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('lumina_http_requests_total{') && l.includes('route="/api/auth/login"'));
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    };
+    const before = await logins();
+    lines.length = 0;
+
+    // The client gives up after 100 ms; the login is still waiting for its password check.
+    const left = await request(t.app)
+      .post('/api/auth/login')
+      .send({ username: name, password: PASSWORD })
+      .timeout(100)
+      .then(
+        () => false,
+        (err: { timeout?: number }) => err.timeout === 100,
+      );
+    expect(left).toBe(true);
+    await expect.poll(() => lines.filter((l) => l.msg === 'request aborted').length).toBe(1);
+    held.release();
+
+    const [aborted] = lines.filter((l) => l.req?.url === '/api/auth/login');
+    expect(aborted).toMatchObject({ level: 30, msg: 'request aborted', req: { method: 'POST' } });
+    expect(aborted?.reqId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await logins()).toBe(before + 1);
+    // Once released, the login finishes on a closed connection: no second line, no second count.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(lines.filter((l) => l.req?.url === '/api/auth/login')).toHaveLength(1);
+    expect(await logins()).toBe(before + 1);
+  });
+});

@@ -66,10 +66,16 @@ export class SqliteBlockStore implements BlockStore {
     this.pair = db
       .prepare<[number, number, number, number, number, number], number>(`SELECT ${BLOCK_BETWEEN}`)
       .pluck();
-    // One row whether or not b exists: b's columns (NULL when missing) beside the block test.
-    this.person = db.prepare<[number, number, number, number, number, number, number], PersonRow>(
-      `SELECT users.*, ${BLOCK_BETWEEN} AS blocked
-       FROM (SELECT ? AS wanted) AS w LEFT JOIN users ON users.id = w.wanted`,
+    // One row whether or not b exists: b's columns (NULL when missing) beside the block test,
+    // which reads b's own state from that row rather than looking b up again.
+    this.person = db.prepare<[{ a: number; b: number }], PersonRow>(
+      `SELECT users.*,
+         (users.state IS 'suspended' OR users.deleting_at IS NOT NULL
+          OR EXISTS (SELECT 1 FROM blocks WHERE blocker_id = @a AND blocked_id = @b)
+          OR EXISTS (SELECT 1 FROM blocks WHERE blocker_id = @b AND blocked_id = @a)
+          OR EXISTS (SELECT 1 FROM users AS self
+            WHERE self.id = @a AND (self.state = 'suspended' OR self.deleting_at IS NOT NULL))) AS blocked
+       FROM (SELECT @b AS wanted) AS w LEFT JOIN users ON users.id = w.wanted`,
     );
   }
 
@@ -108,7 +114,7 @@ export class SqliteBlockStore implements BlockStore {
 
   personAndBlock(a: UserId, b: UserId): Promise<{ person: User | null; blocked: boolean }> {
     return run(() => {
-      const row = this.person.get(a, b, b, a, a, b, b);
+      const row = this.person.get({ a, b });
       if (!row) throw new Error('personAndBlock read no row');
       return { person: row.id === null ? null : toUser(row as UserRow), blocked: row.blocked === 1 };
     });
