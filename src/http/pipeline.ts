@@ -10,14 +10,14 @@ import { hasBody, sendJson } from './node-http';
  * A route answered before Express, from the table createApp passes to `earlyRoutes`.
  *
  * Express costs every request a price, which `npm run bench` measures in every run: the chat poll
- * as the first Express route serves under 0.8 of the requests per CPU second it serves here
- * (0.18-0.65 of the requests/s on Node.js 20; 0.72-0.78 of the requests per CPU second on
- * Node.js 24, where the router and `res.json` remain; README). So the few requests that are far
- * more frequent than the rest are answered from this table. Everything around them is the app's
- * shared code: the request id, log line, security headers, compression and metrics (app.ts,
- * before this table), then here the same-origin guard, the viewer from the shared session
- * reader, no-store for a signed-in person, and the shared error mapping. Only the route's own
- * work is in `handle`.
+ * as the first Express route serves 0.71-0.82 of the requests per CPU second it serves here on
+ * Node.js 24, where the router and `res.json` remain (0.18-0.65 of the requests/s on Node.js 20),
+ * and then 0.30-0.32 of a bare node:http server's requests/s, under the 0.33 it must keep
+ * (README). So the few requests that are far more frequent than the rest are answered from this
+ * table. Everything around them is the app's shared code: the request id, security headers, log
+ * line and metrics, work context and compression (app.ts, before this table), then here the
+ * same-origin guard, the viewer from the shared session reader, no-store for a signed-in person,
+ * and the shared error mapping. Only the route's own work is in `handle`.
  */
 export interface EarlyRoute {
   /** GET routes also answer HEAD, as Express's do. */
