@@ -983,7 +983,7 @@ function pollComparisonRows(poll: PollComparison): void {
     ...expressPoll,
     cpuMs: cpu.express,
     note: [
-      `${((expressPoll.rps / barePoll.rps) * 100).toFixed(0)}% of bare; of design A: ${(rpsDesignRatio * 100).toFixed(0)}% of the req/s, ${(designRatio * 100).toFixed(0)}% of the requests per CPU second`,
+      `${(expressToBare * 100).toFixed(0)}% of bare; of design A: ${(rpsDesignRatio * 100).toFixed(0)}% of the req/s, ${(designRatio * 100).toFixed(0)}% of the requests per CPU second`,
       problems(expressPoll),
     ]
       .filter(Boolean)

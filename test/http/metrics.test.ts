@@ -3,19 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, storeCallListener, type App } from '../../src/app';
 import { Metrics } from '../../src/http/metrics';
 import { makeTestApp, signedInAgent, type TestApp } from '../support/app';
+import { sample } from '../support/metrics';
 
 const TOKEN = 'metrics-token-for-tests-0123456789';
-
-/** The value of one series in an exposition, or undefined when it is not there. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const inside = line.slice(name.length + 1, line.indexOf('}'));
-    if (wanted.every((pair) => inside.split(',').includes(pair))) return Number(line.split(' ').at(-1));
-  }
-  return undefined;
-}
 
 describe('/metrics without METRICS_TOKEN', () => {
   it('is not served at all: 404, whatever the credentials', async () => {

@@ -4,6 +4,8 @@ import type { App } from '../../src/app';
 import type { Container } from '../../src/container';
 import { makeTestApp, PASSWORD, sessionCookie, username, type TestApp } from '../support/app';
 import { keptLogger } from '../support/log-lines';
+import { sample } from '../support/metrics';
+import { PlainPasswords } from '../fakes/memory';
 import { tallyStoreCall } from '../../src/http/middleware/request-log';
 
 interface Line {
@@ -117,32 +119,27 @@ describe('request log', () => {
   });
 });
 
-/** A hasher whose verify waits until the test lets it go: a login that is still being answered. */
-function heldPasswords() {
-  let release = () => {};
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
+/** Plain hashes whose verify waits until the test lets it go: a login that is still being answered. */
+class HeldPasswords extends PlainPasswords {
+  release = () => {};
+  private readonly held = new Promise<void>((resolve) => {
+    this.release = resolve;
   });
-  return {
-    passwords: {
-      hash: (password: string) => Promise.resolve(`plain:${password}`),
-      verify: async (password: string, hash: string) => {
-        await held;
-        return hash === `plain:${password}`;
-      },
-    },
-    release: () => release(),
-  };
+
+  override async verify(password: string, hash: string) {
+    await this.held;
+    return super.verify(password, hash);
+  }
 }
 
 describe('a request the client leaves before its answer', () => {
   const { logger, lines } = keptLogger<Line>();
-  const held = heldPasswords();
+  const held = new HeldPasswords();
   let t: TestApp;
   beforeAll(async () => {
     t = await makeTestApp(
       { LOG_LEVEL: 'info', METRICS_TOKEN: 'a-metrics-token-for-tests' },
-      { onStoreCall: tallyStoreCall, passwords: held.passwords },
+      { onStoreCall: tallyStoreCall, passwords: held },
       logger,
     );
   });
@@ -158,10 +155,7 @@ describe('a request the client leaves before its answer', () => {
           .set('Authorization', 'Bearer a-metrics-token-for-tests')
           .expect(200)
       ).text;
-      const line = text
-        .split('\n')
-        .find((l) => l.startsWith('lumina_http_requests_total{') && l.includes('route="/api/auth/login"'));
-      return line ? Number(line.split(' ').at(-1)) : 0;
+      return sample(text, 'lumina_http_requests_total', { method: 'POST', route: '/api/auth/login' }) ?? 0;
     };
     const before = await logins();
     lines.length = 0;

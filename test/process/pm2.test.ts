@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, runOrThrow } from '../../scripts/lib/processes';
+import { sample } from '../support/metrics';
 import { MAIN } from '../support/server-process';
 
 const ROOT = join(__dirname, '..', '..');
@@ -102,10 +103,7 @@ describe('PM2 with ecosystem.config.js', () => {
     const readyz = async (token: string) => {
       const res = await get(port, '/metrics', { Authorization: `Bearer ${token}` });
       if (res.status !== 200) return res.status;
-      const line = res.body
-        .split('\n')
-        .find((l) => l.startsWith('lumina_http_requests_total{') && l.includes('route="/readyz"'));
-      return line ? Number(line.split(' ').at(-1)) : 0;
+      return sample(res.body, 'lumina_http_requests_total', { route: '/readyz' }) ?? 0;
     };
     expect(await readyz('wrong-token')).toBe(401);
     const sent = 40;
